@@ -1,0 +1,157 @@
+/// Everything needed to re-run a recording exactly: cluster, Raft features and timing, network
+/// model, workload and the fault schedule, plus the seed. Stored as JSON in the metadata frame, so
+/// the analyzer can read what was turned on without depending on the recorder. All durations are
+/// nanoseconds. The JSON schema is documented in `docs/trace-format.md`.
+public struct RunConfiguration: Codable, Sendable, Equatable {
+    public var scenario: String
+    public var summary: String
+    public var seed: UInt64
+    public var duration: UInt64
+    public var clusterSize: Int
+    public var features: RaftFeatures
+    public var timing: RaftTiming
+    public var network: NetworkModel
+    public var workload: Workload
+    public var faults: [ScheduledFault]
+
+    public init(scenario: String, summary: String = "", seed: UInt64 = 1, duration: UInt64 = 10 * nsPerSecond,
+                clusterSize: Int = 5, features: RaftFeatures = .init(), timing: RaftTiming = .init(),
+                network: NetworkModel = .init(), workload: Workload = .init(), faults: [ScheduledFault] = []) {
+        self.scenario = scenario
+        self.summary = summary
+        self.seed = seed
+        self.duration = duration
+        self.clusterSize = clusterSize
+        self.features = features
+        self.timing = timing
+        self.network = network
+        self.workload = workload
+        self.faults = faults
+    }
+
+    public var nodeIDs: [NodeID] { (1...UInt32(max(clusterSize, 1))).map(NodeID.init(rawValue:)) }
+}
+
+public let nsPerMillisecond: UInt64 = 1_000_000
+public let nsPerSecond: UInt64 = 1_000_000_000
+
+/// The optional Raft features (raft-reference.md section 1). All off by default.
+public struct RaftFeatures: Codable, Sendable, Equatable {
+    public var preVote: Bool
+    public var checkQuorum: Bool
+    /// Reject votes within the minimum election timeout of hearing from a leader. Defaults to the
+    /// value of `checkQuorum`, as in etcd-io/raft.
+    public var leaderStickiness: Bool
+
+    public init(preVote: Bool = false, checkQuorum: Bool = false, leaderStickiness: Bool? = nil) {
+        self.preVote = preVote
+        self.checkQuorum = checkQuorum
+        self.leaderStickiness = leaderStickiness ?? checkQuorum
+    }
+}
+
+public struct RaftTiming: Codable, Sendable, Equatable {
+    /// Election timeouts are drawn uniformly from `electionTimeoutMin..<electionTimeoutMax`.
+    public var electionTimeoutMin: UInt64
+    public var electionTimeoutMax: UInt64
+    public var heartbeatInterval: UInt64
+    public var maxEntriesPerAppend: Int
+    public var maxInflightAppends: Int
+
+    public init(electionTimeoutMin: UInt64 = 150 * nsPerMillisecond, electionTimeoutMax: UInt64 = 300 * nsPerMillisecond,
+                heartbeatInterval: UInt64 = 50 * nsPerMillisecond, maxEntriesPerAppend: Int = 64,
+                maxInflightAppends: Int = 4) {
+        self.electionTimeoutMin = electionTimeoutMin
+        self.electionTimeoutMax = electionTimeoutMax
+        self.heartbeatInterval = heartbeatInterval
+        self.maxEntriesPerAppend = maxEntriesPerAppend
+        self.maxInflightAppends = maxInflightAppends
+    }
+}
+
+/// How long one message takes on a link.
+public enum LatencyModel: Codable, Sendable, Equatable {
+    case fixed(UInt64)
+    case uniform(min: UInt64, max: UInt64)
+    case normal(mean: UInt64, stddev: UInt64, floor: UInt64)
+}
+
+public struct NetworkModel: Codable, Sendable, Equatable {
+    public var latency: LatencyModel
+    /// Probability that a message is lost, 0...1.
+    public var loss: Double
+    /// Probability that a message is delivered twice.
+    public var duplication: Double
+    /// Probability that a message gets extra delay of up to one latency maximum, so later messages
+    /// may overtake it.
+    public var reordering: Double
+
+    public init(latency: LatencyModel = .uniform(min: 10 * nsPerMillisecond, max: 15 * nsPerMillisecond),
+                loss: Double = 0, duplication: Double = 0, reordering: Double = 0) {
+        self.latency = latency
+        self.loss = loss
+        self.duplication = duplication
+        self.reordering = reordering
+    }
+}
+
+public struct Workload: Codable, Sendable, Equatable {
+    /// Mean client writes per second (Poisson arrivals); 0 disables writes.
+    public var writesPerSecond: Double
+    /// A request not answered within this time is retried (at another node) until `giveUpAfter`.
+    public var requestTimeout: UInt64
+    public var giveUpAfter: UInt64
+
+    public init(writesPerSecond: Double = 100, requestTimeout: UInt64 = 500 * nsPerMillisecond,
+                giveUpAfter: UInt64 = 5 * nsPerSecond) {
+        self.writesPerSecond = writesPerSecond
+        self.requestTimeout = requestTimeout
+        self.giveUpAfter = giveUpAfter
+    }
+}
+
+/// Which node a fault applies to. `leader` resolves when the fault fires.
+public enum NodeSelector: Codable, Sendable, Equatable, CustomStringConvertible {
+    case node(NodeID)
+    case leader
+    /// The first node (by id) that is not the current leader.
+    case follower
+
+    public var description: String {
+        switch self {
+        case .node(let n): n.description
+        case .leader: "leader"
+        case .follower: "follower"
+        }
+    }
+}
+
+public struct ScheduledFault: Codable, Sendable, Equatable {
+    public var at: UInt64
+    public var action: FaultAction
+
+    public init(at: UInt64, _ action: FaultAction) {
+        self.at = at
+        self.action = action
+    }
+}
+
+public enum FaultAction: Codable, Sendable, Equatable {
+    /// Cut every link between the groups (nodes in no group keep all their links).
+    case partition(groups: [[NodeSelector]])
+    /// Cut all links to and from one node.
+    case isolate(NodeSelector)
+    /// Cut the link between two nodes, both directions (or one way).
+    case cut(NodeSelector, NodeSelector, oneWay: Bool)
+    /// Restore every cut link.
+    case healAll
+    /// Cut and restore the link between two nodes every `period` until `until`.
+    case flap(NodeSelector, NodeSelector, period: UInt64, until: UInt64)
+    case crash(NodeSelector)
+    case restart(NodeSelector)
+    /// Stop processing for `duration`, as a long GC pause would.
+    case pause(NodeSelector, duration: UInt64)
+    case drift(NodeSelector, ppm: Int32)
+    case degrade(NodeSelector, NodeSelector, loss: Double, extraLatency: UInt64)
+    case label(String)
+}

@@ -1,0 +1,267 @@
+/// An open trace: metadata, where each event frame is, and whether the file was complete.
+///
+/// Opening reads only the metadata frame, the footer, the seek table and the time index. A file
+/// without a valid seek table (its writer was killed, or its tail was cut) is recovered by walking
+/// its frames from the start: every complete frame is kept and the lost bytes are reported.
+/// Events are read lazily, one frame at a time, so memory stays bounded by one frame.
+///
+/// Not thread-safe: iterate one sequence at a time per instance.
+public final class TraceFile {
+    public enum Integrity: Sendable, Equatable {
+        case ok
+        /// No usable seek table: `frames` holds every complete frame found by scanning;
+        /// `lostBytes` at the tail could not be read as a complete frame.
+        case recovered(lostBytes: UInt64, reason: String)
+    }
+
+    public let path: String
+    public let metadata: TraceMetadata
+    public let formatVersion: (major: UInt16, minor: UInt16)
+    public let frames: [FrameInfo]
+    public let integrity: Integrity
+    public let fileSize: UInt64
+    let file: FileDescriptor
+
+    public var eventCount: UInt64 { frames.reduce(0) { $0 + UInt64($1.eventCount) } }
+    /// Time of the first and last event, if there are any.
+    public var timeRange: ClosedRange<UInt64>? {
+        guard let first = frames.first, let last = frames.last else { return nil }
+        return first.firstTime...last.lastTime
+    }
+
+    public static func open(_ path: String) throws(TraceFormatError) -> TraceFile {
+        try TraceFile(path: path)
+    }
+
+    private init(path: String) throws(TraceFormatError) {
+        self.path = path
+        file = try FileDescriptor.openForReading(path)
+        fileSize = try file.size()
+        var buffer: [UInt8] = []
+        try file.read(at: 0, count: 8, into: &buffer)
+        guard buffer.count == 8 else {
+            throw TraceFormatError(.notATrace, path: path, offset: 0, "file is \(fileSize) bytes, too short for a trace")
+        }
+        let magic = Self.u32(buffer, 0)
+        let metaSize = UInt64(Self.u32(buffer, 4))
+        guard magic == Container.metadataMagic else {
+            throw TraceFormatError(.notATrace, path: path, frame: 0, offset: 0,
+                                   String(format32: magic, prefix: "first frame has magic "))
+        }
+        guard metaSize <= UInt64(Container.maxMetadata), metaSize + 8 <= fileSize else {
+            throw TraceFormatError(metaSize + 8 > fileSize ? .truncated : .limitExceeded, path: path, frame: 0,
+                                   offset: 4, "metadata frame declares \(metaSize) bytes; the file has \(fileSize)")
+        }
+        try file.read(at: 8, count: Int(metaSize), into: &buffer)
+        let (version, meta) = try Self.parseMetadata(buffer, path: path)
+        formatVersion = version
+        metadata = meta
+        let metadataEnd = 8 + metaSize
+
+        switch Self.readIndexedFrames(file: file, size: fileSize, metadataEnd: metadataEnd) {
+        case .success(let indexed):
+            frames = indexed
+            integrity = .ok
+        case .failure(let why):
+            let (found, lost) = try Self.scanFrames(file: file, size: fileSize, from: metadataEnd)
+            frames = found
+            integrity = .recovered(lostBytes: lost, reason: why.text)
+        }
+    }
+
+    static func u32(_ b: [UInt8], _ at: Int) -> UInt32 {
+        UInt32(b[at]) | UInt32(b[at + 1]) << 8 | UInt32(b[at + 2]) << 16 | UInt32(b[at + 3]) << 24
+    }
+
+    static func u64(_ b: [UInt8], _ at: Int) -> UInt64 {
+        UInt64(u32(b, at)) | UInt64(u32(b, at + 4)) << 32
+    }
+
+    private static func parseMetadata(_ payload: [UInt8], path: String) throws(TraceFormatError)
+        -> ((major: UInt16, minor: UInt16), TraceMetadata)
+    {
+        let tag = Container.payloadMagic
+        guard payload.count >= tag.count + 4, Array(payload[0..<tag.count]) == tag else {
+            throw TraceFormatError(.notATrace, path: path, frame: 0, offset: 8, "metadata frame lacks the RAFTTRC1 tag")
+        }
+        let major = UInt16(payload[8]) | UInt16(payload[9]) << 8
+        let minor = UInt16(payload[10]) | UInt16(payload[11]) << 8
+        guard major <= TraceFormatVersion.major else {
+            throw TraceFormatError(.unsupportedVersion, path: path, frame: 0, offset: 16,
+                                   "format version \(major).\(minor) is newer than this reader (\(TraceFormatVersion.major).\(TraceFormatVersion.minor)); upgrade traceanalyze")
+        }
+        do {
+            let meta = try payload[12...].withUnsafeBytes { try TraceMetadata.decode($0) }
+            return ((major, minor), meta)
+        } catch {
+            throw TraceFormatError(.badMetadata, path: path, frame: 0, offset: 20, "metadata JSON: \(error)")
+        }
+    }
+
+    struct IndexProblem: Error { var text: String }
+
+    /// Reads the footer, seek table and time index; fails (without throwing) when any is missing or
+    /// inconsistent, so the caller can fall back to scanning.
+    private static func readIndexedFrames(file: FileDescriptor, size: UInt64, metadataEnd: UInt64)
+        -> Result<[FrameInfo], IndexProblem>
+    {
+        var b: [UInt8] = []
+        guard size >= metadataEnd + 8 + UInt64(Container.footerSize) else { return .failure(.init(text: "no seek table")) }
+        do { try file.read(at: size - 9, count: 9, into: &b) } catch { return .failure(.init(text: error.detail)) }
+        guard b.count == 9, u32(b, 5) == Container.seekableFooterMagic else {
+            return .failure(.init(text: "no seek table footer (writer did not close the file)"))
+        }
+        let count = UInt64(u32(b, 0))
+        let descriptor = b[4]
+        guard descriptor & 0x7C == 0 else { return .failure(.init(text: "seek table descriptor has reserved bits set")) }
+        let entrySize: UInt64 = descriptor & 0x80 != 0 ? 12 : 8
+        let tableSize = count * entrySize + 9
+        guard tableSize + 8 <= size - metadataEnd else { return .failure(.init(text: "seek table larger than the file")) }
+        let tableStart = size - tableSize - 8
+        do { try file.read(at: tableStart, count: Int(tableSize + 8), into: &b) } catch {
+            return .failure(.init(text: error.detail))
+        }
+        guard u32(b, 0) == Container.seekTableMagic, UInt64(u32(b, 4)) == tableSize else {
+            return .failure(.init(text: "seek table frame header does not match its footer"))
+        }
+        var entries: [SeekEntry] = []
+        var offset: UInt64 = 0
+        for i in 0..<Int(count) {
+            let at = 8 + i * Int(entrySize)
+            let e = SeekEntry(compressedSize: u32(b, at), decompressedSize: u32(b, at + 4),
+                              checksum: entrySize == 12 ? u32(b, at + 8) : 0)
+            entries.append(e)
+            offset += UInt64(e.compressedSize)
+        }
+        guard offset == tableStart, entries.count >= 2, UInt64(entries[0].compressedSize) == metadataEnd else {
+            return .failure(.init(text: "seek table sizes do not add up to the file"))
+        }
+        // The last listed frame is the time index.
+        let indexSize = Int(entries[entries.count - 1].compressedSize)
+        let indexStart = tableStart - UInt64(indexSize)
+        guard indexSize >= 8, indexSize <= Container.maxMetadata else { return .failure(.init(text: "bad time index size")) }
+        do { try file.read(at: indexStart, count: indexSize, into: &b) } catch { return .failure(.init(text: error.detail)) }
+        guard b.count == indexSize, u32(b, 0) == Container.timeIndexMagic else {
+            return .failure(.init(text: "time index frame missing"))
+        }
+        let rows: [TimeIndex.Row]
+        do {
+            rows = try b[8...].withUnsafeBytes { (p) throws(WireError) in try TimeIndex.decode(p) }
+        } catch {
+            return .failure(.init(text: "time index unreadable"))
+        }
+        guard rows.count == entries.count - 2 else { return .failure(.init(text: "time index and seek table disagree")) }
+        var frames: [FrameInfo] = []
+        frames.reserveCapacity(rows.count)
+        var at = metadataEnd
+        for (i, row) in rows.enumerated() {
+            let e = entries[i + 1]
+            guard Int(e.decompressedSize) <= Container.maxFrameContent else {
+                return .failure(.init(text: "frame \(i + 1) declares \(e.decompressedSize) bytes"))
+            }
+            frames.append(FrameInfo(index: i + 1, offset: at, compressedSize: Int(e.compressedSize),
+                                    decompressedSize: Int(e.decompressedSize), sequence: row.sequence,
+                                    eventCount: Int(row.count), firstTime: row.firstTime, lastTime: row.lastTime,
+                                    firstOrdinal: row.firstOrdinal))
+            at += UInt64(e.compressedSize)
+        }
+        return .success(frames)
+    }
+
+    /// Walks frames from `from`, keeping every complete, valid event frame. Stops at the first frame
+    /// that is incomplete or unreadable; the bytes from there on are reported as lost.
+    private static func scanFrames(file: FileDescriptor, size: UInt64, from start: UInt64) throws(TraceFormatError)
+        -> ([FrameInfo], UInt64)
+    {
+        var frames: [FrameInfo] = []
+        var offset = start
+        var raw: [UInt8] = []
+        var content: [UInt8] = []
+        let decompressor = ZstdFrameDecompressor()
+        var ordinal: UInt64 = 0
+        var index = 1
+        while offset + 8 <= size {
+            try file.read(at: offset, count: 8, into: &raw)
+            let magic = u32(raw, 0)
+            if Container.isSkippable(magic) {
+                let len = UInt64(u32(raw, 4))
+                guard offset + 8 + len <= size else { break }
+                offset += 8 + len
+                index += 1
+                continue
+            }
+            guard magic == Container.zstdFrameMagic else { break }
+            let window = Int(min(UInt64(Container.maxFrameCompressed), size - offset))
+            try file.read(at: offset, count: window, into: &raw)
+            let ok: (Int, EventFrameHeader)? = raw.withUnsafeBytes { p in
+                guard let length = try? ZstdFrameDecompressor.frameLength(p),
+                      case .success(let declared) = ZstdFrameDecompressor.declaredSize(p, limit: Container.maxFrameContent),
+                      (try? decompressor.decompress(UnsafeRawBufferPointer(rebasing: p[0..<length]), size: declared,
+                                                    into: &content)) != nil
+                else { return nil }
+                let header: EventFrameHeader? = content.withUnsafeBytes { c in
+                    var r = ByteReader(c)
+                    return try? EventFrameHeader.read(&r)
+                }
+                guard let header else { return nil }
+                return (length, header)
+            }
+            guard let (length, header) = ok else { break }
+            frames.append(FrameInfo(index: index, offset: offset, compressedSize: length, decompressedSize: content.count,
+                                    sequence: header.sequence, eventCount: Int(header.count),
+                                    firstTime: header.firstTime, lastTime: header.lastTime, firstOrdinal: ordinal))
+            ordinal += UInt64(header.count)
+            offset += UInt64(length)
+            index += 1
+        }
+        // A complete time index and seek table without a valid footer would still be skipped above;
+        // whatever could not be parsed as a whole frame is lost.
+        return (frames, size - offset)
+    }
+
+    /// All events in file order.
+    public func events(skippingCorruptFrames: Bool = false) -> EventSequence {
+        EventSequence(file: self, frames: frames[...], timeRange: nil, skipCorrupt: skippingCorruptFrames)
+    }
+
+    /// Events whose time lies in `range`, reading only the frames that overlap it.
+    public func events(in range: ClosedRange<UInt64>, skippingCorruptFrames: Bool = false) -> EventSequence {
+        let lo = frames.partitionPoint { $0.lastTime >= range.lowerBound }
+        var hi = lo
+        while hi < frames.count, frames[hi].firstTime <= range.upperBound { hi += 1 }
+        return EventSequence(file: self, frames: frames[lo..<hi], timeRange: range, skipCorrupt: skippingCorruptFrames)
+    }
+
+    /// Calls `body` for every event; throws the first unreadable frame's error.
+    public func forEachEvent(_ body: (TraceEvent) throws -> Void) throws {
+        var it = events().makeIterator()
+        while let e = it.next() { try body(e) }
+        if let error = it.error { throw error }
+    }
+}
+
+extension String {
+    init(format32 value: UInt32, prefix: String) {
+        self = prefix + "0x" + String(value, radix: 16, uppercase: true)
+    }
+}
+
+extension Collection {
+    /// Index of the first element for which `belongsInSecondPartition` is true, assuming the
+    /// collection is partitioned by it. - Complexity: O(log n)
+    func partitionPoint(_ belongsInSecondPartition: (Element) -> Bool) -> Index where Self: RandomAccessCollection {
+        var lo = startIndex
+        var n = count
+        while n > 0 {
+            let half = n / 2
+            let mid = index(lo, offsetBy: half)
+            if !belongsInSecondPartition(self[mid]) {
+                lo = index(after: mid)
+                n -= half + 1
+            } else {
+                n = half
+            }
+        }
+        return lo
+    }
+}

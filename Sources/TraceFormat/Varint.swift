@@ -1,0 +1,123 @@
+/// Appends little-endian fixed-width integers and LEB128 varints to a growable byte buffer.
+@usableFromInline
+struct ByteWriter {
+    @usableFromInline var bytes: [UInt8]
+
+    @inlinable init(capacity: Int = 0) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    @inlinable mutating func u8(_ v: UInt8) { bytes.append(v) }
+
+    @inlinable mutating func varint(_ value: UInt64) {
+        var v = value
+        while v >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            v >>= 7
+        }
+        bytes.append(UInt8(truncatingIfNeeded: v))
+    }
+
+    @inlinable mutating func zigzag(_ value: Int64) {
+        varint(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
+    }
+
+    @inlinable mutating func fixed32(_ v: UInt32) {
+        withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    @inlinable mutating func fixed64(_ v: UInt64) {
+        withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    @inlinable mutating func blob(_ b: some Collection<UInt8>) {
+        varint(UInt64(b.count))
+        bytes.append(contentsOf: b)
+    }
+}
+
+/// Why a byte sequence could not be decoded; `offset` is relative to the start of the decoded buffer.
+struct WireError: Error {
+    enum Problem: Equatable {
+        case truncated
+        case badVarint
+        case impossible(String)
+    }
+    var problem: Problem
+    var offset: Int
+}
+
+/// Reads what `ByteWriter` wrote, checking every length against the bytes actually present.
+struct ByteReader: ~Copyable {
+    let base: UnsafeRawBufferPointer
+    var position: Int
+
+    init(_ base: UnsafeRawBufferPointer, position: Int = 0) {
+        self.base = base
+        self.position = position
+    }
+
+    var isAtEnd: Bool { position >= base.count }
+
+    func fail(_ p: WireError.Problem) -> WireError { WireError(problem: p, offset: position) }
+
+    @inline(__always)
+    mutating func u8() throws(WireError) -> UInt8 {
+        guard position < base.count else { throw fail(.truncated) }
+        let b = base[position]
+        position &+= 1
+        return b
+    }
+
+    @inline(__always)
+    mutating func varint() throws(WireError) -> UInt64 {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            guard position < base.count else { throw fail(.truncated) }
+            let b = base[position]
+            position &+= 1
+            if shift == 63 && b > 1 { throw fail(.badVarint) }
+            result |= UInt64(b & 0x7F) << shift
+            if b < 0x80 { return result }
+            shift &+= 7
+            if shift > 63 { throw fail(.badVarint) }
+        }
+    }
+
+    @inline(__always)
+    mutating func zigzag() throws(WireError) -> Int64 {
+        let v = try varint()
+        return Int64(bitPattern: v >> 1) ^ -Int64(bitPattern: v & 1)
+    }
+
+    mutating func varint32() throws(WireError) -> UInt32 {
+        let v = try varint()
+        guard v <= UInt64(UInt32.max) else { throw fail(.impossible("value \(v) does not fit 32 bits")) }
+        return UInt32(v)
+    }
+
+    mutating func fixed32() throws(WireError) -> UInt32 {
+        guard base.count - position >= 4 else { throw fail(.truncated) }
+        let v = base.loadUnaligned(fromByteOffset: position, as: UInt32.self)
+        position += 4
+        return UInt32(littleEndian: v)
+    }
+
+    mutating func fixed64() throws(WireError) -> UInt64 {
+        guard base.count - position >= 8 else { throw fail(.truncated) }
+        let v = base.loadUnaligned(fromByteOffset: position, as: UInt64.self)
+        position += 8
+        return UInt64(littleEndian: v)
+    }
+
+    mutating func blob(limit: Int) throws(WireError) -> UnsafeRawBufferPointer {
+        let n = try varint()
+        guard n <= UInt64(limit) else { throw fail(.impossible("length \(n) exceeds limit \(limit)")) }
+        guard UInt64(base.count - position) >= n else { throw fail(.truncated) }
+        let slice = UnsafeRawBufferPointer(rebasing: base[position..<(position + Int(n))])
+        position += Int(n)
+        return slice
+    }
+}

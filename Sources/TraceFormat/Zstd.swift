@@ -1,0 +1,90 @@
+import CZstd
+
+/// A zstd failure, already turned into text by the library.
+struct ZstdError: Error {
+    var message: String
+    var isChecksumError: Bool
+}
+
+/// The single chokepoint that turns zstd's `size_t` error convention into a thrown error.
+@inline(__always)
+func zstdCheck(_ result: Int) throws(ZstdError) -> Int {
+    if ZSTD_isError(result) != 0 {
+        throw ZstdError(message: String(cString: ZSTD_getErrorName(result)),
+                        isChecksumError: ZSTD_getErrorCode(result) == ZSTD_error_checksum_wrong)
+    }
+    return result
+}
+
+/// Compresses whole buffers into independent zstd frames with the content checksum on and the
+/// content size in the header. Owns one compression context; not thread-safe.
+final class ZstdFrameCompressor {
+    private let context: OpaquePointer
+
+    init(level: Int32) {
+        guard let cctx = ZSTD_createCCtx() else { fatalError("ZSTD_createCCtx failed: out of memory") }
+        context = cctx
+        _ = ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level)
+        _ = ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1)
+        _ = ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1)
+    }
+
+    deinit { ZSTD_freeCCtx(context) }
+
+    /// Replaces `output` with one zstd frame holding `input`.
+    func compress(_ input: [UInt8], into output: inout [UInt8]) throws(ZstdError) {
+        let bound = ZSTD_compressBound(input.count)
+        if output.count < bound { output = [UInt8](repeating: 0, count: bound) }
+        let written = try zstdCheck(input.withUnsafeBytes { src in
+            output.withUnsafeMutableBytes { dst in
+                ZSTD_compress2(context, dst.baseAddress, dst.count, src.baseAddress, src.count)
+            }
+        })
+        output.removeSubrange(written...)
+    }
+}
+
+/// Decompresses single frames into a caller-owned buffer after checking the declared size.
+/// Owns one decompression context; not thread-safe.
+final class ZstdFrameDecompressor {
+    private let context: OpaquePointer
+
+    init() {
+        guard let dctx = ZSTD_createDCtx() else { fatalError("ZSTD_createDCtx failed: out of memory") }
+        context = dctx
+    }
+
+    deinit { ZSTD_freeDCtx(context) }
+
+    enum SizeProblem: Error {
+        case unknown
+        case tooLarge(UInt64)
+        case mismatch(declared: UInt64, expected: Int)
+    }
+
+    /// The content size a frame declares, checked against `limit` before anything is allocated.
+    static func declaredSize(_ frame: UnsafeRawBufferPointer, limit: Int) -> Result<Int, SizeProblem> {
+        let size = ZSTD_getFrameContentSize(frame.baseAddress, frame.count)
+        if size == CZstd_contentSizeUnknown() || size == CZstd_contentSizeError() { return .failure(.unknown) }
+        if size > UInt64(limit) { return .failure(.tooLarge(size)) }
+        return .success(Int(size))
+    }
+
+    /// Decompresses exactly one frame; `output` is resized to `size` bytes.
+    func decompress(_ frame: UnsafeRawBufferPointer, size: Int, into output: inout [UInt8]) throws(ZstdError) {
+        if output.count != size {
+            if output.count > size { output.removeSubrange(size...) } else {
+                output.append(contentsOf: repeatElement(0, count: size - output.count))
+            }
+        }
+        let n = try zstdCheck(output.withUnsafeMutableBytes { dst in
+            ZSTD_decompressDCtx(context, dst.baseAddress, dst.count, frame.baseAddress, frame.count)
+        })
+        if n != size { throw ZstdError(message: "frame decompressed to \(n) bytes, declared \(size)", isChecksumError: false) }
+    }
+
+    /// The compressed length of the first frame in `bytes`, or an error if it is incomplete or bad.
+    static func frameLength(_ bytes: UnsafeRawBufferPointer) throws(ZstdError) -> Int {
+        try zstdCheck(ZSTD_findFrameCompressedSize(bytes.baseAddress, bytes.count))
+    }
+}

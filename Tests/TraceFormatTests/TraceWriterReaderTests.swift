@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+@testable import TraceFormat
+
+@Suite struct RoundTripTests {
+    @Test func everyKindRoundTripsWithExtremeValues() throws {
+        var events: [TraceEvent] = []
+        var t: UInt64 = 0
+        for (i, k) in everyKind.enumerated() {
+            events.append(TraceEvent(time: t, node: i % 3 == 0 ? nil : NodeID(UInt32(i % 7 + 1)), k))
+            t += UInt64(i) * 1_000_003
+        }
+        events.append(TraceEvent(time: UInt64.max, node: NodeID(UInt32.max), .nodeCrashed))
+        let path = temporaryPath()
+        try writeTrace(path, events)
+        #expect(try readAll(path) == events)
+        // Every tag is exercised, so a new kind without a round-trip case fails here.
+        #expect(Set(events.map(\.kind.tag)) == Set(EventTag.allCases))
+    }
+
+    @Test func metadataRoundTrips() throws {
+        let path = temporaryPath()
+        try writeTrace(path, [TraceEvent(time: 1, node: nil, .label("x"))])
+        let f = try TraceFile.open(path)
+        #expect(f.metadata == testMetadata)
+        #expect(f.formatVersion.major == TraceFormatVersion.major)
+        #expect(f.integrity == .ok)
+    }
+
+    @Test func emptyTraceHasNoFramesAndReadsCleanly() throws {
+        let path = temporaryPath()
+        let summary = try writeTrace(path, [TraceEvent]())
+        #expect(summary?.events == 0)
+        let f = try TraceFile.open(path)
+        #expect(f.frames.isEmpty)
+        #expect(f.timeRange == nil)
+        #expect(try readAll(path).isEmpty)
+    }
+
+    @Test func multiFrameFileKeepsOrderCountsAndIndex() throws {
+        let events = Array(SyntheticWorkload(seed: 9).prefix(20_000))
+        let path = temporaryPath()
+        let summary = try #require(try writeTrace(path, events))
+        let f = try TraceFile.open(path)
+        #expect(f.frames.count > 10)
+        #expect(summary.frames == f.frames.count)
+        #expect(f.eventCount == 20_000)
+        #expect(try readAll(path) == events)
+        var ordinal: UInt64 = 0
+        for frame in f.frames {
+            #expect(frame.firstOrdinal == ordinal)
+            ordinal += UInt64(frame.eventCount)
+        }
+    }
+
+    @Test func flushIntervalCutsFramesByTraceTime() throws {
+        let events = (0..<100).map { TraceEvent(time: UInt64($0) * 100 * nsPerMillisecond, node: nil, .label("tick")) }
+        let path = temporaryPath()
+        try writeTrace(path, events, options: .init(frameBytes: 1 << 20, flushInterval: nsPerSecond))
+        let f = try TraceFile.open(path)
+        #expect(f.frames.count == 10)
+        #expect(f.frames.allSatisfy { $0.lastTime - $0.firstTime < nsPerSecond })
+    }
+
+    @Test func outOfOrderAppendIsRefused() throws {
+        let w = try TraceWriter(path: temporaryPath(), metadata: testMetadata)
+        try w.append(TraceEvent(time: 10, node: nil, .nodeCrashed))
+        #expect(throws: TraceFormatError.self) { try w.append(TraceEvent(time: 9, node: nil, .nodeCrashed)) }
+    }
+}
+
+@Suite struct RandomAccessTests {
+    @Test(arguments: [0.0, 0.1, 0.5, 0.93])
+    func eventsInRangeMatchAFilteredFullScan(start: Double) throws {
+        let events = Array(SyntheticWorkload(seed: 3).prefix(30_000))
+        let path = temporaryPath()
+        try writeTrace(path, events)
+        let end = events.last!.time
+        let lo = UInt64(Double(end) * start)
+        let hi = lo + end / 20
+        let f = try TraceFile.open(path)
+        let got = Array(f.events(in: lo...hi))
+        #expect(got == events.filter { (lo...hi).contains($0.time) })
+        #expect(!got.isEmpty)
+    }
+}
+
+@Suite struct SeekableLayoutTests {
+    @Test func footerAndSeekTableFollowTheZstdSeekableFormat() throws {
+        let path = temporaryPath()
+        try writeTrace(path, SyntheticWorkload(seed: 1).prefix(5_000))
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let n = bytes.count
+        #expect(TraceFile.u32(bytes, n - 4) == 0x8F92_EAB1)
+        #expect(bytes[n - 5] == 0x80)
+        let frames = Int(TraceFile.u32(bytes, n - 9))
+        let tableStart = n - 9 - frames * 12 - 8
+        #expect(TraceFile.u32(bytes, tableStart) == 0x184D_2A5E)
+        var offset = 0
+        for i in 0..<frames {
+            let c = Int(TraceFile.u32(bytes, tableStart + 8 + i * 12))
+            let magic = TraceFile.u32(bytes, offset)
+            #expect(magic == 0xFD2F_B528 || (magic & 0xFFFF_FFF0) == 0x184D_2A50)
+            offset += c
+        }
+        #expect(offset == tableStart)
+    }
+
+    @Test func zstdCommandLineAcceptsTheFile() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/zstd") else { return }
+        let path = temporaryPath()
+        try writeTrace(path, SyntheticWorkload(seed: 1).prefix(5_000))
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/zstd")
+        p.arguments = ["-t", "-q", path]
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+    }
+}
