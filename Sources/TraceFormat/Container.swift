@@ -20,7 +20,8 @@ enum Container {
     /// Largest compressed frame a reader will load (zstd's worst case expansion is tiny).
     static let maxFrameCompressed = maxFrameContent + (1 << 20)
     static let maxMetadata = 16 << 20
-    static let frameHeaderSize = 24
+    /// Frame header plus one length per column.
+    static let frameHeaderSize = 28 + 4 * Column.allCases.count
 
     static func isSkippable(_ magic: UInt32) -> Bool { magic & skippableMagicMask == skippableMagicBase }
 
@@ -39,15 +40,21 @@ struct EventFrameHeader: Equatable {
     var count: UInt32
     var firstTime: UInt64
     var lastTime: UInt64
+    /// Every time delta in the frame is a multiple of this many nanoseconds and is stored divided
+    /// by it (1, 1000 or 1000000), which saves a byte or more per event for µs-grained clocks.
+    var timeUnit: UInt32 = 1
 
     func write(_ w: inout ByteWriter) {
-        w.fixed32(sequence); w.fixed32(count); w.fixed64(firstTime); w.fixed64(lastTime)
+        w.fixed32(sequence); w.fixed32(count); w.fixed64(firstTime); w.fixed64(lastTime); w.fixed32(timeUnit)
     }
 
     static func read(_ r: inout ByteReader) throws(WireError) -> EventFrameHeader {
         let h = EventFrameHeader(sequence: try r.fixed32(), count: try r.fixed32(),
-                                 firstTime: try r.fixed64(), lastTime: try r.fixed64())
+                                 firstTime: try r.fixed64(), lastTime: try r.fixed64(), timeUnit: try r.fixed32())
         guard h.firstTime <= h.lastTime else { throw r.fail(.impossible("first time after last time")) }
+        guard h.timeUnit == 1 || h.timeUnit == 1_000 || h.timeUnit == 1_000_000 else {
+            throw r.fail(.impossible("time unit \(h.timeUnit) ns"))
+        }
         return h
     }
 }

@@ -56,7 +56,7 @@ final class FileDescriptor {
         buffer.removeSubrange(done...)
     }
 
-    func write(_ bytes: [UInt8]) throws(TraceFormatError) {
+    func write(_ bytes: ArraySlice<UInt8>) throws(TraceFormatError) {
         var done = 0
         let failure: String? = bytes.withUnsafeBytes { raw in
             while done < raw.count {

@@ -27,7 +27,8 @@ public struct SyntheticWorkload: Sequence, IteratorProtocol {
         return pending[cursor]
     }
 
-    private mutating func latency() -> UInt64 { 10_000_000 + rng.next() % 5_000_000 }
+    /// Latencies in whole microseconds, as a µs-resolution clock would record them.
+    private mutating func latency() -> UInt64 { 10_000_000 + (rng.next() % 5_000) * 1_000 }
 
     private mutating func emit(_ offset: UInt64, _ node: NodeID?, _ kind: TraceEvent.Kind) {
         pending.append(TraceEvent(time: now + offset, node: node, kind))
@@ -81,7 +82,7 @@ public struct SyntheticWorkload: Sequence, IteratorProtocol {
         // Rounds overlap in time; the writer needs time order, so sort this round and keep the
         // start of the next round after it (a simplification that keeps generation streaming).
         round.sort { $0.time < $1.time }
-        now = round.last!.time + 1_000 + rng.next() % 500_000
+        now = round.last!.time + 1_000 + (rng.next() % 500) * 1_000
         pending = round
     }
 }

@@ -193,21 +193,20 @@ public final class TraceFile {
             guard magic == Container.zstdFrameMagic else { break }
             let window = Int(min(UInt64(Container.maxFrameCompressed), size - offset))
             try file.read(at: offset, count: window, into: &raw)
-            let ok: (Int, EventFrameHeader)? = raw.withUnsafeBytes { p in
+            // A frame counts as complete only if it decompresses (checksum included) and decodes.
+            let ok: (length: Int, size: Int, header: EventFrameHeader)? = raw.withUnsafeBytes { p in
                 guard let length = try? ZstdFrameDecompressor.frameLength(p),
                       case .success(let declared) = ZstdFrameDecompressor.declaredSize(p, limit: Container.maxFrameContent),
                       (try? decompressor.decompress(UnsafeRawBufferPointer(rebasing: p[0..<length]), size: declared,
                                                     into: &content)) != nil
                 else { return nil }
                 let header: EventFrameHeader? = content.withUnsafeBytes { c in
-                    var r = ByteReader(c)
-                    return try? EventFrameHeader.read(&r)
+                    try? FrameDecoder(UnsafeRawBufferPointer(rebasing: c[0..<declared])).header
                 }
-                guard let header else { return nil }
-                return (length, header)
+                return header.map { (length, declared, $0) }
             }
-            guard let (length, header) = ok else { break }
-            frames.append(FrameInfo(index: index, offset: offset, compressedSize: length, decompressedSize: content.count,
+            guard let (length, size, header) = ok else { break }
+            frames.append(FrameInfo(index: index, offset: offset, compressedSize: length, decompressedSize: size,
                                     sequence: header.sequence, eventCount: Int(header.count),
                                     firstTime: header.firstTime, lastTime: header.lastTime, firstOrdinal: ordinal))
             ordinal += UInt64(header.count)

@@ -11,7 +11,7 @@ public final class TraceWriter {
         public var flushInterval: UInt64
         public var compressionLevel: Int32
 
-        public init(frameBytes: Int = 1 << 20, flushInterval: UInt64 = 2 * nsPerSecond, compressionLevel: Int32 = 3) {
+        public init(frameBytes: Int = 1 << 20, flushInterval: UInt64 = 5 * nsPerSecond, compressionLevel: Int32 = 3) {
             self.frameBytes = frameBytes
             self.flushInterval = flushInterval
             self.compressionLevel = compressionLevel
@@ -29,12 +29,8 @@ public final class TraceWriter {
     private let options: Options
     private let file: FileDescriptor
     private let compressor: ZstdFrameCompressor
-    private var records: ByteWriter
+    private var encoder = FrameEncoder()
     private var compressed: [UInt8] = []
-    private var context = RecordContext(frameStart: 0)
-    private var frameFirst: UInt64 = 0
-    private var frameLast: UInt64 = 0
-    private var frameCount: UInt32 = 0
     private var lastTime: UInt64 = 0
     private var seekEntries: [SeekEntry] = []
     private var frames: [FrameInfo] = []
@@ -47,7 +43,6 @@ public final class TraceWriter {
         self.options = options
         file = try FileDescriptor.create(path)
         compressor = ZstdFrameCompressor(level: options.compressionLevel)
-        records = ByteWriter(capacity: options.frameBytes + 4096)
         var payload = ByteWriter()
         payload.bytes.append(contentsOf: Container.payloadMagic)
         payload.bytes.append(contentsOf: [UInt8(truncatingIfNeeded: TraceFormatVersion.major),
@@ -56,13 +51,6 @@ public final class TraceWriter {
                                           UInt8(truncatingIfNeeded: TraceFormatVersion.minor >> 8)])
         payload.bytes.append(contentsOf: metadata.encoded())
         try emitSkippable(magic: Container.metadataMagic, payload: payload.bytes)
-        resetFrame()
-    }
-
-    private func resetFrame() {
-        records.bytes.removeAll(keepingCapacity: true)
-        EventFrameHeader(sequence: 0, count: 0, firstTime: 0, lastTime: 0).write(&records)
-        frameCount = 0
     }
 
     /// Adds one event. Events must come in non-decreasing time order.
@@ -72,53 +60,44 @@ public final class TraceWriter {
             throw TraceFormatError(.outOfOrder, path: path,
                                    "event at \(event.time) ns follows one at \(lastTime) ns")
         }
-        if frameCount > 0, event.time - frameFirst >= options.flushInterval { try flush() }
-        if frameCount == 0 {
-            frameFirst = event.time
-            context = RecordContext(frameStart: event.time)
-        }
-        records.record(event, &context)
-        frameCount += 1
-        frameLast = event.time
+        if encoder.count > 0, event.time - encoder.firstTime >= options.flushInterval { try flush() }
+        encoder.append(event)
         lastTime = event.time
-        if records.bytes.count >= options.frameBytes { try flush() }
+        if encoder.byteCount >= options.frameBytes { try flush() }
     }
 
     /// Writes the events appended so far as one complete frame.
     public func flush() throws(TraceFormatError) {
-        guard frameCount > 0 else { return }
-        let header = EventFrameHeader(sequence: UInt32(frames.count), count: frameCount,
-                                      firstTime: frameFirst, lastTime: frameLast)
-        var headerBytes = ByteWriter(capacity: Container.frameHeaderSize)
-        header.write(&headerBytes)
-        records.bytes.replaceSubrange(0..<Container.frameHeaderSize, with: headerBytes.bytes)
+        guard encoder.count > 0 else { return }
+        let sequence = UInt32(frames.count)
+        let content = encoder.content(sequence: sequence)
+        let n: Int
         do {
-            try compressor.compress(records.bytes, into: &compressed)
+            n = try compressor.compress(content, into: &compressed)
         } catch {
             throw TraceFormatError(.io, path: path, frame: seekEntries.count, offset: bytesWritten,
                                    "compression failed: \(error.message)")
         }
         // The frame's content checksum (its last 4 bytes) is what the seek table's checksum column holds.
-        let n = compressed.count
         let checksum = UInt32(compressed[n - 4]) | UInt32(compressed[n - 3]) << 8
             | UInt32(compressed[n - 2]) << 16 | UInt32(compressed[n - 1]) << 24
         frames.append(FrameInfo(index: seekEntries.count, offset: bytesWritten, compressedSize: n,
-                                decompressedSize: records.bytes.count, sequence: header.sequence,
-                                eventCount: Int(frameCount), firstTime: frameFirst, lastTime: frameLast,
+                                decompressedSize: content.count, sequence: sequence,
+                                eventCount: Int(encoder.count), firstTime: encoder.firstTime, lastTime: encoder.lastTime,
                                 firstOrdinal: totalEvents))
-        seekEntries.append(SeekEntry(compressedSize: UInt32(n), decompressedSize: UInt32(records.bytes.count),
+        seekEntries.append(SeekEntry(compressedSize: UInt32(n), decompressedSize: UInt32(content.count),
                                      checksum: checksum))
-        try file.write(compressed)
+        try file.write(compressed[0..<n])
         bytesWritten += UInt64(n)
-        totalEvents += UInt64(frameCount)
-        resetFrame()
+        totalEvents += UInt64(encoder.count)
+        encoder.reset()
     }
 
     private func emitSkippable(magic: UInt32, payload: [UInt8]) throws(TraceFormatError) {
         let frame = Container.skippableFrame(magic: magic, payload: payload)
         seekEntries.append(SeekEntry(compressedSize: UInt32(frame.count), decompressedSize: 0,
                                      checksum: Container.emptyChecksum))
-        try file.write(frame)
+        try file.write(frame[...])
         bytesWritten += UInt64(frame.count)
     }
 
@@ -136,7 +115,7 @@ public final class TraceWriter {
         table.u8(0x80)
         table.fixed32(Container.seekableFooterMagic)
         let frame = Container.skippableFrame(magic: Container.seekTableMagic, payload: table.bytes)
-        try file.write(frame)
+        try file.write(frame[...])
         bytesWritten += UInt64(frame.count)
         closed = true
         return Summary(events: totalEvents, frames: frames.count, bytes: bytesWritten)

@@ -49,7 +49,7 @@ struct WireError: Error {
 }
 
 /// Reads what `ByteWriter` wrote, checking every length against the bytes actually present.
-struct ByteReader: ~Copyable {
+struct ByteReader {
     let base: UnsafeRawBufferPointer
     var position: Int
 
@@ -60,6 +60,7 @@ struct ByteReader: ~Copyable {
 
     var isAtEnd: Bool { position >= base.count }
 
+    @inline(never)
     func fail(_ p: WireError.Problem) -> WireError { WireError(problem: p, offset: position) }
 
     @inline(__always)
@@ -72,6 +73,15 @@ struct ByteReader: ~Copyable {
 
     @inline(__always)
     mutating func varint() throws(WireError) -> UInt64 {
+        if position < base.count, base[position] < 0x80 {
+            defer { position &+= 1 }
+            return UInt64(base[position])
+        }
+        return try varintSlow()
+    }
+
+    @inline(never)
+    mutating func varintSlow() throws(WireError) -> UInt64 {
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while true {
@@ -92,6 +102,7 @@ struct ByteReader: ~Copyable {
         return Int64(bitPattern: v >> 1) ^ -Int64(bitPattern: v & 1)
     }
 
+    @inline(__always)
     mutating func varint32() throws(WireError) -> UInt32 {
         let v = try varint()
         guard v <= UInt64(UInt32.max) else { throw fail(.impossible("value \(v) does not fit 32 bits")) }

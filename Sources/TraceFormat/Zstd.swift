@@ -31,8 +31,9 @@ final class ZstdFrameCompressor {
 
     deinit { ZSTD_freeCCtx(context) }
 
-    /// Replaces `output` with one zstd frame holding `input`.
-    func compress(_ input: [UInt8], into output: inout [UInt8]) throws(ZstdError) {
+    /// Writes one zstd frame holding `input` to the start of `output` (grown as needed, never
+    /// shrunk, so it is reused across frames) and returns its length.
+    func compress(_ input: [UInt8], into output: inout [UInt8]) throws(ZstdError) -> Int {
         let bound = ZSTD_compressBound(input.count)
         if output.count < bound { output = [UInt8](repeating: 0, count: bound) }
         let written = try zstdCheck(input.withUnsafeBytes { src in
@@ -40,7 +41,7 @@ final class ZstdFrameCompressor {
                 ZSTD_compress2(context, dst.baseAddress, dst.count, src.baseAddress, src.count)
             }
         })
-        output.removeSubrange(written...)
+        return written
     }
 }
 
@@ -70,17 +71,22 @@ final class ZstdFrameDecompressor {
         return .success(Int(size))
     }
 
-    /// Decompresses exactly one frame; `output` is resized to `size` bytes.
+    /// Decompresses exactly one frame of `size` bytes into the start of `output`, which grows as
+    /// needed and is never shrunk, so it is reused across frames.
     func decompress(_ frame: UnsafeRawBufferPointer, size: Int, into output: inout [UInt8]) throws(ZstdError) {
-        if output.count != size {
-            if output.count > size { output.removeSubrange(size...) } else {
-                output.append(contentsOf: repeatElement(0, count: size - output.count))
-            }
-        }
+        if output.count < size { output.append(contentsOf: repeatElement(0, count: size - output.count)) }
         let n = try zstdCheck(output.withUnsafeMutableBytes { dst in
-            ZSTD_decompressDCtx(context, dst.baseAddress, dst.count, frame.baseAddress, frame.count)
+            ZSTD_decompressDCtx(context, dst.baseAddress, size, frame.baseAddress, frame.count)
         })
         if n != size { throw ZstdError(message: "frame decompressed to \(n) bytes, declared \(size)", isChecksumError: false) }
+    }
+
+    /// Decompresses exactly one frame into `output`, which must be its exact content size.
+    func decompress(_ frame: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws(ZstdError) {
+        let n = try zstdCheck(ZSTD_decompressDCtx(context, output.baseAddress, output.count, frame.baseAddress, frame.count))
+        if n != output.count {
+            throw ZstdError(message: "frame decompressed to \(n) bytes, declared \(output.count)", isChecksumError: false)
+        }
     }
 
     /// The compressed length of the first frame in `bytes`, or an error if it is incomplete or bad.

@@ -118,9 +118,14 @@ private func truncate(_ path: String, to size: Int) throws -> String {
 
     @Test func badVarintInsideAValidFrameIsReportedAsCorrupt() throws {
         // A frame whose records are garbage but whose zstd checksum is valid: decoding must fail cleanly.
-        var records = ByteWriter()
-        EventFrameHeader(sequence: 0, count: 1, firstTime: 0, lastTime: 0).write(&records)
-        records.bytes += [EventTag.messageDelivered.rawValue] + [UInt8](repeating: 0xFF, count: 12)
+        var encoder = FrameEncoder()
+        encoder.append(TraceEvent(time: 0, node: nil, .messageDelivered(id: 1)))
+        var content = encoder.content(sequence: 0)
+        // Replace the one-byte id delta in the refs column with an endless varint.
+        content.removeLast()
+        content += [UInt8](repeating: 0xFF, count: 12)
+        let refsLength = Container.frameHeaderSize - 4 * 2
+        content.replaceSubrange(refsLength..<(refsLength + 4), with: [12, 0, 0, 0])
         let path = temporaryPath()
         let w = try TraceWriter(path: path, metadata: testMetadata)
         try w.close()
@@ -128,8 +133,8 @@ private func truncate(_ path: String, to size: Int) throws -> String {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         let metaLen = Int(TraceFile.u32([UInt8](data), 4)) + 8
         var compressed: [UInt8] = []
-        try ZstdFrameCompressor(level: 1).compress(records.bytes, into: &compressed)
-        try (data.prefix(metaLen) + Data(compressed)).write(to: URL(fileURLWithPath: path))
+        let n = try ZstdFrameCompressor(level: 1).compress(content, into: &compressed)
+        try (data.prefix(metaLen) + Data(compressed[0..<n])).write(to: URL(fileURLWithPath: path))
         let f = try TraceFile.open(path)
         #expect(f.frames.count == 1)
         var it = f.events().makeIterator()

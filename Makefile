@@ -1,0 +1,34 @@
+# Set-up and everyday commands. `make demo` and `make test` install what they need.
+SWIFT ?= swift
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DEMO_DIR ?= demo
+
+.PHONY: deps test-deps build release test demo bench clean
+
+# libzstd-dev provides zstd.h and libzstd.pc for the CZstd system library target.
+deps:
+	@if ! pkg-config --exists libzstd 2>/dev/null; then \
+		echo "installing libzstd-dev and pkg-config (apt)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libzstd-dev pkg-config zstd >/dev/null; \
+	fi
+
+# pyzstd is an independent reader of the zstd seekable format, used by one interoperability test.
+test-deps: deps
+	@python3 -c 'import pyzstd' 2>/dev/null || python3 -m pip install -q pyzstd >/dev/null 2>&1 || \
+		echo "pyzstd unavailable: the seekable-format interoperability test will be skipped"
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+test: test-deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+bench: release
+	.build/release/traceanalyze bench --events 10000000
+
+clean:
+	rm -rf .build $(DEMO_DIR)

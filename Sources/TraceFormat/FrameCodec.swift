@@ -1,0 +1,389 @@
+/// The byte streams ("columns") of an event frame. Each event writes its tag, time delta and node
+/// to their own columns, its id and index deltas to `refs`, and its other fields to `values`.
+/// Keeping like with like lets zstd model each stream separately, which roughly halves the size
+/// compared with interleaved records.
+enum Column: Int, CaseIterable {
+    case tags, times, nodes, refs, values
+}
+
+/// Longest label or link list a record may declare; larger declarations are treated as corruption.
+let maxRecordPayload = 1 << 20
+
+/// Encodes the events of one frame. Ids, request ids and log indexes are delta-coded against the
+/// previous one in the frame, timestamps against the previous timestamp; all deltas restart at
+/// each frame so frames decode independently.
+struct FrameEncoder: ~Copyable {
+    private var tags = ColumnBuffer(capacity: 1 << 16)
+    private var times = ColumnBuffer(capacity: 1 << 17)
+    private var nodes = ColumnBuffer(capacity: 1 << 16)
+    private var refs = ColumnBuffer(capacity: 1 << 17)
+    private var values = ColumnBuffer(capacity: 1 << 18)
+    /// Raw time deltas, encoded into the times column only when the frame is cut and the
+    /// coarsest unit dividing all of them is known.
+    private var deltas: UnsafeMutablePointer<UInt64>
+    private var deltaCapacity = 1 << 14
+    /// 2: all deltas are whole milliseconds, 1: whole microseconds, 0: neither.
+    private var unitLevel = 2
+
+    init() { deltas = .allocate(capacity: deltaCapacity) }
+
+    deinit { deltas.deallocate() }
+    private(set) var count: UInt32 = 0
+    private(set) var firstTime: UInt64 = 0
+    private(set) var lastTime: UInt64 = 0
+    private var messageID: UInt64 = 0
+    private var index: UInt64 = 0
+    private var request: UInt64 = 0
+
+    /// Bytes encoded so far (time deltas counted at their largest).
+    var byteCount: Int { tags.count + 3 * Int(count) + nodes.count + refs.count + values.count }
+
+    mutating func reset() {
+        tags.removeAll(); times.removeAll(); nodes.removeAll(); refs.removeAll(); values.removeAll()
+        unitLevel = 2
+        count = 0
+        messageID = 0
+        index = 0
+        request = 0
+    }
+
+    /// Header, column lengths, then the columns, ready to compress.
+    mutating func content(sequence: UInt32) -> [UInt8] {
+        let unit: UInt64 = unitLevel == 2 ? 1_000_000 : unitLevel == 1 ? 1_000 : 1
+        times.removeAll()
+        for i in 0..<Int(count) { times.varint(deltas[i] / unit) }
+        var out = ByteWriter(capacity: Container.frameHeaderSize + byteCount)
+        EventFrameHeader(sequence: sequence, count: count, firstTime: firstTime, lastTime: lastTime,
+                         timeUnit: UInt32(unit)).write(&out)
+        // Column order on the wire is `Column.allCases` order.
+        for n in [tags.count, times.count, nodes.count, refs.count, values.count] { out.fixed32(UInt32(n)) }
+        for c in [tags.bytes, times.bytes, nodes.bytes, refs.bytes, values.bytes] { out.bytes.append(contentsOf: c) }
+        return out.bytes
+    }
+
+    @inline(never) private mutating func growDeltas() {
+        let p = UnsafeMutablePointer<UInt64>.allocate(capacity: deltaCapacity * 2)
+        p.update(from: deltas, count: deltaCapacity)
+        deltas.deallocate()
+        deltas = p
+        deltaCapacity *= 2
+    }
+
+    @inline(__always) private mutating func node(_ n: NodeID?) { values.varint(UInt64(n?.rawValue ?? 0)) }
+    @inline(__always) private mutating func flag(_ b: Bool) { values.u8(b ? 1 : 0) }
+
+    @inline(__always) private mutating func deltaIndex(_ v: UInt64) {
+        refs.zigzag(Int64(bitPattern: v &- index))
+        index = v
+    }
+
+    @inline(__always) private mutating func deltaRequest(_ v: UInt64) {
+        refs.zigzag(Int64(bitPattern: v &- request))
+        request = v
+    }
+
+    @inline(__always) private mutating func deltaMessage(_ v: UInt64) {
+        refs.zigzag(Int64(bitPattern: v &- messageID))
+        messageID = v
+    }
+
+    @inline(never) private mutating func links(_ links: [DirectedLink]) {
+        values.varint(UInt64(links.count))
+        for l in links {
+            values.varint(UInt64(l.from.rawValue))
+            values.varint(UInt64(l.to.rawValue))
+        }
+    }
+
+    mutating func append(_ e: TraceEvent) {
+        if count == 0 {
+            firstTime = e.time
+            lastTime = e.time
+        }
+        tags.u8(e.kind.tag.rawValue)
+        let dt = e.time &- lastTime
+        if Int(count) == deltaCapacity { growDeltas() }
+        deltas[Int(count)] = dt
+        if unitLevel == 2, dt % 1_000_000 != 0 { unitLevel = 1 }
+        if unitLevel == 1, dt % 1_000 != 0 { unitLevel = 0 }
+        lastTime = e.time
+        nodes.varint(UInt64(e.node?.rawValue ?? 0))
+        count += 1
+        switch e.kind {
+        case .nodeStarted(let r):
+            values.varint(r.term); node(r.vote); values.varint(r.lastIndex); values.varint(r.lastTerm); flag(r.restart)
+        case .nodeCrashed, .nodePaused, .nodeResumed:
+            break
+        case .becameFollower(let term, let leader):
+            values.varint(term); node(leader)
+        case .becamePreCandidate(let term), .becameCandidate(let term), .becameLeader(let term),
+             .electionTimerFired(let term):
+            values.varint(term)
+        case .termChanged(let from, let to, let cause):
+            values.varint(from); values.varint(to); values.u8(cause.rawValue)
+        case .leaderSteppedDown(let term, let reason):
+            values.varint(term); values.u8(reason.rawValue)
+        case .voteRequested(let v):
+            node(v.to); values.varint(v.term); values.varint(v.lastIndex); values.varint(v.lastTerm); flag(v.preVote)
+        case .voteGranted(let c, let term, let pre):
+            node(c); values.varint(term); flag(pre)
+        case .voteRejected(let c, let term, let pre, let reason):
+            node(c); values.varint(term); flag(pre); values.u8(reason.rawValue)
+        case .messageSent(let m):
+            deltaMessage(m.id); node(m.to); values.u8(m.type.rawValue); values.varint(m.term)
+            values.varint(UInt64(m.entries)); values.varint(UInt64(m.bytes))
+        case .messageDelivered(let id):
+            deltaMessage(id)
+        case .messageDropped(let id, let reason):
+            deltaMessage(id); values.u8(reason.rawValue)
+        case .entryProposed(let request, let index, let term):
+            deltaRequest(request); deltaIndex(index); values.varint(term)
+        case .entriesAppended(let first, let last, let term):
+            deltaIndex(first); values.varint(last &- first); values.varint(term)
+        case .logTruncated(let from):
+            deltaIndex(from)
+        case .commitAdvanced(let from, let to):
+            deltaIndex(from); values.varint(to &- from)
+        case .entryApplied(let index, let term, let hash):
+            deltaIndex(index); values.varint(term); values.fixed64(hash)
+        case .clientRequest(let id, let kind):
+            deltaRequest(id); values.u8(kind.rawValue)
+        case .clientResponse(let id, let outcome, let latency):
+            deltaRequest(id); values.u8(outcome.rawValue); values.varint(latency)
+        case .readIndexStarted(let request, let index):
+            deltaRequest(request); deltaIndex(index)
+        case .readServed(let request, let index, let mode):
+            deltaRequest(request); deltaIndex(index); values.u8(mode.rawValue)
+        case .snapshotTaken(let index, let term), .snapshotInstalled(let index, let term):
+            deltaIndex(index); values.varint(term)
+        case .snapshotSent(let to, let index, let term):
+            node(to); deltaIndex(index); values.varint(term)
+        case .membershipChangeProposed(let change, let target, let index),
+             .membershipChangeApplied(let change, let target, let index):
+            values.u8(change.rawValue); node(target); deltaIndex(index)
+        case .transferStarted(let target, let term):
+            node(target); values.varint(term)
+        case .transferFinished(let target, let term, let ok):
+            node(target); values.varint(term); flag(ok)
+        case .partitionStarted(let l), .partitionHealed(let l):
+            links(l)
+        case .linkDegraded(let link, let loss, let extra):
+            links([link]); values.varint(UInt64(loss)); values.varint(extra)
+        case .clockDriftSet(let target, let ppm):
+            node(target); values.zigzag(Int64(ppm))
+        case .label(let s):
+            values.blob(Array(s.utf8))
+        }
+    }
+}
+
+/// Decodes the events of one frame's content, checking every length and field.
+struct FrameDecoder {
+    let header: EventFrameHeader
+    private var tags: ByteReader
+    private var times: ByteReader
+    private var nodes: ByteReader
+    private var refs: ByteReader
+    private var values: ByteReader
+    private var time: UInt64
+    private let unit: UInt64
+    private var messageID: UInt64 = 0
+    private var index: UInt64 = 0
+    private var request: UInt64 = 0
+
+    /// A decoder with no events, to stand in before the first frame is loaded.
+    init() {
+        header = EventFrameHeader(sequence: 0, count: 0, firstTime: 0, lastTime: 0)
+        let none = ByteReader(UnsafeRawBufferPointer(start: nil, count: 0))
+        (tags, times, nodes, refs, values) = (none, none, none, none, none)
+        time = 0
+        unit = 1
+    }
+
+    init(_ content: UnsafeRawBufferPointer) throws(WireError) {
+        var r = ByteReader(content)
+        header = try EventFrameHeader.read(&r)
+        var lengths: [Int] = []
+        for _ in Column.allCases { lengths.append(Int(try r.fixed32())) }
+        guard lengths.reduce(0, +) == content.count - r.position else {
+            throw r.fail(.impossible("column lengths do not add up to the frame"))
+        }
+        guard lengths[Column.tags.rawValue] == Int(header.count) else {
+            throw r.fail(.impossible("frame says \(header.count) events but has \(lengths[0]) tags"))
+        }
+        var at = r.position
+        func column(_ c: Column) -> ByteReader {
+            let slice = UnsafeRawBufferPointer(rebasing: content[at..<(at + lengths[c.rawValue])])
+            at += lengths[c.rawValue]
+            return ByteReader(slice)
+        }
+        tags = column(.tags)
+        times = column(.times)
+        nodes = column(.nodes)
+        refs = column(.refs)
+        values = column(.values)
+        time = header.firstTime
+        unit = UInt64(header.timeUnit)
+    }
+
+    /// Checks that every column was consumed exactly, after the last event.
+    func finish() throws(WireError) {
+        guard tags.isAtEnd, times.isAtEnd, nodes.isAtEnd, refs.isAtEnd, values.isAtEnd else {
+            throw WireError(problem: .impossible("bytes left after the last event"), offset: values.position)
+        }
+        guard time == header.lastTime else {
+            throw WireError(problem: .impossible("last event time disagrees with the frame header"), offset: times.position)
+        }
+    }
+
+    @inline(__always) private mutating func optionalNode() throws(WireError) -> NodeID? {
+        let raw = try values.varint32()
+        return raw == 0 ? nil : NodeID(rawValue: raw)
+    }
+
+    @inline(__always) private mutating func node() throws(WireError) -> NodeID {
+        guard let n = try optionalNode() else { throw values.fail(.impossible("missing node id")) }
+        return n
+    }
+
+    @inline(__always) private mutating func flag() throws(WireError) -> Bool {
+        switch try values.u8() {
+        case 0: return false
+        case 1: return true
+        case let b: throw values.fail(.impossible("flag byte \(b)"))
+        }
+    }
+
+    @inline(__always) private mutating func varint() throws(WireError) -> UInt64 { try values.varint() }
+
+    @inline(__always) private mutating func enumeration<E: RawRepresentable>(_: E.Type) throws(WireError) -> E where E.RawValue == UInt8 {
+        let raw = try values.u8()
+        guard let v = E(rawValue: raw) else { throw values.fail(.impossible("unknown \(E.self) \(raw)")) }
+        return v
+    }
+
+    @inline(__always) private mutating func deltaIndex() throws(WireError) -> UInt64 {
+        index = index &+ UInt64(bitPattern: try refs.zigzag())
+        return index
+    }
+
+    @inline(__always) private mutating func deltaRequest() throws(WireError) -> UInt64 {
+        request = request &+ UInt64(bitPattern: try refs.zigzag())
+        return request
+    }
+
+    @inline(__always) private mutating func deltaMessage() throws(WireError) -> UInt64 {
+        messageID = messageID &+ UInt64(bitPattern: try refs.zigzag())
+        return messageID
+    }
+
+    @inline(never) private mutating func links() throws(WireError) -> [DirectedLink] {
+        let n = try values.varint()
+        // Each link takes at least two bytes, so a count larger than the remaining bytes is a lie.
+        guard n <= UInt64(values.base.count - values.position) / 2 else { throw values.fail(.impossible("link count \(n)")) }
+        var out: [DirectedLink] = []
+        out.reserveCapacity(Int(n))
+        for _ in 0..<n { out.append(DirectedLink(from: try node(), to: try node())) }
+        return out
+    }
+
+    @inline(__always) private func adding(_ base: UInt64, _ delta: UInt64) throws(WireError) -> UInt64 {
+        let (sum, overflow) = base.addingReportingOverflow(delta)
+        guard !overflow else { throw values.fail(.impossible("range overflows 64 bits")) }
+        return sum
+    }
+
+    @inline(__always)
+    mutating func next() throws(WireError) -> TraceEvent {
+        let tagByte = try tags.u8()
+        guard let tag = EventTag.table[Int(tagByte)] else { throw tags.fail(.impossible("unknown event tag \(tagByte)")) }
+        let (dt, big) = try times.varint().multipliedReportingOverflow(by: unit)
+        let (t, overflow) = time.addingReportingOverflow(dt)
+        guard !big else { throw times.fail(.impossible("time overflows 64 bits")) }
+        guard !overflow else { throw times.fail(.impossible("time overflows 64 bits")) }
+        time = t
+        let nodeRaw = try nodes.varint32()
+        let eventNode = nodeRaw == 0 ? nil : NodeID(rawValue: nodeRaw)
+        let kind: TraceEvent.Kind
+        switch tag {
+        case .nodeStarted:
+            kind = .nodeStarted(NodeRecovery(term: try varint(), vote: try optionalNode(), lastIndex: try varint(),
+                                             lastTerm: try varint(), restart: try flag()))
+        case .nodeCrashed: kind = .nodeCrashed
+        case .nodePaused: kind = .nodePaused
+        case .nodeResumed: kind = .nodeResumed
+        case .becameFollower: kind = .becameFollower(term: try varint(), leader: try optionalNode())
+        case .becamePreCandidate: kind = .becamePreCandidate(term: try varint())
+        case .becameCandidate: kind = .becameCandidate(term: try varint())
+        case .becameLeader: kind = .becameLeader(term: try varint())
+        case .electionTimerFired: kind = .electionTimerFired(term: try varint())
+        case .termChanged:
+            kind = .termChanged(from: try varint(), to: try varint(), cause: try enumeration(TermChangeCause.self))
+        case .leaderSteppedDown:
+            kind = .leaderSteppedDown(term: try varint(), reason: try enumeration(StepDownReason.self))
+        case .voteRequested:
+            kind = .voteRequested(VoteRequest(to: try node(), term: try varint(), lastIndex: try varint(),
+                                              lastTerm: try varint(), preVote: try flag()))
+        case .voteGranted:
+            kind = .voteGranted(candidate: try node(), term: try varint(), preVote: try flag())
+        case .voteRejected:
+            kind = .voteRejected(candidate: try node(), term: try varint(), preVote: try flag(),
+                                 reason: try enumeration(VoteRejectReason.self))
+        case .messageSent:
+            kind = .messageSent(MessageSend(id: try deltaMessage(), to: try node(),
+                                            type: try enumeration(MessageType.self), term: try varint(),
+                                            entries: try values.varint32(), bytes: try values.varint32()))
+        case .messageDelivered: kind = .messageDelivered(id: try deltaMessage())
+        case .messageDropped:
+            kind = .messageDropped(id: try deltaMessage(), reason: try enumeration(DropReason.self))
+        case .entryProposed:
+            kind = .entryProposed(request: try deltaRequest(), index: try deltaIndex(), term: try varint())
+        case .entriesAppended:
+            let first = try deltaIndex()
+            kind = .entriesAppended(first: first, last: try adding(first, try varint()), term: try varint())
+        case .logTruncated: kind = .logTruncated(from: try deltaIndex())
+        case .commitAdvanced:
+            let from = try deltaIndex()
+            kind = .commitAdvanced(from: from, to: try adding(from, try varint()))
+        case .entryApplied:
+            kind = .entryApplied(index: try deltaIndex(), term: try varint(), hash: try values.fixed64())
+        case .clientRequest:
+            kind = .clientRequest(id: try deltaRequest(), kind: try enumeration(ClientRequestKind.self))
+        case .clientResponse:
+            kind = .clientResponse(id: try deltaRequest(), outcome: try enumeration(ClientOutcome.self),
+                                   latency: try varint())
+        case .readIndexStarted:
+            kind = .readIndexStarted(request: try deltaRequest(), index: try deltaIndex())
+        case .readServed:
+            kind = .readServed(request: try deltaRequest(), index: try deltaIndex(), mode: try enumeration(ReadMode.self))
+        case .snapshotTaken: kind = .snapshotTaken(index: try deltaIndex(), term: try varint())
+        case .snapshotInstalled: kind = .snapshotInstalled(index: try deltaIndex(), term: try varint())
+        case .snapshotSent:
+            kind = .snapshotSent(to: try node(), index: try deltaIndex(), term: try varint())
+        case .membershipChangeProposed:
+            kind = .membershipChangeProposed(change: try enumeration(MembershipChange.self), target: try node(),
+                                             index: try deltaIndex())
+        case .membershipChangeApplied:
+            kind = .membershipChangeApplied(change: try enumeration(MembershipChange.self), target: try node(),
+                                            index: try deltaIndex())
+        case .transferStarted: kind = .transferStarted(target: try node(), term: try varint())
+        case .transferFinished:
+            kind = .transferFinished(target: try node(), term: try varint(), succeeded: try flag())
+        case .partitionStarted: kind = .partitionStarted(links: try links())
+        case .partitionHealed: kind = .partitionHealed(links: try links())
+        case .linkDegraded:
+            let l = try links()
+            guard l.count == 1 else { throw values.fail(.impossible("linkDegraded names \(l.count) links")) }
+            kind = .linkDegraded(link: l[0], lossPPM: try values.varint32(), extraLatency: try varint())
+        case .clockDriftSet:
+            let target = try node()
+            let ppm = try values.zigzag()
+            guard let p = Int32(exactly: ppm) else { throw values.fail(.impossible("drift \(ppm) ppm")) }
+            kind = .clockDriftSet(target: target, ppm: p)
+        case .label:
+            let bytes = try values.blob(limit: maxRecordPayload)
+            kind = .label(String(decoding: bytes, as: UTF8.self))
+        }
+        return TraceEvent(time: t, node: eventNode, kind)
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import TraceFormat
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure the trace format: bytes per event, events per second written and read.",
+        discussion: "Build with -c release for meaningful figures (make bench does). Times are the best of --repeat runs."
+    )
+
+    @Option(help: "Synthetic events to write and read.") var events = 10_000_000
+    @Option(help: "Where to write the benchmark trace.") var output = "/tmp/traceanalyze-bench.trace"
+    @Option(help: "zstd compression level.") var level: Int32 = TraceWriter.Options().compressionLevel
+    @Option(help: "Cut a frame when its events span this much trace time.")
+    var flushInterval = DurationText.format(TraceWriter.Options().flushInterval)
+    @Option(help: "Runs of each phase; the best is reported.") var `repeat` = 3
+
+    func run() throws {
+        print("generating \(events) synthetic events (5 nodes: heartbeats, appends, commits, client requests)")
+        let generated = Array(SyntheticWorkload(seed: 1).prefix(events))
+        let clock = ContinuousClock()
+        let options = TraceWriter.Options(flushInterval: DurationText.parse(flushInterval) ?? nsPerSecond,
+                                          compressionLevel: level)
+        let metadata = TraceMetadata(writer: .init(name: "traceanalyze bench", version: "1"),
+                                     nodes: (1...5).map { .init(id: NodeID(UInt32($0)), name: "n\($0)") },
+                                     run: RunConfiguration(scenario: "synthetic"))
+        var summary: TraceWriter.Summary!
+        var best = (write: Double.infinity, read: Double.infinity)
+        for _ in 0..<max(1, `repeat`) {
+            let w = try clock.measure {
+                let writer = try TraceWriter(path: output, metadata: metadata, options: options)
+                for e in generated { try writer.append(e) }
+                summary = try writer.close()
+            }
+            best.write = min(best.write, seconds(w))
+            let file = try TraceFile.open(output)
+            var count = 0
+            var checksum: UInt64 = 0
+            let r = try clock.measure {
+                var it = file.events().makeIterator()
+                while let e = it.next() {
+                    count += 1
+                    checksum &+= e.time
+                }
+                if let error = it.error { throw error }
+            }
+            precondition(count == events, "read \(count) of \(events) events")
+            best.read = min(best.read, seconds(r))
+        }
+        let file = try TraceFile.open(output)
+        let raw = file.frames.reduce(0) { $0 + $1.decompressedSize }
+        print(String(format: "file   %d bytes, %d frames, %.2f bytes/event before compression, zstd level %d",
+                     summary.bytes, summary.frames, Double(raw) / Double(events), level))
+        print(String(format: "size   %.3f bytes/event", Double(summary.bytes) / Double(events)))
+        print(String(format: "write  %.3f s, %.1f M events/s", best.write, Double(events) / best.write / 1e6))
+        print(String(format: "read   %.3f s, %.1f M events/s", best.read, Double(events) / best.read / 1e6))
+    }
+}
+
+func seconds(_ d: Duration) -> Double {
+    Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+@main
+struct TraceAnalyzeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "traceanalyze",
+        abstract: "Explain why a Raft cluster lost its leader, from a trace recorded by raftrecord.",
+        subcommands: [InfoCommand.self, BenchCommand.self],
+        defaultSubcommand: InfoCommand.self
+    )
+}
