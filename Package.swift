@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(
             name: "RaftRecorderTests",
             dependencies: ["RaftRecorder", "TraceFormat"],
-            resources: [.copy("testdata")]
+            exclude: ["testdata"]
         ),
         .testTarget(
             name: "TraceAnalyzerTests",

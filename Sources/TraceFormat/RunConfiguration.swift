@@ -110,18 +110,22 @@ public struct Workload: Codable, Sendable, Equatable {
     }
 }
 
-/// Which node a fault applies to. `leader` resolves when the fault fires.
+/// Which node a fault applies to. All but `node` resolve when the fault fires.
 public enum NodeSelector: Codable, Sendable, Equatable, CustomStringConvertible {
     case node(NodeID)
+    /// The node leading the highest term.
     case leader
-    /// The first node (by id) that is not the current leader.
-    case follower
+    /// The k-th (from 0) running node, by id, that is not the leader.
+    case follower(Int)
+    /// The node crashed most recently that is still down.
+    case crashed
 
     public var description: String {
         switch self {
         case .node(let n): n.description
         case .leader: "leader"
-        case .follower: "follower"
+        case .follower(let k): k == 0 ? "follower" : "follower\(k + 1)"
+        case .crashed: "crashed"
         }
     }
 }

@@ -177,7 +177,6 @@ public enum StepDownReason: UInt8, Sendable, Hashable, CaseIterable {
     case lostQuorum = 2
     case transfer = 3
     case removed = 4
-    case crashed = 5
 }
 
 public enum VoteRejectReason: UInt8, Sendable, Hashable, CaseIterable {

@@ -1,0 +1,439 @@
+import TraceFormat
+
+/// Settings of one Raft node. Durations are nanoseconds of the node's own (possibly drifting) clock.
+public struct RaftConfiguration: Sendable, Equatable {
+    public var id: NodeID
+    public var voters: [NodeID]
+    public var features: RaftFeatures
+    public var timing: RaftTiming
+
+    public init(id: NodeID, voters: [NodeID], features: RaftFeatures, timing: RaftTiming) {
+        self.id = id
+        self.voters = voters
+        self.features = features
+        self.timing = timing
+    }
+}
+
+public enum RaftRole: Sendable, Equatable {
+    case follower, preCandidate, candidate, leader
+}
+
+/// What a node must keep across a crash: term, vote and log (Raft paper, Figure 2).
+public struct PersistentState: Sendable, Equatable {
+    public var term: UInt64 = 0
+    public var vote: NodeID?
+    public var log = RaftLog()
+
+    public init(term: UInt64 = 0, vote: NodeID? = nil, log: RaftLog = RaftLog()) {
+        self.term = term
+        self.vote = vote
+        self.log = log
+    }
+}
+
+/// What one input produced: messages to send, trace events (to be stamped with time and node by
+/// the caller) and newly committed entries to apply, in order.
+public struct RaftOutput: Sendable {
+    public var messages: [RaftMessage] = []
+    public var events: [TraceEvent.Kind] = []
+    public var committed: [(index: UInt64, entry: LogEntry)] = []
+
+    public var isEmpty: Bool { messages.isEmpty && events.isEmpty && committed.isEmpty }
+}
+
+/// A complete Raft node as a pure state machine, in the shape of etcd-io/raft: inputs are
+/// `tick(now:)`, `step(_:now:)` and `propose(...)`; outputs accumulate in `output` until the
+/// driver takes them. No clock, I/O or global randomness: time comes in as an argument (the
+/// node's local clock, in nanoseconds), randomness from the injected generator, and the node
+/// says when it next needs a tick (`nextDeadline`) instead of being ticked at a fixed rate.
+///
+/// Every Raft rule of the project lives in this file. Single-threaded: drive it from one thread.
+public struct RaftNode: Sendable {
+    public let config: RaftConfiguration
+    public private(set) var role: RaftRole = .follower
+    public private(set) var term: UInt64
+    public private(set) var vote: NodeID?
+    /// The leader this node currently follows (itself when leader), if known.
+    public private(set) var lead: NodeID?
+    public private(set) var log: RaftLog
+    public private(set) var commit: UInt64 = 0
+    public var output = RaftOutput()
+
+    private var rng: SplitMix64
+    private var electionDeadline: UInt64 = 0
+    private var heartbeatDeadline: UInt64 = 0
+    private var checkQuorumDeadline: UInt64 = 0
+    /// When this node last heard from its current leader (for leader stickiness).
+    private var lastLeaderContact: UInt64?
+    private var votes: [NodeID: Bool] = [:]
+    /// Per voter, indexed by position in `config.voters`; meaningful only while leader.
+    private var progress: [Progress] = []
+    private let quorum: Int
+
+    public var persistentState: PersistentState { PersistentState(term: term, vote: vote, log: log) }
+
+    /// A node starting (or restarting) from `persistent` as a follower with no known leader.
+    public init(config: RaftConfiguration, persistent: PersistentState, rng: SplitMix64, now: UInt64) {
+        self.config = config
+        term = persistent.term
+        vote = persistent.vote
+        log = persistent.log
+        self.rng = rng
+        quorum = Quorum.size(voters: config.voters.count)
+        role = .follower
+        resetElectionTimer(now)
+        output.events.append(.becameFollower(term: term, leader: nil))
+    }
+
+    /// The local time at which the node next needs `tick(now:)`.
+    public var nextDeadline: UInt64 {
+        guard role == .leader else { return electionDeadline }
+        return config.features.checkQuorum ? min(heartbeatDeadline, checkQuorumDeadline) : heartbeatDeadline
+    }
+
+    public mutating func takeOutput() -> RaftOutput {
+        var out = RaftOutput()
+        swap(&out, &output)
+        return out
+    }
+
+    // MARK: Timers
+
+    private mutating func resetElectionTimer(_ now: UInt64) {
+        let t = config.timing
+        let spanMicros = max(1, (t.electionTimeoutMax - t.electionTimeoutMin) / 1_000)
+        electionDeadline = now + t.electionTimeoutMin + (rng.next() % spanMicros) * 1_000
+    }
+
+    public mutating func tick(now: UInt64) {
+        switch role {
+        case .leader:
+            if config.features.checkQuorum, now >= checkQuorumDeadline {
+                checkQuorumDeadline = now + config.timing.electionTimeoutMin
+                // Check-quorum (thesis 6.2): step down unless a majority answered within an election timeout.
+                let active = 1 + progress.indices.filter { config.voters[$0] != config.id && progress[$0].recentActive }.count
+                for i in progress.indices { progress[i].recentActive = false }
+                if active < quorum {
+                    becomeFollower(term: term, lead: nil, now: now, stepDown: .lostQuorum)
+                    return
+                }
+            }
+            if now >= heartbeatDeadline {
+                heartbeatDeadline = now + config.timing.heartbeatInterval
+                broadcastHeartbeat()
+            }
+        case .follower, .preCandidate, .candidate:
+            guard now >= electionDeadline else { return }
+            output.events.append(.electionTimerFired(term: term))
+            if config.features.preVote { campaignPreVote(now) } else { campaign(now) }
+        }
+    }
+
+    // MARK: Role changes
+
+    private mutating func becomeFollower(term newTerm: UInt64, lead newLead: NodeID?, now: UInt64,
+                                         stepDown: StepDownReason = .higherTermSeen) {
+        if role == .leader { output.events.append(.leaderSteppedDown(term: term, reason: stepDown)) }
+        if newTerm != term {
+            output.events.append(.termChanged(from: term, to: newTerm, cause: .higherTermSeen))
+            term = newTerm
+            vote = nil
+        }
+        role = .follower
+        lead = newLead
+        if newLead != nil { lastLeaderContact = now }
+        resetElectionTimer(now)
+        output.events.append(.becameFollower(term: term, leader: newLead))
+    }
+
+    private mutating func campaignPreVote(_ now: UInt64) {
+        role = .preCandidate
+        // Clearing the leader here is etcd's fix for pre-vote + check-quorum deadlocks (#9586, #10355).
+        lead = nil
+        votes = [config.id: true]
+        resetElectionTimer(now)
+        output.events.append(.becamePreCandidate(term: term))
+        if votes.count >= quorum { campaign(now); return }
+        requestVotes(term: term + 1, preVote: true)
+    }
+
+    private mutating func campaign(_ now: UInt64) {
+        output.events.append(.termChanged(from: term, to: term + 1, cause: .campaign))
+        term += 1
+        vote = config.id
+        role = .candidate
+        lead = nil
+        votes = [config.id: true]
+        resetElectionTimer(now)
+        output.events.append(.becameCandidate(term: term))
+        if votes.count >= quorum { becomeLeader(now); return }
+        requestVotes(term: term, preVote: false)
+    }
+
+    private mutating func requestVotes(term voteTerm: UInt64, preVote: Bool) {
+        for peer in config.voters where peer != config.id {
+            output.events.append(.voteRequested(VoteRequest(to: peer, term: voteTerm, lastIndex: log.lastIndex,
+                                                            lastTerm: log.lastTerm, preVote: preVote)))
+            send(RaftMessage(type: preVote ? .preVote : .vote, from: config.id, to: peer, term: voteTerm,
+                             index: log.lastIndex, logTerm: log.lastTerm))
+        }
+    }
+
+    private mutating func becomeLeader(_ now: UInt64) {
+        role = .leader
+        lead = config.id
+        progress = config.voters.map { _ in Progress(next: log.lastIndex + 1) }
+        heartbeatDeadline = now + config.timing.heartbeatInterval
+        checkQuorumDeadline = now + config.timing.electionTimeoutMin
+        output.events.append(.becameLeader(term: term))
+        // A no-op entry of the new term lets the leader commit entries of earlier terms (§5.4.2).
+        appendLocal(LogEntry(term: term, request: 0, hash: 0))
+        output.events.append(.entriesAppended(first: log.lastIndex, last: log.lastIndex, term: term))
+        broadcastAppend()
+        maybeCommit()
+    }
+
+    // MARK: Proposals
+
+    public enum Proposal: Sendable, Equatable {
+        case accepted(index: UInt64, term: UInt64)
+        case notLeader(hint: NodeID?)
+    }
+
+    public mutating func propose(request: UInt64, hash: UInt64) -> Proposal {
+        guard role == .leader else { return .notLeader(hint: lead) }
+        appendLocal(LogEntry(term: term, request: request, hash: hash))
+        let index = log.lastIndex
+        output.events.append(.entryProposed(request: request, index: index, term: term))
+        output.events.append(.entriesAppended(first: index, last: index, term: term))
+        broadcastAppend()
+        maybeCommit()
+        return .accepted(index: index, term: term)
+    }
+
+    private mutating func appendLocal(_ e: LogEntry) {
+        log.append(e)
+        if let me = selfIndex { progress[me].match = log.lastIndex; progress[me].next = log.lastIndex + 1 }
+    }
+
+    private var selfIndex: Int? { role == .leader ? config.voters.firstIndex(of: config.id) : nil }
+
+    // MARK: Messages
+
+    private mutating func send(_ m: RaftMessage) { output.messages.append(m) }
+
+    /// Leader stickiness (thesis 4.2.3): within the minimum election timeout of hearing from a
+    /// current leader, a server neither adopts a higher term from a vote request nor grants it.
+    private func inLease(_ now: UInt64) -> Bool {
+        guard config.features.leaderStickiness, lead != nil else { return false }
+        if role == .leader { return true }
+        guard let last = lastLeaderContact else { return false }
+        return now - last < config.timing.electionTimeoutMin
+    }
+
+    public mutating func step(_ m: RaftMessage, now: UInt64) {
+        let isVote = m.type == .vote || m.type == .preVote
+        if m.term > term {
+            if isVote, inLease(now) {
+                output.events.append(.voteRejected(candidate: m.from, term: m.term, preVote: m.type == .preVote,
+                                                   reason: .leaderRecentlyHeard))
+                return
+            }
+            switch m.type {
+            case .preVote:
+                break  // a pre-vote never changes the voter's term
+            case .preVoteResponse where !m.reject:
+                break  // the future term the pre-candidate asked for
+            case .append, .heartbeat, .snapshot:
+                becomeFollower(term: m.term, lead: m.from, now: now)
+            default:
+                becomeFollower(term: m.term, lead: nil, now: now)
+            }
+        } else if m.term < term {
+            switch m.type {
+            case .append where config.features.checkQuorum || config.features.preVote,
+                 .heartbeat where config.features.checkQuorum || config.features.preVote:
+                // Tell a stale leader the current term, so it steps down (etcd does the same).
+                send(RaftMessage(type: .appendResponse, from: config.id, to: m.from, term: term))
+            case .vote, .preVote:
+                output.events.append(.voteRejected(candidate: m.from, term: m.term, preVote: m.type == .preVote,
+                                                   reason: .staleTerm))
+                send(RaftMessage(type: m.type == .vote ? .voteResponse : .preVoteResponse, from: config.id,
+                                 to: m.from, term: term, reject: true))
+            default:
+                break
+            }
+            return
+        }
+
+        if isVote { handleVote(m, now); return }
+        switch role {
+        case .leader: stepLeader(m, now)
+        case .preCandidate, .candidate: stepCandidate(m, now)
+        case .follower: stepFollower(m, now)
+        }
+    }
+
+    private mutating func handleVote(_ m: RaftMessage, _ now: UInt64) {
+        let pre = m.type == .preVote
+        let canVote = vote == m.from || (vote == nil && lead == nil) || (pre && m.term > term)
+        let upToDate = log.isUpToDate(lastIndex: m.index, lastTerm: m.logTerm)
+        if canVote && upToDate {
+            output.events.append(.voteGranted(candidate: m.from, term: m.term, preVote: pre))
+            send(RaftMessage(type: pre ? .preVoteResponse : .voteResponse, from: config.id, to: m.from, term: m.term))
+            if !pre {
+                vote = m.from
+                resetElectionTimer(now)
+            }
+        } else {
+            output.events.append(.voteRejected(candidate: m.from, term: m.term, preVote: pre,
+                                               reason: canVote ? .logNotUpToDate : .alreadyVoted))
+            send(RaftMessage(type: pre ? .preVoteResponse : .voteResponse, from: config.id, to: m.from, term: term,
+                             reject: true))
+        }
+    }
+
+    private mutating func stepCandidate(_ m: RaftMessage, _ now: UInt64) {
+        switch m.type {
+        case .append, .heartbeat, .snapshot:
+            // A leader of this term exists: go back to following it, in the same term.
+            becomeFollower(term: term, lead: m.from, now: now)
+            stepFollower(m, now)
+        case .preVoteResponse where role == .preCandidate, .voteResponse where role == .candidate:
+            votes[m.from] = !m.reject
+            let granted = votes.values.filter { $0 }.count
+            let rejected = votes.count - granted
+            if granted >= quorum {
+                if role == .preCandidate { campaign(now) } else { becomeLeader(now) }
+            } else if rejected >= quorum {
+                becomeFollower(term: term, lead: nil, now: now)
+            }
+        default:
+            break
+        }
+    }
+
+    private mutating func stepFollower(_ m: RaftMessage, _ now: UInt64) {
+        switch m.type {
+        case .append, .heartbeat:
+            resetElectionTimer(now)
+            if lead != m.from {
+                lead = m.from
+                output.events.append(.becameFollower(term: term, leader: m.from))
+            }
+            lastLeaderContact = now
+            if m.type == .heartbeat {
+                commitTo(min(m.commit, log.lastIndex))
+                send(RaftMessage(type: .heartbeatResponse, from: config.id, to: m.from, term: term))
+            } else {
+                handleAppend(m)
+            }
+        default:
+            break
+        }
+    }
+
+    private mutating func handleAppend(_ incoming: RaftMessage) {
+        var m = incoming
+        if m.index < commit {
+            // Entries up to our commit index are committed and so equal to the leader's (Log
+            // Matching); keep only what follows them.
+            let skip = Int(commit - m.index)
+            guard skip < m.entries.count else {
+                send(RaftMessage(type: .appendResponse, from: config.id, to: m.from, term: term, index: commit))
+                return
+            }
+            m.entries.removeFirst(skip)
+            m.index = commit
+            m.logTerm = log.term(at: commit) ?? 0
+        }
+        guard log.matchTerm(m.index, m.logTerm) else {
+            // Fast back-off: suggest the last index whose term is no newer than the leader's.
+            let hint = log.lastIndex(atOrBelow: m.index, withTermAtMost: m.logTerm)
+            send(RaftMessage(type: .appendResponse, from: config.id, to: m.from, term: term, index: m.index,
+                             logTerm: log.term(at: hint) ?? 0, reject: true, rejectHint: hint))
+            return
+        }
+        let lastNew = m.index + UInt64(m.entries.count)
+        if let conflict = log.firstConflict(first: m.index + 1, m.entries) {
+            if conflict <= log.lastIndex {
+                precondition(conflict > commit, "Raft invariant: a committed entry conflicts with the leader")
+                output.events.append(.logTruncated(from: conflict))
+                log.truncate(from: conflict)
+            }
+            for e in m.entries[Int(conflict - m.index - 1)...] { log.append(e) }
+            output.events.append(.entriesAppended(first: conflict, last: lastNew, term: log.lastTerm))
+        }
+        commitTo(min(m.commit, lastNew))
+        send(RaftMessage(type: .appendResponse, from: config.id, to: m.from, term: term, index: lastNew))
+    }
+
+    private mutating func stepLeader(_ m: RaftMessage, _ now: UInt64) {
+        guard let i = config.voters.firstIndex(of: m.from) else { return }
+        switch m.type {
+        case .appendResponse:
+            progress[i].recentActive = true
+            progress[i].inflight = max(0, progress[i].inflight - 1)
+            if m.reject {
+                guard m.index >= progress[i].match else { return }  // stale rejection
+                progress[i].next = max(progress[i].match + 1, min(m.index, m.rejectHint + 1))
+                progress[i].inflight = 0
+                sendAppend(to: i)
+            } else {
+                if m.index > progress[i].match {
+                    progress[i].match = m.index
+                    progress[i].next = max(progress[i].next, m.index + 1)
+                    maybeCommit()
+                }
+                if progress[i].next <= log.lastIndex { sendAppend(to: i) }
+            }
+        case .heartbeatResponse:
+            progress[i].recentActive = true
+            progress[i].inflight = 0
+            if progress[i].match < log.lastIndex {
+                // The follower may have missed appends: resend from what it is known to have.
+                progress[i].next = progress[i].match + 1
+                sendAppend(to: i)
+            }
+        default:
+            break
+        }
+    }
+
+    private mutating func broadcastAppend() {
+        for i in config.voters.indices where config.voters[i] != config.id { sendAppend(to: i) }
+    }
+
+    private mutating func broadcastHeartbeat() {
+        for (i, peer) in config.voters.enumerated() where peer != config.id {
+            send(RaftMessage(type: .heartbeat, from: config.id, to: peer, term: term,
+                             commit: min(progress[i].match, commit)))
+        }
+    }
+
+    private mutating func sendAppend(to i: Int) {
+        guard progress[i].inflight < config.timing.maxInflightAppends else { return }
+        let next = progress[i].next
+        let prev = next - 1
+        let entries = log.slice(from: next, maxCount: config.timing.maxEntriesPerAppend)
+        send(RaftMessage(type: .append, from: config.id, to: config.voters[i], term: term, index: prev,
+                         logTerm: log.term(at: prev) ?? 0, entries: Array(entries), commit: commit))
+        progress[i].next = next + UInt64(entries.count)
+        progress[i].inflight += 1
+    }
+
+    /// Commits the highest index a majority has matched, but only if it is of the current term
+    /// (Raft §5.4.2: entries of earlier terms are committed indirectly).
+    private mutating func maybeCommit() {
+        let n = Quorum.committedIndex(progress.map(\.match))
+        if n > commit, log.term(at: n) == term { commitTo(n) }
+    }
+
+    private mutating func commitTo(_ index: UInt64) {
+        guard index > commit else { return }
+        output.events.append(.commitAdvanced(from: commit, to: index))
+        for i in (commit + 1)...index { output.committed.append((i, log.entry(at: i))) }
+        commit = index
+    }
+}

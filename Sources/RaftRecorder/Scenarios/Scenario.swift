@@ -1,0 +1,146 @@
+import TraceFormat
+
+/// A named run: its default configuration and the feature set that fixes what it shows.
+public struct Scenario: Sendable {
+    public var name: String
+    public var summary: String
+    public var configuration: RunConfiguration
+    /// The features that prevent the disruption this scenario shows (used by tests, sample traces
+    /// and the advice verification).
+    public var fix: RaftFeatures
+
+    public init(name: String, summary: String, configuration: RunConfiguration, fix: RaftFeatures) {
+        self.name = name
+        self.summary = summary
+        self.configuration = configuration
+        self.fix = fix
+    }
+}
+
+private let ms = nsPerMillisecond
+private let s = nsPerSecond
+
+/// The built-in scenarios of raft-reference.md section 3 and a few more.
+public enum ScenarioCatalog {
+    public static let all: [Scenario] = [
+        steady, leaderCrash, rejoin, partialConnectivityA, partialConnectivityB, chained, quorumLoss,
+        flappingLink, slowNetwork, random,
+    ]
+
+    public static func named(_ name: String) -> Scenario? { all.first { $0.name == name } }
+
+    private static func make(_ name: String, _ summary: String, nodes: Int = 5, duration: UInt64 = 12 * s,
+                             features: RaftFeatures = .init(), fix: RaftFeatures,
+                             network: NetworkModel = .init(), faults: [ScheduledFault]) -> Scenario {
+        Scenario(name: name, summary: summary,
+                 configuration: RunConfiguration(scenario: name, summary: summary, seed: 1, duration: duration,
+                                                 clusterSize: nodes, features: features, network: network,
+                                                 faults: faults),
+                 fix: fix)
+    }
+
+    private static let preVoteAndCheckQuorum = RaftFeatures(preVote: true, checkQuorum: true)
+
+    public static let steady = make(
+        "steady", "no faults: one election at start, then a stable leader", duration: 10 * s,
+        fix: .init(), faults: [])
+
+    public static let leaderCrash = make(
+        "leader-crash", "the leader crashes at 3s and restarts at 6s; measures time without a leader",
+        fix: preVoteAndCheckQuorum,
+        faults: [ScheduledFault(at: 3 * s, .crash(.leader)), ScheduledFault(at: 6 * s, .restart(.crashed))])
+
+    public static let rejoin = make(
+        "rejoin", "a follower is cut off for 4s (many election timeouts), then rejoins with an inflated term",
+        fix: RaftFeatures(preVote: true),
+        faults: [ScheduledFault(at: 2 * s, .label("isolate a follower")), ScheduledFault(at: 2 * s, .isolate(.follower(0))),
+                 ScheduledFault(at: 6 * s, .healAll)])
+
+    /// {1,2,3} fully connected, 4 reaches only 2, 5 reaches only 3 (Howard & Abraham 2020).
+    public static let partialConnectivityA = make(
+        "partial-connectivity-a", "n1-n3 fully connected, n4 reaches only n2, n5 reaches only n3: no stable leader without pre-vote",
+        fix: RaftFeatures(preVote: true),
+        faults: [(4, 1), (4, 3), (4, 5), (5, 1), (5, 2)].map { a, b in
+            ScheduledFault(at: 0, .cut(.node(NodeID(UInt32(a))), .node(NodeID(UInt32(b))), oneWay: false))
+        })
+
+    /// n4 leads and then reaches only n2; n5 is down. Pre-vote with stickiness deadlocks; check-quorum frees it.
+    public static let partialConnectivityB = make(
+        "partial-connectivity-b", "n4 leads, then reaches only n2 while n5 is down: with pre-vote alone nothing commits",
+        duration: 10 * s, features: RaftFeatures(preVote: true, checkQuorum: false, leaderStickiness: true),
+        fix: preVoteAndCheckQuorum,
+        faults: [(1, 2), (1, 3), (1, 5), (2, 3), (2, 5), (3, 5)].map { a, b in
+            ScheduledFault(at: 0, .cut(.node(NodeID(UInt32(a))), .node(NodeID(UInt32(b))), oneWay: false))
+        } + [
+            ScheduledFault(at: 3 * s, .healAll),
+            ScheduledFault(at: 3 * s, .crash(.node(NodeID(5)))),
+            ScheduledFault(at: 3 * s, .cut(.node(NodeID(4)), .node(NodeID(1)), oneWay: false)),
+            ScheduledFault(at: 3 * s, .cut(.node(NodeID(4)), .node(NodeID(3)), oneWay: false)),
+        ])
+
+    /// Cloudflare 2020-11-02: one link between the leader and one follower fails.
+    public static let chained = make(
+        "chained", "three nodes; only the link between the leader and one follower is cut: leadership flips",
+        nodes: 3, fix: preVoteAndCheckQuorum,
+        faults: [ScheduledFault(at: 2 * s, .cut(.leader, .follower(0), oneWay: false))])
+
+    /// The leader reaches only one follower, which the other followers reach too (OmniPaxos paper).
+    public static let quorumLoss = make(
+        "quorum-loss", "with pre-vote but no check-quorum, the leader reaches only one follower and cannot commit",
+        features: RaftFeatures(preVote: true, checkQuorum: false, leaderStickiness: true),
+        fix: preVoteAndCheckQuorum,
+        faults: [(NodeSelector.leader, NodeSelector.follower(1)), (.leader, .follower(2)), (.leader, .follower(3)),
+                 (.follower(1), .follower(2)), (.follower(1), .follower(3)), (.follower(2), .follower(3))].map { a, b in
+            ScheduledFault(at: 2 * s, .cut(a, b, oneWay: false))
+        })
+
+    public static let flappingLink = make(
+        "flapping-link", "the link between the leader and a follower goes down and up every 400ms for 8s",
+        fix: preVoteAndCheckQuorum,
+        faults: [ScheduledFault(at: 2 * s, .flap(.leader, .follower(0), period: 400 * ms, until: 10 * s))])
+
+    public static let slowNetwork = make(
+        "slow-network", "message latency near the election timeout (normal, mean 70ms, sd 40ms): spurious elections",
+        fix: preVoteAndCheckQuorum,
+        network: NetworkModel(latency: .normal(mean: 70 * ms, stddev: 40 * ms, floor: 5 * ms)), faults: [])
+
+    public static let random = make(
+        "random", "seeded random faults: partitions, cuts, crashes, pauses and flapping links, healed every few seconds",
+        duration: 30 * s, fix: preVoteAndCheckQuorum, faults: [])
+
+    /// The `random` scenario's faults for a seed and duration: a fault every 1-3s, each undone
+    /// 0.5-2.5s later, then a quiet last 3s so the cluster can recover (a liveness phase).
+    public static func randomFaults(seed: UInt64, nodes: Int, duration: UInt64) -> [ScheduledFault] {
+        var rng = SplitMix64(seed: seed ^ 0x5EED_FA17)
+        var faults: [ScheduledFault] = []
+        var t = 1 * s
+        func node() -> NodeSelector { .node(NodeID(UInt32(1 + rng.next() % UInt64(nodes)))) }
+        while t + 3 * s < duration {
+            let undo = t + 500 * ms + (rng.next() % 2_000) * ms
+            switch rng.next() % 6 {
+            case 0:
+                faults.append(ScheduledFault(at: t, .isolate(.leader)))
+                faults.append(ScheduledFault(at: undo, .healAll))
+            case 1:
+                faults.append(ScheduledFault(at: t, .crash(.leader)))
+                faults.append(ScheduledFault(at: undo, .restart(.crashed)))
+            case 2:
+                faults.append(ScheduledFault(at: t, .cut(.leader, .follower(Int(rng.next() % 2)), oneWay: false)))
+                faults.append(ScheduledFault(at: undo, .healAll))
+            case 3:
+                faults.append(ScheduledFault(at: t, .pause(node(), duration: undo - t)))
+            case 4:
+                faults.append(ScheduledFault(at: t, .flap(node(), node(), period: 200 * ms + (rng.next() % 400) * ms, until: undo)))
+            default:
+                let split = 1 + Int(rng.next() % UInt64(nodes - 1))
+                let ids = (1...nodes).map { NodeSelector.node(NodeID(UInt32($0))) }
+                faults.append(ScheduledFault(at: t, .partition(groups: [Array(ids[..<split]), Array(ids[split...])])))
+                faults.append(ScheduledFault(at: undo, .healAll))
+            }
+            t = undo + 500 * ms + (rng.next() % 1_500) * ms
+        }
+        faults.append(ScheduledFault(at: t, .healAll))
+        faults.append(ScheduledFault(at: t, .restart(.crashed)))
+        return faults.sorted { $0.at < $1.at }
+    }
+}

@@ -1,0 +1,99 @@
+import TraceFormat
+
+/// Which one-way links are cut, which are degraded, and how long a message takes.
+/// Draws from its own generator, split from the run's seed.
+struct NetworkState {
+    let size: Int
+    let model: NetworkModel
+    private var rng: SplitMix64
+    private var cut: [Bool]
+    private var loss: [Double]
+    private var extraLatency: [UInt64]
+
+    init(size: Int, model: NetworkModel, rng: SplitMix64) {
+        self.size = size
+        self.model = model
+        self.rng = rng
+        cut = Array(repeating: false, count: size * size)
+        loss = Array(repeating: model.loss, count: size * size)
+        extraLatency = Array(repeating: 0, count: size * size)
+    }
+
+    private func slot(_ l: DirectedLink) -> Int { Int(l.from.rawValue - 1) * size + Int(l.to.rawValue - 1) }
+
+    func isCut(_ l: DirectedLink) -> Bool { cut[slot(l)] }
+
+    var cutLinks: [DirectedLink] {
+        cut.indices.filter { cut[$0] }.map {
+            DirectedLink(from: NodeID(UInt32($0 / size + 1)), to: NodeID(UInt32($0 % size + 1)))
+        }
+    }
+
+    /// Cuts the links and returns those that were not already cut.
+    mutating func cutLinks(_ links: [DirectedLink]) -> [DirectedLink] {
+        var changed: [DirectedLink] = []
+        for l in links where l.from != l.to && !cut[slot(l)] {
+            cut[slot(l)] = true
+            changed.append(l)
+        }
+        return changed
+    }
+
+    /// Restores the links and returns those that were cut.
+    mutating func heal(_ links: [DirectedLink]) -> [DirectedLink] {
+        var changed: [DirectedLink] = []
+        for l in links where cut[slot(l)] {
+            cut[slot(l)] = false
+            changed.append(l)
+        }
+        return changed
+    }
+
+    mutating func degrade(_ l: DirectedLink, loss p: Double, extra: UInt64) {
+        loss[slot(l)] = p
+        extraLatency[slot(l)] = extra
+    }
+
+    private mutating func unit() -> Double { Double(rng.next() >> 11) / Double(1 << 53) }
+
+    private mutating func micros(_ lo: UInt64, _ hi: UInt64) -> UInt64 {
+        guard hi > lo else { return lo }
+        return lo + (rng.next() % max(1, (hi - lo) / 1_000)) * 1_000
+    }
+
+    mutating func baseLatency() -> UInt64 {
+        switch model.latency {
+        case .fixed(let v):
+            return v
+        case .uniform(let lo, let hi):
+            return micros(lo, hi)
+        case .normal(let mean, let sd, let floor):
+            // Box-Muller; rounded to whole microseconds like the other models.
+            let z = (-2 * log(max(unit(), 1e-300))).squareRoot() * cos(2 * Double.pi * unit())
+            let v = max(Double(floor), Double(mean) + z * Double(sd))
+            return UInt64(v / 1_000) * 1_000
+        }
+    }
+
+    enum Fate {
+        case lost
+        case delivered(after: UInt64, duplicateAfter: UInt64?)
+    }
+
+    /// Decides what happens to one message on an uncut link.
+    mutating func fate(_ l: DirectedLink) -> Fate {
+        let p = loss[slot(l)]
+        if p > 0, unit() < p { return .lost }
+        var delay = baseLatency() + extraLatency[slot(l)]
+        if model.reordering > 0, unit() < model.reordering { delay += baseLatency() }
+        var dup: UInt64?
+        if model.duplication > 0, unit() < model.duplication { dup = delay + baseLatency() }
+        return .delivered(after: delay, duplicateAfter: dup)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

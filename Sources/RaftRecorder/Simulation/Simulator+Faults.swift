@@ -1,0 +1,93 @@
+import TraceFormat
+
+/// Carrying out the fault schedule. Every change to the environment is recorded as an event,
+/// so the analyzer can shade the periods a fault was in force.
+extension Simulator {
+    func resolve(_ s: NodeSelector) -> Int? {
+        switch s {
+        case .node(let id):
+            let i = Int(id.rawValue) - 1
+            return nodes.indices.contains(i) ? i : nil
+        case .leader:
+            return currentLeader ?? knownLeader
+        case .follower(let k):
+            let leader = currentLeader
+            let followers = nodes.indices.filter { $0 != leader && nodes[$0].raft != nil }
+            return followers.indices.contains(k) ? followers[k] : nil
+        case .crashed:
+            return crashOrder.last { nodes[$0].raft == nil }
+        }
+    }
+
+    private func links(_ a: Int, _ b: Int, oneWay: Bool = false) -> [DirectedLink] {
+        let l = DirectedLink(from: ids[a], to: ids[b])
+        return oneWay ? [l] : [l, DirectedLink(from: ids[b], to: ids[a])]
+    }
+
+    private func cut(_ links: [DirectedLink]) throws {
+        let changed = network.cutLinks(links)
+        if !changed.isEmpty { try record(nil, .partitionStarted(links: changed)) }
+    }
+
+    private func heal(_ links: [DirectedLink]) throws {
+        let changed = network.heal(links)
+        if !changed.isEmpty { try record(nil, .partitionHealed(links: changed)) }
+    }
+
+    func apply(_ action: FaultAction) throws {
+        switch action {
+        case .partition(let groups):
+            let resolved = groups.map { $0.compactMap(resolve) }
+            var links: [DirectedLink] = []
+            for (g, group) in resolved.enumerated() {
+                for (h, other) in resolved.enumerated() where g != h {
+                    for a in group { for b in other { links += self.links(a, b, oneWay: true) } }
+                }
+            }
+            try cut(links)
+        case .isolate(let s):
+            guard let n = resolve(s) else { return }
+            try cut(nodes.indices.filter { $0 != n }.flatMap { links(n, $0) })
+        case .cut(let a, let b, let oneWay):
+            guard let x = resolve(a), let y = resolve(b), x != y else { return }
+            try cut(links(x, y, oneWay: oneWay))
+        case .healAll:
+            try heal(network.cutLinks)
+        case .flap(let a, let b, let period, let until):
+            guard let x = resolve(a), let y = resolve(b), x != y else { return }
+            let l = links(x, y)
+            try flap(l[0], l[1], cut: true, period: period, until: until)
+        case .crash(let s):
+            guard let n = resolve(s) else { return }
+            try crash(n)
+        case .restart(let s):
+            guard let n = resolve(s), nodes[n].raft == nil else { return }
+            try start(n, restart: true)
+        case .pause(let s, let duration):
+            guard let n = resolve(s) else { return }
+            try pause(n, for: duration)
+        case .drift(let s, let ppm):
+            guard let n = resolve(s) else { return }
+            nodes[n].clock.setDrift(ppm, at: now)
+            try record(nil, .clockDriftSet(target: ids[n], ppm: ppm))
+        case .degrade(let a, let b, let loss, let extra):
+            guard let x = resolve(a), let y = resolve(b), x != y else { return }
+            for l in links(x, y) {
+                network.degrade(l, loss: loss, extra: extra)
+                try record(nil, .linkDegraded(link: l, lossPPM: UInt32(min(1, max(0, loss)) * 1e6), extraLatency: extra))
+            }
+        case .label(let text):
+            try record(nil, .label(text))
+        }
+    }
+
+    func flap(_ a: DirectedLink, _ b: DirectedLink, cut shouldCut: Bool, period: UInt64, until: UInt64) throws {
+        guard now < until else {
+            try heal([a, b])
+            return
+        }
+        if shouldCut { try cut([a, b]) } else { try heal([a, b]) }
+        let half = max(period / 2, 1_000)
+        schedule(at: now + half, .flap(a, b, cut: !shouldCut, period: period, until: until))
+    }
+}

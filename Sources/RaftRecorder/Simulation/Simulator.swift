@@ -1,0 +1,264 @@
+import HeapModule
+import TraceFormat
+
+/// A discrete-event simulation of a Raft cluster, its network, its clients and a fault schedule,
+/// all on one virtual nanosecond clock and all derived from one seed. Single-threaded; the same
+/// configuration always produces the same events in the same order.
+///
+/// The Raft rules live in `RaftNode`; this type only delivers messages and ticks to the nodes,
+/// applies committed entries, models the network and clients, injects faults, and records every
+/// step of that as a `TraceEvent`.
+public final class Simulator {
+    public struct Statistics: Sendable, Equatable {
+        public var events: UInt64 = 0
+        public var elections: Int = 0
+        public var leaderChanges: Int = 0
+        public var messages: UInt64 = 0
+        public var committedWrites: Int = 0
+    }
+
+    enum Action {
+        case deliver(RaftMessage, id: UInt64)
+        case timer(Int)
+        case clientArrival
+        case clientTimeout(request: UInt64, attempt: Int)
+        case clientRetry(request: UInt64)
+        case fault(Int)
+        case flap(DirectedLink, DirectedLink, cut: Bool, period: UInt64, until: UInt64)
+        case resume(Int)
+    }
+
+    struct Scheduled: Comparable {
+        var time: UInt64
+        var sequence: UInt64
+        var action: Action
+        static func < (a: Scheduled, b: Scheduled) -> Bool { (a.time, a.sequence) < (b.time, b.sequence) }
+        static func == (a: Scheduled, b: Scheduled) -> Bool { a.time == b.time && a.sequence == b.sequence }
+    }
+
+    struct NodeHost {
+        var raft: RaftNode?
+        var persisted = PersistentState()
+        var pausedUntil: UInt64?
+        var queued: [(RaftMessage, UInt64)] = []
+        var timerAt: UInt64?
+        var clock = NodeClock()
+        var rng: SplitMix64
+        var lastRole: RaftRole?
+    }
+
+    struct PendingRequest {
+        var firstIssued: UInt64
+        var attempt = 0
+        var node: Int?
+        var hash: UInt64
+    }
+
+    public let configuration: RunConfiguration
+    let sink: any TraceSink
+    public private(set) var now: UInt64 = 0
+    public private(set) var statistics = Statistics()
+    var queue = Heap<Scheduled>()
+    var sequence: UInt64 = 0
+    var nodes: [NodeHost] = []
+    var network: NetworkState
+    var clientRNG: SplitMix64
+    var nextMessageID: UInt64 = 0
+    var nextRequestID: UInt64 = 0
+    var pending: [UInt64: PendingRequest] = [:]
+    var knownLeader: Int?
+    /// Nodes in the order they crashed, for the `crashed` selector.
+    var crashOrder: [Int] = []
+    let ids: [NodeID]
+
+    public init(configuration: RunConfiguration, sink: any TraceSink) {
+        self.configuration = configuration
+        self.sink = sink
+        var seed = SplitMix64(seed: configuration.seed)
+        ids = configuration.nodeIDs
+        network = NetworkState(size: ids.count, model: configuration.network, rng: seed.split())
+        clientRNG = seed.split()
+        nodes = ids.map { _ in NodeHost(rng: seed.split()) }
+    }
+
+    // MARK: Running
+
+    /// Runs the whole configured duration.
+    public func run() throws {
+        for i in nodes.indices { try start(i, restart: false) }
+        for (i, f) in configuration.faults.enumerated() { schedule(at: f.at, .fault(i)) }
+        if configuration.workload.writesPerSecond > 0 { schedule(at: nextArrival(after: 0), .clientArrival) }
+        while let item = queue.popMin() {
+            guard item.time <= configuration.duration else { break }
+            now = item.time
+            try perform(item.action)
+        }
+        now = configuration.duration
+    }
+
+    func schedule(at time: UInt64, _ action: Action) {
+        sequence += 1
+        queue.insert(Scheduled(time: time, sequence: sequence, action: action))
+    }
+
+    func record(_ node: Int?, _ kind: TraceEvent.Kind) throws {
+        statistics.events += 1
+        try sink.record(TraceEvent(time: now, node: node.map { ids[$0] }, kind))
+    }
+
+    private func perform(_ action: Action) throws {
+        switch action {
+        case .deliver(let m, let id):
+            try deliver(m, id: id)
+        case .timer(let i):
+            guard nodes[i].timerAt == now, nodes[i].raft != nil, nodes[i].pausedUntil == nil else { return }
+            nodes[i].timerAt = nil
+            let local = nodes[i].clock.local(now)
+            nodes[i].raft!.tick(now: local)
+            try drain(i)
+        case .clientArrival:
+            try clientArrival()
+        case .clientTimeout(let request, let attempt):
+            try clientTimeout(request, attempt: attempt)
+        case .clientRetry(let request):
+            try issue(request)
+        case .fault(let index):
+            try apply(configuration.faults[index].action)
+        case .flap(let a, let b, let cut, let period, let until):
+            try flap(a, b, cut: cut, period: period, until: until)
+        case .resume(let i):
+            try resume(i)
+        }
+    }
+
+    // MARK: Nodes
+
+    func start(_ i: Int, restart: Bool) throws {
+        let p = nodes[i].persisted
+        try record(i, .nodeStarted(NodeRecovery(term: p.term, vote: p.vote, lastIndex: p.log.lastIndex,
+                                                lastTerm: p.log.lastTerm, restart: restart)))
+        let config = RaftConfiguration(id: ids[i], voters: ids, features: configuration.features,
+                                       timing: configuration.timing)
+        nodes[i].raft = RaftNode(config: config, persistent: p, rng: nodes[i].rng.split(),
+                                 now: nodes[i].clock.local(now))
+        nodes[i].timerAt = nil
+        try drain(i)
+    }
+
+    /// Records and carries out what node `i` produced, then makes sure its next timer is scheduled.
+    func drain(_ i: Int) throws {
+        guard var raft = nodes[i].raft else { return }
+        let out = raft.takeOutput()
+        nodes[i].raft = raft
+        for e in out.events {
+            try record(i, e)
+            switch e {
+            case .becameCandidate: statistics.elections += 1
+            case .becameLeader:
+                statistics.leaderChanges += 1
+                knownLeader = i
+            default: break
+            }
+        }
+        for m in out.messages { try send(m, from: i) }
+        for (index, entry) in out.committed {
+            try record(i, .entryApplied(index: index, term: entry.term, hash: entry.hash))
+            if entry.request != 0, let p = pending[entry.request], p.node == i, raft.role == .leader {
+                pending[entry.request] = nil
+                statistics.committedWrites += 1
+                try record(i, .clientResponse(id: entry.request, outcome: .ok, latency: now - p.firstIssued))
+            }
+        }
+        let deadline = max(nodes[i].clock.global(raft.nextDeadline), now)
+        if nodes[i].pausedUntil == nil, nodes[i].timerAt.map({ deadline < $0 }) ?? true {
+            nodes[i].timerAt = deadline
+            schedule(at: deadline, .timer(i))
+        }
+    }
+
+    private func send(_ m: RaftMessage, from i: Int) throws {
+        nextMessageID += 1
+        let id = nextMessageID
+        statistics.messages += 1
+        try record(i, .messageSent(MessageSend(id: id, to: m.to, type: m.type, term: m.term,
+                                               entries: UInt32(m.entries.count), bytes: m.approximateBytes)))
+        let link = DirectedLink(from: m.from, to: m.to)
+        if network.isCut(link) {
+            try record(Int(m.to.rawValue - 1), .messageDropped(id: id, reason: .partition))
+            return
+        }
+        switch network.fate(link) {
+        case .lost:
+            try record(Int(m.to.rawValue - 1), .messageDropped(id: id, reason: .loss))
+        case .delivered(let after, let duplicate):
+            schedule(at: now + after, .deliver(m, id: id))
+            if let duplicate { schedule(at: now + duplicate, .deliver(m, id: id)) }
+        }
+    }
+
+    private func deliver(_ m: RaftMessage, id: UInt64) throws {
+        let i = Int(m.to.rawValue - 1)
+        if network.isCut(DirectedLink(from: m.from, to: m.to)) {
+            try record(i, .messageDropped(id: id, reason: .partition))
+            return
+        }
+        guard nodes[i].raft != nil else {
+            try record(i, .messageDropped(id: id, reason: .receiverDown))
+            return
+        }
+        if nodes[i].pausedUntil != nil {
+            nodes[i].queued.append((m, id))
+            return
+        }
+        try record(i, .messageDelivered(id: id))
+        let local = nodes[i].clock.local(now)
+            nodes[i].raft!.step(m, now: local)
+        try drain(i)
+    }
+
+    func crash(_ i: Int) throws {
+        guard let raft = nodes[i].raft else { return }
+        nodes[i].persisted = raft.persistentState
+        nodes[i].raft = nil
+        nodes[i].pausedUntil = nil
+        nodes[i].queued.removeAll()
+        nodes[i].timerAt = nil
+        crashOrder.append(i)
+        try record(i, .nodeCrashed)
+    }
+
+    func pause(_ i: Int, for duration: UInt64) throws {
+        guard nodes[i].raft != nil, nodes[i].pausedUntil == nil else { return }
+        nodes[i].pausedUntil = now + duration
+        nodes[i].timerAt = nil
+        try record(i, .nodePaused)
+        schedule(at: now + duration, .resume(i))
+    }
+
+    private func resume(_ i: Int) throws {
+        guard nodes[i].pausedUntil == now else { return }
+        nodes[i].pausedUntil = nil
+        try record(i, .nodeResumed)
+        let queued = nodes[i].queued
+        nodes[i].queued.removeAll()
+        for (m, id) in queued {
+            guard nodes[i].raft != nil else { break }
+            try record(i, .messageDelivered(id: id))
+            let local = nodes[i].clock.local(now)
+            nodes[i].raft!.step(m, now: local)
+            try drain(i)
+        }
+        let local = nodes[i].clock.local(now)
+        nodes[i].raft?.tick(now: local)
+        try drain(i)
+    }
+
+    /// The node that currently leads the highest term, if any node is up and leading.
+    var currentLeader: Int? {
+        var best: (Int, UInt64)?
+        for (i, n) in nodes.enumerated() {
+            if let r = n.raft, r.role == .leader, best.map({ r.term > $0.1 }) ?? true { best = (i, r.term) }
+        }
+        return best?.0
+    }
+}

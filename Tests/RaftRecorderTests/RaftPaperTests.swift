@@ -1,0 +1,166 @@
+import Testing
+import TraceFormat
+@testable import RaftRecorder
+
+/// The rules of Figure 2 of the Raft paper, one by one, in the manner of etcd's raft_paper_test.go.
+@Suite struct RaftPaperTests {
+    /// §5.2: "To begin an election, a follower increments its current term and transitions to
+    /// candidate state. It then votes for itself and issues RequestVote RPCs to each of the other servers."
+    @Test func followerWhoseTimerFiresBecomesCandidateAndRequestsVotes() {
+        var c = TestCluster(size: 3)
+        c.fireTimer(1)
+        #expect(c[1].role == .candidate)
+        #expect(c[1].term == 1)
+        #expect(c[1].vote == NodeID(1))
+        #expect(c.mailbox.filter { $0.type == .vote }.map(\.to.rawValue).sorted() == [2, 3])
+    }
+
+    /// §5.2: "A candidate wins an election if it receives votes from a majority of the servers."
+    @Test func candidateWithMajorityBecomesLeader() {
+        var c = TestCluster(size: 5)
+        c.fireTimer(1)
+        c.stabilize()
+        #expect(c.leaders == [1])
+        #expect((2...5).allSatisfy { c[$0].lead == NodeID(1) && c[$0].term == 1 })
+    }
+
+    /// §5.2: "Each server will vote for at most one candidate in a given term, on a first-come-first-served basis."
+    @Test func serverVotesAtMostOncePerTerm() {
+        var c = TestCluster(size: 3)
+        c.fireTimer(1)
+        c.fireTimer(2)  // both candidates in term 1
+        c.stabilize()
+        let log = c.takeLog()
+        #expect(log.contains("n3: voteGranted to=n1 term=1"))
+        #expect(log.contains("n3: voteRejected to=n2 term=1 alreadyVoted"))
+        #expect(c.leaders == [1])
+    }
+
+    /// §5.1: "If a server receives a request with a stale term number, it rejects the request";
+    /// "if one server's current term is smaller than the other's, then it updates its current term".
+    @Test func higherTermMakesALeaderStepDown() {
+        var c = TestCluster(size: 3)
+        c.fireTimer(1)
+        c.stabilize()
+        c.isolate(3)
+        c.fireTimer(3)
+        c.fireTimer(3)  // term 3, alone
+        c.heal()
+        c.mailbox.removeAll()
+        c.fireTimer(3)  // term 4 vote requests reach the leader
+        c.stabilize()
+        let log = c.takeLog()
+        #expect(log.contains("n1: leaderSteppedDown term=1 higherTermSeen"))
+        #expect(c[1].term >= 4)
+    }
+
+    /// §5.4.1: the voter denies its vote if its own log is more up to date than the candidate's.
+    @Test func voterRejectsCandidateWithStaleLog() {
+        var c = TestCluster(size: 3)
+        c.fireTimer(1)
+        c.stabilize()
+        c.isolate(3)
+        _ = c.propose(1, request: 7)
+        c.stabilize()
+        #expect(c[2].log.lastIndex == 2)
+        #expect(c[3].log.lastIndex == 1)
+        c.heal()
+        c.fireTimer(3)
+        c.stabilize()
+        let log = c.takeLog()
+        #expect(log.contains("n2: voteRejected to=n3 term=2 logNotUpToDate"))
+        #expect(!c.leaders.contains(3))
+    }
+
+    /// §5.4.2: "Raft never commits log entries from previous terms by counting replicas. Only log
+    /// entries from the leader's current term are committed by counting replicas."
+    @Test func leaderCommitsOnlyCurrentTermEntriesByMajority() {
+        var c = TestCluster(size: 3)
+        c.fireTimer(1)
+        c.stabilize()
+        c.isolate(2); c.isolate(3)
+        _ = c.propose(1, request: 1)  // index 2, term 1, only on n1
+        c.mailbox.removeAll()
+        #expect(c[1].commit == 1)
+        c.heal()
+        // n1 loses leadership before replicating index 2; n2 wins term 2 without it.
+        c.isolate(1)
+        c.fireTimer(2)
+        c.stabilize()
+        #expect(c.leaders.contains(2))
+        #expect(c[2].commit == 2)  // its own no-op of term 2 at index 2
+        #expect(c[2].log.term(at: 2) == 2)
+    }
+
+    /// §5.3: a follower rejects an append whose previous entry does not match, and deletes a
+    /// conflicting entry and all that follow it.
+    @Test func followerRepairsAConflictingSuffix() {
+        var c = TestCluster(size: 3)
+        c.fireTimer(1)
+        c.stabilize()
+        c.isolate(1)
+        _ = c.propose(1, request: 1)
+        _ = c.propose(1, request: 2)  // n1 holds 2 uncommitted entries of term 1
+        c.mailbox.removeAll()
+        c.fireTimer(2)
+        c.stabilize()  // n2 leads term 2
+        _ = c.propose(2, request: 3)
+        c.stabilize()
+        c.heal()
+        c.fireTimer(2)  // heartbeat reaches n1, which rejoins as follower
+        c.stabilize()
+        let log = c.takeLog()
+        #expect(log.contains { $0.hasPrefix("n1: logTruncated from=2") })
+        #expect(c[1].log == c[2].log)
+        #expect(c[1].commit == c[2].commit)
+    }
+
+    /// Pre-vote (thesis 9.6): the pre-candidate does not increment its term, and a follower that
+    /// rejoins with a stale log cannot disturb the leader.
+    @Test func preVoteKeepsTheTermAndTheLeader() {
+        var c = TestCluster(size: 3, features: RaftFeatures(preVote: true))
+        c.fireTimer(1)
+        c.stabilize()
+        c.isolate(3)
+        _ = c.propose(1, request: 1)
+        c.stabilize()
+        for _ in 0..<5 { c.fireTimer(3) }
+        #expect(c[3].term == 1)
+        #expect(c[3].role == .preCandidate)
+        c.heal()
+        c.fireTimer(3)
+        c.stabilize()
+        #expect(c.leaders == [1])
+        #expect(c[1].term == 1)
+    }
+
+    /// Check-quorum (thesis 6.2): a leader that hears from no majority for an election timeout steps down.
+    @Test func checkQuorumMakesAnIsolatedLeaderStepDown() {
+        var c = TestCluster(size: 3, features: RaftFeatures(checkQuorum: true))
+        c.fireTimer(1)
+        c.stabilize()
+        c.isolate(1)
+        let isolatedAt = c.now
+        while c[1].role == .leader, c.now < 10 * nsPerSecond { c.fireTimer(1); c.stabilize() }
+        #expect(c[1].role == .follower)
+        // At most two check-quorum rounds: the one in progress when the leader was cut off, and the next.
+        #expect(c.now - isolatedAt <= 2 * 150 * nsPerMillisecond)
+        #expect(c.takeLog().contains("n1: leaderSteppedDown term=1 lostQuorum"))
+    }
+
+    /// Leader stickiness (thesis 4.2.3): a vote request within the minimum election timeout of
+    /// hearing from the leader is rejected without adopting its term.
+    @Test func stickyFollowerIgnoresDisruptiveVoteRequests() {
+        var c = TestCluster(size: 3, features: RaftFeatures(checkQuorum: true))
+        c.fireTimer(1)
+        c.stabilize()
+        c.cutLink(1, 3)  // n3 stops hearing the leader; n2 keeps hearing it
+        while c[3].role == .follower {
+            if c[1].nextDeadline < c[3].nextDeadline { c.fireTimer(1); c.stabilize() } else { c.fireTimer(3) }
+        }
+        c.stabilize()
+        #expect(c[2].term == 1)
+        #expect(c.leaders == [1])
+        #expect(c.takeLog().contains("n2: voteRejected to=n3 term=2 leaderRecentlyHeard"))
+    }
+}

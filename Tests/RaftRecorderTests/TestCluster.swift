@@ -1,0 +1,105 @@
+import RaftRecorder
+import TraceFormat
+
+/// An in-memory cluster of `RaftNode`s for rule-level tests, in the manner of etcd's `network`:
+/// messages wait in a mailbox until delivered, links can be cut, and one clock, moved by the test,
+/// is shared by all nodes. Records every event as a readable line.
+struct TestCluster {
+    var nodes: [RaftNode]
+    var mailbox: [RaftMessage] = []
+    var cut: Set<[UInt32]> = []
+    var now: UInt64 = 0
+    var log: [String] = []
+    let ids: [NodeID]
+
+    init(size: Int, features: RaftFeatures = .init(), seed: UInt64 = 1) {
+        ids = (1...size).map { NodeID(UInt32($0)) }
+        var rng = SplitMix64(seed: seed)
+        let timing = RaftTiming(electionTimeoutMin: 150 * nsPerMillisecond, electionTimeoutMax: 300 * nsPerMillisecond,
+                                heartbeatInterval: 50 * nsPerMillisecond)
+        nodes = ids.map { id in
+            RaftNode(config: RaftConfiguration(id: id, voters: (1...size).map { NodeID(UInt32($0)) }, features: features, timing: timing),
+                     persistent: PersistentState(), rng: rng.split(), now: 0)
+        }
+        for i in nodes.indices { collect(i) }
+        log.removeAll()
+    }
+
+    subscript(_ id: Int) -> RaftNode { nodes[id - 1] }
+
+    mutating func collect(_ i: Int) {
+        let out = nodes[i].takeOutput()
+        for e in out.events { log.append("n\(i + 1): \(describe(e))") }
+        mailbox += out.messages
+    }
+
+    /// Moves the clock to node `id`'s next deadline (if that is later) and ticks that node only.
+    mutating func fireTimer(_ id: Int) {
+        let i = id - 1
+        now = max(now, nodes[i].nextDeadline)
+        nodes[i].tick(now: now)
+        collect(i)
+    }
+
+    mutating func isolate(_ id: Int) {
+        for other in ids where other.rawValue != UInt32(id) {
+            cut.insert([UInt32(id), other.rawValue]); cut.insert([other.rawValue, UInt32(id)])
+        }
+    }
+
+    mutating func cutLink(_ a: Int, _ b: Int) { cut.insert([UInt32(a), UInt32(b)]); cut.insert([UInt32(b), UInt32(a)]) }
+
+    mutating func heal() { cut.removeAll() }
+
+    /// Delivers messages (and the messages they cause) until none are left; cut links drop them.
+    mutating func stabilize(maxRounds: Int = 10_000) {
+        var rounds = 0
+        while !mailbox.isEmpty && rounds < maxRounds {
+            rounds += 1
+            let m = mailbox.removeFirst()
+            guard !cut.contains([m.from.rawValue, m.to.rawValue]) else { continue }
+            let i = Int(m.to.rawValue) - 1
+            nodes[i].step(m, now: now)
+            collect(i)
+        }
+    }
+
+    mutating func propose(_ id: Int, request: UInt64) -> RaftNode.Proposal {
+        let r = nodes[id - 1].propose(request: request, hash: request &* 0x9E37_79B9)
+        collect(id - 1)
+        return r
+    }
+
+    mutating func takeLog() -> [String] {
+        defer { log.removeAll() }
+        return log
+    }
+
+    var leaders: [Int] { nodes.indices.filter { nodes[$0].role == .leader }.map { $0 + 1 } }
+
+    var status: [String] {
+        nodes.enumerated().map { i, n in
+            "n\(i + 1): \(n.role) term=\(n.term) lead=\(n.lead.map(\.description) ?? "none") commit=\(n.commit) last=\(n.log.lastIndex)"
+        }
+    }
+}
+
+func describe(_ k: TraceEvent.Kind) -> String {
+    switch k {
+    case .becameFollower(let t, let l): "becameFollower term=\(t) leader=\(l.map(\.description) ?? "none")"
+    case .becamePreCandidate(let t): "becamePreCandidate term=\(t)"
+    case .becameCandidate(let t): "becameCandidate term=\(t)"
+    case .becameLeader(let t): "becameLeader term=\(t)"
+    case .termChanged(let f, let t, let c): "termChanged \(f)->\(t) \(c)"
+    case .leaderSteppedDown(let t, let r): "leaderSteppedDown term=\(t) \(r)"
+    case .electionTimerFired(let t): "electionTimerFired term=\(t)"
+    case .voteRequested(let v): "\(v.preVote ? "preVote" : "vote")Requested to=\(v.to) term=\(v.term) last=\(v.lastIndex)/\(v.lastTerm)"
+    case .voteGranted(let c, let t, let p): "\(p ? "preVote" : "vote")Granted to=\(c) term=\(t)"
+    case .voteRejected(let c, let t, let p, let r): "\(p ? "preVote" : "vote")Rejected to=\(c) term=\(t) \(r)"
+    case .entryProposed(let r, let i, let t): "entryProposed request=\(r) index=\(i) term=\(t)"
+    case .entriesAppended(let f, let l, let t): "entriesAppended \(f)...\(l) term=\(t)"
+    case .logTruncated(let f): "logTruncated from=\(f)"
+    case .commitAdvanced(let f, let t): "commitAdvanced \(f)->\(t)"
+    default: "\(k)"
+    }
+}
