@@ -31,12 +31,12 @@ public enum Recorder {
     public static func record(_ configuration: RunConfiguration, to path: String?, createdAt: UInt64? = nil) throws -> Summary {
         let c = resolved(configuration)
         guard let path else {
-            let sim = Simulator(configuration: c, sink: DiscardingSink())
+            var sim = Simulator(configuration: c, sink: DiscardingSink())
             try sim.run()
             return Summary(statistics: sim.statistics, file: nil)
         }
         let writer = try TraceWriter(path: path, metadata: metadata(for: c, createdAt: createdAt))
-        let sim = Simulator(configuration: c, sink: writer)
+        var sim = Simulator(configuration: c, sink: writer)
         try sim.run()
         return Summary(statistics: sim.statistics, file: try writer.close())
     }
@@ -44,7 +44,8 @@ public enum Recorder {
     /// Simulates `configuration` and returns its events; for tests and short replays.
     public static func events(_ configuration: RunConfiguration) throws -> [TraceEvent] {
         let sink = MemorySink()
-        try Simulator(configuration: resolved(configuration), sink: sink).run()
+        var sim = Simulator(configuration: resolved(configuration), sink: sink)
+        try sim.run()
         return sink.events
     }
 }

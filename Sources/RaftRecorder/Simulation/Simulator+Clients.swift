@@ -10,14 +10,14 @@ import Darwin
 /// follow "not leader" hints, time out and retry at another node, and give up after a while.
 /// Client <-> server messages are not delayed by the network model: the trace is about the cluster.
 extension Simulator {
-    func nextArrival(after t: UInt64) -> UInt64 {
+    mutating func nextArrival(after t: UInt64) -> UInt64 {
         let u = max(Double(clientRNG.next() >> 11) / Double(1 << 53), 1e-12)
         let gap = -log(u) / configuration.workload.writesPerSecond * 1e9
         // Whole microseconds, like every other random duration in the simulation.
         return t + max(1_000, UInt64(gap / 1_000) * 1_000)
     }
 
-    func clientArrival() throws {
+    mutating func clientArrival() throws {
         nextRequestID += 1
         pending[nextRequestID] = PendingRequest(firstIssued: now, hash: clientRNG.next())
         try issue(nextRequestID)
@@ -25,7 +25,7 @@ extension Simulator {
     }
 
     /// Sends request `id` to the node the client believes leads (or a random one).
-    func issue(_ id: UInt64) throws {
+    mutating func issue(_ id: UInt64) throws {
         guard var p = pending[id] else { return }
         let target = knownLeader ?? Int(clientRNG.next() % UInt64(nodes.count))
         p.attempt += 1
@@ -51,7 +51,7 @@ extension Simulator {
         }
     }
 
-    func clientTimeout(_ id: UInt64, attempt: Int) throws {
+    mutating func clientTimeout(_ id: UInt64, attempt: Int) throws {
         guard let p = pending[id], p.attempt == attempt else { return }
         if now - p.firstIssued >= configuration.workload.giveUpAfter {
             pending[id] = nil

@@ -24,17 +24,17 @@ extension Simulator {
         return oneWay ? [l] : [l, DirectedLink(from: ids[b], to: ids[a])]
     }
 
-    private func cut(_ links: [DirectedLink]) throws {
+    private mutating func cut(_ links: [DirectedLink]) throws {
         let changed = network.cutLinks(links)
         if !changed.isEmpty { try record(nil, .partitionStarted(links: changed)) }
     }
 
-    private func heal(_ links: [DirectedLink]) throws {
+    private mutating func heal(_ links: [DirectedLink]) throws {
         let changed = network.heal(links)
         if !changed.isEmpty { try record(nil, .partitionHealed(links: changed)) }
     }
 
-    func apply(_ action: FaultAction) throws {
+    mutating func apply(_ action: FaultAction) throws {
         switch action {
         case .partition(let groups):
             let resolved = groups.map { $0.compactMap(resolve) }
@@ -81,7 +81,7 @@ extension Simulator {
         }
     }
 
-    func flap(_ a: DirectedLink, _ b: DirectedLink, cut shouldCut: Bool, period: UInt64, until: UInt64) throws {
+    mutating func flap(_ a: DirectedLink, _ b: DirectedLink, cut shouldCut: Bool, period: UInt64, until: UInt64) throws {
         guard now < until else {
             try heal([a, b])
             return

@@ -7,8 +7,8 @@ import TraceFormat
 ///
 /// The Raft rules live in `RaftNode`; this type only delivers messages and ticks to the nodes,
 /// applies committed entries, models the network and clients, injects faults, and records every
-/// step of that as a `TraceEvent`.
-public final class Simulator {
+/// step of that as a `TraceEvent`. A value type, so the hot loop pays no exclusivity checks.
+public struct Simulator {
     public struct Statistics: Sendable, Equatable {
         public var events: UInt64 = 0
         public var elections: Int = 0
@@ -17,8 +17,10 @@ public final class Simulator {
         public var committedWrites: Int = 0
     }
 
+    /// Small and trivially copyable, so the event heap moves little memory; messages in flight
+    /// wait in `inFlight`, addressed by slot.
     enum Action {
-        case deliver(RaftMessage, id: UInt64)
+        case deliver(slot: Int)
         case timer(Int)
         case clientArrival
         case clientTimeout(request: UInt64, attempt: Int)
@@ -59,6 +61,10 @@ public final class Simulator {
     public private(set) var now: UInt64 = 0
     public private(set) var statistics = Statistics()
     var queue = Heap<Scheduled>()
+    var inFlight: [(message: RaftMessage, id: UInt64, copies: Int)?] = []
+    var freeSlots: [Int] = []
+    /// Handed back and forth with the nodes' output buffers, so draining allocates nothing.
+    var scratch = RaftOutput()
     var sequence: UInt64 = 0
     var nodes: [NodeHost] = []
     var network: NetworkState
@@ -84,7 +90,7 @@ public final class Simulator {
     // MARK: Running
 
     /// Runs the whole configured duration.
-    public func run() throws {
+    public mutating func run() throws {
         for i in nodes.indices { try start(i, restart: false) }
         for (i, f) in configuration.faults.enumerated() { schedule(at: f.at, .fault(i)) }
         if configuration.workload.writesPerSecond > 0 { schedule(at: nextArrival(after: 0), .clientArrival) }
@@ -96,20 +102,28 @@ public final class Simulator {
         now = configuration.duration
     }
 
-    func schedule(at time: UInt64, _ action: Action) {
+    mutating func schedule(at time: UInt64, _ action: Action) {
         sequence += 1
         queue.insert(Scheduled(time: time, sequence: sequence, action: action))
     }
 
-    func record(_ node: Int?, _ kind: TraceEvent.Kind) throws {
+    mutating func record(_ node: Int?, _ kind: TraceEvent.Kind) throws {
         statistics.events += 1
         try sink.record(TraceEvent(time: now, node: node.map { ids[$0] }, kind))
     }
 
-    private func perform(_ action: Action) throws {
+    private mutating func perform(_ action: Action) throws {
         switch action {
-        case .deliver(let m, let id):
-            try deliver(m, id: id)
+        case .deliver(let slot):
+            var entry = inFlight[slot]!
+            entry.copies -= 1
+            if entry.copies == 0 {
+                inFlight[slot] = nil
+                freeSlots.append(slot)
+            } else {
+                inFlight[slot] = entry
+            }
+            try deliver(entry.message, id: entry.id)
         case .timer(let i):
             guard nodes[i].timerAt == now, nodes[i].raft != nil, nodes[i].pausedUntil == nil else { return }
             nodes[i].timerAt = nil
@@ -133,7 +147,7 @@ public final class Simulator {
 
     // MARK: Nodes
 
-    func start(_ i: Int, restart: Bool) throws {
+    mutating func start(_ i: Int, restart: Bool) throws {
         let p = nodes[i].persisted
         try record(i, .nodeStarted(NodeRecovery(term: p.term, vote: p.vote, lastIndex: p.log.lastIndex,
                                                 lastTerm: p.log.lastTerm, restart: restart)))
@@ -146,11 +160,17 @@ public final class Simulator {
     }
 
     /// Records and carries out what node `i` produced, then makes sure its next timer is scheduled.
-    func drain(_ i: Int) throws {
-        guard var raft = nodes[i].raft else { return }
-        let out = raft.takeOutput()
-        nodes[i].raft = raft
-        for e in out.events {
+    mutating func drain(_ i: Int) throws {
+        guard nodes[i].raft != nil else { return }
+        swap(&scratch, &nodes[i].raft!.output)
+        defer {
+            scratch.messages.removeAll(keepingCapacity: true)
+            scratch.events.removeAll(keepingCapacity: true)
+            scratch.committed.removeAll(keepingCapacity: true)
+        }
+        // Indexed loops: `scratch` is not copied, so clearing it later keeps its capacity.
+        for k in scratch.events.indices {
+            let e = scratch.events[k]
             try record(i, e)
             switch e {
             case .becameCandidate: statistics.elections += 1
@@ -160,23 +180,25 @@ public final class Simulator {
             default: break
             }
         }
-        for m in out.messages { try send(m, from: i) }
-        for (index, entry) in out.committed {
+        for k in scratch.messages.indices { try send(scratch.messages[k], from: i) }
+        for k in scratch.committed.indices {
+            let (index, entry) = scratch.committed[k]
             try record(i, .entryApplied(index: index, term: entry.term, hash: entry.hash))
-            if entry.request != 0, let p = pending[entry.request], p.node == i, raft.role == .leader {
+            if entry.request != 0, let p = pending[entry.request], p.node == i, nodes[i].raft?.role == .leader {
                 pending[entry.request] = nil
                 statistics.committedWrites += 1
                 try record(i, .clientResponse(id: entry.request, outcome: .ok, latency: now - p.firstIssued))
             }
         }
-        let deadline = max(nodes[i].clock.global(raft.nextDeadline), now)
+        guard let next = nodes[i].raft?.nextDeadline else { return }
+        let deadline = max(nodes[i].clock.global(next), now)
         if nodes[i].pausedUntil == nil, nodes[i].timerAt.map({ deadline < $0 }) ?? true {
             nodes[i].timerAt = deadline
             schedule(at: deadline, .timer(i))
         }
     }
 
-    private func send(_ m: RaftMessage, from i: Int) throws {
+    private mutating func send(_ m: RaftMessage, from i: Int) throws {
         nextMessageID += 1
         let id = nextMessageID
         statistics.messages += 1
@@ -191,12 +213,21 @@ public final class Simulator {
         case .lost:
             try record(Int(m.to.rawValue - 1), .messageDropped(id: id, reason: .loss))
         case .delivered(let after, let duplicate):
-            schedule(at: now + after, .deliver(m, id: id))
-            if let duplicate { schedule(at: now + duplicate, .deliver(m, id: id)) }
+            let entry = (message: m, id: id, copies: duplicate == nil ? 1 : 2)
+            let slot: Int
+            if let free = freeSlots.popLast() {
+                slot = free
+                inFlight[slot] = entry
+            } else {
+                slot = inFlight.count
+                inFlight.append(entry)
+            }
+            schedule(at: now + after, .deliver(slot: slot))
+            if let duplicate { schedule(at: now + duplicate, .deliver(slot: slot)) }
         }
     }
 
-    private func deliver(_ m: RaftMessage, id: UInt64) throws {
+    private mutating func deliver(_ m: RaftMessage, id: UInt64) throws {
         let i = Int(m.to.rawValue - 1)
         if network.isCut(DirectedLink(from: m.from, to: m.to)) {
             try record(i, .messageDropped(id: id, reason: .partition))
@@ -216,7 +247,7 @@ public final class Simulator {
         try drain(i)
     }
 
-    func crash(_ i: Int) throws {
+    mutating func crash(_ i: Int) throws {
         guard let raft = nodes[i].raft else { return }
         nodes[i].persisted = raft.persistentState
         nodes[i].raft = nil
@@ -227,7 +258,7 @@ public final class Simulator {
         try record(i, .nodeCrashed)
     }
 
-    func pause(_ i: Int, for duration: UInt64) throws {
+    mutating func pause(_ i: Int, for duration: UInt64) throws {
         guard nodes[i].raft != nil, nodes[i].pausedUntil == nil else { return }
         nodes[i].pausedUntil = now + duration
         nodes[i].timerAt = nil
@@ -235,7 +266,7 @@ public final class Simulator {
         schedule(at: now + duration, .resume(i))
     }
 
-    private func resume(_ i: Int) throws {
+    private mutating func resume(_ i: Int) throws {
         guard nodes[i].pausedUntil == now else { return }
         nodes[i].pausedUntil = nil
         try record(i, .nodeResumed)
