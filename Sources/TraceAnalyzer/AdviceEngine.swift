@@ -1,0 +1,74 @@
+import TraceFormat
+
+/// Decides, for each disruption and each long stall, which feature would have prevented or
+/// shortened it, by evaluating that feature's rule on the state recorded at that moment. Never
+/// advises a feature that was on.
+enum AdviceEngine {
+    static func advise(disruptions: [Disruption], snapshots: [Int: DisruptionDetector.CampaignSnapshot],
+                       stalls: [StallAssessment], features: RaftFeatures, timing: RaftTiming, quorum: Int,
+                       roundTrip: UInt64) -> [Advice] {
+        var out: [Advice] = []
+        for d in disruptions {
+            switch d.cause {
+            case .rejoin, .partialConnectivity, .flappingLink, .electionTimeout:
+                guard let s = snapshots[d.id], let origin = d.origin else { continue }
+                let preVoteGrants = 1 + s.voters.filter(\.grantsPreVote).count
+                let stickyGrants = 1 + s.voters.filter(\.grantsWithStickiness).count
+                let avoided = d.leaderlessFor ?? 0
+                let terms = d.termInflation ?? 0
+                func advice(_ f: Advice.Feature, prevents: Bool, grants: Int, reference: String) -> Advice {
+                    Advice(feature: f, disruptions: [d.id], window: nil, prevents: prevents, candidate: origin,
+                           candidateLastIndex: s.candidateLastIndex, candidateLastTerm: s.candidateLastTerm,
+                           quorum: quorum, preVoteGrants: grants, voters: s.voters,
+                           unavailabilityAvoided: prevents ? avoided : 0, termsAvoided: prevents ? terms : 0,
+                           reference: reference, evidence: d.evidence)
+                }
+                if !features.preVote {
+                    let a = advice(.preVote, prevents: preVoteGrants < quorum, grants: preVoteGrants,
+                                   reference: "Ongaro thesis §9.6 (pre-vote)")
+                    out.append(a)
+                    if !a.prevents, !features.leaderStickiness {
+                        out.append(advice(.leaderStickiness, prevents: stickyGrants < quorum, grants: stickyGrants,
+                                          reference: "Ongaro thesis §4.2.3 (leader stickiness; etcd enables it with CheckQuorum)"))
+                    }
+                } else if !features.leaderStickiness {
+                    out.append(advice(.leaderStickiness, prevents: stickyGrants < quorum, grants: stickyGrants,
+                                      reference: "Ongaro thesis §4.2.3 (leader stickiness; etcd enables it with CheckQuorum)"))
+                }
+            case .crash:
+                guard let window = d.leaderlessFor else { continue }
+                out.append(Advice(feature: .leadershipTransfer, disruptions: [d.id], window: Window(start: d.time, end: d.time + window),
+                                  prevents: false, candidate: nil, candidateLastIndex: nil, candidateLastTerm: nil, quorum: quorum,
+                                  preVoteGrants: nil, voters: [], unavailabilityAvoided: window > roundTrip ? window - roundTrip : 0,
+                                  termsAvoided: 0, reference: "Ongaro thesis §3.10 (leadership transfer, for planned restarts only)",
+                                  evidence: d.evidence))
+            case .lostQuorum, .removedServer:
+                continue
+            }
+        }
+        if !features.checkQuorum {
+            // Check-quorum steps a leader down after one election timeout without a majority's
+            // answers; a new leader then needs about one more randomized timeout.
+            let cost = 2 * timing.electionTimeoutMin + (timing.electionTimeoutMin + timing.electionTimeoutMax) / 2
+            for s in stalls where s.leaderReach < quorum {
+                let helps = s.alternative != nil && s.window.duration > cost
+                out.append(Advice(feature: .checkQuorum, disruptions: [], window: s.window, prevents: helps,
+                                  candidate: s.alternative, candidateLastIndex: nil, candidateLastTerm: nil, quorum: quorum,
+                                  preVoteGrants: s.leaderReach, voters: [], unavailabilityAvoided: helps ? s.window.duration - cost : 0,
+                                  termsAvoided: 0, reference: "Ongaro thesis §6.2 (check-quorum)", evidence: s.evidence))
+            }
+        }
+        return out
+    }
+}
+
+/// A stall with what the leader could reach when it began.
+struct StallAssessment {
+    var window: Window
+    var leader: UInt32
+    /// Nodes (the leader included) reachable both ways from the leader.
+    var leaderReach: Int
+    /// A running node that reaches a majority and could have led instead, if any.
+    var alternative: UInt32?
+    var evidence: [EventRef]
+}

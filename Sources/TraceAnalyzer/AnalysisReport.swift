@@ -1,0 +1,285 @@
+import TraceFormat
+
+/// Everything the analyses found in one trace, as plain data. Renderers (text, JSON, HTML) format
+/// it and derive nothing; the JSON report is this type encoded (schema in docs/analysis.md).
+/// Times are nanoseconds since the run's start.
+public struct AnalysisReport: Codable, Sendable {
+    public static let schemaVersion = 1
+    public var schemaVersion = AnalysisReport.schemaVersion
+    public var trace: TraceSummary
+    public var timeline: Timeline
+    public var elections: ElectionSummary
+    public var availability: Availability
+    public var disruptions: [Disruption]
+    public var termInflation: [TermInflation]
+    public var safety: SafetyReport
+    public var advice: [Advice]
+    public var featureEffects: [FeatureEffect]
+}
+
+/// A reference to one event of the trace: `ordinal` is its position in the trace (0-based), so
+/// every claim can be checked against the events. `fields` holds the event's own values.
+public struct EventRef: Codable, Sendable, Equatable {
+    public var ordinal: UInt64
+    public var time: UInt64
+    public var node: UInt32?
+    public var event: String
+    public var fields: [String: String]
+}
+
+public struct TraceSummary: Codable, Sendable {
+    public var path: String
+    public var scenario: String
+    public var summary: String
+    public var seed: UInt64
+    public var nodes: [String]
+    public var features: RaftFeatures
+    public var timing: RaftTiming
+    public var start: UInt64
+    public var end: UInt64
+    public var events: UInt64
+    public var integrity: String
+}
+
+public enum RoleName: String, Codable, Sendable, CaseIterable {
+    case follower, preCandidate, candidate, leader, down
+}
+
+public struct RoleInterval: Codable, Sendable, Equatable {
+    public var start: UInt64
+    public var end: UInt64
+    public var role: RoleName
+    public var term: UInt64
+}
+
+/// The role a node spent most of one column of time in, for zoomed-out drawing.
+public struct RoleColumn: Codable, Sendable, Equatable {
+    public var role: RoleName
+    public var changes: Int
+    public var maxTerm: UInt64
+}
+
+public struct NodeTimeline: Codable, Sendable {
+    public var node: UInt32
+    /// Exact intervals, up to `Timeline.intervalLimit` per node; `truncated` when more existed.
+    public var intervals: [RoleInterval]
+    public var truncated: Bool
+    /// Always complete: one entry per column of `Timeline.columnWidth` nanoseconds.
+    public var columns: [RoleColumn]
+}
+
+public struct TermLeader: Codable, Sendable, Equatable {
+    public var term: UInt64
+    public var leader: UInt32
+    public var start: UInt64
+    public var end: UInt64
+}
+
+public struct FaultInterval: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable { case partition, crash, pause, drift, degraded }
+    public var kind: Kind
+    public var start: UInt64
+    public var end: UInt64
+    /// Nodes the fault touches (for a partition, the ends of the cut links).
+    public var nodes: [UInt32]
+    /// For partitions: the cut one-way links as [from, to] pairs.
+    public var links: [[UInt32]]
+    public var evidence: [EventRef]
+}
+
+/// A message drawn as an arrow when the timeline is zoomed in (kept only near disruptions).
+public struct MessageArrow: Codable, Sendable, Equatable {
+    public var id: UInt64
+    public var from: UInt32
+    public var to: UInt32
+    public var type: String
+    public var term: UInt64
+    public var sent: UInt64
+    public var received: UInt64?
+    public var dropped: String?
+}
+
+public struct Timeline: Codable, Sendable {
+    public static let columnCount = 1_200
+    public static let intervalLimit = 4_000
+    public var start: UInt64
+    public var end: UInt64
+    public var columnWidth: UInt64
+    public var nodes: [NodeTimeline]
+    public var leaders: [TermLeader]
+    public var leadersTruncated: Bool
+    public var faults: [FaultInterval]
+    public var faultsTruncated: Bool
+    public var labels: [EventRef]
+    public var messages: [MessageArrow]
+}
+
+public struct VoteRecord: Codable, Sendable, Equatable {
+    public var voter: UInt32
+    public var granted: Bool
+    public var reason: String?
+}
+
+public struct ElectionAttempt: Codable, Sendable, Equatable {
+    public enum Outcome: String, Codable, Sendable, CaseIterable {
+        /// won: became leader. splitVote: heard from a majority, none granted enough, timed out.
+        /// noQuorum: timed out without hearing from a majority. superseded: a higher term or a
+        /// leader appeared. preVoteFailed: the pre-vote round did not get a majority.
+        case won, splitVote, noQuorum, superseded, preVoteFailed, abandoned, open
+    }
+    public var id: Int
+    public var node: UInt32
+    public var trigger: String
+    public var start: UInt64
+    public var end: UInt64
+    public var fromTerm: UInt64
+    /// The term campaigned for; equal to `fromTerm` when only a pre-vote round happened.
+    public var term: UInt64
+    public var preVote: [VoteRecord]?
+    public var votes: [VoteRecord]
+    public var outcome: Outcome
+    /// Terms this attempt consumed (0 for a failed pre-vote round).
+    public var termsCost: UInt64
+    public var evidence: [EventRef]
+}
+
+public struct ElectionSummary: Codable, Sendable {
+    public var attempts: Int
+    public var byOutcome: [String: Int]
+    /// Attempts that reached the candidate state (incremented a term), per minute of trace.
+    public var ratePerMinute: Double
+    public var highestTerm: UInt64
+    public var list: [ElectionAttempt]
+    public var truncated: Bool
+}
+
+public struct Window: Codable, Sendable, Equatable {
+    public var start: UInt64
+    public var end: UInt64
+    public var duration: UInt64 { end - start }
+}
+
+public struct Percentiles: Codable, Sendable, Equatable {
+    public var count: UInt64
+    public var p50: UInt64
+    public var p90: UInt64
+    public var p99: UInt64
+    public var max: UInt64
+}
+
+public struct ClientStats: Codable, Sendable {
+    public var requests: UInt64
+    public var succeeded: UInt64
+    public var timedOut: UInt64
+    public var redirects: UInt64
+    public var successRate: Double
+    public var latency: Percentiles
+}
+
+public struct Availability: Codable, Sendable {
+    /// Windows with no leader acknowledged by a majority of the nodes.
+    public var leaderless: [Window]
+    public var leaderlessTotal: UInt64
+    public var leaderlessLongest: UInt64
+    /// Windows where an acknowledged leader existed but nothing committed while clients waited.
+    public var stalls: [Window]
+    public var stallTotal: UInt64
+    public var stallLongest: UInt64
+    public var windowsTruncated: Bool
+    public var client: ClientStats
+    public var commitLatency: Percentiles
+    public var committedEntries: UInt64
+    public var throughputPerSecond: Double
+    public var messagesPerCommit: Double
+}
+
+public struct Disruption: Codable, Sendable, Equatable {
+    public enum Cause: String, Codable, Sendable {
+        case rejoin, partialConnectivity, flappingLink, lostQuorum, crash, removedServer, electionTimeout
+    }
+    public var id: Int
+    public var time: UInt64
+    public var leader: UInt32
+    public var term: UInt64
+    public var newTerm: UInt64?
+    public var cause: Cause
+    /// The first node that campaigned past the leader's term, when a higher term is how
+    /// leadership was lost.
+    public var origin: UInt32?
+    /// How many terms the origin's campaigns skipped past the leader's term.
+    public var termInflation: UInt64?
+    /// From the disruption to the next leader acknowledged by a majority (nil: none by the end).
+    public var leaderlessFor: UInt64?
+    public var evidence: [EventRef]
+}
+
+public struct TermInflation: Codable, Sendable, Equatable {
+    public var node: UInt32
+    public var fromTerm: UInt64
+    public var toTerm: UInt64
+    public var start: UInt64
+    public var end: UInt64
+    public var evidence: [EventRef]
+}
+
+public struct SafetyViolation: Codable, Sendable, Equatable {
+    public enum Rule: String, Codable, Sendable {
+        case electionSafety, stateMachineSafety, commitMonotonic, leaderAppendOnly
+    }
+    public var rule: Rule
+    public var time: UInt64
+    public var nodes: [UInt32]
+    public var detail: [String: String]
+    public var evidence: [EventRef]
+}
+
+public struct SafetyReport: Codable, Sendable {
+    public var violations: [SafetyViolation]
+    public var leadersChecked: Int
+    public var appliedEntriesChecked: UInt64
+}
+
+/// What one voter would have answered, evaluated on the recorded state at the moment of the
+/// disruptive campaign.
+public struct VoterAssessment: Codable, Sendable, Equatable {
+    public var voter: UInt32
+    public var reachable: Bool
+    public var lastIndex: UInt64
+    public var lastTerm: UInt64
+    /// Nanoseconds since this voter last heard from a leader; nil if never.
+    public var sinceLeaderContact: UInt64?
+    public var logUpToDate: Bool
+    public var grantsPreVote: Bool
+    public var grantsWithStickiness: Bool
+}
+
+public struct Advice: Codable, Sendable, Equatable {
+    public enum Feature: String, Codable, Sendable {
+        case preVote, checkQuorum, leaderStickiness, leadershipTransfer
+    }
+    public var feature: Feature
+    /// Disruption ids this advice addresses (empty for stall windows).
+    public var disruptions: [Int]
+    public var window: Window?
+    public var prevents: Bool
+    /// The candidate whose campaign was evaluated, its log, and the quorum it needed.
+    public var candidate: UInt32?
+    public var candidateLastIndex: UInt64?
+    public var candidateLastTerm: UInt64?
+    public var quorum: Int?
+    public var preVoteGrants: Int?
+    public var voters: [VoterAssessment]
+    public var unavailabilityAvoided: UInt64
+    public var termsAvoided: UInt64
+    public var reference: String
+    public var evidence: [EventRef]
+}
+
+/// A feature that was on, and what the trace shows it did.
+public struct FeatureEffect: Codable, Sendable, Equatable {
+    public var feature: Advice.Feature
+    public var count: Int
+    public var termsAvoided: UInt64
+    public var rejectionsByReason: [String: Int]
+    public var evidence: [EventRef]
+}

@@ -1,0 +1,160 @@
+import Histogram
+import TraceFormat
+
+/// Leaderless windows, stalls (a leader but no commits while clients wait), client outcomes and
+/// latencies, commit latency and throughput.
+struct AvailabilityTracker {
+    static let windowLimit = 5_000
+    private let stallThreshold: UInt64
+    private(set) var leaderless: [Window] = []
+    private(set) var stalls: [Window] = []
+    private(set) var truncated = false
+    private(set) var leaderlessTotal: UInt64 = 0
+    private(set) var leaderlessLongest: UInt64 = 0
+    private var stallTotal: UInt64 = 0
+    private var stallLongest: UInt64 = 0
+    /// Start of the current leaderless window, if there is no acknowledged leader now.
+    private(set) var leaderlessSince: UInt64?
+    private var ackedLeader: NodeID?
+    private var lastCommit: UInt64
+    private var outstanding: [UInt64: UInt64] = [:]
+    private var waitingSince: UInt64?
+    private var requests: UInt64 = 0
+    private var succeeded: UInt64 = 0
+    private var timedOut: UInt64 = 0
+    private var redirects: UInt64 = 0
+    private var clientLatency = Histogram<UInt64>(highestTrackableValue: 3_600 * nsPerSecond, numberOfSignificantValueDigits: .three)
+    private var commitLatency = Histogram<UInt64>(highestTrackableValue: 3_600 * nsPerSecond, numberOfSignificantValueDigits: .three)
+    private var proposed: [UInt64: UInt64] = [:]
+    private var proposer: NodeID?
+    private(set) var stallAssessments: [StallAssessment] = []
+    /// What the leader could reach, after each topology change (newest last, a few kept).
+    private var reach: [(time: UInt64, leader: NodeID?, reach: Int, alternative: UInt32?, ref: EventRef?)] = []
+    private(set) var committedEntries: UInt64 = 0
+    private(set) var messages: UInt64 = 0
+
+    init(start: UInt64, stallThreshold: UInt64) {
+        self.stallThreshold = stallThreshold
+        leaderlessSince = start
+        lastCommit = start
+    }
+
+    private mutating func addWindow(_ w: Window, stall: Bool) {
+        if stall {
+            stallTotal += w.duration
+            stallLongest = max(stallLongest, w.duration)
+            if stalls.count < Self.windowLimit {
+                stalls.append(w)
+                if let r = reach.last(where: { $0.time <= w.start }) ?? reach.first, let leader = ackedLeader {
+                    stallAssessments.append(StallAssessment(window: w, leader: leader.rawValue, leaderReach: r.reach,
+                                                            alternative: r.alternative, evidence: r.ref.map { [$0] } ?? []))
+                }
+            } else {
+                truncated = true
+            }
+        } else {
+            leaderlessTotal += w.duration
+            leaderlessLongest = max(leaderlessLongest, w.duration)
+            if leaderless.count < Self.windowLimit { leaderless.append(w) } else { truncated = true }
+        }
+    }
+
+    /// Ends a stall that has lasted long enough to count.
+    private mutating func closeStall(at t: UInt64) {
+        let from = max(lastCommit, waitingSince ?? t)
+        if ackedLeader != nil, waitingSince != nil, t > from, t - from >= stallThreshold {
+            addWindow(Window(start: from, end: t), stall: true)
+        }
+    }
+
+    /// Call after the view applied a change of links, of running nodes or of leadership.
+    mutating func topologyChanged(_ view: ClusterView, at t: UInt64, ref: EventRef?) {
+        guard let leader = view.acknowledgedLeader ?? ackedLeader else { return }
+        let count = { (x: NodeID) in view.ids.filter { view.reachable(x, $0) }.count }
+        let alternative = view.ids.first { $0 != leader && view[$0].up && count($0) >= view.quorum }
+        reach.append((t, leader, count(leader), alternative?.rawValue, ref))
+        if reach.count > 16 { reach.removeFirst() }
+    }
+
+    /// Call after the cluster view has applied an event that may change leadership.
+    mutating func leadershipMayHaveChanged(_ view: ClusterView, at t: UInt64) {
+        let now = view.acknowledgedLeader
+        guard now != ackedLeader else { return }
+        closeStall(at: t)
+        if now == nil {
+            leaderlessSince = t
+        } else if let since = leaderlessSince {
+            addWindow(Window(start: since, end: t), stall: false)
+            leaderlessSince = nil
+        }
+        ackedLeader = now
+        lastCommit = t
+        proposed.removeAll()
+    }
+
+    mutating func observe(_ e: TraceEvent) {
+        switch e.kind {
+        case .messageSent:
+            messages += 1
+        case .clientRequest(let id, _):
+            if outstanding[id] == nil {
+                outstanding[id] = e.time
+                requests += 1
+                if waitingSince == nil { waitingSince = e.time }
+            }
+        case .clientResponse(let id, let outcome, let latency):
+            switch outcome {
+            case .notLeader:
+                redirects += 1
+                return
+            case .ok:
+                succeeded += 1
+                _ = clientLatency.record(latency)
+            case .timeout, .dropped:
+                timedOut += 1
+            }
+            outstanding[id] = nil
+            if outstanding.isEmpty {
+                closeStall(at: e.time)
+                waitingSince = nil
+            }
+        case .entryProposed(_, let index, _):
+            if e.node != proposer { proposed.removeAll(); proposer = e.node }
+            proposed[index] = e.time
+        case .commitAdvanced(let from, let to):
+            guard e.node == ackedLeader, e.node != nil else { return }
+            closeStall(at: e.time)
+            lastCommit = e.time
+            committedEntries += to - from
+            if e.node == proposer {
+                for i in (from + 1)...to {
+                    if let t0 = proposed.removeValue(forKey: i) { _ = commitLatency.record(e.time - t0) }
+                }
+            }
+            if outstanding.isEmpty { waitingSince = nil } else { waitingSince = e.time }
+        default:
+            break
+        }
+    }
+
+    private static func percentiles(_ h: Histogram<UInt64>) -> Percentiles {
+        guard h.totalCount > 0 else { return Percentiles(count: 0, p50: 0, p90: 0, p99: 0, max: 0) }
+        return Percentiles(count: h.totalCount, p50: h.valueAtPercentile(50), p90: h.valueAtPercentile(90),
+                           p99: h.valueAtPercentile(99), max: h.max)
+    }
+
+    mutating func finish(at end: UInt64, duration: UInt64) -> Availability {
+        closeStall(at: end)
+        if let since = leaderlessSince, end > since { addWindow(Window(start: since, end: end), stall: false) }
+        let finished = succeeded + timedOut
+        return Availability(
+            leaderless: leaderless, leaderlessTotal: leaderlessTotal, leaderlessLongest: leaderlessLongest,
+            stalls: stalls, stallTotal: stallTotal, stallLongest: stallLongest, windowsTruncated: truncated,
+            client: ClientStats(requests: requests, succeeded: succeeded, timedOut: timedOut, redirects: redirects,
+                                successRate: finished == 0 ? 1 : Double(succeeded) / Double(finished),
+                                latency: Self.percentiles(clientLatency)),
+            commitLatency: Self.percentiles(commitLatency), committedEntries: committedEntries,
+            throughputPerSecond: Double(committedEntries) / max(Double(duration) / 1e9, 1e-9),
+            messagesPerCommit: committedEntries == 0 ? 0 : Double(messages) / Double(committedEntries))
+    }
+}

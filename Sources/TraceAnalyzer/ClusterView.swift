@@ -1,0 +1,143 @@
+import TraceFormat
+
+/// The cluster as the events describe it at the current point of the stream: each node's role,
+/// term, known leader, log end and last leader contact; messages in flight; cut links.
+/// Memory grows with nodes and messages in flight, not with trace length.
+struct ClusterView {
+    struct Node {
+        var up = false
+        var role: RoleName = .down
+        var term: UInt64 = 0
+        var leader: NodeID?
+        var lastIndex: UInt64 = 0
+        var lastTerm: UInt64 = 0
+        var commit: UInt64 = 0
+        var lastLeaderContact: UInt64?
+        /// When this node last committed while leader of its current term.
+        var committedAsLeader = false
+    }
+
+    struct InFlight {
+        var from: NodeID
+        var to: NodeID
+        var type: MessageType
+        var term: UInt64
+        var sent: UInt64
+    }
+
+    let ids: [NodeID]
+    var nodes: [Node]
+    var messages: [UInt64: InFlight] = [:]
+    var cut: Set<DirectedLink> = []
+    /// Recent times each unordered node pair's links were cut or healed (newest last, at most 8).
+    var linkChanges: [Pair: [UInt64]] = [:]
+    /// Where each recent term came from: the node that campaigned for it, and when.
+    var termOrigin: [UInt64: (node: NodeID, time: UInt64, ordinal: UInt64)] = [:]
+    var highestTerm: UInt64 = 0
+
+    struct Pair: Hashable {
+        var a: UInt32, b: UInt32
+        init(_ x: NodeID, _ y: NodeID) { (a, b) = x.rawValue < y.rawValue ? (x.rawValue, y.rawValue) : (y.rawValue, x.rawValue) }
+    }
+
+    init(ids: [NodeID]) {
+        self.ids = ids
+        nodes = Array(repeating: Node(), count: ids.count)
+    }
+
+    var quorum: Int { ids.count / 2 + 1 }
+
+    func index(_ id: NodeID) -> Int? {
+        let i = Int(id.rawValue) - 1
+        return nodes.indices.contains(i) ? i : nil
+    }
+
+    subscript(_ id: NodeID) -> Node { nodes[index(id)!] }
+
+    /// Both directions open and the other end running.
+    func reachable(_ a: NodeID, _ b: NodeID) -> Bool {
+        a == b || (!cut.contains(DirectedLink(from: a, to: b)) && !cut.contains(DirectedLink(from: b, to: a)) && self[b].up)
+    }
+
+    /// The node leading the highest term among running nodes, if a majority (itself included)
+    /// currently follows it in that term.
+    var acknowledgedLeader: NodeID? {
+        for (i, n) in nodes.enumerated() where n.up && n.role == .leader {
+            let id = ids[i]
+            let followers = nodes.filter { $0.up && $0.term == n.term && $0.leader == id }.count
+            if followers >= quorum { return id }
+        }
+        return nil
+    }
+
+    mutating func apply(_ e: TraceEvent, ordinal: UInt64) {
+        if case .partitionStarted(let links) = e.kind { for l in links { cut.insert(l); noteLinkChange(l, e.time) } }
+        if case .partitionHealed(let links) = e.kind { for l in links { cut.remove(l); noteLinkChange(l, e.time) } }
+        if case .messageSent(let m) = e.kind, let from = e.node {
+            messages[m.id] = InFlight(from: from, to: m.to, type: m.type, term: m.term, sent: e.time)
+        }
+        if case .messageDropped(let id, _) = e.kind { messages[id] = nil }
+        guard let id = e.node, let i = index(id) else { return }
+        switch e.kind {
+        case .nodeStarted(let r):
+            nodes[i] = Node(up: true, role: .follower, term: r.term, leader: nil, lastIndex: r.lastIndex, lastTerm: r.lastTerm)
+        case .nodeCrashed:
+            nodes[i].up = false
+            nodes[i].role = .down
+            nodes[i].leader = nil
+        case .becameFollower(let t, let l):
+            nodes[i].role = .follower
+            nodes[i].term = t
+            nodes[i].leader = l
+            if l != nil { nodes[i].lastLeaderContact = e.time }
+        case .becamePreCandidate:
+            nodes[i].role = .preCandidate
+            nodes[i].leader = nil
+        case .becameCandidate(let t):
+            nodes[i].role = .candidate
+            nodes[i].term = t
+            nodes[i].leader = nil
+        case .becameLeader(let t):
+            nodes[i].role = .leader
+            nodes[i].term = t
+            nodes[i].leader = id
+            nodes[i].committedAsLeader = false
+        case .termChanged(_, let to, let cause):
+            nodes[i].term = to
+            highestTerm = max(highestTerm, to)
+            if cause == .campaign {
+                termOrigin[to] = (id, e.time, ordinal)
+                // Terms far below the newest cannot be asked about again.
+                if termOrigin.count > 4_096 { termOrigin = termOrigin.filter { $0.key + 1_024 > highestTerm } }
+            }
+        case .entriesAppended(_, let last, let t):
+            nodes[i].lastIndex = last
+            nodes[i].lastTerm = t
+        case .logTruncated(let from):
+            nodes[i].lastIndex = from - 1
+        case .commitAdvanced(_, let to):
+            nodes[i].commit = to
+            if nodes[i].role == .leader { nodes[i].committedAsLeader = true }
+        case .messageDelivered(let mid):
+            if let m = messages.removeValue(forKey: mid), m.type == .append || m.type == .heartbeat, m.term >= nodes[i].term {
+                nodes[i].lastLeaderContact = e.time
+            }
+        default:
+            break
+        }
+    }
+
+    private mutating func noteLinkChange(_ l: DirectedLink, _ t: UInt64) {
+        let key = Pair(l.from, l.to)
+        var times = linkChanges[key, default: []]
+        if times.last != t { times.append(t) }
+        if times.count > 8 { times.removeFirst(times.count - 8) }
+        linkChanges[key] = times
+    }
+
+    /// Link changes touching `node` within `window` before `now`.
+    func recentLinkChanges(of node: NodeID, within window: UInt64, now: UInt64) -> Int {
+        linkChanges.filter { $0.key.a == node.rawValue || $0.key.b == node.rawValue }
+            .map { $0.value.filter { now - $0 <= window }.count }.max() ?? 0
+    }
+}

@@ -1,0 +1,203 @@
+import TraceFormat
+
+/// Finds stable leaders losing leadership and classifies why; records, at every campaign, what
+/// each voter's state was (the evidence the advice is computed from); finds term inflation; and
+/// counts what the features that were on did.
+struct DisruptionDetector {
+    struct CampaignSnapshot {
+        var term: UInt64
+        var candidateLastIndex: UInt64
+        var candidateLastTerm: UInt64
+        var voters: [VoterAssessment]
+        var ref: EventRef
+    }
+
+    private struct Pending {
+        var term: UInt64
+        var ref: EventRef
+    }
+
+    private struct Isolation {
+        var start: UInt64
+        var end: UInt64?
+        var startRef: EventRef
+        var endRef: EventRef?
+        var campaigns: [EventRef] = []
+    }
+
+    let features: RaftFeatures
+    let timing: RaftTiming
+    private(set) var disruptions: [Disruption] = []
+    private(set) var snapshots: [Int: CampaignSnapshot] = [:]
+    /// The voter assessment of each recent campaign, by the term campaigned for.
+    private var campaignByTerm: [UInt64: CampaignSnapshot] = [:]
+    private var pending: [UInt32: Pending] = [:]
+    private var isolation: [UInt32: Isolation] = [:]
+    private var awaitingLeader: [Int] = []
+    private(set) var inflation: [TermInflation] = []
+    private var inflating: [UInt32: (from: UInt64, to: UInt64, start: UInt64, refs: [EventRef], campaigns: Int)] = [:]
+    private(set) var preVoteRejections: [String: Int] = [:]
+    private(set) var stickinessRejections = 0
+    private(set) var lostQuorumStepDowns = 0
+    private(set) var effectEvidence: [Advice.Feature: [EventRef]] = [:]
+    static let limit = 1_000
+
+    init(features: RaftFeatures, timing: RaftTiming) {
+        self.features = features
+        self.timing = timing
+    }
+
+    private mutating func note(_ f: Advice.Feature, _ ref: EventRef) {
+        if effectEvidence[f, default: []].count < 5 { effectEvidence[f, default: []].append(ref) }
+    }
+
+    /// What each voter would answer `candidate`'s pre-vote, from the view just before it campaigns.
+    static func assess(_ candidate: NodeID, view: ClusterView, now: UInt64, timing: RaftTiming) -> [VoterAssessment] {
+        let c = view[candidate]
+        return view.ids.filter { $0 != candidate }.map { v in
+            let n = view[v]
+            let reachable = view.reachable(candidate, v)
+            let upToDate = c.lastTerm > n.lastTerm || (c.lastTerm == n.lastTerm && c.lastIndex >= n.lastIndex)
+            let since = n.lastLeaderContact.map { now - $0 }
+            let recent = n.leader != nil && (n.role == .leader || (since.map { $0 < timing.electionTimeoutMin } ?? false))
+            return VoterAssessment(voter: v.rawValue, reachable: reachable, lastIndex: n.lastIndex, lastTerm: n.lastTerm,
+                                   sinceLeaderContact: since, logUpToDate: upToDate, grantsPreVote: reachable && upToDate,
+                                   grantsWithStickiness: reachable && upToDate && !recent)
+        }
+    }
+
+    /// Call before the view applies `e`.
+    mutating func observe(_ e: TraceEvent, ordinal: UInt64, view: ClusterView) {
+        let ref = { EventRef(e, ordinal: ordinal) }
+        switch e.kind {
+        case .termChanged(let from, let to, let cause):
+            guard let node = e.node else { return }
+            if cause == .campaign {
+                campaignByTerm[to] = CampaignSnapshot(
+                    term: to, candidateLastIndex: view[node].lastIndex, candidateLastTerm: view[node].lastTerm,
+                    voters: Self.assess(node, view: view, now: e.time, timing: timing), ref: ref())
+                if campaignByTerm.count > 4_096 { campaignByTerm = campaignByTerm.filter { $0.key + 1_024 > to } }
+                if isolation[node.rawValue]?.end == nil, isolation[node.rawValue] != nil,
+                   isolation[node.rawValue]!.campaigns.count < 3 {
+                    isolation[node.rawValue]!.campaigns.append(ref())
+                }
+                var inf = inflating[node.rawValue] ?? (from, to, e.time, [], 0)
+                inf.to = to
+                inf.campaigns += 1
+                if inf.refs.count < 2 { inf.refs.append(ref()) } else { inf.refs[1] = ref() }
+                inflating[node.rawValue] = inf
+            } else if let p = pending.removeValue(forKey: node.rawValue) {
+                resolve(leader: node, pending: p, newTerm: to, fromTerm: from, ref: ref(), view: view, now: e.time)
+            }
+        case .leaderSteppedDown(let term, let reason):
+            guard let node = e.node, view[node].committedAsLeader else {
+                if case .lostQuorum = reason { lostQuorumStepDowns += 1; note(.checkQuorum, ref()) }
+                return
+            }
+            switch reason {
+            case .higherTermSeen:
+                pending[node.rawValue] = Pending(term: term, ref: ref())
+            case .lostQuorum:
+                lostQuorumStepDowns += 1
+                note(.checkQuorum, ref())
+                add(Disruption(id: 0, time: e.time, leader: node.rawValue, term: term, newTerm: nil, cause: .lostQuorum,
+                               origin: nil, termInflation: nil, leaderlessFor: nil, evidence: [ref()]))
+            case .removed:
+                add(Disruption(id: 0, time: e.time, leader: node.rawValue, term: term, newTerm: nil, cause: .removedServer,
+                               origin: nil, termInflation: nil, leaderlessFor: nil, evidence: [ref()]))
+            case .transfer:
+                break
+            }
+        case .nodeCrashed:
+            guard let node = e.node, view[node].role == .leader, view[node].committedAsLeader else { return }
+            add(Disruption(id: 0, time: e.time, leader: node.rawValue, term: view[node].term, newTerm: nil, cause: .crash,
+                           origin: nil, termInflation: nil, leaderlessFor: nil, evidence: [ref()]))
+        case .becameLeader:
+            for (node, inf) in inflating where inf.campaigns >= 3 && inflation.count < Self.limit {
+                inflation.append(TermInflation(node: node, fromTerm: inf.from, toTerm: inf.to, start: inf.start,
+                                               end: e.time, evidence: inf.refs))
+            }
+            inflating.removeAll()
+        case .voteRejected(_, _, let pre, let reason):
+            if pre { preVoteRejections["\(reason)", default: 0] += 1; note(.preVote, ref()) }
+            if reason == .leaderRecentlyHeard { stickinessRejections += 1; note(.leaderStickiness, ref()) }
+        default:
+            break
+        }
+    }
+
+    /// Call after the view applied a partition change: tracks which nodes are cut off from all others.
+    mutating func linksChanged(_ e: TraceEvent, ordinal: UInt64, view: ClusterView) {
+        for id in view.ids {
+            let cutOff = view.ids.allSatisfy { $0 == id || (view.cut.contains(DirectedLink(from: id, to: $0))
+                                                            && view.cut.contains(DirectedLink(from: $0, to: id))) }
+            let open = isolation[id.rawValue].map { $0.end == nil } ?? false
+            if cutOff && !open {
+                isolation[id.rawValue] = Isolation(start: e.time, startRef: EventRef(e, ordinal: ordinal))
+            } else if !cutOff && open {
+                isolation[id.rawValue]!.end = e.time
+                isolation[id.rawValue]!.endRef = EventRef(e, ordinal: ordinal)
+            }
+        }
+    }
+
+    private mutating func add(_ d: Disruption) {
+        guard disruptions.count < Self.limit else { return }
+        var d = d
+        d.id = disruptions.count + 1
+        disruptions.append(d)
+        awaitingLeader.append(disruptions.count - 1)
+    }
+
+    private mutating func resolve(leader: NodeID, pending p: Pending, newTerm: UInt64, fromTerm: UInt64, ref: EventRef,
+                                  view: ClusterView, now: UInt64) {
+        var evidence = [p.ref, ref]
+        // The root of the disruption is the first node that campaigned past the leader's term; later
+        // campaigns (up to `newTerm`) may come from nodes whose term it had already raised.
+        guard let root = view.termOrigin[p.term + 1]?.node ?? view.termOrigin[newTerm]?.node else {
+            add(Disruption(id: 0, time: p.ref.time, leader: leader.rawValue, term: p.term, newTerm: newTerm,
+                           cause: .electionTimeout, origin: nil, termInflation: nil, leaderlessFor: nil, evidence: evidence))
+            return
+        }
+        let finalOrigin = view.termOrigin[newTerm]?.node
+        // The campaign whose pre-vote decides the advice: the one that reached the voters if the root
+        // itself brought the final term (a rejoin), otherwise the root's first campaign.
+        let snapshot = finalOrigin == root ? campaignByTerm[newTerm] : campaignByTerm[p.term + 1]
+        if let s = campaignByTerm[p.term + 1], s.term != snapshot?.term { evidence.insert(s.ref, at: 0) }
+        if let snapshot { evidence.insert(snapshot.ref, at: 0) }
+        let cause: Disruption.Cause
+        let unreachable = view.ids.filter { $0 != root && !view.reachable(root, $0) && view[$0].up }
+        // A rejoin: the root was cut off from everyone and came back within a few election timeouts
+        // of this step-down, carrying the term its lonely campaigns inflated.
+        if let iso = isolation[root.rawValue], let end = iso.end, now - end <= 3 * timing.electionTimeoutMax {
+            cause = .rejoin
+            evidence.insert(contentsOf: [iso.startRef] + iso.campaigns + [iso.endRef].compactMap { $0 }, at: 0)
+        } else if view.recentLinkChanges(of: root, within: 10 * timing.electionTimeoutMax, now: now) >= 4 {
+            cause = .flappingLink
+        } else if !unreachable.isEmpty {
+            cause = .partialConnectivity
+        } else {
+            cause = .electionTimeout
+        }
+        var seen = Set<UInt64>()
+        add(Disruption(id: 0, time: p.ref.time, leader: leader.rawValue, term: p.term, newTerm: newTerm, cause: cause,
+                       origin: root.rawValue, termInflation: newTerm - p.term, leaderlessFor: nil,
+                       evidence: evidence.sorted { $0.ordinal < $1.ordinal }.filter { seen.insert($0.ordinal).inserted }))
+        if let snapshot { snapshots[disruptions.count] = snapshot }
+    }
+
+    /// Call when a leader becomes acknowledged by a majority.
+    mutating func leaderAcknowledged(at t: UInt64) {
+        for k in awaitingLeader where disruptions[k].leaderlessFor == nil { disruptions[k].leaderlessFor = t - disruptions[k].time }
+        awaitingLeader.removeAll()
+    }
+
+    mutating func finish(at end: UInt64) {
+        for (node, inf) in inflating where inf.campaigns >= 3 && inflation.count < Self.limit {
+            inflation.append(TermInflation(node: node, fromTerm: inf.from, toTerm: inf.to, start: inf.start, end: end,
+                                           evidence: inf.refs))
+        }
+        inflating.removeAll()
+        inflation.sort { $0.start < $1.start }
+    }
+}

@@ -1,0 +1,96 @@
+import TraceFormat
+
+/// Follows every election attempt from its trigger through its pre-vote and vote rounds to its
+/// outcome. Keeps counts for all attempts and details for the first `limit`.
+struct ElectionTracker {
+    static let limit = 2_000
+    private var open: [UInt32: ElectionAttempt] = [:]
+    private(set) var list: [ElectionAttempt] = []
+    private(set) var byOutcome: [ElectionAttempt.Outcome: Int] = [:]
+    private(set) var attempts = 0
+    private(set) var candidacies = 0
+    private(set) var truncated = false
+    private var nextID = 1
+
+    private mutating func finish(_ node: UInt32, _ outcome: ElectionAttempt.Outcome, at t: UInt64, _ ref: EventRef?) {
+        guard var a = open.removeValue(forKey: node) else { return }
+        a.outcome = outcome
+        a.end = t
+        a.termsCost = a.term - a.fromTerm
+        if let ref { a.evidence.append(ref) }
+        attempts += 1
+        byOutcome[outcome, default: 0] += 1
+        if list.count < Self.limit { list.append(a) } else { truncated = true }
+    }
+
+    mutating func observe(_ e: TraceEvent, ordinal: UInt64, view: ClusterView) {
+        guard let node = e.node?.rawValue else { return }
+        let ref = EventRef(e, ordinal: ordinal)
+        switch e.kind {
+        case .electionTimerFired(let term):
+            if let a = open[node] {
+                // Timed out again before winning: a split vote if a majority answered, else no quorum.
+                let answered = 1 + (a.term == a.fromTerm ? (a.preVote ?? []) : a.votes).count
+                let outcome: ElectionAttempt.Outcome = a.preVote != nil && a.term == a.fromTerm ? .preVoteFailed
+                    : answered >= view.quorum ? .splitVote : .noQuorum
+                finish(node, outcome, at: e.time, ref)
+            }
+            open[node] = ElectionAttempt(id: nextID, node: node, trigger: "electionTimeout", start: e.time, end: e.time,
+                                         fromTerm: term, term: term, preVote: nil, votes: [], outcome: .open,
+                                         termsCost: 0, evidence: [ref])
+            nextID += 1
+        case .becamePreCandidate:
+            open[node]?.preVote = []
+            open[node]?.evidence.append(ref)
+        case .becameCandidate(let term):
+            if open[node] == nil {
+                open[node] = ElectionAttempt(id: nextID, node: node, trigger: "campaign", start: e.time, end: e.time,
+                                             fromTerm: term - 1, term: term, preVote: nil, votes: [], outcome: .open,
+                                             termsCost: 0, evidence: [])
+                nextID += 1
+            }
+            open[node]?.term = term
+            open[node]?.evidence.append(ref)
+            candidacies += 1
+        case .becameLeader:
+            finish(node, .won, at: e.time, ref)
+        case .becameFollower(let term, let leader):
+            guard let a = open[node] else { return }
+            if term > a.term { finish(node, .superseded, at: e.time, ref) }
+            else if leader != nil { finish(node, .superseded, at: e.time, ref) }
+            else if a.term == a.fromTerm { finish(node, .preVoteFailed, at: e.time, ref) }
+            else { finish(node, .abandoned, at: e.time, ref) }
+        case .nodeCrashed:
+            finish(node, .abandoned, at: e.time, ref)
+        case .voteGranted(let c, let term, let pre), .voteRejected(let c, let term, let pre, _):
+            guard var a = open[c.rawValue] else { return }
+            var reason: String?
+            if case .voteRejected(_, _, _, let r) = e.kind { reason = "\(r)" }
+            let record = VoteRecord(voter: node, granted: reason == nil, reason: reason)
+            if pre, a.preVote != nil, term == a.fromTerm + 1 { a.preVote!.append(record) }
+            else if !pre, term == a.term { a.votes.append(record) }
+            else { return }
+            if a.evidence.count < 24 { a.evidence.append(ref) }
+            open[c.rawValue] = a
+        default:
+            break
+        }
+    }
+
+    mutating func summary(duration: UInt64, highestTerm: UInt64, end: UInt64) -> ElectionSummary {
+        var all = list
+        for (_, a) in open.sorted(by: { $0.key < $1.key }) {
+            var a = a
+            a.end = end
+            a.termsCost = a.term - a.fromTerm
+            if all.count < Self.limit { all.append(a) }
+        }
+        let minutes = max(Double(duration) / 60e9, 1e-9)
+        var counts: [String: Int] = [:]
+        for o in ElectionAttempt.Outcome.allCases where o != .open { counts[o.rawValue] = byOutcome[o, default: 0] }
+        counts[ElectionAttempt.Outcome.open.rawValue] = open.count
+        return ElectionSummary(attempts: attempts + open.count, byOutcome: counts,
+                               ratePerMinute: Double(candidacies) / minutes, highestTerm: highestTerm,
+                               list: all.sorted { $0.start < $1.start }, truncated: truncated)
+    }
+}

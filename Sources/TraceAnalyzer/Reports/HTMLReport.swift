@@ -1,0 +1,1 @@
+public enum HTMLReport { public static func render(_ r: AnalysisReport) -> String { "" } }

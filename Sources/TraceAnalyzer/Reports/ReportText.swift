@@ -1,0 +1,153 @@
+import TraceFormat
+
+/// Sentences and labels shared by the text and HTML reports. Everything here formats facts the
+/// analyses found; nothing is computed from the trace.
+public enum ReportText {
+    public static func time(_ ns: UInt64) -> String { DurationText.format(ns) }
+
+    public static func node(_ id: UInt32?) -> String { id.map { "n\($0)" } ?? "-" }
+
+    public static func onOff(_ b: Bool) -> String { b ? "on" : "off" }
+
+    public static func features(_ f: RaftFeatures) -> String {
+        "pre-vote \(onOff(f.preVote)), check-quorum \(onOff(f.checkQuorum)), leader stickiness \(onOff(f.leaderStickiness))"
+    }
+
+    public static func timing(_ t: RaftTiming) -> String {
+        "election timeout \(time(t.electionTimeoutMin))-\(time(t.electionTimeoutMax)), heartbeat \(time(t.heartbeatInterval))"
+    }
+
+    public static func percent(_ x: Double) -> String {
+        let v = (x * 1000).rounded() / 10
+        return v == v.rounded() ? "\(Int(v))%" : "\(v)%"
+    }
+
+    public static func number(_ x: Double, digits: Int = 1) -> String {
+        var p = 1.0
+        for _ in 0..<digits { p *= 10 }
+        let v = (x * p).rounded() / p
+        return v == v.rounded() ? "\(Int(v))" : "\(v)"
+    }
+
+    public static func percentiles(_ p: Percentiles) -> String {
+        p.count == 0 ? "none" : "p50 \(time(p.p50)), p90 \(time(p.p90)), p99 \(time(p.p99)), max \(time(p.max))"
+    }
+
+    public static func event(_ r: EventRef) -> String {
+        let fields = r.fields.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        return "#\(r.ordinal) \(time(r.time)) \(node(r.node)) \(r.event)" + (fields.isEmpty ? "" : " \(fields)")
+    }
+
+    /// At most `limit` evidence lines: the first and last halves when there are more.
+    public static func evidenceLines(_ refs: [EventRef], limit: Int = 8) -> [String] {
+        guard refs.count > limit else { return refs.map(event) }
+        return refs.prefix(limit / 2).map(event) + ["... \(refs.count - limit) more"] + refs.suffix(limit / 2).map(event)
+    }
+
+    public static func cause(_ c: Disruption.Cause) -> String {
+        switch c {
+        case .rejoin: "rejoining node with an inflated term"
+        case .partialConnectivity: "partial connectivity"
+        case .flappingLink: "flapping link"
+        case .lostQuorum: "leader lost its quorum"
+        case .crash: "leader crashed"
+        case .removedServer: "removed server"
+        case .electionTimeout: "a follower's election timeout (no fault in force)"
+        }
+    }
+
+    public static func disruption(_ d: Disruption) -> String {
+        var s = "leader \(node(d.leader)) of term \(d.term) "
+        switch d.cause {
+        case .crash: s += "crashed"
+        case .lostQuorum: s += "stepped down: it heard from no majority for an election timeout (check-quorum)"
+        case .removedServer: s += "stepped down: it was removed"
+        default:
+            s += "stepped down on seeing term \(d.newTerm ?? 0)"
+            if let inf = d.termInflation, inf > 1 { s += " (\(inf) terms above its own)" }
+            s += "; the first to campaign against it was \(node(d.origin)): \(cause(d.cause))"
+        }
+        if let l = d.leaderlessFor { s += l == 0 ? "; another leader was already in place" : "; no leader for \(time(l))" }
+        else { s += "; no leader again before the trace ends" }
+        return s
+    }
+
+    public static func featureName(_ f: Advice.Feature) -> String {
+        switch f {
+        case .preVote: "Pre-vote"
+        case .checkQuorum: "Check-quorum"
+        case .leaderStickiness: "Leader stickiness"
+        case .leadershipTransfer: "Leadership transfer"
+        }
+    }
+
+    private static func voters(_ vs: [VoterAssessment], _ pick: (VoterAssessment) -> Bool) -> String {
+        let list = vs.filter(pick).map { "\(node($0.voter)) (log \($0.lastIndex)/\($0.lastTerm))" }
+        return list.isEmpty ? "none" : list.joined(separator: ", ")
+    }
+
+    public static func advice(_ a: Advice) -> String {
+        let target = a.disruptions.map { "#\($0)" }.joined(separator: ", ")
+        switch a.feature {
+        case .preVote:
+            let c = node(a.candidate)
+            let log = "\(a.candidateLastIndex ?? 0)/\(a.candidateLastTerm ?? 0)"
+            let unreachable = a.voters.filter { !$0.reachable }.map { node($0.voter) }
+            let newer = voters(a.voters) { $0.reachable && !$0.logUpToDate }
+            var s = "\(featureName(a.feature)) would \(a.prevents ? "have prevented" : "not have prevented") disruption \(target): "
+            s += "\(c) campaigned with log \(log) (last index/term); "
+            if !unreachable.isEmpty { s += "\(unreachable.joined(separator: ", ")) could not hear it; " }
+            s += "voters with a newer log: \(newer); its pre-vote would have collected \(a.preVoteGrants ?? 0) of the \(a.quorum ?? 0) votes it needed"
+            if a.prevents {
+                s += ", so it would have stayed in its term. Avoided: \(time(a.unavailabilityAvoided)) without a leader and \(a.termsAvoided) term\(a.termsAvoided == 1 ? "" : "s")."
+            } else {
+                s += ", so it would still have won the pre-vote and disrupted the leader."
+            }
+            return s + " [\(a.reference)]"
+        case .leaderStickiness:
+            let recent = a.voters.filter { $0.reachable && $0.logUpToDate && !$0.grantsWithStickiness }
+                .map { "\(node($0.voter)) \(time($0.sinceLeaderContact ?? 0)) ago" }
+            var s = "\(featureName(a.feature)) (etcd turns it on with CheckQuorum) would \(a.prevents ? "have prevented" : "not have prevented") disruption \(target): "
+            s += recent.isEmpty ? "no voter had heard from a leader within the minimum election timeout"
+                : "voters that had heard from the leader within the minimum election timeout: \(recent.joined(separator: ", "))"
+            s += "; \(node(a.candidate)) would have collected \(a.preVoteGrants ?? 0) of the \(a.quorum ?? 0) votes it needed"
+            if a.prevents { s += ". Avoided: \(time(a.unavailabilityAvoided)) without a leader and \(a.termsAvoided) terms." } else { s += "." }
+            return s + " [\(a.reference)]"
+        case .checkQuorum:
+            let w = a.window.map { "\(time($0.duration)) (\(time($0.start))-\(time($0.end)))" } ?? "-"
+            var s = "\(featureName(a.feature)) would \(a.prevents ? "have shortened" : "not have ended") the stall of \(w): "
+            s += "the leader reached only \(a.preVoteGrants ?? 0) of the \(a.quorum ?? 0) nodes it needs (itself included)"
+            if a.prevents {
+                s += ", so it would have stepped down after an election timeout and \(node(a.candidate)), which reached a majority, could have taken over. Avoided: about \(time(a.unavailabilityAvoided)) of stall."
+            } else if a.candidate == nil {
+                s += ", but no other node reached a majority either, so nothing could have committed."
+            } else {
+                s += "; the stall was shorter than a step-down and a new election would take."
+            }
+            return s + " [\(a.reference)]"
+        case .leadershipTransfer:
+            return "Disruption \(target) was a crash: no feature on the list prevents an unplanned one. If the restart was planned, leadership transfer would have replaced \(time((a.window?.duration ?? 0))) without a leader by about one round trip, saving about \(time(a.unavailabilityAvoided)). [\(a.reference)]"
+        }
+    }
+
+    public static func effect(_ e: FeatureEffect) -> String {
+        switch e.feature {
+        case .preVote:
+            let reasons = e.rejectionsByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            return "Pre-vote was on: \(e.count) pre-vote round\(e.count == 1 ? "" : "s") failed, each a term increment that did not happen (\(e.termsAvoided) terms)" + (reasons.isEmpty ? "." : "; pre-vote rejections: \(reasons).")
+        case .checkQuorum:
+            return "Check-quorum was on: \(e.count) leader\(e.count == 1 ? "" : "s") stepped down after hearing from no majority for an election timeout."
+        case .leaderStickiness:
+            return "Leader stickiness was on: \(e.count) vote request\(e.count == 1 ? " was" : "s were") refused because the voter had heard from its leader within the minimum election timeout."
+        case .leadershipTransfer:
+            return "Leadership transfer: \(e.count) transfers."
+        }
+    }
+
+    public static func outcomes(_ byOutcome: [String: Int]) -> String {
+        ElectionAttempt.Outcome.allCases.compactMap { o in
+            let n = byOutcome[o.rawValue, default: 0]
+            return n == 0 ? nil : "\(o.rawValue) \(n)"
+        }.joined(separator: ", ")
+    }
+}

@@ -1,0 +1,55 @@
+/// The terminal report: a summary a person reads top to bottom, with colour on a TTY.
+public enum TextReport {
+    public static func render(_ r: AnalysisReport, color: Bool) -> String {
+        func paint(_ s: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
+        func head(_ s: String) -> String { paint(s, "1") }
+        let bad = { (s: String) in paint(s, "31") }
+        let good = { (s: String) in paint(s, "32") }
+        typealias T = ReportText
+        var out: [String] = []
+        let t = r.trace
+        out.append(head("\(t.scenario)") + " (seed \(t.seed)): \(t.nodes.count) nodes, \(T.time(t.end - t.start)), \(t.events) events, integrity \(t.integrity)")
+        if !t.summary.isEmpty { out.append("  \(t.summary)") }
+        out.append("  \(T.features(t.features)); \(T.timing(t.timing))")
+        out.append("")
+        let a = r.availability
+        out.append(head("Availability"))
+        out.append("  without a leader  \(a.leaderlessTotal == 0 ? good("never") : "\(T.time(a.leaderlessTotal)) in \(a.leaderless.count) window\(a.leaderless.count == 1 ? "" : "s"), longest \(T.time(a.leaderlessLongest))")")
+        out.append("  stalls            \(a.stalls.isEmpty ? good("none") : bad("\(T.time(a.stallTotal)) in \(a.stalls.count), longest \(T.time(a.stallLongest))"))")
+        let c = a.client
+        out.append("  clients           \(c.succeeded) of \(c.succeeded + c.timedOut) writes ok (\(T.percent(c.successRate))), \(c.timedOut) gave up, \(c.redirects) redirects; latency \(T.percentiles(c.latency))")
+        out.append("  commits           \(a.committedEntries) entries, \(T.number(a.throughputPerSecond)) per second, \(T.number(a.messagesPerCommit)) messages per commit; latency \(T.percentiles(a.commitLatency))")
+        out.append("")
+        let e = r.elections
+        out.append(head("Elections") + "  \(e.attempts) attempts (\(T.outcomes(e.byOutcome))), \(T.number(e.ratePerMinute)) candidacies per minute, highest term \(e.highestTerm)")
+        out.append("")
+        out.append(head("Disruptions") + "  \(r.disruptions.isEmpty ? good("none") : bad("\(r.disruptions.count)"))")
+        for d in r.disruptions.prefix(20) {
+            out.append("  #\(d.id) at \(T.time(d.time)): \(T.disruption(d))")
+            for line in T.evidenceLines(d.evidence) { out.append("      \(line)") }
+        }
+        if r.disruptions.count > 20 { out.append("  ... \(r.disruptions.count - 20) more in the JSON report") }
+        if !r.termInflation.isEmpty {
+            out.append("")
+            out.append(head("Term inflation"))
+            for i in r.termInflation.prefix(10) {
+                out.append("  \(T.node(i.node)) campaigned from term \(i.fromTerm) to \(i.toTerm) between \(T.time(i.start)) and \(T.time(i.end)) with no leader elected")
+            }
+        }
+        out.append("")
+        let s = r.safety
+        out.append(head("Safety") + "  " + (s.violations.isEmpty
+            ? good("no violations") + " (\(s.leadersChecked) leader elections, \(s.appliedEntriesChecked) applied entries checked)"
+            : bad("\(s.violations.count) violation\(s.violations.count == 1 ? "" : "s")")))
+        for v in s.violations.prefix(10) {
+            out.append("  \(v.rule.rawValue) at \(T.time(v.time)) on \(v.nodes.map { T.node($0) }.joined(separator: ", ")): \(v.detail.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
+            for ev in v.evidence { out.append("      \(T.event(ev))") }
+        }
+        out.append("")
+        out.append(head("Advice"))
+        if r.advice.isEmpty && r.featureEffects.isEmpty { out.append("  nothing to advise: no disruption or stall that a feature would have changed") }
+        for (i, adv) in r.advice.enumerated() { out.append("  \(i + 1). \(adv.prevents ? "" : "(would not help) ")\(T.advice(adv))") }
+        for f in r.featureEffects { out.append("  - \(T.effect(f))") }
+        return out.joined(separator: "\n") + "\n"
+    }
+}

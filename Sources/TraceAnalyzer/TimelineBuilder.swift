@@ -1,0 +1,147 @@
+import TraceFormat
+
+/// Builds per-node role intervals, the leader of each term, fault intervals and labels. Exact
+/// intervals are kept up to a limit; a fixed number of columns summarises the whole trace so a
+/// report stays small for any trace length.
+struct TimelineBuilder {
+    private struct Open {
+        var role: RoleName = .down
+        var term: UInt64 = 0
+        var since: UInt64
+    }
+
+    let start: UInt64
+    let end: UInt64
+    let columnWidth: UInt64
+    private var open: [Open]
+    private var intervals: [[RoleInterval]]
+    private var truncated: [Bool]
+    /// Per node, per column: nanoseconds spent in each role, role changes, highest term.
+    private var occupancy: [[[UInt64]]]
+    private var changes: [[Int]]
+    private var maxTerm: [[UInt64]]
+    private var leaders: [TermLeader] = []
+    private var openLeader: [UInt32: Int] = [:]
+    private var leadersTruncated = false
+    private var faults: [FaultInterval] = []
+    private var faultsTruncated = false
+    private var openPartitions: [Int] = []
+    private var openNodeFaults: [String: Int] = [:]
+    private var labels: [EventRef] = []
+
+    init(nodes: Int, start: UInt64, end: UInt64) {
+        self.start = start
+        self.end = max(end, start + 1)
+        columnWidth = max(1, (self.end - start + UInt64(Timeline.columnCount) - 1) / UInt64(Timeline.columnCount))
+        open = Array(repeating: Open(since: start), count: nodes)
+        intervals = Array(repeating: [], count: nodes)
+        truncated = Array(repeating: false, count: nodes)
+        occupancy = Array(repeating: Array(repeating: Array(repeating: 0, count: RoleName.allCases.count), count: Timeline.columnCount), count: nodes)
+        changes = Array(repeating: Array(repeating: 0, count: Timeline.columnCount), count: nodes)
+        maxTerm = Array(repeating: Array(repeating: 0, count: Timeline.columnCount), count: nodes)
+    }
+
+    private func column(_ t: UInt64) -> Int { min(Timeline.columnCount - 1, Int((t - min(t, start)) / columnWidth)) }
+
+    private mutating func close(_ i: Int, at t: UInt64) {
+        let o = open[i]
+        guard t > o.since || intervals[i].isEmpty else { return }
+        if intervals[i].count < Timeline.intervalLimit {
+            intervals[i].append(RoleInterval(start: o.since, end: t, role: o.role, term: o.term))
+        } else {
+            truncated[i] = true
+        }
+        let roleIndex = RoleName.allCases.firstIndex(of: o.role)!
+        var c = column(o.since)
+        let last = column(max(t, o.since))
+        while c <= last {
+            let lo = max(o.since, start + UInt64(c) * columnWidth)
+            let hi = min(t, start + UInt64(c + 1) * columnWidth)
+            if hi > lo { occupancy[i][c][roleIndex] += hi - lo }
+            maxTerm[i][c] = max(maxTerm[i][c], o.term)
+            c += 1
+        }
+    }
+
+    /// Call after the cluster view has applied `e`, with the node's new state.
+    mutating func nodeChanged(_ i: Int, role: RoleName, term: UInt64, at t: UInt64) {
+        guard role != open[i].role || term != open[i].term else { return }
+        close(i, at: t)
+        changes[i][column(t)] += 1
+        open[i] = Open(role: role, term: term, since: t)
+    }
+
+    mutating func observe(_ e: TraceEvent, ordinal: UInt64, view: ClusterView) {
+        let ref = { EventRef(e, ordinal: ordinal) }
+        switch e.kind {
+        case .becameLeader(let term):
+            if let n = e.node {
+                if leaders.count < Timeline.intervalLimit {
+                    openLeader[n.rawValue] = leaders.count
+                    leaders.append(TermLeader(term: term, leader: n.rawValue, start: e.time, end: end))
+                } else {
+                    leadersTruncated = true
+                }
+            }
+        case .leaderSteppedDown, .nodeCrashed:
+            if let n = e.node, let k = openLeader.removeValue(forKey: n.rawValue) { leaders[k].end = e.time }
+        case .partitionStarted(let links):
+            let nodes = Set(links.flatMap { [$0.from.rawValue, $0.to.rawValue] }).sorted()
+            addFault(FaultInterval(kind: .partition, start: e.time, end: end, nodes: nodes,
+                                   links: links.map { [$0.from.rawValue, $0.to.rawValue] }, evidence: [ref()]))
+            if !faultsTruncated { openPartitions.append(faults.count - 1) }
+        case .partitionHealed(let links):
+            let healed = Set(links.map { [$0.from.rawValue, $0.to.rawValue] })
+            openPartitions.removeAll { k in
+                let remaining = faults[k].links.filter { !healed.contains($0) }
+                guard remaining.isEmpty else { return false }
+                faults[k].end = e.time
+                faults[k].evidence.append(ref())
+                return true
+            }
+        case .nodeCrashed, .nodePaused:
+            if let n = e.node {
+                let kind: FaultInterval.Kind = e.kind.tag == .nodeCrashed ? .crash : .pause
+                addFault(FaultInterval(kind: kind, start: e.time, end: end, nodes: [n.rawValue], links: [], evidence: [ref()]))
+                if !faultsTruncated { openNodeFaults["\(kind)-\(n.rawValue)"] = faults.count - 1 }
+            }
+        case .nodeStarted, .nodeResumed:
+            if let n = e.node {
+                let key = e.kind.tag == .nodeStarted ? "crash-\(n.rawValue)" : "pause-\(n.rawValue)"
+                if let k = openNodeFaults.removeValue(forKey: key) {
+                    faults[k].end = e.time
+                    faults[k].evidence.append(ref())
+                }
+            }
+        case .clockDriftSet(let target, _):
+            addFault(FaultInterval(kind: .drift, start: e.time, end: end, nodes: [target.rawValue], links: [], evidence: [ref()]))
+        case .linkDegraded(let link, _, _):
+            addFault(FaultInterval(kind: .degraded, start: e.time, end: end, nodes: [link.from.rawValue, link.to.rawValue],
+                                   links: [[link.from.rawValue, link.to.rawValue]], evidence: [ref()]))
+        case .label:
+            if labels.count < 1_000 { labels.append(ref()) }
+        default:
+            break
+        }
+    }
+
+    private mutating func addFault(_ f: FaultInterval) {
+        if faults.count < Timeline.intervalLimit { faults.append(f) } else { faultsTruncated = true }
+    }
+
+    mutating func finish(ids: [NodeID], messages: [MessageArrow]) -> Timeline {
+        var nodes: [NodeTimeline] = []
+        for i in open.indices {
+            close(i, at: end)
+            let columns = (0..<Timeline.columnCount).map { c -> RoleColumn in
+                let occ = occupancy[i][c]
+                let best = occ.indices.max { occ[$0] < occ[$1] }!
+                return RoleColumn(role: occ[best] == 0 ? .down : RoleName.allCases[best], changes: changes[i][c], maxTerm: maxTerm[i][c])
+            }
+            nodes.append(NodeTimeline(node: ids[i].rawValue, intervals: intervals[i], truncated: truncated[i], columns: columns))
+        }
+        return Timeline(start: start, end: end, columnWidth: columnWidth, nodes: nodes, leaders: leaders,
+                        leadersTruncated: leadersTruncated, faults: faults, faultsTruncated: faultsTruncated,
+                        labels: labels, messages: messages)
+    }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import TraceAnalyzer
+import TraceFormat
+
+struct AnalyzeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "analyze",
+        abstract: "Explain a trace: elections, disruptions, availability, safety, and which feature would have helped.",
+        discussion: "The default command: `traceanalyze run.trace --report html` writes run.html next to the trace."
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json, html }
+
+    @Argument(help: "The trace file.") var file: String
+    @Option(help: "Report format: text (terminal), json or html.") var report: Format = .text
+    @Option(name: .shortAndLong, help: "Where to write the report ('-' for standard output). Default: next to the trace for json and html.")
+    var output: String?
+    @Flag(help: "Skip corrupt frames instead of stopping at the first one.") var skipCorrupt = false
+    @Flag(help: "Colour the terminal report even when not on a TTY.") var color = false
+
+    func run() throws {
+        let analysis: AnalysisReport
+        do {
+            let trace = try TraceFile.open(file)
+            analysis = try TraceAnalysis.analyze(trace, options: .init(skipCorruptFrames: skipCorrupt))
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
+        let data: Data
+        switch report {
+        case .text:
+            let tty = isatty(STDOUT_FILENO) != 0
+            let text = TextReport.render(analysis, color: color || (tty && output == nil))
+            guard let output, output != "-" else { print(text, terminator: ""); return }
+            data = Data(text.utf8)
+        case .json: data = JSONReport.render(analysis)
+        case .html: data = Data(HTMLReport.render(analysis).utf8)
+        }
+        let path = output ?? defaultPath(for: report)
+        if path == "-" {
+            FileHandle.standardOutput.write(data)
+            return
+        }
+        do { try data.write(to: URL(fileURLWithPath: path)) } catch {
+            printError("error: cannot write \(path): \(error.localizedDescription)")
+            throw ExitCode(1)
+        }
+        print("wrote \(path)")
+    }
+
+    func defaultPath(for format: Format) -> String {
+        let url = URL(fileURLWithPath: file)
+        return url.deletingPathExtension().appendingPathExtension(format.rawValue).path
+    }
+}
