@@ -27,8 +27,19 @@ test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
+# The main job: record the rejoin scenario without pre-vote and explain it in an HTML report.
+demo: deps
+	$(SWIFT) build -c release --product raftrecord
+	$(SWIFT) build -c release --product traceanalyze
+	@mkdir -p $(DEMO_DIR)
+	.build/release/raftrecord run --scenario rejoin -o $(DEMO_DIR)/rejoin.trace
+	.build/release/traceanalyze $(DEMO_DIR)/rejoin.trace
+	.build/release/traceanalyze $(DEMO_DIR)/rejoin.trace --report html -o $(DEMO_DIR)/rejoin.html
+	@echo "open $(DEMO_DIR)/rejoin.html in a browser"
+
 bench: release
 	.build/release/traceanalyze bench --events 10000000
+	.build/release/raftrecord bench --duration 1h
 
 clean:
 	rm -rf .build $(DEMO_DIR)

@@ -17,7 +17,7 @@ enum AdviceEngine {
                 let avoided = d.leaderlessFor ?? 0
                 let terms = d.termInflation ?? 0
                 func advice(_ f: Advice.Feature, prevents: Bool, grants: Int, reference: String) -> Advice {
-                    Advice(feature: f, disruptions: [d.id], window: nil, prevents: prevents, candidate: origin,
+                    Advice(feature: f, disruptions: [d.id], window: nil, windowKind: nil, leader: d.leader, prevents: prevents, candidate: origin,
                            candidateLastIndex: s.candidateLastIndex, candidateLastTerm: s.candidateLastTerm,
                            quorum: quorum, preVoteGrants: grants, voters: s.voters,
                            unavailabilityAvoided: prevents ? avoided : 0, termsAvoided: prevents ? terms : 0,
@@ -38,7 +38,7 @@ enum AdviceEngine {
             case .crash:
                 guard let window = d.leaderlessFor else { continue }
                 out.append(Advice(feature: .leadershipTransfer, disruptions: [d.id], window: Window(start: d.time, end: d.time + window),
-                                  prevents: false, candidate: nil, candidateLastIndex: nil, candidateLastTerm: nil, quorum: quorum,
+                                  windowKind: "leaderless", leader: d.leader, prevents: false, candidate: nil, candidateLastIndex: nil, candidateLastTerm: nil, quorum: quorum,
                                   preVoteGrants: nil, voters: [], unavailabilityAvoided: window > roundTrip ? window - roundTrip : 0,
                                   termsAvoided: 0, reference: "Ongaro thesis §3.10 (leadership transfer, for planned restarts only)",
                                   evidence: d.evidence))
@@ -50,9 +50,11 @@ enum AdviceEngine {
             // Check-quorum steps a leader down after one election timeout without a majority's
             // answers; a new leader then needs about one more randomized timeout.
             let cost = 2 * timing.electionTimeoutMin + (timing.electionTimeoutMin + timing.electionTimeoutMax) / 2
-            for s in stalls where s.leaderReach < quorum {
-                let helps = s.alternative != nil && s.window.duration > cost
-                out.append(Advice(feature: .checkQuorum, disruptions: [], window: s.window, prevents: helps,
+            // Windows shorter than that could not have been shortened; they are not listed.
+            for s in stalls where s.leaderReach < quorum && s.window.duration > cost {
+                let helps = s.alternative != nil
+                out.append(Advice(feature: .checkQuorum, disruptions: [], window: s.window, windowKind: s.kind,
+                                  leader: s.leader, prevents: helps,
                                   candidate: s.alternative, candidateLastIndex: nil, candidateLastTerm: nil, quorum: quorum,
                                   preVoteGrants: s.leaderReach, voters: [], unavailabilityAvoided: helps ? s.window.duration - cost : 0,
                                   termsAvoided: 0, reference: "Ongaro thesis §6.2 (check-quorum)", evidence: s.evidence))
@@ -65,6 +67,8 @@ enum AdviceEngine {
 /// A stall with what the leader could reach when it began.
 struct StallAssessment {
     var window: Window
+    /// "stall" or "leaderless", as in `Advice.windowKind`.
+    var kind: String
     var leader: UInt32
     /// Nodes (the leader included) reachable both ways from the leader.
     var leaderReach: Int

@@ -124,8 +124,9 @@ public struct ElectionAttempt: Codable, Sendable, Equatable {
     public enum Outcome: String, Codable, Sendable, CaseIterable {
         /// won: became leader. splitVote: heard from a majority, none granted enough, timed out.
         /// noQuorum: timed out without hearing from a majority. superseded: a higher term or a
-        /// leader appeared. preVoteFailed: the pre-vote round did not get a majority.
-        case won, splitVote, noQuorum, superseded, preVoteFailed, abandoned, open
+        /// leader appeared. preVoteFailed: the pre-vote round did not get a majority. lost: a
+        /// majority refused the vote. abandoned: the candidate crashed. open: still running at the end.
+        case won, splitVote, noQuorum, superseded, preVoteFailed, lost, abandoned, open
     }
     public var id: Int
     public var node: UInt32
@@ -261,6 +262,10 @@ public struct Advice: Codable, Sendable, Equatable {
     /// Disruption ids this advice addresses (empty for stall windows).
     public var disruptions: [Int]
     public var window: Window?
+    /// For check-quorum advice: "stall" (an acknowledged leader, no commits) or "leaderless" (a
+    /// leader the majority no longer followed), and that leader.
+    public var windowKind: String?
+    public var leader: UInt32?
     public var prevents: Bool
     /// The candidate whose campaign was evaluated, its log, and the quorum it needed.
     public var candidate: UInt32?

@@ -16,6 +16,9 @@ struct AvailabilityTracker {
     /// Start of the current leaderless window, if there is no acknowledged leader now.
     private(set) var leaderlessSince: UInt64?
     private var ackedLeader: NodeID?
+    /// A running node in the leader role while no leader is acknowledged (a leader the others
+    /// stopped following, for example one cut off from the majority), seen during this window.
+    private var strandedLeader: NodeID?
     private var lastCommit: UInt64
     private var outstanding: [UInt64: UInt64] = [:]
     private var waitingSince: UInt64?
@@ -45,18 +48,25 @@ struct AvailabilityTracker {
             stallLongest = max(stallLongest, w.duration)
             if stalls.count < Self.windowLimit {
                 stalls.append(w)
-                if let r = reach.last(where: { $0.time <= w.start }) ?? reach.first, let leader = ackedLeader {
-                    stallAssessments.append(StallAssessment(window: w, leader: leader.rawValue, leaderReach: r.reach,
-                                                            alternative: r.alternative, evidence: r.ref.map { [$0] } ?? []))
-                }
+                if let leader = ackedLeader { assess(w, leader: leader, kind: "stall") }
             } else {
                 truncated = true
             }
         } else {
             leaderlessTotal += w.duration
             leaderlessLongest = max(leaderlessLongest, w.duration)
+            if let leader = strandedLeader { assess(w, leader: leader, kind: "leaderless") }
+            strandedLeader = nil
             if leaderless.count < Self.windowLimit { leaderless.append(w) } else { truncated = true }
         }
+    }
+
+    /// Records what `leader` could reach during `w`, for the check-quorum advice.
+    private mutating func assess(_ w: Window, leader: NodeID, kind: String) {
+        let mine = reach.filter { $0.leader == leader }
+        guard let r = mine.last(where: { $0.time <= w.start }) ?? mine.first else { return }
+        stallAssessments.append(StallAssessment(window: w, kind: kind, leader: leader.rawValue, leaderReach: r.reach,
+                                                alternative: r.alternative, evidence: r.ref.map { [$0] } ?? []))
     }
 
     /// Ends a stall that has lasted long enough to count.
@@ -69,7 +79,7 @@ struct AvailabilityTracker {
 
     /// Call after the view applied a change of links, of running nodes or of leadership.
     mutating func topologyChanged(_ view: ClusterView, at t: UInt64, ref: EventRef?) {
-        guard let leader = view.acknowledgedLeader ?? ackedLeader else { return }
+        guard let leader = view.acknowledgedLeader ?? ackedLeader ?? Self.leaderRole(view) else { return }
         let count = { (x: NodeID) in view.ids.filter { view.reachable(x, $0) }.count }
         let alternative = view.ids.first { $0 != leader && view[$0].up && count($0) >= view.quorum }
         reach.append((t, leader, count(leader), alternative?.rawValue, ref))
@@ -77,8 +87,13 @@ struct AvailabilityTracker {
     }
 
     /// Call after the cluster view has applied an event that may change leadership.
+    static func leaderRole(_ view: ClusterView) -> NodeID? {
+        view.ids.filter { view[$0].up && view[$0].role == .leader }.max { view[$0].term < view[$1].term }
+    }
+
     mutating func leadershipMayHaveChanged(_ view: ClusterView, at t: UInt64) {
         let now = view.acknowledgedLeader
+        if now == nil, leaderlessSince != nil, let stranded = Self.leaderRole(view) { strandedLeader = stranded }
         guard now != ackedLeader else { return }
         closeStall(at: t)
         if now == nil {

@@ -59,7 +59,7 @@ struct ElectionTracker {
             if term > a.term { finish(node, .superseded, at: e.time, ref) }
             else if leader != nil { finish(node, .superseded, at: e.time, ref) }
             else if a.term == a.fromTerm { finish(node, .preVoteFailed, at: e.time, ref) }
-            else { finish(node, .abandoned, at: e.time, ref) }
+            else { finish(node, .lost, at: e.time, ref) }
         case .nodeCrashed:
             finish(node, .abandoned, at: e.time, ref)
         case .voteGranted(let c, let term, let pre), .voteRejected(let c, let term, let pre, _):

@@ -143,7 +143,8 @@ struct FrameEncoder: ~Copyable {
         case .logTruncated(let from):
             deltaIndex(from)
         case .commitAdvanced(let from, let to):
-            deltaIndex(from); values.varint(to &- from)
+            // Signed: a commit index moving back must be recordable, so the checker can flag it.
+            deltaIndex(from); values.zigzag(Int64(bitPattern: to &- from))
         case .entryApplied(let index, let term, let hash):
             deltaIndex(index); values.varint(term); values.fixed64(hash)
         case .clientRequest(let id, let kind):
@@ -344,7 +345,7 @@ struct FrameDecoder {
         case .logTruncated: kind = .logTruncated(from: try deltaIndex())
         case .commitAdvanced:
             let from = try deltaIndex()
-            kind = .commitAdvanced(from: from, to: try adding(from, try varint()))
+            kind = .commitAdvanced(from: from, to: from &+ UInt64(bitPattern: try values.zigzag()))
         case .entryApplied:
             kind = .entryApplied(index: try deltaIndex(), term: try varint(), hash: try values.fixed64())
         case .clientRequest:

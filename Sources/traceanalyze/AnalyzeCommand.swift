@@ -18,15 +18,25 @@ struct AnalyzeCommand: ParsableCommand {
     var output: String?
     @Flag(help: "Skip corrupt frames instead of stopping at the first one.") var skipCorrupt = false
     @Flag(help: "Colour the terminal report even when not on a TTY.") var color = false
+    @Flag(help: "Print the analysis time, events per second and peak memory to standard error.") var stats = false
 
     func run() throws {
         let analysis: AnalysisReport
+        let clock = ContinuousClock()
+        let started = clock.now
         do {
             let trace = try TraceFile.open(file)
             analysis = try TraceAnalysis.analyze(trace, options: .init(skipCorruptFrames: skipCorrupt))
         } catch {
             printError("error: \(error)")
             throw ExitCode(1)
+        }
+        if stats {
+            let s = seconds(clock.now - started)
+            var usage = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            printError(String(format: "analysis: %llu events in %.3f s, %.1f M events/s, peak memory %.1f MiB",
+                              analysis.trace.events, s, Double(analysis.trace.events) / s / 1e6, Double(usage.ru_maxrss) / 1024))
         }
         let data: Data
         switch report {

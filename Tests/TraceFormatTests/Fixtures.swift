@@ -34,7 +34,7 @@ let everyKind: [TraceEvent.Kind] = {
         .messageDelivered(id: big), .messageDelivered(id: 0), .messageDropped(id: 12, reason: .receiverDown),
         .entryProposed(request: big, index: 0, term: big), .entriesAppended(first: 5, last: big, term: 2),
         .entriesAppended(first: big, last: big, term: 0),
-        .logTruncated(from: big), .commitAdvanced(from: 0, to: big), .entryApplied(index: big, term: big, hash: big),
+        .logTruncated(from: big), .commitAdvanced(from: 0, to: big), .commitAdvanced(from: big, to: 3), .entryApplied(index: big, term: big, hash: big),
         .clientRequest(id: 0, kind: .read), .clientResponse(id: big, outcome: .timeout, latency: big),
         .readIndexStarted(request: 1, index: big), .readServed(request: big, index: 0, mode: .lease),
         .snapshotTaken(index: big, term: 1), .snapshotSent(to: nmax, index: 0, term: big),

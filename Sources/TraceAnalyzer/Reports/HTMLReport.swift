@@ -1,1 +1,321 @@
-public enum HTMLReport { public static func render(_ r: AnalysisReport) -> String { "" } }
+import Foundation
+
+/// One self-contained HTML file: an SVG timeline (drawn by the page's own script from data
+/// embedded in the page: zoom, pan, hover), then the advice and the tables. Loads nothing from
+/// the network. Every string from the trace is escaped. Lists are capped by the analyses, so the
+/// file stays small for any trace length.
+public enum HTMLReport {
+    public static func render(_ r: AnalysisReport) -> String {
+        typealias T = ReportText
+        let t = r.trace
+        var h = "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        h += "<title>\(esc(t.scenario)) - raft trace report</title><style>\(css)</style></head><body>\n"
+        h += "<header><h1>\(esc(t.scenario)) <span class=\"sub\">seed \(t.seed)</span></h1>"
+        if !t.summary.isEmpty { h += "<p class=\"summary\">\(esc(t.summary))</p>" }
+        h += "<p class=\"meta\">\(t.nodes.count) nodes &middot; \(esc(T.time(t.end - t.start))) &middot; \(t.events) events &middot; "
+        h += "\(esc(T.features(t.features))) &middot; \(esc(T.timing(t.timing))) &middot; integrity \(esc(t.integrity))</p>"
+        h += "<p class=\"meta\">\(esc(t.path))</p></header>\n"
+        h += cards(r)
+        h += "<section id=\"timeline-section\"><h2>Timeline</h2>"
+        h += "<div class=\"toolbar\"><button data-zoom=\"in\">zoom in</button><button data-zoom=\"out\">zoom out</button>"
+        h += "<button data-zoom=\"reset\">whole run</button><span id=\"range\"></span>"
+        h += "<span class=\"legend\"><i class=\"r-follower\"></i>follower <i class=\"r-preCandidate\"></i>pre-candidate "
+        h += "<i class=\"r-candidate\"></i>candidate <i class=\"r-leader\"></i>leader <i class=\"r-down\"></i>down "
+        h += "<i class=\"f-shade\"></i>fault in force <i class=\"d-mark\"></i>disruption</span></div>"
+        h += "<p class=\"hint\">Scroll to zoom, drag to pan, double-click for the whole run. Messages are drawn as arrows when less than 2 s is shown (only around disruptions).</p>"
+        h += "<div id=\"chart\"><svg id=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"timeline\"></svg><div id=\"tooltip\"></div></div></section>\n"
+        h += adviceSection(r)
+        h += disruptionSection(r)
+        h += availabilitySection(r)
+        h += electionSection(r)
+        h += safetySection(r)
+        h += "<script type=\"application/json\" id=\"data\">\(embeddedData(r))</script>\n"
+        h += "<script>\(script)</script>\n</body></html>\n"
+        return h
+    }
+
+    static func esc(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.count)
+        for c in s {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+
+    private static func link(_ t0: UInt64, _ t1: UInt64, _ text: String) -> String {
+        "<a href=\"#timeline-section\" class=\"goto\" data-t0=\"\(t0)\" data-t1=\"\(t1)\">\(esc(text))</a>"
+    }
+
+    private static func around(_ t: UInt64, _ r: AnalysisReport) -> (UInt64, UInt64) {
+        let pad = 4 * r.trace.timing.electionTimeoutMax
+        return (t > r.trace.start + pad ? t - pad : r.trace.start, min(r.trace.end, t + pad))
+    }
+
+    private static func cards(_ r: AnalysisReport) -> String {
+        typealias T = ReportText
+        let a = r.availability
+        func card(_ label: String, _ value: String, _ bad: Bool) -> String {
+            "<div class=\"card\(bad ? " bad" : "")\"><div class=\"v\">\(esc(value))</div><div class=\"l\">\(esc(label))</div></div>"
+        }
+        var s = "<section class=\"cards\">"
+        s += card("without a leader (longest \(T.time(a.leaderlessLongest)))", T.time(a.leaderlessTotal), a.leaderlessTotal > 0)
+        s += card("disruptions of a stable leader", "\(r.disruptions.count)", !r.disruptions.isEmpty)
+        s += card("election attempts, highest term \(r.elections.highestTerm)", "\(r.elections.attempts)", r.elections.attempts > 1)
+        s += card("client writes ok (\(a.client.succeeded) of \(a.client.succeeded + a.client.timedOut))", T.percent(a.client.successRate), a.client.successRate < 1)
+        s += card("stalled with a leader", T.time(a.stallTotal), a.stallTotal > 0)
+        s += card("safety violations", "\(r.safety.violations.count)", !r.safety.violations.isEmpty)
+        return s + "</section>\n"
+    }
+
+    private static func adviceSection(_ r: AnalysisReport) -> String {
+        var s = "<section id=\"advice\"><h2>What would have helped</h2>"
+        if r.advice.isEmpty && r.featureEffects.isEmpty {
+            s += "<p>Nothing to advise: no disruption or stall that one of the features would have changed.</p>"
+        }
+        if !r.advice.isEmpty {
+            s += "<ol class=\"advice\">"
+            for (i, a) in r.advice.enumerated() {
+                let (t0, t1) = a.window.map { around($0.start, r).0...max(around($0.end, r).1, $0.end) }.map { ($0.lowerBound, $0.upperBound) }
+                    ?? around(r.disruptions.first { a.disruptions.contains($0.id) }?.time ?? r.trace.start, r)
+                s += "<li id=\"advice-\(i + 1)\" class=\"\(a.prevents ? "helps" : "nohelp")\"><span class=\"tag\">\(a.prevents ? "would help" : "would not help")</span> "
+                s += "<b>\(esc(ReportText.featureName(a.feature)))</b>: \(esc(ReportText.advice(a))) \(link(t0, t1, "show on timeline"))"
+                if !a.voters.isEmpty {
+                    s += "<table class=\"voters\"><tr><th>voter</th><th>reachable</th><th>last index/term</th><th>log up to date</th><th>heard from leader</th><th>pre-vote</th><th>with stickiness</th></tr>"
+                    for v in a.voters {
+                        s += "<tr><td>n\(v.voter)</td><td>\(v.reachable ? "yes" : "no")</td><td>\(v.lastIndex)/\(v.lastTerm)</td><td>\(v.logUpToDate ? "yes" : "no")</td>"
+                        s += "<td>\(esc(v.sinceLeaderContact.map { ReportText.time($0) + " ago" } ?? "never"))</td>"
+                        s += "<td>\(v.grantsPreVote ? "grant" : "refuse")</td><td>\(v.grantsWithStickiness ? "grant" : "refuse")</td></tr>"
+                    }
+                    s += "</table>"
+                }
+                s += evidence(a.evidence)
+                s += "</li>"
+            }
+            s += "</ol>"
+        }
+        if !r.featureEffects.isEmpty {
+            s += "<ul class=\"effects\">"
+            for f in r.featureEffects { s += "<li>\(esc(ReportText.effect(f)))\(evidence(f.evidence))</li>" }
+            s += "</ul>"
+        }
+        return s + "</section>\n"
+    }
+
+    private static func evidence(_ refs: [EventRef]) -> String {
+        guard !refs.isEmpty else { return "" }
+        return "<details><summary>evidence (\(refs.count) events)</summary><ul class=\"ev\">"
+            + refs.map { "<li>\(esc(ReportText.event($0)))</li>" }.joined() + "</ul></details>"
+    }
+
+    private static func disruptionSection(_ r: AnalysisReport) -> String {
+        var s = "<section id=\"disruptions\"><h2>Disruptions</h2>"
+        guard !r.disruptions.isEmpty else { return s + "<p>No stable leader lost its leadership.</p></section>\n" }
+        s += "<table><tr><th>#</th><th>time</th><th>cause</th><th>what happened</th><th>without a leader</th></tr>"
+        for d in r.disruptions.prefix(300) {
+            let (t0, t1) = around(d.time, r)
+            s += "<tr id=\"disruption-\(d.id)\"><td>\(link(t0, t1, "#\(d.id)"))</td><td>\(esc(ReportText.time(d.time)))</td>"
+            s += "<td>\(esc(ReportText.cause(d.cause)))</td><td>\(esc(ReportText.disruption(d)))\(evidence(d.evidence))</td>"
+            s += "<td>\(esc(d.leaderlessFor.map(ReportText.time) ?? "until the end"))</td></tr>"
+        }
+        s += "</table>"
+        if r.disruptions.count > 300 { s += "<p>\(r.disruptions.count - 300) more in the JSON report.</p>" }
+        if !r.termInflation.isEmpty {
+            s += "<h3>Term inflation</h3><ul>"
+            for i in r.termInflation.prefix(100) {
+                s += "<li>\(link(i.start, i.end, "n\(i.node)")) campaigned from term \(i.fromTerm) to \(i.toTerm) between \(esc(ReportText.time(i.start))) and \(esc(ReportText.time(i.end))) with no leader elected\(evidence(i.evidence))</li>"
+            }
+            s += "</ul>"
+        }
+        return s + "</section>\n"
+    }
+
+    private static func availabilitySection(_ r: AnalysisReport) -> String {
+        typealias T = ReportText
+        let a = r.availability
+        var s = "<section id=\"availability\"><h2>Availability and latency</h2><table class=\"kv\">"
+        s += "<tr><th>without a leader</th><td>\(esc(T.time(a.leaderlessTotal))) in \(a.leaderless.count) windows, longest \(esc(T.time(a.leaderlessLongest)))</td></tr>"
+        s += "<tr><th>stalls (a leader, no commits, clients waiting)</th><td>\(esc(T.time(a.stallTotal))) in \(a.stalls.count), longest \(esc(T.time(a.stallLongest)))</td></tr>"
+        s += "<tr><th>client writes</th><td>\(a.client.requests) issued, \(a.client.succeeded) ok, \(a.client.timedOut) gave up, \(a.client.redirects) redirects</td></tr>"
+        s += "<tr><th>client latency</th><td>\(esc(T.percentiles(a.client.latency)))</td></tr>"
+        s += "<tr><th>commit latency</th><td>\(esc(T.percentiles(a.commitLatency)))</td></tr>"
+        s += "<tr><th>throughput</th><td>\(a.committedEntries) entries, \(esc(T.number(a.throughputPerSecond))) per second, \(esc(T.number(a.messagesPerCommit))) messages per commit</td></tr></table>"
+        let windows = (a.leaderless.map { ($0, "no leader") } + a.stalls.map { ($0, "stall") })
+            .filter { $0.0.duration > 0 }.sorted { $0.0.duration > $1.0.duration }.prefix(50)
+        if !windows.isEmpty {
+            s += "<h3>Longest windows</h3><table><tr><th>kind</th><th>from</th><th>to</th><th>length</th></tr>"
+            for (w, kind) in windows {
+                s += "<tr><td>\(kind)</td><td>\(link(around(w.start, r).0, max(w.end, around(w.end, r).1), T.time(w.start)))</td>"
+                s += "<td>\(esc(T.time(w.end)))</td><td>\(esc(T.time(w.duration)))</td></tr>"
+            }
+            s += "</table>"
+        }
+        return s + "</section>\n"
+    }
+
+    private static func electionSection(_ r: AnalysisReport) -> String {
+        typealias T = ReportText
+        let e = r.elections
+        var s = "<section id=\"elections\"><h2>Elections</h2><p>\(e.attempts) attempts (\(esc(T.outcomes(e.byOutcome)))), "
+        s += "\(esc(T.number(e.ratePerMinute))) candidacies per minute, highest term \(e.highestTerm).</p>"
+        guard !e.list.isEmpty else { return s + "</section>\n" }
+        s += "<table><tr><th>#</th><th>node</th><th>start</th><th>took</th><th>term</th><th>pre-vote</th><th>votes</th><th>outcome</th></tr>"
+        func votes(_ v: [VoteRecord]) -> String {
+            v.map { "n\($0.voter) \($0.granted ? "yes" : "no" + ($0.reason.map { " (\($0))" } ?? ""))" }.joined(separator: ", ")
+        }
+        for a in e.list.prefix(200) {
+            let (t0, t1) = around(a.start, r)
+            s += "<tr><td>\(link(t0, t1, "\(a.id)"))</td><td>n\(a.node)</td><td>\(esc(T.time(a.start)))</td><td>\(esc(T.time(a.end - a.start)))</td>"
+            s += "<td>\(a.fromTerm)&rarr;\(a.term)</td><td>\(esc(a.preVote.map(votes) ?? "-"))</td><td>\(esc(votes(a.votes)))</td><td class=\"o-\(a.outcome.rawValue)\">\(a.outcome.rawValue)</td></tr>"
+        }
+        s += "</table>"
+        if e.list.count > 200 || e.truncated { s += "<p>The first 200 are shown; the JSON report lists up to \(ElectionTracker.limit).</p>" }
+        return s + "</section>\n"
+    }
+
+    private static func safetySection(_ r: AnalysisReport) -> String {
+        let sr = r.safety
+        var s = "<section id=\"safety\"><h2>Safety</h2>"
+        if sr.violations.isEmpty {
+            s += "<p class=\"ok\">No violations: at most one leader in each term (\(sr.leadersChecked) elections won), \(sr.appliedEntriesChecked) applied entries agree across nodes, commit indexes never moved back, no leader truncated its log.</p>"
+        } else {
+            s += "<ul class=\"violations\">"
+            for v in sr.violations.prefix(100) {
+                let detail = v.detail.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+                s += "<li><b>\(esc(v.rule.rawValue))</b> at \(esc(ReportText.time(v.time))) on \(esc(v.nodes.map { "n\($0)" }.joined(separator: ", "))): \(esc(detail))\(evidence(v.evidence))</li>"
+            }
+            s += "</ul>"
+        }
+        return s + "</section>\n"
+    }
+
+    /// The timeline data in a compact array form for the page script. `<` is escaped so no string
+    /// from the trace can close the script element.
+    static func embeddedData(_ r: AnalysisReport) -> String {
+        let roles = RoleName.allCases
+        let outcomes = ElectionAttempt.Outcome.allCases
+        var d: [String: Any] = [:]
+        let tl = r.timeline
+        d["start"] = tl.start
+        d["end"] = tl.end
+        d["colW"] = tl.columnWidth
+        d["roles"] = roles.map(\.rawValue)
+        d["lanes"] = tl.nodes.map { n -> [String: Any] in
+            ["node": n.node, "truncated": n.truncated,
+             "iv": n.intervals.map { [$0.start, $0.end, UInt64(roles.firstIndex(of: $0.role)!), $0.term] },
+             "cols": n.columns.map { [roles.firstIndex(of: $0.role)!, $0.changes, Int($0.maxTerm)] }]
+        }
+        d["leaders"] = tl.leaders.map { [$0.term, UInt64($0.leader), $0.start, $0.end] }
+        d["faults"] = tl.faults.map { f -> [Any] in
+            [f.kind.rawValue, f.start, f.end, f.nodes, f.links.map { "n\($0[0])→n\($0[1])" }.joined(separator: " ")]
+        }
+        d["labels"] = tl.labels.map { [$0.time, $0.fields["text"] ?? ""] as [Any] }
+        d["msgs"] = tl.messages.map { m -> [Any] in [m.from, m.to, m.sent, m.received ?? 0, m.type, m.dropped ?? "", m.term] }
+        d["disruptions"] = r.disruptions.map { x -> [Any] in
+            [x.id, x.time, x.leader, ReportText.cause(x.cause), x.origin ?? 0, x.leaderlessFor ?? 0]
+        }
+        d["elections"] = r.elections.list.map { a -> [Any] in
+            [a.id, a.node, a.start, a.end, outcomes.firstIndex(of: a.outcome)!, a.term]
+        }
+        d["outcomes"] = outcomes.map(\.rawValue)
+        d["windows"] = r.availability.leaderless.map { [$0.start, $0.end] }
+        let json = (try? JSONSerialization.data(withJSONObject: d, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return String(decoding: json, as: UTF8.self).replacingOccurrences(of: "<", with: "\\u003c")
+    }
+
+    static let css = #"""
+    :root{--fg:#1d2330;--muted:#5b6577;--line:#d9dee7;--bg:#fff;--follower:#9fb3c8;--preCandidate:#e8d44d;--candidate:#f0a04b;--leader:#2e9d5b;--down:#3a3f4b;--fault:rgba(214,48,49,.16);--bad:#c0392b}
+    *{box-sizing:border-box}body{font:14px/1.45 -apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:var(--fg);margin:0;padding:20px 28px;background:var(--bg)}
+    h1{margin:0;font-size:24px}h1 .sub{font-weight:400;color:var(--muted);font-size:15px}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid var(--line);padding-bottom:4px}h3{font-size:15px}
+    .summary{margin:4px 0;font-size:15px}.meta{color:var(--muted);margin:2px 0;font-size:12.5px}
+    .cards{display:flex;flex-wrap:wrap;gap:10px;margin:16px 0}.card{border:1px solid var(--line);border-radius:6px;padding:8px 14px;min-width:150px}
+    .card .v{font-size:22px;font-weight:600}.card .l{color:var(--muted);font-size:12px}.card.bad .v{color:var(--bad)}
+    .toolbar{display:flex;gap:8px;align-items:center;flex-wrap:wrap;margin-bottom:4px}.toolbar button{font:inherit;padding:2px 10px;border:1px solid var(--line);background:#f6f8fa;border-radius:4px;cursor:pointer}
+    #range{color:var(--muted);font-variant-numeric:tabular-nums}.legend{margin-left:auto;color:var(--muted);font-size:12px}.legend i{display:inline-block;width:12px;height:10px;margin:0 3px 0 10px;vertical-align:-1px}
+    .r-follower{background:var(--follower)}.r-preCandidate{background:var(--preCandidate)}.r-candidate{background:var(--candidate)}.r-leader{background:var(--leader)}.r-down{background:var(--down)}.f-shade{background:var(--fault);outline:1px solid rgba(214,48,49,.5)}.d-mark{background:var(--bad);border-radius:50%}
+    .hint{color:var(--muted);font-size:12px;margin:0 0 6px}#chart{position:relative;border:1px solid var(--line);border-radius:6px;overflow:hidden}#timeline{display:block;width:100%;cursor:grab;user-select:none}
+    #tooltip{position:absolute;pointer-events:none;background:#1d2330;color:#fff;font-size:12px;padding:5px 8px;border-radius:4px;display:none;max-width:420px;white-space:pre-line;z-index:2}
+    svg text{font-size:11px;fill:var(--fg)}svg .lane-label{font-weight:600}svg .axis text{fill:var(--muted)}svg .term{fill:#fff;font-size:10px;pointer-events:none}
+    svg .fault{fill:var(--fault);stroke:rgba(214,48,49,.45);stroke-width:.5}svg .fault.light{fill:rgba(214,48,49,.06);stroke:none}svg .faultbar{fill:rgba(214,48,49,.55)}svg .dline{stroke:var(--bad);stroke-width:1.2;stroke-dasharray:4 3}svg .dmark{fill:var(--bad)}svg .dmark-t{fill:#fff;font-weight:700;font-size:10px;pointer-events:none}
+    svg .msg{stroke:#4a5568;stroke-width:.8;fill:none;opacity:.75}svg .msg.dropped{stroke:var(--bad);stroke-dasharray:2 2}svg .msg.vote,svg .msg.preVote{stroke:#b7791f}svg .win{fill:rgba(214,48,49,.07)}
+    table{border-collapse:collapse;margin:6px 0;font-size:13px}th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}th{color:var(--muted);font-weight:600}
+    table.kv th{width:260px}.advice li{margin-bottom:12px}.tag{font-size:11px;padding:1px 6px;border-radius:8px;background:#e6f4ea;color:#1e7e44}.nohelp .tag{background:#f1f1f1;color:#666}
+    .voters{font-size:12px;margin:6px 0}details{margin:4px 0}summary{cursor:pointer;color:var(--muted);font-size:12px}.ev{font:12px ui-monospace,Menlo,monospace;margin:4px 0;padding-left:18px}
+    a.goto{color:#2b6cb0}.ok{color:#1e7e44}.o-won{color:#1e7e44}.o-noQuorum,.o-splitVote,.o-preVoteFailed{color:#b7791f}
+    """#
+
+    static let script = #"""
+    (function(){
+    const D=JSON.parse(document.getElementById('data').textContent);
+    const svg=document.getElementById('timeline'),tip=document.getElementById('tooltip'),rangeEl=document.getElementById('range');
+    const NS='http://www.w3.org/2000/svg',L=56,R=14,LANE=30,TOP=34,ROLE=D.roles;
+    const lanes=D.lanes,H=TOP+lanes.length*LANE+72;let W=1200;let t0=D.start,t1=Math.max(D.end,D.start+1);
+    const nodeIndex={};lanes.forEach((l,i)=>nodeIndex[l.node]=i);
+    const palette=['#2e9d5b','#3b82c4','#8e44ad','#d35400','#16a085','#c0392b','#7f8c8d','#2c3e50'];
+    function fmt(ns){ns=Number(ns);if(ns<1e3)return ns+'ns';if(ns<1e6)return +(ns/1e3).toFixed(2)+'us';if(ns<1e9)return +(ns/1e6).toFixed(2)+'ms';if(ns<6e10)return +(ns/1e9).toFixed(3)+'s';const s=Math.floor(ns/1e9);return Math.floor(s/60)+'m'+String(s%60).padStart(2,'0')+'s'}
+    function x(t){return L+(t-t0)/(t1-t0)*(W-L-R)}
+    function el(name,attrs,parent,text){const e=document.createElementNS(NS,name);for(const k in attrs)e.setAttribute(k,attrs[k]);if(text!==undefined)e.textContent=text;(parent||svg).appendChild(e);return e}
+    function laneY(node){return TOP+nodeIndex[node]*LANE}
+    function tipOn(e,text){e.addEventListener('mousemove',ev=>{tip.style.display='block';tip.textContent=text;const r=svg.parentNode.getBoundingClientRect();let lx=ev.clientX-r.left+12;if(lx>r.width-300)lx-=320;tip.style.left=lx+'px';tip.style.top=(ev.clientY-r.top+14)+'px'});e.addEventListener('mouseleave',()=>tip.style.display='none')}
+    function draw(){
+      W=Math.max(600,svg.parentNode.clientWidth||1200);svg.setAttribute('viewBox','0 0 '+W+' '+H);svg.setAttribute('height',H);
+      while(svg.firstChild)svg.removeChild(svg.firstChild);
+      const span=t1-t0,px=span/(W-L-R);rangeEl.textContent=fmt(t0)+' - '+fmt(t1)+' ('+fmt(span)+' shown)';
+      el('defs',{},svg).innerHTML='<marker id="ah" viewBox="0 0 6 6" refX="6" refY="3" markerWidth="6" markerHeight="6" orient="auto"><path d="M0,0L6,3L0,6z" fill="#4a5568"/></marker><clipPath id="clip"><rect x="'+L+'" y="0" width="'+(W-L-R)+'" height="'+H+'"/></clipPath>';
+      const g=el('g',{'clip-path':'url(#clip)'});
+      for(const w of D.windows){if(w[1]<t0||w[0]>t1)continue;const r=el('rect',{x:x(w[0]),y:TOP-6,width:Math.max(1,x(w[1])-x(w[0])),height:lanes.length*LANE+6,class:'win'},g);tipOn(r,'no leader acknowledged by a majority\n'+fmt(w[0])+' - '+fmt(w[1])+' ('+fmt(w[1]-w[0])+')')}
+      lanes.forEach((lane,i)=>{
+        const y=TOP+i*LANE;el('text',{x:8,y:y+16,class:'lane-label'},svg,'n'+lane.node);
+        const useIv=!lane.truncated&&lane.iv.length>0&&(lane.iv.length<5*(W-L-R)||span<(D.end-D.start)/4);
+        if(useIv){for(const v of lane.iv){if(v[1]<t0||v[0]>t1)continue;const x0=Math.max(L,x(v[0])),x1=Math.min(W-R,x(v[1]));if(x1-x0<.3)continue;
+          const r=el('rect',{x:x0,y:y+3,width:Math.max(.6,x1-x0),height:LANE-8,fill:'var(--'+ROLE[v[2]]+')'},g);
+          tipOn(r,'n'+lane.node+' '+ROLE[v[2]]+' in term '+v[3]+'\n'+fmt(v[0])+' - '+fmt(v[1])+' ('+fmt(v[1]-v[0])+')');
+          if(x1-x0>24&&ROLE[v[2]]!=='down')el('text',{x:(x0+x1)/2,y:y+17,class:'term','text-anchor':'middle'},g,String(v[3]))}}
+        else{lane.cols.forEach((c,k)=>{const a=D.start+k*D.colW,b=a+D.colW;if(b<t0||a>t1)return;const r=el('rect',{x:x(a),y:y+3,width:Math.max(.6,x(b)-x(a)),height:LANE-8,fill:'var(--'+ROLE[c[0]]+')'},g);
+          tipOn(r,'n'+lane.node+' '+fmt(a)+' - '+fmt(b)+'\nmostly '+ROLE[c[0]]+', '+c[1]+' role changes, up to term '+c[2])})}
+      });
+      const ly=TOP-26;el('text',{x:8,y:ly+12,class:'lane-label'},svg,'leader');
+      for(const l of D.leaders){if(l[3]<t0||l[2]>t1)continue;const x0=Math.max(L,x(l[2])),x1=Math.min(W-R,x(l[3]));const r=el('rect',{x:x0,y:ly+2,width:Math.max(1,x1-x0),height:12,fill:palette[(l[1]-1)%palette.length]},g);
+        tipOn(r,'n'+l[1]+' leads term '+l[0]+'\n'+fmt(l[2])+' - '+fmt(l[3]));if(x1-x0>46)el('text',{x:x0+4,y:ly+12,class:'term'},g,'n'+l[1]+' t'+l[0])}
+      const fy=TOP+lanes.length*LANE+2;el('text',{x:8,y:fy+11,class:'lane-label'},svg,'faults');
+      for(const f of D.faults){if(f[2]<t0||f[1]>t1)continue;const x0=Math.max(L,x(f[1])),x1=Math.min(W-R,x(f[2]));
+        const cuts={};if(f[0]==='partition'){for(const p of f[4].split(' ')){const m=p.match(/n(\d+)→n(\d+)/);if(m){cuts[m[1]]=(cuts[m[1]]||0)+1;cuts[m[2]]=(cuts[m[2]]||0)+1}}}
+        const most=Math.max(0,...Object.values(cuts));
+        for(const n of f[3]){if(nodeIndex[n]===undefined)continue;const light=f[0]==='partition'&&cuts[n]<most;const r=el('rect',{x:x0,y:laneY(n)+1,width:Math.max(1,x1-x0),height:LANE-4,class:'fault'+(light?' light':'')},g);tipOn(r,f[0]+' '+(f[4]||('n'+f[3].join(', n')))+'\n'+fmt(f[1])+' - '+fmt(f[2]))}
+        const b=el('rect',{x:x0,y:fy+2,width:Math.max(1.5,x1-x0),height:10,class:'faultbar'},g);tipOn(b,f[0]+' '+(f[4]||('n'+f[3].join(', n')))+'\n'+fmt(f[1])+' - '+fmt(f[2]))}
+      for(const lb of D.labels){if(lb[0]<t0||lb[0]>t1)continue;el('text',{x:x(lb[0])+3,y:fy+25,fill:'#5b6577'},g,lb[1])}
+      if(D.elections.length&&D.elections.filter(e=>e[2]>=t0&&e[2]<=t1).length<400){for(const e of D.elections){if(e[2]<t0||e[2]>t1||nodeIndex[e[1]]===undefined)continue;const cx=x(e[2]),y=laneY(e[1]);
+        const p=el('path',{d:'M'+(cx-4)+','+(y)+'L'+(cx+4)+','+(y)+'L'+cx+','+(y+6)+'z',fill:D.outcomes[e[4]]==='won'?'#1e7e44':'#b7791f'},g);tipOn(p,'election '+e[0]+' by n'+e[1]+' for term '+e[5]+': '+D.outcomes[e[4]]+'\n'+fmt(e[2])+', took '+fmt(e[3]-e[2]))}}
+      if(span<=2e9){for(const m of D.msgs){const r=m[3]||0;if(m[2]>t1||(r||m[2])<t0||nodeIndex[m[0]]===undefined||nodeIndex[m[1]]===undefined)continue;const y0=laneY(m[0])+LANE/2-2,y1=laneY(m[1])+LANE/2-2;
+        const end=r?x(r):x(m[2])+Math.min(30,(x(m[2]+1e7)-x(m[2])));const yy=r?y1:(y0+y1)/2;const ln=el('line',{x1:x(m[2]),y1:y0,x2:end,y2:yy,class:'msg '+m[4]+(m[5]?' dropped':''),'marker-end':r?'url(#ah)':''},g);
+        tipOn(ln,m[4]+' n'+m[0]+' -> n'+m[1]+' term '+m[6]+'\nsent '+fmt(m[2])+(r?', delivered '+fmt(r):', dropped ('+(m[5]||'in flight')+')'))}}
+      for(const d of D.disruptions){if(d[1]<t0||d[1]>t1)continue;const cx=x(d[1]);el('line',{x1:cx,y1:TOP-8,x2:cx,y2:TOP+lanes.length*LANE,class:'dline'},g);
+        const c=el('circle',{cx:cx,cy:TOP-8,r:8,class:'dmark'},svg);el('text',{x:cx,y:TOP-4.5,class:'dmark-t','text-anchor':'middle'},svg,String(d[0]));
+        tipOn(c,'disruption #'+d[0]+' at '+fmt(d[1])+'\nleader n'+d[2]+': '+d[3]+(d[4]?'\nfirst campaign by n'+d[4]:'')+(d[5]?'\nno leader for '+fmt(d[5]):''));
+        c.style.cursor='pointer';c.addEventListener('click',()=>{const row=document.getElementById('disruption-'+d[0]);if(row)row.scrollIntoView({behavior:'smooth'})})}
+      const ay=H-20,ax=el('g',{class:'axis'});el('line',{x1:L,y1:ay-12,x2:W-R,y2:ay-12,stroke:'#d9dee7'},ax);
+      const target=span/8,steps=[1e3,2e3,5e3,1e4,2e4,5e4,1e5,2e5,5e5,1e6,2e6,5e6,1e7,2e7,5e7,1e8,2e8,5e8,1e9,2e9,5e9,1e10,2e10,3e10,6e10,1.2e11,3e11,6e11,1.2e12,1.8e12,3.6e12,7.2e12];let step=steps.find(s=>s>=target)||steps[steps.length-1];
+      for(let tt=Math.ceil(t0/step)*step;tt<=t1;tt+=step){el('line',{x1:x(tt),y1:ay-15,x2:x(tt),y2:ay-9,stroke:'#9aa3b2'},ax);el('text',{x:x(tt),y:ay+2,'text-anchor':'middle'},ax,fmt(tt))}
+    }
+    function setRange(a,b){const min=2e5,full0=D.start,full1=Math.max(D.end,D.start+1);if(b-a<min){const c=(a+b)/2;a=c-min/2;b=c+min/2}
+      if(a<full0){b+=full0-a;a=full0}if(b>full1){a-=b-full1;b=full1}t0=Math.max(full0,a);t1=Math.min(full1,b);draw()}
+    function zoom(f,c){c=c===undefined?(t0+t1)/2:c;setRange(c-(c-t0)*f,c+(t1-c)*f)}
+    document.querySelectorAll('[data-zoom]').forEach(b=>b.addEventListener('click',()=>{const z=b.dataset.zoom;if(z==='in')zoom(.5);else if(z==='out')zoom(2);else setRange(D.start,D.end)}));
+    svg.addEventListener('wheel',ev=>{ev.preventDefault();const r=svg.getBoundingClientRect();const px=(ev.clientX-r.left)*W/r.width;const c=t0+(px-L)/(W-L-R)*(t1-t0);zoom(ev.deltaY<0?.8:1.25,c)},{passive:false});
+    let drag=null;svg.addEventListener('mousedown',ev=>{drag={x:ev.clientX,a:t0,b:t1};svg.style.cursor='grabbing'});
+    window.addEventListener('mousemove',ev=>{if(!drag)return;const r=svg.getBoundingClientRect();const dt=(ev.clientX-drag.x)*W/r.width/(W-L-R)*(drag.b-drag.a);setRange(drag.a-dt,drag.b-dt)});
+    window.addEventListener('mouseup',()=>{drag=null;svg.style.cursor='grab'});svg.addEventListener('dblclick',()=>setRange(D.start,D.end));
+    document.querySelectorAll('a.goto').forEach(a=>a.addEventListener('click',()=>setRange(Number(a.dataset.t0),Number(a.dataset.t1))));
+    window.addEventListener('resize',draw);
+    const h=location.hash.match(/^#t=(\d+)-(\d+)$/);if(h)setRange(Number(h[1]),Number(h[2]));else draw();
+    })();
+    """#
+}

@@ -115,14 +115,14 @@ public enum ReportText {
             return s + " [\(a.reference)]"
         case .checkQuorum:
             let w = a.window.map { "\(time($0.duration)) (\(time($0.start))-\(time($0.end)))" } ?? "-"
-            var s = "\(featureName(a.feature)) would \(a.prevents ? "have shortened" : "not have ended") the stall of \(w): "
-            s += "the leader reached only \(a.preVoteGrants ?? 0) of the \(a.quorum ?? 0) nodes it needs (itself included)"
+            let what = a.windowKind == "stall" ? "the stall of \(w), in which nothing committed while clients waited"
+                : "the \(w) in which the majority no longer followed leader \(node(a.leader))"
+            var s = "\(featureName(a.feature)) would \(a.prevents ? "have shortened" : "not have ended") \(what): "
+            s += "\(node(a.leader)) reached only \(a.preVoteGrants ?? 0) of the \(a.quorum ?? 0) nodes it needs (itself included)"
             if a.prevents {
-                s += ", so it would have stepped down after an election timeout and \(node(a.candidate)), which reached a majority, could have taken over. Avoided: about \(time(a.unavailabilityAvoided)) of stall."
-            } else if a.candidate == nil {
-                s += ", but no other node reached a majority either, so nothing could have committed."
+                s += ", so it would have stepped down after an election timeout and \(node(a.candidate)), which reached a majority, could have taken over. Avoided: about \(time(a.unavailabilityAvoided)) of unavailability."
             } else {
-                s += "; the stall was shorter than a step-down and a new election would take."
+                s += ", but no other node reached a majority either, so nothing could have committed."
             }
             return s + " [\(a.reference)]"
         case .leadershipTransfer:

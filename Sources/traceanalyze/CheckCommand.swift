@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import TraceAnalyzer
+import TraceFormat
+
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Check Raft's safety properties; exit 1 if any is violated (2 if the trace cannot be read).",
+        discussion: "Election safety, state machine safety, monotonic commit indexes, append-only leaders."
+    )
+
+    @Argument(help: "The trace file.") var file: String
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        let report: AnalysisReport
+        do { report = try TraceAnalysis.analyze(try TraceFile.open(file)) } catch {
+            printError("error: \(error)")
+            throw ExitCode(2)
+        }
+        let s = report.safety
+        if json {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try enc.encode(s), as: UTF8.self))
+        } else if s.violations.isEmpty {
+            print("\(file): safe: \(s.leadersChecked) leader elections, \(s.appliedEntriesChecked) applied entries checked")
+        } else {
+            print("\(file): \(s.violations.count) safety violation\(s.violations.count == 1 ? "" : "s")")
+            for v in s.violations {
+                let detail = v.detail.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+                print("  \(v.rule.rawValue) at \(ReportText.time(v.time)) on \(v.nodes.map { "n\($0)" }.joined(separator: ", ")): \(detail)")
+                for e in v.evidence { print("    \(ReportText.event(e))") }
+            }
+        }
+        if !s.violations.isEmpty { throw ExitCode(1) }
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+import RaftRecorder
+import TraceAnalyzer
+import TraceFormat
+
+/// Records a catalog scenario (optionally with other features) to a temporary trace and analyzes it.
+func analyzeScenario(_ name: String, features: RaftFeatures? = nil, seed: UInt64 = 1,
+                     duration: UInt64? = nil) throws -> (report: AnalysisReport, path: String) {
+    var c = ScenarioCatalog.named(name)!.configuration
+    if let features { c.features = features }
+    c.seed = seed
+    if let duration { c.duration = duration }
+    let path = FileManager.default.temporaryDirectory
+        .appendingPathComponent("analyzer-\(name)-\(getpid())-\(UUID().uuidString).trace").path
+    _ = try Recorder.record(c, to: path)
+    return (try TraceAnalysis.analyze(try TraceFile.open(path)), path)
+}
+
+/// All events of a trace by ordinal, to check that evidence points at real events.
+func eventsByOrdinal(_ path: String) throws -> [TraceEvent] {
+    var all: [TraceEvent] = []
+    try TraceFile.open(path).forEachEvent { all.append($0) }
+    return all
+}
+
+/// Writes hand-made events to a trace with `nodes` nodes.
+func writeTrace(_ events: [TraceEvent], nodes: Int = 3, scenario: String = "hand-made") throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("hand-\(getpid())-\(UUID().uuidString).trace").path
+    var run = RunConfiguration(scenario: scenario, clusterSize: nodes)
+    run.summary = "made by a test"
+    let meta = TraceMetadata(writer: .init(name: "tests", version: "1"),
+                             nodes: run.nodeIDs.map { .init(id: $0, name: $0.description) }, run: run)
+    let w = try TraceWriter(path: path, metadata: meta)
+    for e in events { try w.append(e) }
+    try w.close()
+    return path
+}

@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+import RaftRecorder
+import TraceFormat
+@testable import TraceAnalyzer
+
+@Suite struct DisruptionAnalysisTests {
+    @Test func rejoinWithoutPreVoteIsOneRejoinDisruptionWithPreVoteAdvised() throws {
+        let (r, path) = try analyzeScenario("rejoin")
+        #expect(r.disruptions.count == 1)
+        let d = try #require(r.disruptions.first)
+        #expect(d.cause == .rejoin)
+        #expect((d.termInflation ?? 0) > 5)
+        #expect((d.leaderlessFor ?? 0) > 0)
+        let advice = r.advice.filter { $0.disruptions == [d.id] }
+        let preVote = try #require(advice.first { $0.feature == .preVote })
+        #expect(preVote.prevents)
+        #expect(preVote.candidate == d.origin)
+        #expect(preVote.unavailabilityAvoided == d.leaderlessFor)
+        #expect((preVote.preVoteGrants ?? 99) < (preVote.quorum ?? 0))
+        // The voters' recorded logs are newer than the candidate's: that is why pre-vote would fail.
+        #expect(preVote.voters.allSatisfy { !$0.logUpToDate })
+        #expect(r.termInflation.contains { $0.node == d.origin })
+
+        // Every piece of evidence is a real event of the trace, at the ordinal and time it claims.
+        let events = try eventsByOrdinal(path)
+        for ref in d.evidence + preVote.evidence {
+            let e = events[Int(ref.ordinal)]
+            #expect(e.time == ref.time)
+            #expect(e.kind.tag.description == ref.event)
+            #expect(e.node?.rawValue == ref.node)
+        }
+        let kinds = Set(d.evidence.map(\.event))
+        #expect(kinds.isSuperset(of: ["partitionStarted", "partitionHealed", "termChanged", "leaderSteppedDown"]))
+    }
+
+    @Test func rejoinWithPreVoteHasNoDisruptionAndReportsFailedPreVotes() throws {
+        let (r, _) = try analyzeScenario("rejoin", features: RaftFeatures(preVote: true))
+        #expect(r.disruptions.isEmpty)
+        #expect(!r.advice.contains { $0.feature == .preVote })
+        let effect = try #require(r.featureEffects.first { $0.feature == .preVote })
+        #expect(effect.count > 5)
+        #expect(effect.count == r.elections.byOutcome["preVoteFailed"])
+        #expect(r.elections.highestTerm == 1)
+    }
+
+    @Test func chainedCutIsPartialConnectivityFixedByPreVote() throws {
+        let (r, _) = try analyzeScenario("chained")
+        let d = try #require(r.disruptions.first)
+        #expect(d.cause == .partialConnectivity)
+        #expect(r.advice.contains { $0.feature == .preVote && $0.prevents && $0.disruptions == [d.id] })
+    }
+
+    @Test func quorumLossAdvisesCheckQuorum() throws {
+        let (r, _) = try analyzeScenario("quorum-loss")
+        let a = try #require(r.advice.first { $0.feature == .checkQuorum })
+        #expect(a.prevents)
+        #expect((a.preVoteGrants ?? 99) < (a.quorum ?? 0))
+        #expect((a.window?.duration ?? 0) > 5 * nsPerSecond)
+        #expect(!r.advice.contains { $0.feature == .preVote })  // it was on
+        let (fixed, _) = try analyzeScenario("quorum-loss", features: ScenarioCatalog.quorumLoss.fix)
+        #expect(!fixed.advice.contains { $0.feature == .checkQuorum })
+        #expect(fixed.featureEffects.contains { $0.feature == .checkQuorum && $0.count >= 1 })
+        #expect(fixed.availability.leaderlessLongest < r.availability.leaderlessLongest / 5)
+    }
+
+    @Test func partialConnectivityBAdvisesCheckQuorum() throws {
+        let (r, _) = try analyzeScenario("partial-connectivity-b")
+        #expect(r.advice.contains { $0.feature == .checkQuorum && $0.prevents })
+    }
+
+    @Test func leaderCrashIsACrashWithTransferOnlyForPlannedRestarts() throws {
+        let (r, _) = try analyzeScenario("leader-crash")
+        let d = try #require(r.disruptions.first)
+        #expect(d.cause == .crash)
+        let a = try #require(r.advice.first { $0.disruptions == [d.id] })
+        #expect(a.feature == .leadershipTransfer)
+        #expect(!a.prevents)
+    }
+
+    @Test func steadyRunHasNothingToExplain() throws {
+        let (r, _) = try analyzeScenario("steady", duration: 5 * nsPerSecond)
+        #expect(r.disruptions.isEmpty)
+        #expect(r.advice.isEmpty)
+        #expect(r.safety.violations.isEmpty)
+        #expect(r.availability.leaderless.count == 1)  // only the first election
+        #expect(r.availability.leaderless[0].start == r.trace.start)
+        #expect(r.availability.client.successRate > 0.99)
+        #expect(r.availability.commitLatency.p50 > 20 * nsPerMillisecond)
+        #expect(r.availability.commitLatency.p50 < 40 * nsPerMillisecond)
+        #expect(r.elections.byOutcome["won"] == 1)
+    }
+}
+
+@Suite struct SafetyAnalysisTests {
+    func ev(_ t: UInt64, _ n: UInt32?, _ k: TraceEvent.Kind) -> TraceEvent { TraceEvent(time: t, node: n.map { NodeID(rawValue: $0) }, k) }
+
+    @Test func everyViolationIsFoundWithItsEvidence() throws {
+        let events = [
+            ev(0, 1, .nodeStarted(NodeRecovery(term: 0, vote: nil, lastIndex: 0, lastTerm: 0, restart: false))),
+            ev(0, 2, .nodeStarted(NodeRecovery(term: 0, vote: nil, lastIndex: 0, lastTerm: 0, restart: false))),
+            ev(0, 3, .nodeStarted(NodeRecovery(term: 0, vote: nil, lastIndex: 0, lastTerm: 0, restart: false))),
+            ev(10, 1, .becameLeader(term: 1)),
+            ev(11, 2, .becameLeader(term: 1)),
+            ev(20, 1, .commitAdvanced(from: 0, to: 2)),
+            ev(21, 1, .entryApplied(index: 1, term: 1, hash: 7)),
+            ev(22, 3, .entryApplied(index: 1, term: 1, hash: 8)),
+            ev(23, 1, .commitAdvanced(from: 2, to: 1)),
+            ev(24, 2, .logTruncated(from: 1)),
+        ]
+        let r = try TraceAnalysis.analyze(try TraceFile.open(try writeTrace(events)))
+        let rules = r.safety.violations.map(\.rule)
+        #expect(rules.contains(.electionSafety))
+        #expect(rules.contains(.stateMachineSafety))
+        #expect(rules.contains(.commitMonotonic))
+        #expect(rules.contains(.leaderAppendOnly))
+        let two = try #require(r.safety.violations.first { $0.rule == .electionSafety })
+        #expect(two.nodes.sorted() == [1, 2])
+        #expect(two.evidence.map(\.ordinal) == [3, 4])
+    }
+
+    @Test(arguments: [1, 2, 3])
+    func recordedRandomRunsAreSafe(seed: UInt64) throws {
+        let (r, _) = try analyzeScenario("random", seed: seed, duration: 8 * nsPerSecond)
+        #expect(r.safety.violations.isEmpty)
+        #expect(r.safety.appliedEntriesChecked > 0)
+    }
+}
