@@ -27,7 +27,7 @@ struct ClusterView {
 
     let ids: [NodeID]
     var nodes: [Node]
-    var messages: [UInt64: InFlight] = [:]
+    var messages = InFlightMessages()
     var cut: Set<DirectedLink> = []
     /// Recent times each unordered node pair's links were cut or healed (newest last, at most 8).
     var linkChanges: [Pair: [UInt64]] = [:]
@@ -76,7 +76,7 @@ struct ClusterView {
         if case .messageSent(let m) = e.kind, let from = e.node {
             messages[m.id] = InFlight(from: from, to: m.to, type: m.type, term: m.term, sent: e.time)
         }
-        if case .messageDropped(let id, _) = e.kind { messages[id] = nil }
+        if case .messageDropped(let id, _) = e.kind { _ = messages.removeValue(forKey: id) }
         guard let id = e.node, let i = index(id) else { return }
         switch e.kind {
         case .nodeStarted(let r):
@@ -139,5 +139,39 @@ struct ClusterView {
     func recentLinkChanges(of node: NodeID, within window: UInt64, now: UInt64) -> Int {
         linkChanges.filter { $0.key.a == node.rawValue || $0.key.b == node.rawValue }
             .map { $0.value.filter { now - $0 <= window }.count }.max() ?? 0
+    }
+}
+
+/// Messages in flight by id: a direct-mapped table (slot = id modulo its size) with a dictionary
+/// for the rare message still in flight when a newer one needs its slot. Hashing every send and
+/// delivery through a dictionary alone costs more than the rest of the analysis.
+struct InFlightMessages {
+    private static let size = 1 << 15
+    private var slots = [(id: UInt64, message: ClusterView.InFlight)?](repeating: nil, count: size)
+    private var overflow: [UInt64: ClusterView.InFlight] = [:]
+
+    subscript(id: UInt64) -> ClusterView.InFlight? {
+        get {
+            if let s = slots[Int(id % UInt64(Self.size))], s.id == id { return s.message }
+            return overflow.isEmpty ? nil : overflow[id]
+        }
+        set {
+            let k = Int(id % UInt64(Self.size))
+            if let m = newValue {
+                if let old = slots[k], old.id != id { overflow[old.id] = old.message }
+                slots[k] = (id, m)
+            } else {
+                _ = removeValue(forKey: id)
+            }
+        }
+    }
+
+    mutating func removeValue(forKey id: UInt64) -> ClusterView.InFlight? {
+        let k = Int(id % UInt64(Self.size))
+        if let s = slots[k], s.id == id {
+            slots[k] = nil
+            return s.message
+        }
+        return overflow.isEmpty ? nil : overflow.removeValue(forKey: id)
     }
 }

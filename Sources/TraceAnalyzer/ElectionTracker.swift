@@ -25,7 +25,8 @@ struct ElectionTracker {
 
     mutating func observe(_ e: TraceEvent, ordinal: UInt64, view: ClusterView) {
         guard let node = e.node?.rawValue else { return }
-        let ref = EventRef(e, ordinal: ordinal)
+        // Built only for the events an attempt keeps: formatting every event would dominate.
+        var ref: EventRef { EventRef(e, ordinal: ordinal) }
         switch e.kind {
         case .electionTimerFired(let term):
             if let a = open[node] {

@@ -1,16 +1,31 @@
 import TraceFormat
 
 /// Keeps the messages around each disruption (and only those) for drawing as arrows, so the
-/// report stays small however many messages the trace holds.
+/// report stays small however many messages the trace holds. Recent messages wait in a
+/// direct-mapped ring (slot = id modulo its size), which costs no allocation per message.
 struct MessageSampler {
     static let before: UInt64 = 400 * nsPerMillisecond
     static let after: UInt64 = 400 * nsPerMillisecond
     static let limit = 4_000
-    private var recent: [MessageArrow] = []
-    private var recentIndex: [UInt64: Int] = [:]
-    private(set) var kept: [MessageArrow] = []
+    private static let ringSize = 1 << 13
+
+    private struct Sample {
+        var id: UInt64 = 0
+        var from: UInt32 = 0
+        var to: UInt32 = 0
+        var type: MessageType = .append
+        var term: UInt64 = 0
+        var sent: UInt64 = 0
+        var received: UInt64 = 0
+        var dropped: DropReason?
+        var used = false
+    }
+
+    private var ring = [Sample](repeating: Sample(), count: ringSize)
+    private var kept: [Sample] = []
     private var keptIndex: [UInt64: Int] = [:]
     private var captureUntil: UInt64 = 0
+    private var capturing = false
     private(set) var deliveredLatencySum: UInt64 = 0
     private(set) var delivered: UInt64 = 0
 
@@ -18,43 +33,45 @@ struct MessageSampler {
         switch e.kind {
         case .messageSent(let m):
             guard let from = e.node else { return }
-            let arrow = MessageArrow(id: m.id, from: from.rawValue, to: m.to.rawValue, type: "\(m.type)", term: m.term,
-                                     sent: e.time, received: nil, dropped: nil)
-            if e.time <= captureUntil, kept.count < Self.limit {
-                keptIndex[m.id] = kept.count
-                kept.append(arrow)
+            let s = Sample(id: m.id, from: from.rawValue, to: m.to.rawValue, type: m.type, term: m.term, sent: e.time, used: true)
+            ring[Int(m.id % UInt64(Self.ringSize))] = s
+            if capturing {
+                if e.time <= captureUntil { keep(s) } else { capturing = false }
             }
-            recent.append(arrow)
-            recentIndex[m.id] = recent.count - 1
-            if recent.count > 4_096 { trimRecent(now: e.time) }
         case .messageDelivered(let id):
             if let sent = view.messages[id]?.sent {
                 deliveredLatencySum += e.time - sent
                 delivered += 1
             }
-            if let k = keptIndex[id] { kept[k].received = e.time }
-            if let k = recentIndex[id] { recent[k].received = e.time }
+            let slot = Int(id % UInt64(Self.ringSize))
+            if ring[slot].id == id { ring[slot].received = e.time }
+            if capturing || !keptIndex.isEmpty, let k = keptIndex[id] { kept[k].received = e.time }
         case .messageDropped(let id, let reason):
-            if let k = keptIndex[id] { kept[k].dropped = "\(reason)" }
-            if let k = recentIndex[id] { recent[k].dropped = "\(reason)" }
+            let slot = Int(id % UInt64(Self.ringSize))
+            if ring[slot].id == id { ring[slot].dropped = reason }
+            if !keptIndex.isEmpty, let k = keptIndex[id] { kept[k].dropped = reason }
         default:
             break
         }
     }
 
-    private mutating func trimRecent(now: UInt64) {
-        recent.removeAll { now - $0.sent > Self.before }
-        recentIndex = Dictionary(uniqueKeysWithValues: recent.enumerated().map { ($0.element.id, $0.offset) })
+    private mutating func keep(_ s: Sample) {
+        guard kept.count < Self.limit, keptIndex[s.id] == nil else { return }
+        keptIndex[s.id] = kept.count
+        kept.append(s)
     }
 
     /// Keeps the messages from `before` ahead of `t` until `after` past it.
     mutating func capture(around t: UInt64) {
-        for m in recent where t - min(t, m.sent) <= Self.before && keptIndex[m.id] == nil && kept.count < Self.limit {
-            keptIndex[m.id] = kept.count
-            kept.append(m)
-        }
+        for s in ring where s.used && s.sent <= t && t - s.sent <= Self.before { keep(s) }
         captureUntil = max(captureUntil, t + Self.after)
+        capturing = true
     }
 
-    var sorted: [MessageArrow] { kept.sorted { ($0.sent, $0.id) < ($1.sent, $1.id) } }
+    var arrows: [MessageArrow] {
+        kept.sorted { ($0.sent, $0.id) < ($1.sent, $1.id) }.map {
+            MessageArrow(id: $0.id, from: $0.from, to: $0.to, type: "\($0.type)", term: $0.term, sent: $0.sent,
+                         received: $0.received == 0 ? nil : $0.received, dropped: $0.dropped.map { "\($0)" })
+        }
+    }
 }

@@ -2,13 +2,17 @@ import TraceFormat
 
 /// Checks Raft's safety properties as the events stream by: at most one leader per term, no two
 /// nodes applying different entries at one index, commit indexes never moving back, and leaders
-/// never truncating their own log. Memory stays bounded: applied entries are forgotten once every
-/// running node has applied past them (a node that restarts and re-applies older entries is then
-/// not re-checked for those).
+/// never truncating their own log. Memory stays bounded: the first application of each index is
+/// kept in a table of the last 131,072 indexes (slot = index modulo its size), so an entry
+/// re-applied after more than that many newer indexes (a long-down node catching up) is not
+/// re-checked.
 struct SafetyChecker {
     private var leaderOfTerm: [UInt64: (node: UInt32, ref: EventRef)] = [:]
-    private var applied: [UInt64: (term: UInt64, hash: UInt64, ref: EventRef)] = [:]
-    private var appliedMax: [UInt32: UInt64] = [:]
+    /// First application seen of each index: compact, so memory stays small; its evidence is
+    /// rebuilt from these values if a later application disagrees.
+    private static let window = 1 << 17
+    private var applied = [(index: UInt64, term: UInt64, hash: UInt64, node: UInt32, time: UInt64, ordinal: UInt64)?](
+        repeating: nil, count: window)
     private var commit: [UInt32: UInt64] = [:]
     private(set) var violations: [SafetyViolation] = []
     private(set) var leadersChecked = 0
@@ -31,17 +35,15 @@ struct SafetyChecker {
             if leaderOfTerm.count > 4_096 { leaderOfTerm = leaderOfTerm.filter { $0.key + 1_024 > term } }
         case .entryApplied(let index, let term, let hash):
             appliedChecked += 1
-            appliedMax[node] = max(appliedMax[node, default: 0], index)
-            if let a = applied[index] {
+            let slot = Int(index % UInt64(Self.window))
+            if let a = applied[slot], a.index == index {
                 if a.term != term || a.hash != hash {
-                    violate(.stateMachineSafety, e.time, [a.ref.node ?? 0, node], ["index": "\(index)"], [a.ref, EventRef(e, ordinal: ordinal)])
+                    let first = EventRef(TraceEvent(time: a.time, node: NodeID(a.node), .entryApplied(index: index, term: a.term, hash: a.hash)),
+                                         ordinal: a.ordinal)
+                    violate(.stateMachineSafety, e.time, [a.node, node], ["index": "\(index)"], [first, EventRef(e, ordinal: ordinal)])
                 }
-            } else {
-                applied[index] = (term, hash, EventRef(e, ordinal: ordinal))
-                if applied.count > 65_536 {
-                    let floor = view.ids.filter { view[$0].up }.map { appliedMax[$0.rawValue, default: 0] }.min() ?? 0
-                    applied = applied.filter { $0.key > floor }
-                }
+            } else if applied[slot].map({ $0.index < index }) ?? true {
+                applied[slot] = (index, term, hash, node, e.time, ordinal)
             }
         case .commitAdvanced(let from, let to):
             if from != commit[node, default: 0] || to < from {

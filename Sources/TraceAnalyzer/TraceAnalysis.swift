@@ -92,7 +92,7 @@ public enum TraceAnalysis {
             trace: TraceSummary(path: file.path, scenario: run.scenario, summary: run.summary, seed: run.seed,
                                 nodes: file.metadata.nodes.map(\.name), features: run.features, timing: run.timing,
                                 start: start, end: end, events: ordinal, integrity: integrity),
-            timeline: timeline.finish(ids: ids, messages: sampler.sorted),
+            timeline: timeline.finish(ids: ids, messages: sampler.arrows),
             elections: electionSummary,
             availability: avail,
             disruptions: detector.disruptions,

@@ -19,7 +19,7 @@ public enum HTMLReport {
         h += cards(r)
         h += "<section id=\"timeline-section\"><h2>Timeline</h2>"
         h += "<div class=\"toolbar\"><button data-zoom=\"in\">zoom in</button><button data-zoom=\"out\">zoom out</button>"
-        h += "<button data-zoom=\"reset\">whole run</button><span id=\"range\"></span>"
+        h += "<button data-zoom=\"reset\">whole run</button><label>arrows <select id=\"arrows\"><option value=\"all\">all messages</option><option value=\"votes\">votes only</option><option value=\"none\">none</option></select></label><span id=\"range\"></span>"
         h += "<span class=\"legend\"><i class=\"r-follower\"></i>follower <i class=\"r-preCandidate\"></i>pre-candidate "
         h += "<i class=\"r-candidate\"></i>candidate <i class=\"r-leader\"></i>leader <i class=\"r-down\"></i>down "
         h += "<i class=\"f-shade\"></i>fault in force <i class=\"d-mark\"></i>disruption</span></div>"
@@ -294,7 +294,8 @@ public enum HTMLReport {
       for(const lb of D.labels){if(lb[0]<t0||lb[0]>t1)continue;el('text',{x:x(lb[0])+3,y:fy+25,fill:'#5b6577'},g,lb[1])}
       if(D.elections.length&&D.elections.filter(e=>e[2]>=t0&&e[2]<=t1).length<400){for(const e of D.elections){if(e[2]<t0||e[2]>t1||nodeIndex[e[1]]===undefined)continue;const cx=x(e[2]),y=laneY(e[1]);
         const p=el('path',{d:'M'+(cx-4)+','+(y)+'L'+(cx+4)+','+(y)+'L'+cx+','+(y+6)+'z',fill:D.outcomes[e[4]]==='won'?'#1e7e44':'#b7791f'},g);tipOn(p,'election '+e[0]+' by n'+e[1]+' for term '+e[5]+': '+D.outcomes[e[4]]+'\n'+fmt(e[2])+', took '+fmt(e[3]-e[2]))}}
-      if(span<=2e9){for(const m of D.msgs){const r=m[3]||0;if(m[2]>t1||(r||m[2])<t0||nodeIndex[m[0]]===undefined||nodeIndex[m[1]]===undefined)continue;const y0=laneY(m[0])+LANE/2-2,y1=laneY(m[1])+LANE/2-2;
+      const mode=document.getElementById('arrows').value;
+      if(span<=2e9&&mode!=='none'){for(const m of D.msgs){const r=m[3]||0;if(mode==='votes'&&!/[vV]ote/.test(m[4]))continue;if(m[2]>t1||(r||m[2])<t0||nodeIndex[m[0]]===undefined||nodeIndex[m[1]]===undefined)continue;const y0=laneY(m[0])+LANE/2-2,y1=laneY(m[1])+LANE/2-2;
         const end=r?x(r):x(m[2])+Math.min(30,(x(m[2]+1e7)-x(m[2])));const yy=r?y1:(y0+y1)/2;const ln=el('line',{x1:x(m[2]),y1:y0,x2:end,y2:yy,class:'msg '+m[4]+(m[5]?' dropped':''),'marker-end':r?'url(#ah)':''},g);
         tipOn(ln,m[4]+' n'+m[0]+' -> n'+m[1]+' term '+m[6]+'\nsent '+fmt(m[2])+(r?', delivered '+fmt(r):', dropped ('+(m[5]||'in flight')+')'))}}
       for(const d of D.disruptions){if(d[1]<t0||d[1]>t1)continue;const cx=x(d[1]);el('line',{x1:cx,y1:TOP-8,x2:cx,y2:TOP+lanes.length*LANE,class:'dline'},g);
@@ -314,7 +315,7 @@ public enum HTMLReport {
     window.addEventListener('mousemove',ev=>{if(!drag)return;const r=svg.getBoundingClientRect();const dt=(ev.clientX-drag.x)*W/r.width/(W-L-R)*(drag.b-drag.a);setRange(drag.a-dt,drag.b-dt)});
     window.addEventListener('mouseup',()=>{drag=null;svg.style.cursor='grab'});svg.addEventListener('dblclick',()=>setRange(D.start,D.end));
     document.querySelectorAll('a.goto').forEach(a=>a.addEventListener('click',()=>setRange(Number(a.dataset.t0),Number(a.dataset.t1))));
-    window.addEventListener('resize',draw);
+    window.addEventListener('resize',draw);document.getElementById('arrows').addEventListener('change',draw);
     const h=location.hash.match(/^#t=(\d+)-(\d+)$/);if(h)setRange(Number(h[1]),Number(h[2]));else draw();
     })();
     """#
