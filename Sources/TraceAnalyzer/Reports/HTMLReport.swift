@@ -87,7 +87,7 @@ public enum HTMLReport {
                 let (t0, t1) = a.window.map { around($0.start, r).0...max(around($0.end, r).1, $0.end) }.map { ($0.lowerBound, $0.upperBound) }
                     ?? around(r.disruptions.first { a.disruptions.contains($0.id) }?.time ?? r.trace.start, r)
                 s += "<li id=\"advice-\(i + 1)\" class=\"\(a.prevents ? "helps" : "nohelp")\"><span class=\"tag\">\(a.prevents ? "would help" : "would not help")</span> "
-                s += "<b>\(esc(ReportText.featureName(a.feature)))</b>: \(esc(ReportText.advice(a))) \(link(t0, t1, "show on timeline"))"
+                s += "\(esc(ReportText.advice(a))) \(link(t0, t1, "show on timeline"))"
                 if !a.voters.isEmpty {
                     s += "<table class=\"voters\"><tr><th>voter</th><th>reachable</th><th>last index/term</th><th>log up to date</th><th>heard from leader</th><th>pre-vote</th><th>with stickiness</th></tr>"
                     for v in a.voters {

@@ -1,0 +1,90 @@
+import Testing
+import TraceFormat
+@testable import RaftRecorder
+
+@Suite struct ScenarioFileTests {
+    static let full = """
+    name: my-split
+    description: two groups, then heal
+    cluster: 5
+    seed: 7
+    duration: 20s
+    features: {pre-vote: true, check-quorum: true}
+    timing: {election-timeout: 150ms-300ms, heartbeat: 50ms, max-entries-per-append: 16, max-inflight: 2}
+    network:
+      latency: {mean: 20ms, stddev: 5ms, floor: 2ms}
+      loss: 0.01
+    workload: {writes-per-second: 50, request-timeout: 400ms, give-up-after: 3s}
+    faults:
+      - at: 5s
+        partition: [[n1, n2, n3], [n4, n5]]
+      - at: 8s
+        heal: all
+      - at: 9s
+        crash: leader
+      - at: 10s
+        cut: [n1, n3]
+      - at: 10s
+        cut-one-way: [follower2, n3]
+      - at: 12s
+        restart: crashed
+      - at: 13s
+        pause: {node: n2, for: 1s}
+      - at: 14s
+        flap: {link: [n1, n2], period: 400ms, until: 18s}
+      - at: 15s
+        drift: {node: n3, ppm: 50000}
+      - at: 16s
+        degrade: {link: [n1, n2], loss: 0.2, latency: 50ms}
+      - at: 1.5s
+        label: "phase 2"
+    """
+
+    @Test func everyFieldIsRead() throws {
+        let c = try ScenarioFile.parse(Self.full)
+        #expect(c.scenario == "my-split")
+        #expect(c.summary == "two groups, then heal")
+        #expect(c.clusterSize == 5)
+        #expect(c.seed == 7)
+        #expect(c.duration == 20 * nsPerSecond)
+        #expect(c.features == RaftFeatures(preVote: true, checkQuorum: true, leaderStickiness: true))
+        #expect(c.timing.maxEntriesPerAppend == 16 && c.timing.maxInflightAppends == 2)
+        #expect(c.network.latency == .normal(mean: 20 * nsPerMillisecond, stddev: 5 * nsPerMillisecond, floor: 2 * nsPerMillisecond))
+        #expect(c.network.loss == 0.01)
+        #expect(c.workload.writesPerSecond == 50)
+        #expect(c.faults.count == 11)
+        #expect(c.faults.first == ScheduledFault(at: 1_500 * nsPerMillisecond, .label("phase 2")))  // sorted by time
+        #expect(c.faults.contains(ScheduledFault(at: 5 * nsPerSecond, .partition(groups: [
+            [.node(NodeID(1)), .node(NodeID(2)), .node(NodeID(3))], [.node(NodeID(4)), .node(NodeID(5))]]))))
+        #expect(c.faults.contains(ScheduledFault(at: 10 * nsPerSecond, .cut(.follower(1), .node(NodeID(3)), oneWay: true))))
+        #expect(c.faults.contains(ScheduledFault(at: 14 * nsPerSecond, .flap(.node(NodeID(1)), .node(NodeID(2)), period: 400 * nsPerMillisecond, until: 18 * nsPerSecond))))
+    }
+
+    @Test func aParsedScenarioRuns() throws {
+        var c = try ScenarioFile.parse(Self.full)
+        c.duration = 6 * nsPerSecond
+        let events = try Recorder.events(c)
+        #expect(events.contains { $0.kind.tag == .partitionStarted })
+        #expect(events.contains { if case .label("phase 2") = $0.kind { true } else { false } })
+    }
+
+    @Test(arguments: [
+        ("cluster: 3\nfaults:\n  - at: 1s\n    crash: n9\n", 4, "faults[0].crash"),
+        ("cluster: 3\nduration: soon\n", 2, "duration"),
+        ("cluster: 3\nfeatures: {pre-vote: maybe}\n", 2, "features.pre-vote"),
+        ("cluster: 3\nnetwrok: {loss: 0.1}\n", 2, "netwrok"),
+        ("cluster: 3\nfaults:\n  - at: 1s\n", 3, "faults[0]"),
+        ("cluster: 3\ntiming: {election-timeout: 300ms-150ms}\n", 2, "timing.election-timeout"),
+        ("cluster: [3\n", 2, "yaml"),
+    ])
+    func malformedFilesNameTheLineAndTheField(yaml: String, line: Int, field: String) {
+        do {
+            _ = try ScenarioFile.parse(yaml, path: "bad.yaml")
+            Issue.record("expected an error for \(field)")
+        } catch {
+            #expect(error.line == line, "\(error)")
+            #expect(error.field == field, "\(error)")
+            #expect(error.description.hasPrefix("bad.yaml:\(line): \(field):"))
+        }
+    }
+}

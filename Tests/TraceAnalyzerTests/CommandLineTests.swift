@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+import TraceFormat
+
+/// Runs the built executables, as a user would, and checks their output and exit codes.
+struct Tool {
+    static let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+
+    static func run(_ name: String, _ args: [String]) throws -> (status: Int32, out: String, err: String) {
+        let p = Process()
+        p.executableURL = directory.appendingPathComponent(name)
+        p.arguments = args
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    static var available: Bool {
+        FileManager.default.isExecutableFile(atPath: directory.appendingPathComponent("traceanalyze").path)
+    }
+}
+
+func scratchDirectory() throws -> URL {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(getpid())-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    return dir
+}
+
+@Suite(.enabled(if: Tool.available, "the executables are built by `swift build --build-tests`"))
+struct CommandLineTests {
+    @Test func recordThenReportInEveryFormat() throws {
+        let dir = try scratchDirectory()
+        let trace = dir.appendingPathComponent("run.trace").path
+        let rec = try Tool.run("raftrecord", ["run", "--scenario", "rejoin", "--duration", "8s", "--seed", "3", "-o", trace])
+        #expect(rec.status == 0, "\(rec.err)")
+        #expect(rec.out.contains("rejoin:") && rec.out.contains("elections") && rec.out.contains("bytes -> \(trace)"))
+
+        let text = try Tool.run("traceanalyze", [trace])
+        #expect(text.status == 0)
+        #expect(text.out.contains("Disruptions"))
+
+        let json = try Tool.run("traceanalyze", [trace, "--report", "json", "-o", "-"])
+        #expect(json.status == 0)
+        let obj = try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any]
+        #expect(obj?["schemaVersion"] as? Int == 1)
+
+        let html = try Tool.run("traceanalyze", [trace, "--report", "html"])
+        #expect(html.status == 0)
+        let written = dir.appendingPathComponent("run.html").path
+        #expect(html.out.contains(written))
+        #expect(FileManager.default.fileExists(atPath: written))
+
+        let info = try Tool.run("traceanalyze", ["info", trace, "--json"])
+        #expect(info.status == 0)
+        #expect(info.out.contains("\"integrity\" : \"ok\""))
+    }
+
+    @Test func damagedTracesGetErrorsNamingFrameAndOffset() throws {
+        let dir = try scratchDirectory()
+        let trace = dir.appendingPathComponent("run.trace").path
+        _ = try Tool.run("raftrecord", ["run", "--scenario", "steady", "--duration", "20s", "-o", trace])
+        var data = try Data(contentsOf: URL(fileURLWithPath: trace))
+        let frame = try TraceFile.open(trace).frames[1]
+        data[Int(frame.offset) + frame.compressedSize / 2] ^= 0xFF
+        try data.write(to: URL(fileURLWithPath: trace))
+        let info = try Tool.run("traceanalyze", ["info", trace])
+        #expect(info.status == 1)
+        #expect(info.out.contains("integrity  corrupt"))
+        #expect(info.out.contains("frame \(frame.index) at byte offset \(frame.offset)"))
+        let analyze = try Tool.run("traceanalyze", [trace])
+        #expect(analyze.status == 1)
+        #expect(analyze.err.contains("frame \(frame.index) at byte offset \(frame.offset)"))
+        let skipping = try Tool.run("traceanalyze", [trace, "--skip-corrupt"])
+        #expect(skipping.status == 0)
+        #expect(skipping.out.contains("corrupt frames skipped: 1"))
+
+        let missing = try Tool.run("traceanalyze", [dir.appendingPathComponent("nope.trace").path])
+        #expect(missing.status == 1)
+        #expect(missing.err.contains("nope.trace"))
+    }
+
+    @Test func checkExitsOneOnAViolation() throws {
+        let events = [
+            TraceEvent(time: 1, node: NodeID(1), .becameLeader(term: 4)),
+            TraceEvent(time: 2, node: NodeID(2), .becameLeader(term: 4)),
+        ]
+        let path = try writeTrace(events)
+        let r = try Tool.run("traceanalyze", ["check", path])
+        #expect(r.status == 1)
+        #expect(r.out.contains("electionSafety"))
+    }
+
+    @Test func badScenarioInputIsRefusedWithAReason() throws {
+        let dir = try scratchDirectory()
+        let yaml = dir.appendingPathComponent("bad.yaml")
+        try "cluster: 3\nfaults:\n  - at: 1s\n    crash: n7\n".write(to: yaml, atomically: true, encoding: .utf8)
+        let r = try Tool.run("raftrecord", ["run", "--scenario-file", yaml.path, "-o", dir.appendingPathComponent("x.trace").path])
+        #expect(r.status == 2)
+        #expect(r.err.contains("bad.yaml:4: faults[0].crash"))
+        let unknown = try Tool.run("raftrecord", ["run", "--scenario", "nope"])
+        #expect(unknown.status != 0)
+        #expect(unknown.err.contains("unknown scenario 'nope'"))
+        let range = try Tool.run("raftrecord", ["run", "--election-timeout", "fast"])
+        #expect(range.status != 0)
+        #expect(range.err.contains("--election-timeout 'fast'"))
+    }
+}
