@@ -41,7 +41,7 @@ let package = Package(
         .executableTarget(
             name: "raftrecord",
             dependencies: [
-                "RaftRecorder", "TraceFormat",
+                "RaftRecorder", "TraceFormat", "TraceAnalyzer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

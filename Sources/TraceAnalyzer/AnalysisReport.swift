@@ -146,6 +146,8 @@ public struct ElectionAttempt: Codable, Sendable, Equatable {
 
 public struct ElectionSummary: Codable, Sendable {
     public var attempts: Int
+    /// Attempts that reached the candidate state (each spent a term).
+    public var candidacies: Int
     public var byOutcome: [String: Int]
     /// Attempts that reached the candidate state (incremented a term), per minute of trace.
     public var ratePerMinute: Double

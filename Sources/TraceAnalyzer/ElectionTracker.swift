@@ -90,7 +90,7 @@ struct ElectionTracker {
         var counts: [String: Int] = [:]
         for o in ElectionAttempt.Outcome.allCases where o != .open { counts[o.rawValue] = byOutcome[o, default: 0] }
         counts[ElectionAttempt.Outcome.open.rawValue] = open.count
-        return ElectionSummary(attempts: attempts + open.count, byOutcome: counts,
+        return ElectionSummary(attempts: attempts + open.count, candidacies: candidacies, byOutcome: counts,
                                ratePerMinute: Double(candidacies) / minutes, highestTerm: highestTerm,
                                list: all.sorted { $0.start < $1.start }, truncated: truncated)
     }

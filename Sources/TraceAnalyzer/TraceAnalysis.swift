@@ -10,10 +10,31 @@ public enum TraceAnalysis {
     }
 
     public static func analyze(_ file: TraceFile, options: Options = .init()) throws(TraceFormatError) -> AnalysisReport {
-        let run = file.metadata.run
-        let ids = file.metadata.nodes.map(\.id).sorted()
-        let start = file.timeRange?.lowerBound ?? 0
-        let end = max(file.timeRange?.upperBound ?? 0, start)
+        var iterator = file.events(skippingCorruptFrames: options.skipCorruptFrames).makeIterator()
+        var report = analyze(events: AnyIterator { iterator.next() }, metadata: file.metadata, path: file.path,
+                             timeRange: file.timeRange)
+        if let error = iterator.error { throw error }
+        report.trace.integrity = switch file.integrity {
+        case .ok: iterator.skipped.isEmpty ? "ok" : "corrupt frames skipped: \(iterator.skipped.count)"
+        case .recovered(let lost, _): "recovered (\(lost) bytes lost at the tail)"
+        }
+        return report
+    }
+
+    /// Analyzes events that are not in a file (a simulation held in memory). `timeRange` sizes the
+    /// timeline's columns; when nil the events are held until the end is known.
+    public static func analyze(events: some Sequence<TraceEvent>, metadata: TraceMetadata, path: String = "",
+                               timeRange: ClosedRange<UInt64>? = nil) -> AnalysisReport {
+        if let timeRange { return analyze(events, metadata: metadata, path: path, start: timeRange.lowerBound, end: timeRange.upperBound) }
+        let all = Array(events)
+        return analyze(all, metadata: metadata, path: path, start: all.first?.time ?? 0, end: all.last?.time ?? 0)
+    }
+
+    private static func analyze(_ events: some Sequence<TraceEvent>, metadata: TraceMetadata, path: String,
+                                start: UInt64, end rawEnd: UInt64) -> AnalysisReport {
+        let run = metadata.run
+        let ids = metadata.nodes.map(\.id).sorted()
+        let end = max(rawEnd, start)
         var view = ClusterView(ids: ids)
         var timeline = TimelineBuilder(nodes: ids.count, start: start, end: end)
         var elections = ElectionTracker()
@@ -22,10 +43,9 @@ public enum TraceAnalysis {
         var safety = SafetyChecker()
         var sampler = MessageSampler()
         var ordinal: UInt64 = 0
-        var iterator = file.events(skippingCorruptFrames: options.skipCorruptFrames).makeIterator()
         var disruptionsSeen = 0
 
-        while let e = iterator.next() {
+        for e in events {
             defer { ordinal += 1 }
             timeline.observe(e, ordinal: ordinal, view: view)
             elections.observe(e, ordinal: ordinal, view: view)
@@ -58,7 +78,6 @@ public enum TraceAnalysis {
                 sampler.capture(around: detector.disruptions[disruptionsSeen - 1].time)
             }
         }
-        if let error = iterator.error { throw error }
         detector.finish(at: end)
 
         let duration = end - start
@@ -84,14 +103,10 @@ public enum TraceAnalysis {
                                          rejectionsByReason: ["leaderRecentlyHeard": detector.stickinessRejections],
                                          evidence: detector.effectEvidence[.leaderStickiness] ?? []))
         }
-        let integrity: String = switch file.integrity {
-        case .ok: iterator.skipped.isEmpty ? "ok" : "corrupt frames skipped: \(iterator.skipped.count)"
-        case .recovered(let lost, _): "recovered (\(lost) bytes lost at the tail)"
-        }
         return AnalysisReport(
-            trace: TraceSummary(path: file.path, scenario: run.scenario, summary: run.summary, seed: run.seed,
-                                nodes: file.metadata.nodes.map(\.name), features: run.features, timing: run.timing,
-                                start: start, end: end, events: ordinal, integrity: integrity),
+            trace: TraceSummary(path: path, scenario: run.scenario, summary: run.summary, seed: run.seed,
+                                nodes: metadata.nodes.map(\.name), features: run.features, timing: run.timing,
+                                start: start, end: end, events: ordinal, integrity: "ok"),
             timeline: timeline.finish(ids: ids, messages: sampler.arrows),
             elections: electionSummary,
             availability: avail,

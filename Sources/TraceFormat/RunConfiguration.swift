@@ -13,6 +13,9 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     public var network: NetworkModel
     public var workload: Workload
     public var faults: [ScheduledFault]
+    /// Log lengths the nodes start with (prefixes of one log of term 1), as in the Raft paper's
+    /// section 9.3 experiment where some servers cannot win; nil: all logs start empty.
+    public var initialLogLengths: [Int]?
 
     public init(scenario: String, summary: String = "", seed: UInt64 = 1, duration: UInt64 = 10 * nsPerSecond,
                 clusterSize: Int = 5, features: RaftFeatures = .init(), timing: RaftTiming = .init(),
@@ -152,6 +155,9 @@ public enum FaultAction: Codable, Sendable, Equatable {
     /// Cut and restore the link between two nodes every `period` until `until`.
     case flap(NodeSelector, NodeSelector, period: UInt64, until: UInt64)
     case crash(NodeSelector)
+    /// Crash the leader at a uniformly random moment within its heartbeat interval, right after
+    /// its next heartbeat broadcast (the Raft paper's section 9.3 experiment).
+    case crashLeaderAfterHeartbeat
     case restart(NodeSelector)
     /// Stop processing for `duration`, as a long GC pause would.
     case pause(NodeSelector, duration: UInt64)

@@ -8,7 +8,7 @@ struct RaftRecordCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "raftrecord",
         abstract: "Run Raft in a deterministic, seeded cluster simulator and record every step as a trace.",
-        subcommands: [RunCommand.self, ScenariosCommand.self, BenchCommand.self],
+        subcommands: [RunCommand.self, ScenariosCommand.self, SweepCommand.self, BenchCommand.self],
         defaultSubcommand: RunCommand.self
     )
 }

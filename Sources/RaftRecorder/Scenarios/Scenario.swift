@@ -24,7 +24,7 @@ private let s = nsPerSecond
 public enum ScenarioCatalog {
     public static let all: [Scenario] = [
         steady, leaderCrash, rejoin, partialConnectivityA, partialConnectivityB, chained, quorumLoss,
-        flappingLink, slowNetwork, random,
+        flappingLink, slowNetwork, random, paperElection,
     ]
 
     public static func named(_ name: String) -> Scenario? { all.first { $0.name == name } }
@@ -103,6 +103,19 @@ public enum ScenarioCatalog {
         "slow-network", "message latency near the election timeout (normal, mean 70ms, sd 40ms): spurious elections",
         fix: preVoteAndCheckQuorum,
         network: NetworkModel(latency: .normal(mean: 70 * ms, stddev: 40 * ms, floor: 5 * ms)), faults: [])
+
+    /// The Raft paper's section 9.3 experiment: no client load, logs of different lengths, heartbeat
+    /// half the minimum election timeout, the leader crashed within a heartbeat interval of a
+    /// broadcast. The measure is the time without a leader after the crash.
+    public static let paperElection: Scenario = {
+        var s = make("paper-9.3", "Raft paper 9.3: the leader crashes within a heartbeat interval of a broadcast; logs differ in length",
+                     duration: 12 * s, fix: .init(),
+                     faults: [ScheduledFault(at: 1_500 * ms, .crashLeaderAfterHeartbeat)])
+        s.configuration.timing.heartbeatInterval = 75 * ms
+        s.configuration.workload.writesPerSecond = 0
+        s.configuration.initialLogLengths = [6, 6, 5, 4, 3]
+        return s
+    }()
 
     public static let random = make(
         "random", "seeded random faults: partitions, cuts, crashes, pauses and flapping links, healed every few seconds",

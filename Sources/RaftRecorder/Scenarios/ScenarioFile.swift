@@ -196,7 +196,7 @@ public enum ScenarioFile {
 
         func fault(_ node: Node, _ field: String, nodes: Int) throws(Error) -> ScheduledFault {
             let entries = try mapping(node, field, allowed: ["at", "partition", "isolate", "cut", "cut-one-way", "heal",
-                                                             "crash", "restart", "pause", "flap", "drift", "degrade", "label"])
+                                                             "crash", "crash-after-heartbeat", "restart", "pause", "flap", "drift", "degrade", "label"])
             guard let (_, atNode) = entries.first(where: { $0.0 == "at" }) else { throw fail(node, field, "missing 'at'") }
             let at = try duration(atNode, "\(field).at")
             let actions = entries.filter { $0.0 != "at" }
@@ -223,6 +223,9 @@ public enum ScenarioFile {
                 guard try string(v, f) == "all" else { throw fail(v, f, "only 'heal: all' is supported") }
                 return ScheduledFault(at: at, .healAll)
             case "crash": return ScheduledFault(at: at, .crash(try selector(v, f, nodes: nodes)))
+            case "crash-after-heartbeat":
+                guard try string(v, f) == "leader" else { throw fail(v, f, "only 'crash-after-heartbeat: leader' is supported") }
+                return ScheduledFault(at: at, .crashLeaderAfterHeartbeat)
             case "restart": return ScheduledFault(at: at, .restart(try selector(v, f, nodes: nodes)))
             case "pause":
                 var target: NodeSelector?, length: UInt64?

@@ -60,6 +60,8 @@ extension Simulator {
         case .crash(let s):
             guard let n = resolve(s) else { return }
             try crash(n)
+        case .crashLeaderAfterHeartbeat:
+            crashAfterHeartbeat = true
         case .restart(let s):
             guard let n = resolve(s), nodes[n].raft == nil else { return }
             try start(n, restart: true)

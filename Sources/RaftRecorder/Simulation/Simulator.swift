@@ -28,6 +28,7 @@ public struct Simulator {
         case fault(Int)
         case flap(DirectedLink, DirectedLink, cut: Bool, period: UInt64, until: UInt64)
         case resume(Int)
+        case crashNode(Int)
     }
 
     struct Scheduled: Comparable {
@@ -75,6 +76,9 @@ public struct Simulator {
     var knownLeader: Int?
     /// Nodes in the order they crashed, for the `crashed` selector.
     var crashOrder: [Int] = []
+    /// Set by `crashLeaderAfterHeartbeat` until the leader's next heartbeat broadcast.
+    var crashAfterHeartbeat = false
+    var faultRNG: SplitMix64
     let ids: [NodeID]
 
     public init(configuration: RunConfiguration, sink: any TraceSink) {
@@ -85,6 +89,16 @@ public struct Simulator {
         network = NetworkState(size: ids.count, model: configuration.network, rng: seed.split())
         clientRNG = seed.split()
         nodes = ids.map { _ in NodeHost(rng: seed.split()) }
+        faultRNG = seed.split()
+        if let lengths = configuration.initialLogLengths {
+            // Prefixes of one log of term 1, so the logs agree but differ in length.
+            let longest = lengths.max() ?? 0
+            let log = (1...max(longest, 1)).map { LogEntry(term: 1, request: 0, hash: UInt64($0) &* 0x9E37_79B9_7F4A_7C15) }
+            for i in nodes.indices where i < lengths.count {
+                nodes[i].persisted = PersistentState(term: lengths[i] > 0 ? 1 : 0, vote: nil,
+                                                     log: RaftLog(entries: Array(log.prefix(lengths[i]))))
+            }
+        }
     }
 
     // MARK: Running
@@ -142,6 +156,8 @@ public struct Simulator {
             try flap(a, b, cut: cut, period: period, until: until)
         case .resume(let i):
             try resume(i)
+        case .crashNode(let i):
+            try crash(i)
         }
     }
 
@@ -181,6 +197,11 @@ public struct Simulator {
             }
         }
         for k in scratch.messages.indices { try send(scratch.messages[k], from: i) }
+        if crashAfterHeartbeat, scratch.messages.contains(where: { $0.type == .heartbeat }) {
+            crashAfterHeartbeat = false
+            let interval = max(configuration.timing.heartbeatInterval / 1_000, 1)
+            schedule(at: now + (faultRNG.next() % interval) * 1_000, .crashNode(i))
+        }
         for k in scratch.committed.indices {
             let (index, entry) = scratch.committed[k]
             try record(i, .entryApplied(index: index, term: entry.term, hash: entry.hash))
