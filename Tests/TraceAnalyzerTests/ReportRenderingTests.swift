@@ -8,7 +8,7 @@ import TraceFormat
 /// Compared with golden/html-structure.txt; RAFT_TESTDATA_REWRITE=1 re-records it.
 func htmlStructure(_ html: String) -> [String] {
     var lines: [String] = []
-    let patterns = [#"<section[^>]*id="([^"]+)""#, #"<h2>([^<]+)</h2>"#, #"<svg id="([^"]+)""#, #"<script type="application/json" id="([^"]+)""#]
+    let patterns = [#"<section[^>]*id="([^"]+)""#, #"<h2>([^<]+)</h2>"#, #"<svg id="([^"]+)""#, #"<script type="application/json" class="data" id="([^"]+)""#]
     let regexes = patterns.map { try! NSRegularExpression(pattern: $0) }
     let ns = html as NSString
     var found: [(Int, String)] = []
@@ -48,7 +48,7 @@ func htmlStructure(_ html: String) -> [String] {
     @Test func embeddedDataParsesAndMatchesTheReport() throws {
         let (r, _) = try analyzeScenario("rejoin")
         let html = HTMLReport.render(r)
-        let start = try #require(html.range(of: "<script type=\"application/json\" id=\"data\">"))
+        let start = try #require(html.range(of: "<script type=\"application/json\" class=\"data\" id=\"data-timeline\">"))
         let end = try #require(html.range(of: "</script>", range: start.upperBound..<html.endIndex))
         let json = try JSONSerialization.jsonObject(with: Data(html[start.upperBound..<end.lowerBound].utf8)) as! [String: Any]
         #expect((json["lanes"] as! [Any]).count == 5)

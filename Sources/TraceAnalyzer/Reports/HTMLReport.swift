@@ -18,22 +18,30 @@ public enum HTMLReport {
         h += "<p class=\"meta\">\(esc(t.path))</p></header>\n"
         h += cards(r)
         h += "<section id=\"timeline-section\"><h2>Timeline</h2>"
-        h += "<div class=\"toolbar\"><button data-zoom=\"in\">zoom in</button><button data-zoom=\"out\">zoom out</button>"
-        h += "<button data-zoom=\"reset\">whole run</button><label>arrows <select id=\"arrows\"><option value=\"all\">all messages</option><option value=\"votes\">votes only</option><option value=\"none\">none</option></select></label><span id=\"range\"></span>"
-        h += "<span class=\"legend\"><i class=\"r-follower\"></i>follower <i class=\"r-preCandidate\"></i>pre-candidate "
-        h += "<i class=\"r-candidate\"></i>candidate <i class=\"r-leader\"></i>leader <i class=\"r-down\"></i>down "
-        h += "<i class=\"f-shade\"></i>fault in force <i class=\"d-mark\"></i>disruption</span></div>"
-        h += "<p class=\"hint\">Scroll to zoom, drag to pan, double-click for the whole run. Messages are drawn as arrows when less than 2 s is shown (only around disruptions).</p>"
-        h += "<div id=\"chart\"><svg id=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"timeline\"></svg><div id=\"tooltip\"></div></div></section>\n"
+        h += toolbar
+        h += chart(r, id: "timeline") + "</section>\n"
         h += adviceSection(r)
         h += disruptionSection(r)
         h += availabilitySection(r)
         h += electionSection(r)
         h += safetySection(r)
-        h += "<script type=\"application/json\" id=\"data\">\(embeddedData(r))</script>\n"
         h += "<script>\(script)</script>\n</body></html>\n"
         return h
     }
+
+    /// One timeline: the SVG the page script draws into, its tooltip, and its data.
+    static func chart(_ r: AnalysisReport, id: String) -> String {
+        "<div class=\"chart\"><svg id=\"\(id)\" class=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"timeline\"></svg>"
+            + "<div class=\"tooltip\"></div><script type=\"application/json\" class=\"data\" id=\"data-\(id)\">\(embeddedData(r))</script></div>"
+    }
+
+    /// The toolbar shared by all timelines of a page.
+    static let toolbar = "<div class=\"toolbar\"><button data-zoom=\"in\">zoom in</button><button data-zoom=\"out\">zoom out</button>"
+        + "<button data-zoom=\"reset\">whole run</button><label>arrows <select id=\"arrows\"><option value=\"all\">all messages</option><option value=\"votes\">votes only</option><option value=\"none\">none</option></select></label><span id=\"range\"></span>"
+        + "<span class=\"legend\"><i class=\"r-follower\"></i>follower <i class=\"r-preCandidate\"></i>pre-candidate "
+        + "<i class=\"r-candidate\"></i>candidate <i class=\"r-leader\"></i>leader <i class=\"r-down\"></i>down "
+        + "<i class=\"f-shade\"></i>fault in force <i class=\"d-mark\"></i>disruption</span></div>"
+        + "<p class=\"hint\">Scroll to zoom, drag to pan, double-click for the whole run. Messages are drawn as arrows when less than 2 s is shown (only around disruptions).</p>"
 
     static func esc(_ s: String) -> String {
         var out = ""
@@ -241,8 +249,8 @@ public enum HTMLReport {
     .toolbar{display:flex;gap:8px;align-items:center;flex-wrap:wrap;margin-bottom:4px}.toolbar button{font:inherit;padding:2px 10px;border:1px solid var(--line);background:#f6f8fa;border-radius:4px;cursor:pointer}
     #range{color:var(--muted);font-variant-numeric:tabular-nums}.legend{margin-left:auto;color:var(--muted);font-size:12px}.legend i{display:inline-block;width:12px;height:10px;margin:0 3px 0 10px;vertical-align:-1px}
     .r-follower{background:var(--follower)}.r-preCandidate{background:var(--preCandidate)}.r-candidate{background:var(--candidate)}.r-leader{background:var(--leader)}.r-down{background:var(--down)}.f-shade{background:var(--fault);outline:1px solid rgba(214,48,49,.5)}.d-mark{background:var(--bad);border-radius:50%}
-    .hint{color:var(--muted);font-size:12px;margin:0 0 6px}#chart{position:relative;border:1px solid var(--line);border-radius:6px;overflow:hidden}#timeline{display:block;width:100%;cursor:grab;user-select:none}
-    #tooltip{position:absolute;pointer-events:none;background:#1d2330;color:#fff;font-size:12px;padding:5px 8px;border-radius:4px;display:none;max-width:420px;white-space:pre-line;z-index:2}
+    .hint{color:var(--muted);font-size:12px;margin:0 0 6px}#chart,.chart{position:relative;border:1px solid var(--line);border-radius:6px;overflow:hidden;margin-bottom:8px}svg.timeline{display:block;width:100%;cursor:grab;user-select:none}
+    #tooltip,.tooltip{position:absolute;pointer-events:none;background:#1d2330;color:#fff;font-size:12px;padding:5px 8px;border-radius:4px;display:none;max-width:420px;white-space:pre-line;z-index:2}
     svg text{font-size:11px;fill:var(--fg)}svg .lane-label{font-weight:600}svg .axis text{fill:var(--muted)}svg .term{fill:#fff;font-size:10px;pointer-events:none}
     svg .fault{fill:var(--fault);stroke:rgba(214,48,49,.45);stroke-width:.5}svg .fault.light{fill:rgba(214,48,49,.06);stroke:none}svg .faultbar{fill:rgba(214,48,49,.55)}svg .dline{stroke:var(--bad);stroke-width:1.2;stroke-dasharray:4 3}svg .dmark{fill:var(--bad)}svg .dmark-t{fill:#fff;font-weight:700;font-size:10px;pointer-events:none}
     svg .msg{stroke:#4a5568;stroke-width:.8;fill:none;opacity:.75}svg .msg.dropped{stroke:var(--bad);stroke-dasharray:2 2}svg .msg.vote,svg .msg.preVote{stroke:#b7791f}svg .win{fill:rgba(214,48,49,.07)}
@@ -254,23 +262,24 @@ public enum HTMLReport {
 
     static let script = #"""
     (function(){
-    const D=JSON.parse(document.getElementById('data').textContent);
-    const svg=document.getElementById('timeline'),tip=document.getElementById('tooltip'),rangeEl=document.getElementById('range');
-    const NS='http://www.w3.org/2000/svg',L=56,R=14,LANE=30,TOP=34,ROLE=D.roles;
-    const lanes=D.lanes,H=TOP+lanes.length*LANE+72;let W=1200;let t0=D.start,t1=Math.max(D.end,D.start+1);
-    const nodeIndex={};lanes.forEach((l,i)=>nodeIndex[l.node]=i);
+    const NS='http://www.w3.org/2000/svg',L=56,R=14,LANE=30,TOP=34;
+    const charts=[...document.querySelectorAll('.chart')].map(c=>({svg:c.querySelector('svg'),tip:c.querySelector('.tooltip'),D:JSON.parse(c.querySelector('script.data').textContent)}));
+    if(!charts.length)return;
+    const full0=Math.min(...charts.map(c=>c.D.start)),full1=Math.max(...charts.map(c=>Math.max(c.D.end,c.D.start+1)));
+    let t0=full0,t1=full1,W=1200;const rangeEl=document.getElementById('range'),arrowsEl=document.getElementById('arrows');
     const palette=['#2e9d5b','#3b82c4','#8e44ad','#d35400','#16a085','#c0392b','#7f8c8d','#2c3e50'];
     function fmt(ns){ns=Number(ns);if(ns<1e3)return ns+'ns';if(ns<1e6)return +(ns/1e3).toFixed(2)+'us';if(ns<1e9)return +(ns/1e6).toFixed(2)+'ms';if(ns<6e10)return +(ns/1e9).toFixed(3)+'s';const s=Math.floor(ns/1e9);return Math.floor(s/60)+'m'+String(s%60).padStart(2,'0')+'s'}
     function x(t){return L+(t-t0)/(t1-t0)*(W-L-R)}
-    function el(name,attrs,parent,text){const e=document.createElementNS(NS,name);for(const k in attrs)e.setAttribute(k,attrs[k]);if(text!==undefined)e.textContent=text;(parent||svg).appendChild(e);return e}
-    function laneY(node){return TOP+nodeIndex[node]*LANE}
-    function tipOn(e,text){e.addEventListener('mousemove',ev=>{tip.style.display='block';tip.textContent=text;const r=svg.parentNode.getBoundingClientRect();let lx=ev.clientX-r.left+12;if(lx>r.width-300)lx-=320;tip.style.left=lx+'px';tip.style.top=(ev.clientY-r.top+14)+'px'});e.addEventListener('mouseleave',()=>tip.style.display='none')}
-    function draw(){
+    function drawChart(C){
+      const D=C.D,svg=C.svg,tip=C.tip,ROLE=D.roles,lanes=D.lanes,H=TOP+lanes.length*LANE+72;const nodeIndex={};lanes.forEach((l,i)=>nodeIndex[l.node]=i);
+      function el(name,attrs,parent,text){const e=document.createElementNS(NS,name);for(const k in attrs)e.setAttribute(k,attrs[k]);if(text!==undefined)e.textContent=text;(parent||svg).appendChild(e);return e}
+      function laneY(node){return TOP+nodeIndex[node]*LANE}
+      function tipOn(e,text){e.addEventListener('mousemove',ev=>{tip.style.display='block';tip.textContent=text;const r=svg.parentNode.getBoundingClientRect();let lx=ev.clientX-r.left+12;if(lx>r.width-300)lx-=320;tip.style.left=lx+'px';tip.style.top=(ev.clientY-r.top+14)+'px'});e.addEventListener('mouseleave',()=>tip.style.display='none')}
       W=Math.max(600,svg.parentNode.clientWidth||1200);svg.setAttribute('viewBox','0 0 '+W+' '+H);svg.setAttribute('height',H);
       while(svg.firstChild)svg.removeChild(svg.firstChild);
-      const span=t1-t0,px=span/(W-L-R);rangeEl.textContent=fmt(t0)+' - '+fmt(t1)+' ('+fmt(span)+' shown)';
-      el('defs',{},svg).innerHTML='<marker id="ah" viewBox="0 0 6 6" refX="6" refY="3" markerWidth="6" markerHeight="6" orient="auto"><path d="M0,0L6,3L0,6z" fill="#4a5568"/></marker><clipPath id="clip"><rect x="'+L+'" y="0" width="'+(W-L-R)+'" height="'+H+'"/></clipPath>';
-      const g=el('g',{'clip-path':'url(#clip)'});
+      const span=t1-t0;if(rangeEl)rangeEl.textContent=fmt(t0)+' - '+fmt(t1)+' ('+fmt(span)+' shown)';
+      el('defs',{},svg).innerHTML='<marker id="ah" viewBox="0 0 6 6" refX="6" refY="3" markerWidth="6" markerHeight="6" orient="auto"><path d="M0,0L6,3L0,6z" fill="#4a5568"/></marker><clipPath id="clip-'+C.svg.id+'"><rect x="'+L+'" y="0" width="'+(W-L-R)+'" height="'+H+'"/></clipPath>';
+      const g=el('g',{'clip-path':'url(#clip-'+C.svg.id+')'});
       for(const w of D.windows){if(w[1]<t0||w[0]>t1)continue;const r=el('rect',{x:x(w[0]),y:TOP-6,width:Math.max(1,x(w[1])-x(w[0])),height:lanes.length*LANE+6,class:'win'},g);tipOn(r,'no leader acknowledged by a majority\n'+fmt(w[0])+' - '+fmt(w[1])+' ('+fmt(w[1]-w[0])+')')}
       lanes.forEach((lane,i)=>{
         const y=TOP+i*LANE;el('text',{x:8,y:y+16,class:'lane-label'},svg,'n'+lane.node);
@@ -294,7 +303,7 @@ public enum HTMLReport {
       for(const lb of D.labels){if(lb[0]<t0||lb[0]>t1)continue;el('text',{x:x(lb[0])+3,y:fy+25,fill:'#5b6577'},g,lb[1])}
       if(D.elections.length&&D.elections.filter(e=>e[2]>=t0&&e[2]<=t1).length<400){for(const e of D.elections){if(e[2]<t0||e[2]>t1||nodeIndex[e[1]]===undefined)continue;const cx=x(e[2]),y=laneY(e[1]);
         const p=el('path',{d:'M'+(cx-4)+','+(y)+'L'+(cx+4)+','+(y)+'L'+cx+','+(y+6)+'z',fill:D.outcomes[e[4]]==='won'?'#1e7e44':'#b7791f'},g);tipOn(p,'election '+e[0]+' by n'+e[1]+' for term '+e[5]+': '+D.outcomes[e[4]]+'\n'+fmt(e[2])+', took '+fmt(e[3]-e[2]))}}
-      const mode=document.getElementById('arrows').value;
+      const mode=arrowsEl?arrowsEl.value:'all';
       if(span<=2e9&&mode!=='none'){for(const m of D.msgs){const r=m[3]||0;if(mode==='votes'&&!/[vV]ote/.test(m[4]))continue;if(m[2]>t1||(r||m[2])<t0||nodeIndex[m[0]]===undefined||nodeIndex[m[1]]===undefined)continue;const y0=laneY(m[0])+LANE/2-2,y1=laneY(m[1])+LANE/2-2;
         const end=r?x(r):x(m[2])+Math.min(30,(x(m[2]+1e7)-x(m[2])));const yy=r?y1:(y0+y1)/2;const ln=el('line',{x1:x(m[2]),y1:y0,x2:end,y2:yy,class:'msg '+m[4]+(m[5]?' dropped':''),'marker-end':r?'url(#ah)':''},g);
         tipOn(ln,m[4]+' n'+m[0]+' -> n'+m[1]+' term '+m[6]+'\nsent '+fmt(m[2])+(r?', delivered '+fmt(r):', dropped ('+(m[5]||'in flight')+')'))}}
@@ -306,16 +315,20 @@ public enum HTMLReport {
       const target=span/8,steps=[1e3,2e3,5e3,1e4,2e4,5e4,1e5,2e5,5e5,1e6,2e6,5e6,1e7,2e7,5e7,1e8,2e8,5e8,1e9,2e9,5e9,1e10,2e10,3e10,6e10,1.2e11,3e11,6e11,1.2e12,1.8e12,3.6e12,7.2e12];let step=steps.find(s=>s>=target)||steps[steps.length-1];
       for(let tt=Math.ceil(t0/step)*step;tt<=t1;tt+=step){el('line',{x1:x(tt),y1:ay-15,x2:x(tt),y2:ay-9,stroke:'#9aa3b2'},ax);el('text',{x:x(tt),y:ay+2,'text-anchor':'middle'},ax,fmt(tt))}
     }
-    function setRange(a,b){const min=2e5,full0=D.start,full1=Math.max(D.end,D.start+1);if(b-a<min){const c=(a+b)/2;a=c-min/2;b=c+min/2}
+    function draw(){for(const C of charts)drawChart(C)}
+    function setRange(a,b){const min=2e5;if(b-a<min){const c=(a+b)/2;a=c-min/2;b=c+min/2}
       if(a<full0){b+=full0-a;a=full0}if(b>full1){a-=b-full1;b=full1}t0=Math.max(full0,a);t1=Math.min(full1,b);draw()}
     function zoom(f,c){c=c===undefined?(t0+t1)/2:c;setRange(c-(c-t0)*f,c+(t1-c)*f)}
-    document.querySelectorAll('[data-zoom]').forEach(b=>b.addEventListener('click',()=>{const z=b.dataset.zoom;if(z==='in')zoom(.5);else if(z==='out')zoom(2);else setRange(D.start,D.end)}));
-    svg.addEventListener('wheel',ev=>{ev.preventDefault();const r=svg.getBoundingClientRect();const px=(ev.clientX-r.left)*W/r.width;const c=t0+(px-L)/(W-L-R)*(t1-t0);zoom(ev.deltaY<0?.8:1.25,c)},{passive:false});
-    let drag=null;svg.addEventListener('mousedown',ev=>{drag={x:ev.clientX,a:t0,b:t1};svg.style.cursor='grabbing'});
-    window.addEventListener('mousemove',ev=>{if(!drag)return;const r=svg.getBoundingClientRect();const dt=(ev.clientX-drag.x)*W/r.width/(W-L-R)*(drag.b-drag.a);setRange(drag.a-dt,drag.b-dt)});
-    window.addEventListener('mouseup',()=>{drag=null;svg.style.cursor='grab'});svg.addEventListener('dblclick',()=>setRange(D.start,D.end));
+    document.querySelectorAll('[data-zoom]').forEach(b=>b.addEventListener('click',()=>{const z=b.dataset.zoom;if(z==='in')zoom(.5);else if(z==='out')zoom(2);else setRange(full0,full1)}));
+    let drag=null;
+    for(const C of charts){const svg=C.svg;
+      svg.addEventListener('wheel',ev=>{ev.preventDefault();const r=svg.getBoundingClientRect();const px=(ev.clientX-r.left)*W/r.width;const c=t0+(px-L)/(W-L-R)*(t1-t0);zoom(ev.deltaY<0?.8:1.25,c)},{passive:false});
+      svg.addEventListener('mousedown',ev=>{drag={x:ev.clientX,a:t0,b:t1,svg:svg};svg.style.cursor='grabbing'});
+      svg.addEventListener('dblclick',()=>setRange(full0,full1))}
+    window.addEventListener('mousemove',ev=>{if(!drag)return;const r=drag.svg.getBoundingClientRect();const dt=(ev.clientX-drag.x)*W/r.width/(W-L-R)*(drag.b-drag.a);setRange(drag.a-dt,drag.b-dt)});
+    window.addEventListener('mouseup',()=>{if(drag)drag.svg.style.cursor='grab';drag=null});
     document.querySelectorAll('a.goto').forEach(a=>a.addEventListener('click',()=>setRange(Number(a.dataset.t0),Number(a.dataset.t1))));
-    window.addEventListener('resize',draw);document.getElementById('arrows').addEventListener('change',draw);
+    window.addEventListener('resize',draw);if(arrowsEl)arrowsEl.addEventListener('change',draw);
     const h=location.hash.match(/^#t=(\d+)-(\d+)$/);if(h)setRange(Number(h[1]),Number(h[2]));else draw();
     })();
     """#

@@ -1,0 +1,121 @@
+import TraceFormat
+
+/// Several runs side by side: how their configurations differ, their headline metrics with which
+/// run is best on each, and, when a run differs from the first in exactly one setting, what that
+/// setting changed.
+public struct RunComparison: Codable, Sendable {
+    public struct Run: Codable, Sendable {
+        public var label: String
+        public var path: String
+        public var scenario: String
+        public var seed: UInt64
+    }
+
+    public struct Setting: Codable, Sendable {
+        public var name: String
+        public var values: [String]
+    }
+
+    public struct Metric: Codable, Sendable {
+        public var name: String
+        /// "ns", "count", "ratio" or "perSecond".
+        public var unit: String
+        public var lowerIsBetter: Bool
+        public var values: [Double]
+        /// Indices of the runs with the best value (empty when all are equal).
+        public var best: [Int]
+    }
+
+    /// Run `run` differs from the first run only in `setting`.
+    public struct Attribution: Codable, Sendable {
+        public var run: Int
+        public var setting: String
+        public var from: String
+        public var to: String
+        /// Names of the headline metrics that changed, in `metrics` order.
+        public var changed: [String]
+    }
+
+    public var runs: [Run]
+    /// Every setting, with one value per run; `differing` lists the names that are not all equal.
+    public var settings: [Setting]
+    public var differing: [String]
+    public var metrics: [Metric]
+    public var attributions: [Attribution]
+
+    /// Flattens a configuration into named settings, in a fixed order.
+    public static func settings(of c: RunConfiguration) -> [(String, String)] {
+        func onOff(_ b: Bool) -> String { b ? "on" : "off" }
+        let latency: String = switch c.network.latency {
+        case .fixed(let v): DurationText.format(v)
+        case .uniform(let a, let b): "\(DurationText.format(a))-\(DurationText.format(b))"
+        case .normal(let m, let sd, let f): "normal(\(DurationText.format(m)), sd \(DurationText.format(sd)), floor \(DurationText.format(f)))"
+        }
+        let faults = c.faults.map { "\(DurationText.format($0.at)) \($0.action)" }.joined(separator: "; ")
+        return [
+            ("scenario", c.scenario), ("seed", "\(c.seed)"), ("nodes", "\(c.clusterSize)"),
+            ("pre-vote", onOff(c.features.preVote)), ("check-quorum", onOff(c.features.checkQuorum)),
+            ("leader-stickiness", onOff(c.features.leaderStickiness)),
+            ("election-timeout", "\(DurationText.format(c.timing.electionTimeoutMin))-\(DurationText.format(c.timing.electionTimeoutMax))"),
+            ("heartbeat", DurationText.format(c.timing.heartbeatInterval)),
+            ("latency", latency), ("loss", "\(c.network.loss)"), ("duplication", "\(c.network.duplication)"),
+            ("reordering", "\(c.network.reordering)"), ("writes-per-second", "\(c.workload.writesPerSecond)"),
+            ("duration", DurationText.format(c.duration)), ("faults", faults.isEmpty ? "none" : faults),
+        ]
+    }
+
+    public init(_ items: [(path: String, metadata: TraceMetadata, report: AnalysisReport)]) {
+        let labels = items.indices.map { i in i < 26 ? String(UnicodeScalar(UInt8(97 + i))) : "r\(i + 1)" }
+        runs = items.enumerated().map { i, it in
+            Run(label: labels[i], path: it.path, scenario: it.metadata.run.scenario, seed: it.metadata.run.seed)
+        }
+        let flat = items.map { Self.settings(of: $0.metadata.run) }
+        settings = (flat.first ?? []).indices.map { k in Setting(name: flat[0][k].0, values: flat.map { $0[k].1 }) }
+        differing = settings.filter { Set($0.values).count > 1 }.map(\.name)
+
+        var metrics: [Metric] = []
+        func add(_ name: String, _ unit: String, lower: Bool = true, _ value: (AnalysisReport) -> Double) {
+            let values = items.map { value($0.report) }
+            let target = lower ? values.min() : values.max()
+            let best = Set(values).count > 1 ? values.indices.filter { values[$0] == target } : []
+            metrics.append(Metric(name: name, unit: unit, lowerIsBetter: lower, values: values, best: best))
+        }
+        add("disruptions", "count") { Double($0.disruptions.count) }
+        for cause in [Disruption.Cause.rejoin, .partialConnectivity, .flappingLink, .lostQuorum, .crash, .electionTimeout] {
+            if items.contains(where: { $0.report.disruptions.contains { $0.cause == cause } }) {
+                add("disruptions: \(cause.rawValue)", "count") { r in Double(r.disruptions.filter { $0.cause == cause }.count) }
+            }
+        }
+        add("time without leader", "ns") { Double($0.availability.leaderlessTotal) }
+        add("longest window without leader", "ns") { Double($0.availability.leaderlessLongest) }
+        add("stalled with a leader", "ns") { Double($0.availability.stallTotal) }
+        add("election attempts", "count") { Double($0.elections.attempts) }
+        for outcome in ElectionAttempt.Outcome.allCases where outcome != .open {
+            if items.contains(where: { ($0.report.elections.byOutcome[outcome.rawValue] ?? 0) > 0 }) {
+                add("elections: \(outcome.rawValue)", "count") {
+                    Double($0.elections.byOutcome[outcome.rawValue] ?? 0)
+                }
+            }
+        }
+        add("highest term", "count") { Double($0.elections.highestTerm) }
+        add("commit latency p50", "ns") { Double($0.availability.commitLatency.p50) }
+        add("commit latency p99", "ns") { Double($0.availability.commitLatency.p99) }
+        add("client latency p50", "ns") { Double($0.availability.client.latency.p50) }
+        add("client latency p99", "ns") { Double($0.availability.client.latency.p99) }
+        add("client success", "ratio", lower: false) { $0.availability.client.successRate }
+        add("throughput", "perSecond", lower: false) { $0.availability.throughputPerSecond }
+        add("messages per commit", "count") { $0.availability.messagesPerCommit }
+        add("safety violations", "count") { Double($0.safety.violations.count) }
+        self.metrics = metrics
+
+        let headline: Set = ["disruptions", "time without leader", "longest window without leader", "highest term",
+                             "election attempts", "stalled with a leader", "client success"]
+        attributions = []
+        for i in items.indices.dropFirst() {
+            let diff = settings.filter { $0.values[0] != $0.values[i] }
+            guard diff.count == 1, let s = diff.first else { continue }
+            let changed = metrics.filter { headline.contains($0.name) && $0.values[0] != $0.values[i] }.map(\.name)
+            attributions.append(Attribution(run: i, setting: s.name, from: s.values[0], to: s.values[i], changed: changed))
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import TraceAnalyzer
+import TraceFormat
+
+struct CompareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Compare runs: configuration differences, metrics side by side, and what a single changed setting did."
+    )
+
+    @Argument(help: "Two or more trace files; the first is the baseline.") var files: [String]
+    @Option(help: "Report format: text, json or html.") var report: AnalyzeCommand.Format = .text
+    @Option(name: .shortAndLong, help: "Where to write the report ('-' for standard output). Default: standard output for text, compare.json or compare.html next to the first trace otherwise.")
+    var output: String?
+
+    func validate() throws {
+        if files.count < 2 { throw ValidationError("give at least two traces to compare") }
+    }
+
+    func run() throws {
+        var items: [(path: String, metadata: TraceMetadata, report: AnalysisReport)] = []
+        for f in files {
+            do {
+                let file = try TraceFile.open(f)
+                items.append((f, file.metadata, try TraceAnalysis.analyze(file)))
+            } catch {
+                printError("error: \(error)")
+                throw ExitCode(1)
+            }
+        }
+        let comparison = RunComparison(items)
+        let data: Data = switch report {
+        case .text: Data(CompareReport.text(comparison).utf8)
+        case .json: CompareReport.json(comparison)
+        case .html: Data(CompareReport.html(comparison, reports: items.map(\.report)).utf8)
+        }
+        let path = output ?? (report == .text ? "-" : URL(fileURLWithPath: files[0]).deletingLastPathComponent()
+            .appendingPathComponent("compare.\(report.rawValue)").path)
+        if path == "-" {
+            FileHandle.standardOutput.write(data)
+            return
+        }
+        try data.write(to: URL(fileURLWithPath: path))
+        print("wrote \(path)")
+    }
+}
