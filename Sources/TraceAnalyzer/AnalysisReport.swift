@@ -15,6 +15,8 @@ public struct AnalysisReport: Codable, Sendable {
     public var safety: SafetyReport
     public var advice: [Advice]
     public var featureEffects: [FeatureEffect]
+    /// Filled only when verification was asked for (`--verify-advice`).
+    public var verification: [AdviceVerification]?
 }
 
 /// A reference to one event of the trace: `ordinal` is its position in the trace (0-based), so

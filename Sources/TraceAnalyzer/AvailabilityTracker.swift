@@ -137,13 +137,15 @@ struct AvailabilityTracker {
             if e.node != proposer { proposed.removeAll(); proposer = e.node }
             proposed[index] = e.time
         case .commitAdvanced(let from, let to):
-            guard e.node == ackedLeader, e.node != nil else { return }
+            guard e.node == ackedLeader, e.node != nil, to > from else { return }
             closeStall(at: e.time)
             lastCommit = e.time
             committedEntries += to - from
-            if e.node == proposer {
-                for i in (from + 1)...to {
-                    if let t0 = proposed.removeValue(forKey: i) { _ = commitLatency.record(e.time - t0) }
+            if e.node == proposer, !proposed.isEmpty {
+                // Visit only what is pending: the range comes from the trace and may be huge.
+                for (i, t0) in proposed where i > from && i <= to {
+                    _ = commitLatency.record(e.time - t0)
+                    proposed[i] = nil
                 }
             }
             if outstanding.isEmpty { waitingSince = nil } else { waitingSince = e.time }

@@ -52,7 +52,8 @@ struct ClusterView {
         return nodes.indices.contains(i) ? i : nil
     }
 
-    subscript(_ id: NodeID) -> Node { nodes[index(id)!] }
+    /// A node the metadata does not list reads as a node that never started.
+    subscript(_ id: NodeID) -> Node { index(id).map { nodes[$0] } ?? Node() }
 
     /// Both directions open and the other end running.
     func reachable(_ a: NodeID, _ b: NodeID) -> Bool {
@@ -108,13 +109,13 @@ struct ClusterView {
             if cause == .campaign {
                 termOrigin[to] = (id, e.time, ordinal)
                 // Terms far below the newest cannot be asked about again.
-                if termOrigin.count > 4_096 { termOrigin = termOrigin.filter { $0.key + 1_024 > highestTerm } }
+                if termOrigin.count > 4_096 { termOrigin = termOrigin.filter { $0.key &+ 1_024 > highestTerm } }
             }
         case .entriesAppended(_, let last, let t):
             nodes[i].lastIndex = last
             nodes[i].lastTerm = t
         case .logTruncated(let from):
-            nodes[i].lastIndex = from - 1
+            nodes[i].lastIndex = from > 0 ? from - 1 : 0
         case .commitAdvanced(_, let to):
             nodes[i].commit = to
             if nodes[i].role == .leader { nodes[i].committedAsLeader = true }

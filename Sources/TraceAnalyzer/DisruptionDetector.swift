@@ -76,7 +76,7 @@ struct DisruptionDetector {
                 campaignByTerm[to] = CampaignSnapshot(
                     term: to, candidateLastIndex: view[node].lastIndex, candidateLastTerm: view[node].lastTerm,
                     voters: Self.assess(node, view: view, now: e.time, timing: timing), ref: ref())
-                if campaignByTerm.count > 4_096 { campaignByTerm = campaignByTerm.filter { $0.key + 1_024 > to } }
+                if campaignByTerm.count > 4_096 { campaignByTerm = campaignByTerm.filter { $0.key &+ 1_024 > to } }
                 if isolation[node.rawValue]?.end == nil, isolation[node.rawValue] != nil,
                    isolation[node.rawValue]!.campaigns.count < 3 {
                     isolation[node.rawValue]!.campaigns.append(ref())
@@ -154,7 +154,7 @@ struct DisruptionDetector {
         var evidence = [p.ref, ref]
         // The root of the disruption is the first node that campaigned past the leader's term; later
         // campaigns (up to `newTerm`) may come from nodes whose term it had already raised.
-        guard let root = view.termOrigin[p.term + 1]?.node ?? view.termOrigin[newTerm]?.node else {
+        guard let root = view.termOrigin[p.term &+ 1]?.node ?? view.termOrigin[newTerm]?.node else {
             add(Disruption(id: 0, time: p.ref.time, leader: leader.rawValue, term: p.term, newTerm: newTerm,
                            cause: .electionTimeout, origin: nil, termInflation: nil, leaderlessFor: nil, evidence: evidence))
             return
@@ -162,8 +162,8 @@ struct DisruptionDetector {
         let finalOrigin = view.termOrigin[newTerm]?.node
         // The campaign whose pre-vote decides the advice: the one that reached the voters if the root
         // itself brought the final term (a rejoin), otherwise the root's first campaign.
-        let snapshot = finalOrigin == root ? campaignByTerm[newTerm] : campaignByTerm[p.term + 1]
-        if let s = campaignByTerm[p.term + 1], s.term != snapshot?.term { evidence.insert(s.ref, at: 0) }
+        let snapshot = finalOrigin == root ? campaignByTerm[newTerm] : campaignByTerm[p.term &+ 1]
+        if let s = campaignByTerm[p.term &+ 1], s.term != snapshot?.term { evidence.insert(s.ref, at: 0) }
         if let snapshot { evidence.insert(snapshot.ref, at: 0) }
         let cause: Disruption.Cause
         let unreachable = view.ids.filter { $0 != root && !view.reachable(root, $0) && view[$0].up }
@@ -181,7 +181,7 @@ struct DisruptionDetector {
         }
         var seen = Set<UInt64>()
         add(Disruption(id: 0, time: p.ref.time, leader: leader.rawValue, term: p.term, newTerm: newTerm, cause: cause,
-                       origin: root.rawValue, termInflation: newTerm - p.term, leaderlessFor: nil,
+                       origin: root.rawValue, termInflation: newTerm > p.term ? newTerm - p.term : 0, leaderlessFor: nil,
                        evidence: evidence.sorted { $0.ordinal < $1.ordinal }.filter { seen.insert($0.ordinal).inserted }))
         if let snapshot { snapshots[disruptions.count] = snapshot }
     }

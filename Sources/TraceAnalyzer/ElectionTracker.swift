@@ -16,7 +16,7 @@ struct ElectionTracker {
         guard var a = open.removeValue(forKey: node) else { return }
         a.outcome = outcome
         a.end = t
-        a.termsCost = a.term - a.fromTerm
+        a.termsCost = a.term > a.fromTerm ? a.term - a.fromTerm : 0
         if let ref { a.evidence.append(ref) }
         attempts += 1
         byOutcome[outcome, default: 0] += 1
@@ -46,7 +46,7 @@ struct ElectionTracker {
         case .becameCandidate(let term):
             if open[node] == nil {
                 open[node] = ElectionAttempt(id: nextID, node: node, trigger: "campaign", start: e.time, end: e.time,
-                                             fromTerm: term - 1, term: term, preVote: nil, votes: [], outcome: .open,
+                                             fromTerm: term > 0 ? term - 1 : 0, term: term, preVote: nil, votes: [], outcome: .open,
                                              termsCost: 0, evidence: [])
                 nextID += 1
             }
@@ -83,7 +83,7 @@ struct ElectionTracker {
         for (_, a) in open.sorted(by: { $0.key < $1.key }) {
             var a = a
             a.end = end
-            a.termsCost = a.term - a.fromTerm
+            a.termsCost = a.term > a.fromTerm ? a.term - a.fromTerm : 0
             if all.count < Self.limit { all.append(a) }
         }
         let minutes = max(Double(duration) / 60e9, 1e-9)

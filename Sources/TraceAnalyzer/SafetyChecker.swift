@@ -32,7 +32,7 @@ struct SafetyChecker {
                 violate(.electionSafety, e.time, [other.node, node], ["term": "\(term)"], [other.ref, ref])
             }
             leaderOfTerm[term] = (node, ref)
-            if leaderOfTerm.count > 4_096 { leaderOfTerm = leaderOfTerm.filter { $0.key + 1_024 > term } }
+            if leaderOfTerm.count > 4_096 { leaderOfTerm = leaderOfTerm.filter { $0.key &+ 1_024 > term } }
         case .entryApplied(let index, let term, let hash):
             appliedChecked += 1
             let slot = Int(index % UInt64(Self.window))

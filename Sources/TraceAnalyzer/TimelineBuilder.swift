@@ -32,13 +32,20 @@ struct TimelineBuilder {
     init(nodes: Int, start: UInt64, end: UInt64) {
         self.start = start
         self.end = max(end, start + 1)
-        columnWidth = max(1, (self.end - start + UInt64(Timeline.columnCount) - 1) / UInt64(Timeline.columnCount))
+        columnWidth = (self.end - start) / UInt64(Timeline.columnCount) + 1
         open = Array(repeating: Open(since: start), count: nodes)
         intervals = Array(repeating: [], count: nodes)
         truncated = Array(repeating: false, count: nodes)
         occupancy = Array(repeating: Array(repeating: Array(repeating: 0, count: RoleName.allCases.count), count: Timeline.columnCount), count: nodes)
         changes = Array(repeating: Array(repeating: 0, count: Timeline.columnCount), count: nodes)
         maxTerm = Array(repeating: Array(repeating: 0, count: Timeline.columnCount), count: nodes)
+    }
+
+    /// Saturating, so a trace ending near the largest time cannot overflow.
+    private func columnStart(_ c: Int) -> UInt64 {
+        let (offset, o1) = UInt64(c).multipliedReportingOverflow(by: columnWidth)
+        let (sum, o2) = start.addingReportingOverflow(offset)
+        return o1 || o2 ? UInt64.max : sum
     }
 
     private func column(_ t: UInt64) -> Int { min(Timeline.columnCount - 1, Int((t - min(t, start)) / columnWidth)) }
@@ -55,8 +62,8 @@ struct TimelineBuilder {
         var c = column(o.since)
         let last = column(max(t, o.since))
         while c <= last {
-            let lo = max(o.since, start + UInt64(c) * columnWidth)
-            let hi = min(t, start + UInt64(c + 1) * columnWidth)
+            let lo = max(o.since, columnStart(c))
+            let hi = min(t, columnStart(c + 1))
             if hi > lo { occupancy[i][c][roleIndex] += hi - lo }
             maxTerm[i][c] = max(maxTerm[i][c], o.term)
             c += 1

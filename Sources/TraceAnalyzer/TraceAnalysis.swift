@@ -45,8 +45,12 @@ public enum TraceAnalysis {
         var ordinal: UInt64 = 0
         var disruptionsSeen = 0
 
-        for e in events {
+        var lastTime = start
+        for event in events {
             defer { ordinal += 1 }
+            // Every analysis assumes time never goes back; a damaged or hand-made trace may.
+            var e = event
+            if e.time < lastTime { e.time = lastTime } else { lastTime = e.time }
             timeline.observe(e, ordinal: ordinal, view: view)
             elections.observe(e, ordinal: ordinal, view: view)
             detector.observe(e, ordinal: ordinal, view: view)
@@ -115,6 +119,7 @@ public enum TraceAnalysis {
             safety: SafetyReport(violations: safety.violations, leadersChecked: safety.leadersChecked,
                                  appliedEntriesChecked: safety.appliedChecked),
             advice: advice,
-            featureEffects: effects)
+            featureEffects: effects,
+            verification: nil)
     }
 }

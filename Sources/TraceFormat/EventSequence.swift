@@ -24,6 +24,7 @@ public struct EventSequence: Sequence {
         private var decoder: FrameDecoder
         private var remaining = 0
         private var currentFrame: FrameInfo?
+        private var previousFrameEnd: UInt64 = 0
         /// The error that ended iteration early, if any.
         public private(set) var error: TraceFormatError?
         /// Frames left out because they were corrupt (only when skipping corrupt frames).
@@ -61,7 +62,12 @@ public struct EventSequence: Sequence {
                 let frame = frames[nextFrame]
                 nextFrame += 1
                 currentFrame = frame
-                do {
+                do throws(TraceFormatError) {
+                    guard frame.firstTime >= previousFrameEnd else {
+                        throw TraceFormatError(.corruptFrame, path: file.path, frame: frame.index, offset: frame.offset,
+                                               "frame starts at \(frame.firstTime) ns, before the previous frame ended (\(previousFrameEnd) ns)")
+                    }
+                    previousFrameEnd = frame.lastTime
                     let content = try buffers.load(frame, of: file)
                     decoder = try FrameDecoder.checked(content, expecting: frame, path: file.path).get()
                     remaining = frame.eventCount

@@ -19,18 +19,23 @@ struct AnalyzeCommand: ParsableCommand {
     @Flag(help: "Skip corrupt frames instead of stopping at the first one.") var skipCorrupt = false
     @Flag(help: "Colour the terminal report even when not on a TTY.") var color = false
     @Flag(help: "Print the analysis time, events per second and peak memory to standard error.") var stats = false
+    @Flag(help: "Re-run the recorded scenario with each advised feature on and report predicted against observed effects.")
+    var verifyAdvice = false
 
     func run() throws {
-        let analysis: AnalysisReport
+        var analysis: AnalysisReport
         let clock = ContinuousClock()
         let started = clock.now
+        let metadata: TraceMetadata
         do {
             let trace = try TraceFile.open(file)
+            metadata = trace.metadata
             analysis = try TraceAnalysis.analyze(trace, options: .init(skipCorruptFrames: skipCorrupt))
         } catch {
             printError("error: \(error)")
             throw ExitCode(1)
         }
+        if verifyAdvice { analysis.verification = try AdviceReplay.verify(analysis, metadata: metadata) }
         if stats {
             let s = seconds(clock.now - started)
             var usage = rusage()

@@ -126,3 +126,24 @@ import TraceFormat
         #expect(r.safety.appliedEntriesChecked > 0)
     }
 }
+
+@Suite struct AdviceVerificationTests {
+    func replay(_ name: String, _ advice: Advice) throws -> AnalysisReport {
+        var c = ScenarioCatalog.named(name)!.configuration
+        c = try #require(AdviceVerification.enabling(advice.feature, in: c))
+        return TraceAnalysis.analyze(events: try Recorder.events(c), metadata: Recorder.metadata(for: c), timeRange: 0...c.duration)
+    }
+
+    @Test(arguments: ["rejoin", "chained", "quorum-loss"])
+    func replayWithTheAdvisedFeatureConfirmsThePrediction(_ name: String) throws {
+        let (r, _) = try analyzeScenario(name)
+        let advice = try #require(r.advice.first { $0.prevents })
+        let v = AdviceVerification(index: 0, advice: advice, original: r, replay: try replay(name, advice))
+        #expect(v.confirmed, "\(ReportText.verification(v))")
+        #expect(v.unavailableAfter < v.unavailableBefore)
+    }
+
+    @Test func leadershipTransferCannotBeReplayedYet() {
+        #expect(AdviceVerification.enabling(.leadershipTransfer, in: RunConfiguration(scenario: "x")) == nil)
+    }
+}

@@ -105,6 +105,9 @@ public enum HTMLReport {
                     }
                     s += "</table>"
                 }
+                if let v = r.verification?.first(where: { $0.advice == i }) {
+                    s += "<p class=\"verify \(v.confirmed ? "ok" : "bad")\"><b>Replay:</b> \(esc(ReportText.verification(v)))</p>"
+                }
                 s += evidence(a.evidence)
                 s += "</li>"
             }
@@ -219,7 +222,7 @@ public enum HTMLReport {
         d["lanes"] = tl.nodes.map { n -> [String: Any] in
             ["node": n.node, "truncated": n.truncated,
              "iv": n.intervals.map { [$0.start, $0.end, UInt64(roles.firstIndex(of: $0.role)!), $0.term] },
-             "cols": n.columns.map { [roles.firstIndex(of: $0.role)!, $0.changes, Int($0.maxTerm)] }]
+             "cols": n.columns.map { [UInt64(roles.firstIndex(of: $0.role)!), UInt64($0.changes), $0.maxTerm] }]
         }
         d["leaders"] = tl.leaders.map { [$0.term, UInt64($0.leader), $0.start, $0.end] }
         d["faults"] = tl.faults.map { f -> [Any] in
@@ -257,7 +260,7 @@ public enum HTMLReport {
     table{border-collapse:collapse;margin:6px 0;font-size:13px}th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}th{color:var(--muted);font-weight:600}
     table.kv th{width:260px}.advice li{margin-bottom:12px}.tag{font-size:11px;padding:1px 6px;border-radius:8px;background:#e6f4ea;color:#1e7e44}.nohelp .tag{background:#f1f1f1;color:#666}
     .voters{font-size:12px;margin:6px 0}details{margin:4px 0}summary{cursor:pointer;color:var(--muted);font-size:12px}.ev{font:12px ui-monospace,Menlo,monospace;margin:4px 0;padding-left:18px}
-    a.goto{color:#2b6cb0}.ok{color:#1e7e44}.o-won{color:#1e7e44}.o-noQuorum,.o-splitVote,.o-preVoteFailed{color:#b7791f}
+    a.goto{color:#2b6cb0}.ok{color:#1e7e44}.verify{margin:4px 0;font-size:13px}.verify.bad{color:var(--bad)}.o-won{color:#1e7e44}.o-noQuorum,.o-splitVote,.o-preVoteFailed{color:#b7791f}
     """#
 
     static let script = #"""

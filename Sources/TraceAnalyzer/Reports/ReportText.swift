@@ -26,6 +26,7 @@ public enum ReportText {
         var p = 1.0
         for _ in 0..<digits { p *= 10 }
         let v = (x * p).rounded() / p
+        guard abs(v) < 1e15 else { return "\(v)" }
         return v == v.rounded() ? "\(Int(v))" : "\(v)"
     }
 
@@ -142,6 +143,19 @@ public enum ReportText {
         case .leadershipTransfer:
             return "Leadership transfer: \(e.count) transfers."
         }
+    }
+
+    public static func verification(_ v: AdviceVerification) -> String {
+        if let why = v.unverifiable { return "advice \(v.advice + 1) (\(featureName(v.feature))) could not be replayed: \(why)." }
+        let predicted = switch (v.aboutWindow, v.predictedPrevents) {
+        case (true, true): "predicted: about \(time(v.predictedUnavailabilityAvoided)) less unavailability"
+        case (true, false): "predicted: no shorter"
+        case (false, true): "predicted: no disruption, \(time(v.predictedUnavailabilityAvoided)) and \(v.predictedTermsAvoided) terms avoided"
+        case (false, false): "predicted: still disrupted"
+        }
+        return "advice \(v.advice + 1) (\(featureName(v.feature))) replayed with it on, \(time(v.window.start))-\(time(v.window.end)): \(predicted); "
+            + "observed: disruptions \(v.disruptionsBefore) -> \(v.disruptionsAfter), unavailable \(time(v.unavailableBefore)) -> \(time(v.unavailableAfter)), "
+            + "highest term of the run \(v.highestTermBefore) -> \(v.highestTermAfter): \(v.confirmed ? "confirmed" : "NOT confirmed")."
     }
 
     public static func outcomes(_ byOutcome: [String: Int]) -> String {

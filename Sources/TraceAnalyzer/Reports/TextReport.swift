@@ -50,6 +50,12 @@ public enum TextReport {
         if r.advice.isEmpty && r.featureEffects.isEmpty { out.append("  nothing to advise: no disruption or stall that a feature would have changed") }
         for (i, adv) in r.advice.enumerated() { out.append("  \(i + 1). \(adv.prevents ? "" : "(would not help) ")\(T.advice(adv))") }
         for f in r.featureEffects { out.append("  - \(T.effect(f))") }
+        if let verification = r.verification {
+            out.append("")
+            out.append(head("Advice verified by replay"))
+            if verification.isEmpty { out.append("  no advice to verify") }
+            for v in verification { out.append("  " + (v.confirmed ? good("✓") : bad("✗")) + " " + T.verification(v)) }
+        }
         return out.joined(separator: "\n") + "\n"
     }
 }

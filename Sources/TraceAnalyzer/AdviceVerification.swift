@@ -1,0 +1,105 @@
+import TraceFormat
+
+/// An advice item checked by replay: the recorded run was simulated again with the advised
+/// feature on, and the same stretch of time compared. Predicted figures come from the advice;
+/// observed ones from the two analyses.
+public struct AdviceVerification: Codable, Sendable, Equatable {
+    public var advice: Int
+    public var feature: Advice.Feature
+    /// Whether the replay could be made (nil reason) or why not.
+    public var unverifiable: String?
+    /// True for advice about a window (check-quorum), false for advice about a disruption.
+    public var aboutWindow: Bool
+    public var predictedPrevents: Bool
+    public var predictedUnavailabilityAvoided: UInt64
+    public var predictedTermsAvoided: UInt64
+    /// The stretch compared: around the disruption or the window the advice is about.
+    public var window: Window
+    public var disruptionsBefore: Int
+    public var disruptionsAfter: Int
+    /// Time without a leader plus stalls within the window, recorded run and replay.
+    public var unavailableBefore: UInt64
+    public var unavailableAfter: UInt64
+    public var highestTermBefore: UInt64
+    public var highestTermAfter: UInt64
+    /// The replay agrees with the prediction. For advice about a disruption: if prevention was
+    /// predicted, the replay has fewer disruptions in the window and no more unavailability; if
+    /// not, the replay is still disrupted. For advice about a window: the replay's unavailability
+    /// in it is lower (or, if no help was predicted, at least 90% of the recorded one).
+    public var confirmed: Bool
+
+    /// The window the advice is about, padded by two maximum election timeouts each side.
+    public static func window(for a: Advice, in r: AnalysisReport) -> Window {
+        let pad = 2 * r.trace.timing.electionTimeoutMax
+        let span: Window = if let w = a.window { w } else if let d = r.disruptions.first(where: { a.disruptions.contains($0.id) }) {
+            Window(start: d.time, end: d.time + (d.leaderlessFor ?? r.trace.end - d.time))
+        } else { Window(start: r.trace.start, end: r.trace.end) }
+        return Window(start: span.start > pad ? span.start - pad : 0, end: min(r.trace.end, span.end + pad))
+    }
+
+    static func unavailable(_ r: AnalysisReport, in w: Window) -> UInt64 {
+        (r.availability.leaderless + r.availability.stalls).reduce(0) { sum, x in
+            let lo = max(x.start, w.start), hi = min(x.end, w.end)
+            return sum + (hi > lo ? hi - lo : 0)
+        }
+    }
+
+    public init(index: Int, advice a: Advice, original: AnalysisReport, replay: AnalysisReport) {
+        advice = index
+        feature = a.feature
+        unverifiable = nil
+        aboutWindow = a.disruptions.isEmpty
+        predictedPrevents = a.prevents
+        predictedUnavailabilityAvoided = a.unavailabilityAvoided
+        predictedTermsAvoided = a.termsAvoided
+        let w = Self.window(for: a, in: original)
+        window = w
+        let inWindow = { (r: AnalysisReport) in r.disruptions.filter { $0.time >= w.start && $0.time <= w.end }.count }
+        disruptionsBefore = inWindow(original)
+        disruptionsAfter = inWindow(replay)
+        unavailableBefore = Self.unavailable(original, in: window)
+        unavailableAfter = Self.unavailable(replay, in: window)
+        highestTermBefore = original.elections.highestTerm
+        highestTermAfter = replay.elections.highestTerm
+        if a.disruptions.isEmpty {
+            // Advice about a window (check-quorum): judged by the unavailability in it; the step-down
+            // check-quorum causes is itself recorded as a disruption, so counts do not decide.
+            confirmed = a.prevents ? unavailableAfter < unavailableBefore
+                : unavailableAfter * 10 >= unavailableBefore * 9
+        } else {
+            confirmed = a.prevents ? disruptionsAfter < disruptionsBefore && unavailableAfter <= unavailableBefore
+                : disruptionsAfter >= 1
+        }
+    }
+
+    public init(index: Int, advice a: Advice, original: AnalysisReport, unverifiable reason: String) {
+        advice = index
+        feature = a.feature
+        unverifiable = reason
+        aboutWindow = a.disruptions.isEmpty
+        predictedPrevents = a.prevents
+        predictedUnavailabilityAvoided = a.unavailabilityAvoided
+        predictedTermsAvoided = a.termsAvoided
+        window = Self.window(for: a, in: original)
+        disruptionsBefore = 0
+        disruptionsAfter = 0
+        unavailableBefore = Self.unavailable(original, in: window)
+        unavailableAfter = 0
+        highestTermBefore = original.elections.highestTerm
+        highestTermAfter = 0
+        confirmed = false
+    }
+
+    /// The configuration change that turns the advised feature on, or nil if the simulator
+    /// cannot run it.
+    public static func enabling(_ f: Advice.Feature, in c: RunConfiguration) -> RunConfiguration? {
+        var c = c
+        switch f {
+        case .preVote: c.features.preVote = true
+        case .checkQuorum: c.features.checkQuorum = true
+        case .leaderStickiness: c.features.leaderStickiness = true
+        case .leadershipTransfer: return nil
+        }
+        return c
+    }
+}
