@@ -60,7 +60,8 @@ let package = Package(
         ),
         .testTarget(
             name: "TraceAnalyzerTests",
-            dependencies: ["TraceAnalyzer", "TraceFormat", "RaftRecorder"]
+            dependencies: ["TraceAnalyzer", "TraceFormat", "RaftRecorder"],
+            exclude: ["golden"]
         ),
     ],
     swiftLanguageModes: [.v6]

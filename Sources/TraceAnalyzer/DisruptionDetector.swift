@@ -34,6 +34,8 @@ struct DisruptionDetector {
     private var pending: [UInt32: Pending] = [:]
     private var isolation: [UInt32: Isolation] = [:]
     private var awaitingLeader: [Int] = []
+    /// Disruptions whose root's links had just changed: if they keep changing, it was a flapping link.
+    private var flapWatch: [(disruption: Int, root: NodeID, until: UInt64, changes: Int, refs: [EventRef])] = []
     private(set) var inflation: [TermInflation] = []
     private var inflating: [UInt32: (from: UInt64, to: UInt64, start: UInt64, refs: [EventRef], campaigns: Int)] = [:]
     private(set) var preVoteRejections: [String: Int] = [:]
@@ -128,6 +130,8 @@ struct DisruptionDetector {
 
     /// Call after the view applied a partition change: tracks which nodes are cut off from all others.
     mutating func linksChanged(_ e: TraceEvent, ordinal: UInt64, view: ClusterView) {
+        if !flapWatch.isEmpty, case .partitionStarted(let links) = e.kind { watchFlaps(links, e, ordinal) }
+        if !flapWatch.isEmpty, case .partitionHealed(let links) = e.kind { watchFlaps(links, e, ordinal) }
         for id in view.ids {
             let cutOff = view.ids.allSatisfy { $0 == id || (view.cut.contains(DirectedLink(from: id, to: $0))
                                                             && view.cut.contains(DirectedLink(from: $0, to: id))) }
@@ -137,6 +141,20 @@ struct DisruptionDetector {
             } else if !cutOff && open {
                 isolation[id.rawValue]!.end = e.time
                 isolation[id.rawValue]!.endRef = EventRef(e, ordinal: ordinal)
+            }
+        }
+    }
+
+    private mutating func watchFlaps(_ links: [DirectedLink], _ e: TraceEvent, _ ordinal: UInt64) {
+        flapWatch.removeAll { $0.until < e.time }
+        for k in flapWatch.indices where links.contains(where: { $0.from == flapWatch[k].root || $0.to == flapWatch[k].root }) {
+            flapWatch[k].changes += 1
+            if flapWatch[k].refs.count < 3 { flapWatch[k].refs.append(EventRef(e, ordinal: ordinal)) }
+            if flapWatch[k].changes >= 4 {
+                let d = flapWatch[k].disruption
+                disruptions[d].cause = .flappingLink
+                disruptions[d].evidence += flapWatch[k].refs
+                flapWatch[k].until = 0
             }
         }
     }
@@ -167,12 +185,14 @@ struct DisruptionDetector {
         if let snapshot { evidence.insert(snapshot.ref, at: 0) }
         let cause: Disruption.Cause
         let unreachable = view.ids.filter { $0 != root && !view.reachable(root, $0) && view[$0].up }
+        let flapWindow = 10 * timing.electionTimeoutMax
+        let recentChanges = view.recentLinkChanges(of: root, within: flapWindow, now: now)
         // A rejoin: the root was cut off from everyone and came back within a few election timeouts
         // of this step-down, carrying the term its lonely campaigns inflated.
         if let iso = isolation[root.rawValue], let end = iso.end, now - end <= 3 * timing.electionTimeoutMax {
             cause = .rejoin
             evidence.insert(contentsOf: [iso.startRef] + iso.campaigns + [iso.endRef].compactMap { $0 }, at: 0)
-        } else if view.recentLinkChanges(of: root, within: 10 * timing.electionTimeoutMax, now: now) >= 4 {
+        } else if recentChanges >= 4 {
             cause = .flappingLink
         } else if !unreachable.isEmpty {
             cause = .partialConnectivity
@@ -184,6 +204,10 @@ struct DisruptionDetector {
                        origin: root.rawValue, termInflation: newTerm > p.term ? newTerm - p.term : 0, leaderlessFor: nil,
                        evidence: evidence.sorted { $0.ordinal < $1.ordinal }.filter { seen.insert($0.ordinal).inserted }))
         if let snapshot { snapshots[disruptions.count] = snapshot }
+        // Links of the root changed lately but not yet often: later changes may show a flap.
+        if recentChanges > 0 && cause != .flappingLink && cause != .rejoin {
+            flapWatch.append((disruptions.count - 1, root, now + flapWindow, recentChanges, []))
+        }
     }
 
     /// Call when a leader becomes acknowledged by a majority.

@@ -109,4 +109,30 @@ struct CommandLineTests {
         #expect(range.status != 0)
         #expect(range.err.contains("--election-timeout 'fast'"))
     }
+
+    @Test func sweepWritesItsReportsAndCompareAttributes() throws {
+        let dir = try scratchDirectory()
+        let out = dir.appendingPathComponent("sweep").path
+        let sweep = try Tool.run("raftrecord", ["sweep", "--scenario", "paper-9.3", "--trials", "3", "--vary", "pre-vote=off,on",
+                                                "--vary", "election-timeout=150ms-200ms,150ms-300ms", "-o", out, "--quiet"])
+        #expect(sweep.status == 0, "\(sweep.err)")
+        #expect(sweep.out.contains("12 runs"))
+        for f in ["summary.jsonl", "report.txt", "report.json", "report.html"] {
+            #expect(FileManager.default.fileExists(atPath: out + "/" + f), "\(f)")
+        }
+        let lines = try String(contentsOfFile: out + "/summary.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 12)
+        let bad = try Tool.run("raftrecord", ["sweep", "--vary", "colour=red"])
+        #expect(bad.status != 0)
+        #expect(bad.err.contains("--vary 'colour=red'"))
+
+        let a = dir.appendingPathComponent("a.trace").path, b = dir.appendingPathComponent("b.trace").path
+        _ = try Tool.run("raftrecord", ["run", "--scenario", "rejoin", "-o", a])
+        _ = try Tool.run("raftrecord", ["run", "--scenario", "rejoin", "--pre-vote", "-o", b])
+        let cmp = try Tool.run("traceanalyze", ["compare", a, b])
+        #expect(cmp.status == 0)
+        #expect(cmp.out.contains("b enables pre-vote"))
+        let verify = try Tool.run("traceanalyze", [a, "--verify-advice"])
+        #expect(verify.out.contains("confirmed"))
+    }
 }

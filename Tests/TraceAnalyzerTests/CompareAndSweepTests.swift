@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+import RaftRecorder
+import TraceFormat
+@testable import TraceAnalyzer
+
+@Suite struct CompareTests {
+    func item(_ name: String, _ features: RaftFeatures? = nil) throws -> (path: String, metadata: TraceMetadata, report: AnalysisReport) {
+        let (r, path) = try analyzeScenario(name, features: features)
+        return (path, try TraceFile.open(path).metadata, r)
+    }
+
+    @Test func oneChangedSettingIsAttributed() throws {
+        let c = RunComparison([try item("rejoin"), try item("rejoin", RaftFeatures(preVote: true))])
+        #expect(c.differing == ["pre-vote"])
+        let a = try #require(c.attributions.first)
+        #expect(a.run == 1 && a.setting == "pre-vote" && a.from == "off" && a.to == "on")
+        #expect(a.changed.contains("disruptions"))
+        let disruptions = try #require(c.metrics.first { $0.name == "disruptions" })
+        #expect(disruptions.values == [1, 0])
+        #expect(disruptions.best == [1])
+        let sentence = CompareReport.attribution(a, c)
+        #expect(sentence.hasPrefix("b enables pre-vote"))
+        #expect(sentence.contains("disruptions 1 -> 0"))
+    }
+
+    @Test func runsDifferingInSeveralSettingsGetNoAttribution() throws {
+        let c = RunComparison([try item("rejoin"), try item("chained", RaftFeatures(preVote: true))])
+        #expect(c.differing.count > 1)
+        #expect(c.attributions.isEmpty)
+    }
+
+    @Test func htmlAlignsOneTimelinePerRun() throws {
+        let items = [try item("rejoin"), try item("rejoin", RaftFeatures(preVote: true))]
+        let html = CompareReport.html(RunComparison(items), reports: items.map(\.report))
+        #expect(html.contains("id=\"timeline-a\"") && html.contains("id=\"timeline-b\""))
+        #expect(html.components(separatedBy: "class=\"data\"").count == 3)
+    }
+}
+
+@Suite struct SweepTests {
+    @Test func distributionsSummariseEveryConfiguration() throws {
+        var runs: [SweepRun] = []
+        let configs = [SweepConfiguration(index: 0, settings: [("pre-vote", "off")]),
+                       SweepConfiguration(index: 1, settings: [("pre-vote", "on")])]
+        for (k, on) in [false, true].enumerated() {
+            var c = ScenarioCatalog.paperElection.configuration
+            c.features.preVote = on
+            for seed in 1...8 as ClosedRange<UInt64> {
+                c.seed = seed
+                let r = TraceAnalysis.analyze(events: try Recorder.events(c), metadata: Recorder.metadata(for: c), timeRange: 0...c.duration)
+                runs.append(SweepRun(configuration: k, seed: seed, report: r))
+            }
+        }
+        let report = SweepReport(scenario: "paper-9.3", trials: 8, baseSeed: 1, configurations: configs, runs: runs)
+        #expect(report.distributions.count == configs.count * SweepReport.metrics.count)
+        for d in report.distributions {
+            #expect(d.count == 8)
+            #expect(d.p50 <= d.p90 && d.p90 <= d.p99 && d.p99 <= d.max)
+            #expect(d.cdf.last?[1] == 1.0)
+            #expect(zip(d.cdf, d.cdf.dropFirst()).allSatisfy { $0[0] < $1[0] && $0[1] < $1[1] })
+        }
+        let leaderless = report.distributions.first { $0.metric == "time without leader" && $0.configuration == 0 }!
+        #expect(leaderless.p50 > 100 * nsPerMillisecond)  // a crash costs at least an election timeout
+        #expect(report.unsafeRuns.isEmpty)
+        let html = SweepHTML.render(report)
+        #expect(html.contains("<svg class=\"plot log\"") && html.contains("<svg class=\"plot lin\""))
+        #expect(SweepText.render(report).contains("pre-vote=on"))
+    }
+}
