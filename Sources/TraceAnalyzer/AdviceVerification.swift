@@ -44,7 +44,7 @@ public struct AdviceVerification: Codable, Sendable, Equatable {
         }
     }
 
-    public init(index: Int, advice a: Advice, original: AnalysisReport, replay: AnalysisReport) {
+    private init(index: Int, advice a: Advice, original: AnalysisReport) {
         advice = index
         feature = a.feature
         unverifiable = nil
@@ -52,16 +52,22 @@ public struct AdviceVerification: Codable, Sendable, Equatable {
         predictedPrevents = a.prevents
         predictedUnavailabilityAvoided = a.unavailabilityAvoided
         predictedTermsAvoided = a.termsAvoided
-        let w = Self.window(for: a, in: original)
-        window = w
-        let inWindow = { (r: AnalysisReport) in r.disruptions.filter { $0.time >= w.start && $0.time <= w.end }.count }
-        disruptionsBefore = inWindow(original)
-        disruptionsAfter = inWindow(replay)
+        window = Self.window(for: a, in: original)
+        disruptionsBefore = original.disruptions.filter { [window] in $0.time >= window.start && $0.time <= window.end }.count
+        disruptionsAfter = 0
         unavailableBefore = Self.unavailable(original, in: window)
-        unavailableAfter = Self.unavailable(replay, in: window)
+        unavailableAfter = 0
         highestTermBefore = original.elections.highestTerm
+        highestTermAfter = 0
+        confirmed = false
+    }
+
+    public init(index: Int, advice a: Advice, original: AnalysisReport, replay: AnalysisReport) {
+        self.init(index: index, advice: a, original: original)
+        disruptionsAfter = replay.disruptions.filter { [window] in $0.time >= window.start && $0.time <= window.end }.count
+        unavailableAfter = Self.unavailable(replay, in: window)
         highestTermAfter = replay.elections.highestTerm
-        if a.disruptions.isEmpty {
+        if aboutWindow {
             // Advice about a window (check-quorum): judged by the unavailability in it; the step-down
             // check-quorum causes is itself recorded as a disruption, so counts do not decide.
             confirmed = a.prevents ? unavailableAfter < unavailableBefore
@@ -73,21 +79,8 @@ public struct AdviceVerification: Codable, Sendable, Equatable {
     }
 
     public init(index: Int, advice a: Advice, original: AnalysisReport, unverifiable reason: String) {
-        advice = index
-        feature = a.feature
+        self.init(index: index, advice: a, original: original)
         unverifiable = reason
-        aboutWindow = a.disruptions.isEmpty
-        predictedPrevents = a.prevents
-        predictedUnavailabilityAvoided = a.unavailabilityAvoided
-        predictedTermsAvoided = a.termsAvoided
-        window = Self.window(for: a, in: original)
-        disruptionsBefore = 0
-        disruptionsAfter = 0
-        unavailableBefore = Self.unavailable(original, in: window)
-        unavailableAfter = 0
-        highestTermBefore = original.elections.highestTerm
-        highestTermAfter = 0
-        confirmed = false
     }
 
     /// The configuration change that turns the advised feature on, or nil if the simulator

@@ -1,16 +1,15 @@
 /// Appends little-endian fixed-width integers and LEB128 varints to a growable byte buffer.
-@usableFromInline
 struct ByteWriter {
-    @usableFromInline var bytes: [UInt8]
+    var bytes: [UInt8]
 
-    @inlinable init(capacity: Int = 0) {
+    init(capacity: Int = 0) {
         bytes = []
         bytes.reserveCapacity(capacity)
     }
 
-    @inlinable mutating func u8(_ v: UInt8) { bytes.append(v) }
+    mutating func u8(_ v: UInt8) { bytes.append(v) }
 
-    @inlinable mutating func varint(_ value: UInt64) {
+    mutating func varint(_ value: UInt64) {
         var v = value
         while v >= 0x80 {
             bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
@@ -19,19 +18,19 @@ struct ByteWriter {
         bytes.append(UInt8(truncatingIfNeeded: v))
     }
 
-    @inlinable mutating func zigzag(_ value: Int64) {
+    mutating func zigzag(_ value: Int64) {
         varint(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
     }
 
-    @inlinable mutating func fixed32(_ v: UInt32) {
+    mutating func fixed32(_ v: UInt32) {
         withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
-    @inlinable mutating func fixed64(_ v: UInt64) {
+    mutating func fixed64(_ v: UInt64) {
         withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
-    @inlinable mutating func blob(_ b: some Collection<UInt8>) {
+    mutating func blob(_ b: some Collection<UInt8>) {
         varint(UInt64(b.count))
         bytes.append(contentsOf: b)
     }
