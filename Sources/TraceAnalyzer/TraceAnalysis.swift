@@ -10,12 +10,13 @@ public enum TraceAnalysis {
     }
 
     public static func analyze(_ file: TraceFile, options: Options = .init()) throws(TraceFormatError) -> AnalysisReport {
-        var iterator = file.events(skippingCorruptFrames: options.skipCorruptFrames).makeIterator()
-        var report = analyze(events: AnyIterator { iterator.next() }, metadata: file.metadata, path: file.path,
-                             timeRange: file.timeRange)
-        if let error = iterator.error { throw error }
+        let outcome = ReadOutcome()
+        let events = CheckedEvents(iterator: file.events(skippingCorruptFrames: options.skipCorruptFrames).makeIterator(),
+                                   outcome: outcome)
+        var report = analyze(events: events, metadata: file.metadata, path: file.path, timeRange: file.timeRange)
+        if let error = outcome.error { throw error }
         report.trace.integrity = switch file.integrity {
-        case .ok: iterator.skipped.isEmpty ? "ok" : "corrupt frames skipped: \(iterator.skipped.count)"
+        case .ok: outcome.skipped == 0 ? "ok" : "corrupt frames skipped: \(outcome.skipped)"
         case .recovered(let lost, _): "recovered (\(lost) bytes lost at the tail)"
         }
         return report
@@ -45,12 +46,8 @@ public enum TraceAnalysis {
         var ordinal: UInt64 = 0
         var disruptionsSeen = 0
 
-        var lastTime = start
-        for event in events {
+        func step(_ e: TraceEvent) {
             defer { ordinal += 1 }
-            // Every analysis assumes time never goes back; a damaged or hand-made trace may.
-            var e = event
-            if e.time < lastTime { e.time = lastTime } else { lastTime = e.time }
             timeline.observe(e, ordinal: ordinal, view: view)
             elections.observe(e, ordinal: ordinal, view: view)
             detector.observe(e, ordinal: ordinal, view: view)
@@ -80,6 +77,18 @@ public enum TraceAnalysis {
             if detector.disruptions.count > disruptionsSeen {
                 disruptionsSeen = detector.disruptions.count
                 sampler.capture(around: detector.disruptions[disruptionsSeen - 1].time)
+            }
+        }
+        var lastTime = start
+        for e in events {
+            // Every analysis assumes time never goes back; a damaged or hand-made trace may.
+            if e.time >= lastTime {
+                lastTime = e.time
+                step(e)
+            } else {
+                var clamped = e
+                clamped.time = lastTime
+                step(clamped)
             }
         }
         detector.finish(at: end)
@@ -121,5 +130,25 @@ public enum TraceAnalysis {
             advice: advice,
             featureEffects: effects,
             verification: nil)
+    }
+}
+
+/// What reading a file ended with, filled in when its events run out.
+private final class ReadOutcome {
+    var error: TraceFormatError?
+    var skipped = 0
+}
+
+/// A file's events as a plain sequence (a concrete type, so the analysis loop is specialized for
+/// it); the read error, if any, is left in `outcome`.
+private struct CheckedEvents: Sequence, IteratorProtocol {
+    var iterator: EventSequence.Iterator
+    let outcome: ReadOutcome
+
+    mutating func next() -> TraceEvent? {
+        if let e = iterator.next() { return e }
+        outcome.error = iterator.error
+        outcome.skipped = iterator.skipped.count
+        return nil
     }
 }

@@ -29,9 +29,11 @@ public final class TraceWriter {
     private let options: Options
     private let file: FileDescriptor
     private let compressor: ZstdFrameCompressor
-    private var encoder = FrameEncoder()
+    // The writer is single-threaded by contract; skipping the dynamic exclusivity check on the
+    // per-event state saves a runtime call per event.
+    @exclusivity(unchecked) private var encoder = FrameEncoder()
     private var compressed: [UInt8] = []
-    private var lastTime: UInt64 = 0
+    @exclusivity(unchecked) private var lastTime: UInt64 = 0
     private var seekEntries: [SeekEntry] = []
     private var frames: [FrameInfo] = []
     private var totalEvents: UInt64 = 0

@@ -7,7 +7,7 @@ public enum Recorder {
     public static let version = "0.1.0"
 
     public struct Summary: Sendable {
-        public var statistics: Simulator.Statistics
+        public var statistics: SimulationStatistics
         public var file: TraceWriter.Summary?
     }
 

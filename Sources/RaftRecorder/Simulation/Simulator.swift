@@ -1,6 +1,15 @@
 import HeapModule
 import TraceFormat
 
+/// Counts a simulation keeps for its summary line.
+public struct SimulationStatistics: Sendable, Equatable {
+    public var events: UInt64 = 0
+    public var elections: Int = 0
+    public var leaderChanges: Int = 0
+    public var messages: UInt64 = 0
+    public var committedWrites: Int = 0
+}
+
 /// A discrete-event simulation of a Raft cluster, its network, its clients and a fault schedule,
 /// all on one virtual nanosecond clock and all derived from one seed. Single-threaded; the same
 /// configuration always produces the same events in the same order.
@@ -8,14 +17,10 @@ import TraceFormat
 /// The Raft rules live in `RaftNode`; this type only delivers messages and ticks to the nodes,
 /// applies committed entries, models the network and clients, injects faults, and records every
 /// step of that as a `TraceEvent`. A value type, so the hot loop pays no exclusivity checks.
-public struct Simulator {
-    public struct Statistics: Sendable, Equatable {
-        public var events: UInt64 = 0
-        public var elections: Int = 0
-        public var leaderChanges: Int = 0
-        public var messages: UInt64 = 0
-        public var committedWrites: Int = 0
-    }
+///
+/// Generic over its sink so that recording calls the sink directly, not through an existential.
+public struct Simulator<Sink: TraceSink> {
+    public typealias Statistics = SimulationStatistics
 
     /// Small and trivially copyable, so the event heap moves little memory; messages in flight
     /// wait in `inFlight`, addressed by slot.
@@ -58,7 +63,7 @@ public struct Simulator {
     }
 
     public let configuration: RunConfiguration
-    let sink: any TraceSink
+    let sink: Sink
     public private(set) var now: UInt64 = 0
     public private(set) var statistics = Statistics()
     var queue = Heap<Scheduled>()
@@ -81,7 +86,7 @@ public struct Simulator {
     var faultRNG: SplitMix64
     let ids: [NodeID]
 
-    public init(configuration: RunConfiguration, sink: any TraceSink) {
+    public init(configuration: RunConfiguration, sink: Sink) {
         self.configuration = configuration
         self.sink = sink
         var seed = SplitMix64(seed: configuration.seed)
