@@ -38,8 +38,7 @@ demo: deps
 	@echo "open $(DEMO_DIR)/rejoin.html in a browser"
 
 bench: release
-	.build/release/traceanalyze bench --events 10000000
-	.build/release/raftrecord bench --duration 1h
+	Benchmarks/run.sh
 
 clean:
 	rm -rf .build $(DEMO_DIR)
