@@ -10,13 +10,14 @@ public enum TraceAnalysis {
     }
 
     public static func analyze(_ file: TraceFile, options: Options = .init()) throws(TraceFormatError) -> AnalysisReport {
-        let outcome = ReadOutcome()
-        let events = CheckedEvents(iterator: file.events(skippingCorruptFrames: options.skipCorruptFrames).makeIterator(),
-                                   outcome: outcome)
-        var report = analyze(events: events, metadata: file.metadata, path: file.path, timeRange: file.timeRange)
-        if let error = outcome.error { throw error }
+        var pass = AnalysisPass(metadata: file.metadata, start: file.timeRange?.lowerBound ?? 0,
+                                end: file.timeRange?.upperBound ?? 0)
+        var events = file.events(skippingCorruptFrames: options.skipCorruptFrames).makeIterator()
+        while let e = events.next() { pass.consume(e) }
+        if let error = events.error { throw error }
+        var report = pass.finish(path: file.path)
         report.trace.integrity = switch file.integrity {
-        case .ok: outcome.skipped == 0 ? "ok" : "corrupt frames skipped: \(outcome.skipped)"
+        case .ok: events.skipped.isEmpty ? "ok" : "corrupt frames skipped: \(events.skipped.count)"
         case .recovered(let lost, _): "recovered (\(lost) bytes lost at the tail)"
         }
         return report
@@ -26,73 +27,96 @@ public enum TraceAnalysis {
     /// timeline's columns; when nil the events are held until the end is known.
     public static func analyze(events: some Sequence<TraceEvent>, metadata: TraceMetadata, path: String = "",
                                timeRange: ClosedRange<UInt64>? = nil) -> AnalysisReport {
-        if let timeRange { return analyze(events, metadata: metadata, path: path, start: timeRange.lowerBound, end: timeRange.upperBound) }
-        let all = Array(events)
-        return analyze(all, metadata: metadata, path: path, start: all.first?.time ?? 0, end: all.last?.time ?? 0)
+        guard let timeRange else {
+            let all = Array(events)
+            let first = all.first?.time ?? 0
+            return analyze(events: all, metadata: metadata, path: path, timeRange: first...max(first, all.last?.time ?? 0))
+        }
+        var pass = AnalysisPass(metadata: metadata, start: timeRange.lowerBound, end: timeRange.upperBound)
+        for e in events { pass.consume(e) }
+        return pass.finish(path: path)
     }
+}
 
-    private static func analyze(_ events: some Sequence<TraceEvent>, metadata: TraceMetadata, path: String,
-                                start: UInt64, end rawEnd: UInt64) -> AnalysisReport {
+/// The state of every analysis during one pass over a trace. `consume` takes the events in order;
+/// `finish` builds the report. One value, so the pass's hot loop touches no captured boxes.
+struct AnalysisPass {
+    let metadata: TraceMetadata
+    let start: UInt64
+    let end: UInt64
+    private var view: ClusterView
+    private var timeline: TimelineBuilder
+    private var elections = ElectionTracker()
+    private var availability: AvailabilityTracker
+    private var detector: DisruptionDetector
+    private var safety = SafetyChecker()
+    private var sampler = MessageSampler()
+    private var ordinal: UInt64 = 0
+    private var disruptionsSeen = 0
+    private var lastTime: UInt64
+
+    init(metadata: TraceMetadata, start: UInt64, end: UInt64) {
         let run = metadata.run
         let ids = metadata.nodes.map(\.id).sorted()
-        let end = max(rawEnd, start)
-        var view = ClusterView(ids: ids)
-        var timeline = TimelineBuilder(nodes: ids.count, start: start, end: end)
-        var elections = ElectionTracker()
-        var availability = AvailabilityTracker(start: start, stallThreshold: run.timing.electionTimeoutMin)
-        var detector = DisruptionDetector(features: run.features, timing: run.timing)
-        var safety = SafetyChecker()
-        var sampler = MessageSampler()
-        var ordinal: UInt64 = 0
-        var disruptionsSeen = 0
+        self.metadata = metadata
+        self.start = start
+        self.end = max(end, start)
+        view = ClusterView(ids: ids)
+        timeline = TimelineBuilder(nodes: ids.count, start: start, end: self.end)
+        availability = AvailabilityTracker(start: start, stallThreshold: run.timing.electionTimeoutMin)
+        detector = DisruptionDetector(features: run.features, timing: run.timing)
+        lastTime = start
+    }
 
-        func step(_ e: TraceEvent) {
-            defer { ordinal += 1 }
-            timeline.observe(e, ordinal: ordinal, view: view)
-            elections.observe(e, ordinal: ordinal, view: view)
-            detector.observe(e, ordinal: ordinal, view: view)
-            safety.observe(e, ordinal: ordinal, view: view)
-            sampler.observe(e, view: view)
-            availability.observe(e)
-            view.apply(e, ordinal: ordinal)
+    mutating func consume(_ e: TraceEvent) {
+        // Every analysis assumes time never goes back; a damaged or hand-made trace may.
+        if e.time >= lastTime {
+            lastTime = e.time
+            step(e)
+        } else {
+            var clamped = e
+            clamped.time = lastTime
+            step(clamped)
+        }
+    }
 
-            switch e.kind {
-            case .partitionStarted, .partitionHealed:
-                detector.linksChanged(e, ordinal: ordinal, view: view)
+    private mutating func step(_ e: TraceEvent) {
+        defer { ordinal += 1 }
+        timeline.observe(e, ordinal: ordinal, view: view)
+        elections.observe(e, ordinal: ordinal, view: view)
+        detector.observe(e, ordinal: ordinal, view: view)
+        safety.observe(e, ordinal: ordinal, view: view)
+        sampler.observe(e, view: view)
+        availability.observe(e)
+        view.apply(e, ordinal: ordinal)
+
+        switch e.kind {
+        case .partitionStarted, .partitionHealed:
+            detector.linksChanged(e, ordinal: ordinal, view: view)
+            availability.topologyChanged(view, at: e.time, ref: EventRef(e, ordinal: ordinal))
+        case .nodeStarted, .nodeCrashed, .becameFollower, .becamePreCandidate, .becameCandidate, .becameLeader,
+             .termChanged:
+            if let n = e.node, let i = view.index(n) {
+                timeline.nodeChanged(i, role: view.nodes[i].role, term: view.nodes[i].term, at: e.time)
+            }
+            let hasLeader = view.acknowledgedLeader
+            availability.leadershipMayHaveChanged(view, at: e.time)
+            if hasLeader != nil { detector.leaderAcknowledged(at: e.time) }
+            if e.kind.tag == .nodeCrashed || e.kind.tag == .nodeStarted || e.kind.tag == .becameLeader {
                 availability.topologyChanged(view, at: e.time, ref: EventRef(e, ordinal: ordinal))
-            case .nodeStarted, .nodeCrashed, .becameFollower, .becamePreCandidate, .becameCandidate, .becameLeader,
-                 .termChanged:
-                if let n = e.node, let i = view.index(n) {
-                    timeline.nodeChanged(i, role: view.nodes[i].role, term: view.nodes[i].term, at: e.time)
-                }
-                let hadLeader = view.acknowledgedLeader
-                availability.leadershipMayHaveChanged(view, at: e.time)
-                if hadLeader != nil { detector.leaderAcknowledged(at: e.time) }
-                if e.kind.tag == .nodeCrashed || e.kind.tag == .nodeStarted || e.kind.tag == .becameLeader {
-                    availability.topologyChanged(view, at: e.time, ref: EventRef(e, ordinal: ordinal))
-                }
-            default:
-                break
             }
-            if detector.disruptions.count > disruptionsSeen {
-                disruptionsSeen = detector.disruptions.count
-                sampler.capture(around: detector.disruptions[disruptionsSeen - 1].time)
-            }
+        default:
+            break
         }
-        var lastTime = start
-        for e in events {
-            // Every analysis assumes time never goes back; a damaged or hand-made trace may.
-            if e.time >= lastTime {
-                lastTime = e.time
-                step(e)
-            } else {
-                var clamped = e
-                clamped.time = lastTime
-                step(clamped)
-            }
+        if detector.disruptions.count > disruptionsSeen {
+            disruptionsSeen = detector.disruptions.count
+            sampler.capture(around: detector.disruptions[disruptionsSeen - 1].time)
         }
-        detector.finish(at: end)
+    }
 
+    mutating func finish(path: String) -> AnalysisReport {
+        let run = metadata.run
+        detector.finish(at: end)
         let duration = end - start
         let avail = availability.finish(at: end, duration: duration)
         let roundTrip = sampler.delivered == 0 ? 0 : 2 * sampler.deliveredLatencySum / sampler.delivered
@@ -120,7 +144,7 @@ public enum TraceAnalysis {
             trace: TraceSummary(path: path, scenario: run.scenario, summary: run.summary, seed: run.seed,
                                 nodes: metadata.nodes.map(\.name), features: run.features, timing: run.timing,
                                 start: start, end: end, events: ordinal, integrity: "ok"),
-            timeline: timeline.finish(ids: ids, messages: sampler.arrows),
+            timeline: timeline.finish(ids: view.ids, messages: sampler.arrows),
             elections: electionSummary,
             availability: avail,
             disruptions: detector.disruptions,
@@ -130,25 +154,5 @@ public enum TraceAnalysis {
             advice: advice,
             featureEffects: effects,
             verification: nil)
-    }
-}
-
-/// What reading a file ended with, filled in when its events run out.
-private final class ReadOutcome {
-    var error: TraceFormatError?
-    var skipped = 0
-}
-
-/// A file's events as a plain sequence (a concrete type, so the analysis loop is specialized for
-/// it); the read error, if any, is left in `outcome`.
-private struct CheckedEvents: Sequence, IteratorProtocol {
-    var iterator: EventSequence.Iterator
-    let outcome: ReadOutcome
-
-    mutating func next() -> TraceEvent? {
-        if let e = iterator.next() { return e }
-        outcome.error = iterator.error
-        outcome.skipped = iterator.skipped.count
-        return nil
     }
 }

@@ -26,7 +26,7 @@ struct BenchCommand: ParsableCommand {
                                      nodes: (1...5).map { .init(id: NodeID(UInt32($0)), name: "n\($0)") },
                                      run: RunConfiguration(scenario: "synthetic"))
         var summary: TraceWriter.Summary!
-        var best = (write: Double.infinity, read: Double.infinity)
+        var best = (write: Double.infinity, read: Double.infinity, visit: Double.infinity)
         for _ in 0..<max(1, `repeat`) {
             let w = try clock.measure {
                 let writer = try TraceWriter(path: output, metadata: metadata, options: options)
@@ -47,6 +47,15 @@ struct BenchCommand: ParsableCommand {
             }
             precondition(count == events, "read \(count) of \(events) events")
             best.read = min(best.read, seconds(r))
+            count = 0
+            let v = try clock.measure {
+                try file.forEachEvent { e in
+                    count += 1
+                    checksum &+= e.time
+                }
+            }
+            precondition(count == events, "visited \(count) of \(events) events")
+            best.visit = min(best.visit, seconds(v))
         }
         let file = try TraceFile.open(output)
         let raw = file.frames.reduce(0) { $0 + $1.decompressedSize }
@@ -54,7 +63,8 @@ struct BenchCommand: ParsableCommand {
                      summary.bytes, summary.frames, Double(raw) / Double(events), level))
         print(String(format: "size   %.3f bytes/event", Double(summary.bytes) / Double(events)))
         print(String(format: "write  %.3f s, %.1f M events/s", best.write, Double(events) / best.write / 1e6))
-        print(String(format: "read   %.3f s, %.1f M events/s", best.read, Double(events) / best.read / 1e6))
+        print(String(format: "read   %.3f s, %.1f M events/s (EventSequence)", best.read, Double(events) / best.read / 1e6))
+        print(String(format: "read   %.3f s, %.1f M events/s (forEachEvent)", best.visit, Double(events) / best.visit / 1e6))
     }
 }
 
