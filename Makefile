@@ -34,7 +34,7 @@ demo: deps
 	@mkdir -p $(DEMO_DIR)
 	.build/release/raftrecord run --scenario rejoin -o $(DEMO_DIR)/rejoin.trace
 	.build/release/traceanalyze $(DEMO_DIR)/rejoin.trace
-	.build/release/traceanalyze $(DEMO_DIR)/rejoin.trace --report html -o $(DEMO_DIR)/rejoin.html
+	.build/release/traceanalyze $(DEMO_DIR)/rejoin.trace --report html --verify-advice -o $(DEMO_DIR)/rejoin.html
 	@echo "open $(DEMO_DIR)/rejoin.html in a browser"
 
 bench: release

@@ -60,7 +60,8 @@ struct DisruptionDetector {
             let n = view[v]
             let reachable = view.reachable(candidate, v)
             let upToDate = c.lastTerm > n.lastTerm || (c.lastTerm == n.lastTerm && c.lastIndex >= n.lastIndex)
-            let since = n.lastLeaderContact.map { now - $0 }
+            // A leader is in contact with itself.
+            let since = n.role == .leader ? 0 : n.lastLeaderContact.map { now - $0 }
             let recent = n.leader != nil && (n.role == .leader || (since.map { $0 < timing.electionTimeoutMin } ?? false))
             return VoterAssessment(voter: v.rawValue, reachable: reachable, lastIndex: n.lastIndex, lastTerm: n.lastTerm,
                                    sinceLeaderContact: since, logUpToDate: upToDate, grantsPreVote: reachable && upToDate,

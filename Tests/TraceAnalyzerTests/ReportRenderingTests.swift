@@ -37,6 +37,24 @@ func htmlStructure(_ html: String) -> [String] {
         #expect(html.contains("Pre-vote would have prevented disruption #1"))
     }
 
+    static var node: String? {
+        ["/usr/bin/node", "/usr/local/bin/node"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// The page script is checked by a JavaScript parser, so a syntax slip cannot leave the
+    /// timeline blank (the rest of the page would still look fine).
+    @Test(.enabled(if: node != nil, "needs node to parse the page script"))
+    func pageScriptParses() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("page-\(getpid()).js")
+        try HTMLReport.script.write(to: path, atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.node!)
+        p.arguments = ["--check", path.path]
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+    }
+
     @Test func reportLoadsNothingFromTheNetwork() throws {
         let (r, _) = try analyzeScenario("rejoin")
         let html = HTMLReport.render(r)
