@@ -71,7 +71,7 @@ struct DisruptionDetector {
 
     /// Call before the view applies `e`.
     mutating func observe(_ e: TraceEvent, ordinal: UInt64, view: ClusterView) {
-        let ref = { EventRef(e, ordinal: ordinal) }
+        func ref() -> EventRef { EventRef(e, ordinal: ordinal) }
         switch e.kind {
         case .termChanged(let from, let to, let cause):
             guard let node = e.node else { return }

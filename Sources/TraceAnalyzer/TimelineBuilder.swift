@@ -79,7 +79,7 @@ struct TimelineBuilder {
     }
 
     mutating func observe(_ e: TraceEvent, ordinal: UInt64, view: ClusterView) {
-        let ref = { EventRef(e, ordinal: ordinal) }
+        func ref() -> EventRef { EventRef(e, ordinal: ordinal) }
         switch e.kind {
         case .becameLeader(let term):
             if let n = e.node {
