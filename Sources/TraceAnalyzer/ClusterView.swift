@@ -45,7 +45,7 @@ struct ClusterView {
         nodes = Array(repeating: Node(), count: ids.count)
     }
 
-    var quorum: Int { ids.count / 2 + 1 }
+    var quorum: Int { RaftRules.quorum(voters: ids.count) }
 
     func index(_ id: NodeID) -> Int? {
         let i = Int(id.rawValue) - 1

@@ -59,10 +59,12 @@ struct DisruptionDetector {
         return view.ids.filter { $0 != candidate }.map { v in
             let n = view[v]
             let reachable = view.reachable(candidate, v)
-            let upToDate = c.lastTerm > n.lastTerm || (c.lastTerm == n.lastTerm && c.lastIndex >= n.lastIndex)
+            let upToDate = RaftRules.logIsUpToDate(candidateLastIndex: c.lastIndex, candidateLastTerm: c.lastTerm,
+                                                   voterLastIndex: n.lastIndex, voterLastTerm: n.lastTerm)
             // A leader is in contact with itself.
             let since = n.role == .leader ? 0 : n.lastLeaderContact.map { now - $0 }
-            let recent = n.leader != nil && (n.role == .leader || (since.map { $0 < timing.electionTimeoutMin } ?? false))
+            let recent = RaftRules.inLeaderLease(knowsLeader: n.leader != nil, isLeader: n.role == .leader,
+                                                 sinceContact: since, minimumElectionTimeout: timing.electionTimeoutMin)
             return VoterAssessment(voter: v.rawValue, reachable: reachable, lastIndex: n.lastIndex, lastTerm: n.lastTerm,
                                    sinceLeaderContact: since, logUpToDate: upToDate, grantsPreVote: reachable && upToDate,
                                    grantsWithStickiness: reachable && upToDate && !recent)

@@ -14,7 +14,7 @@ struct Progress: Sendable {
 
 /// Majority arithmetic (etcd's `quorum` package for a single configuration).
 enum Quorum {
-    static func size(voters: Int) -> Int { voters / 2 + 1 }
+    static func size(voters: Int) -> Int { RaftRules.quorum(voters: voters) }
 
     /// The highest index that a majority has matched. - Complexity: O(n log n)
     static func committedIndex(_ matches: [UInt64]) -> UInt64 {

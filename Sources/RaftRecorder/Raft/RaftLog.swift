@@ -35,10 +35,10 @@ public struct RaftLog: Sendable, Equatable {
 
     public func matchTerm(_ index: UInt64, _ term: UInt64) -> Bool { self.term(at: index) == term }
 
-    /// Raft §5.4.1: a candidate's log is at least as up to date as ours if its last term is higher,
-    /// or equal with an index at least as long.
+    /// Raft §5.4.1, as `RaftRules.logIsUpToDate` states it.
     public func isUpToDate(lastIndex candidateIndex: UInt64, lastTerm candidateTerm: UInt64) -> Bool {
-        candidateTerm > lastTerm || (candidateTerm == lastTerm && candidateIndex >= lastIndex)
+        RaftRules.logIsUpToDate(candidateLastIndex: candidateIndex, candidateLastTerm: candidateTerm,
+                                voterLastIndex: lastIndex, voterLastTerm: lastTerm)
     }
 
     public func slice(from: UInt64, maxCount: Int) -> ArraySlice<LogEntry> {

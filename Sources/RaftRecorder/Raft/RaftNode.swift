@@ -226,10 +226,10 @@ public struct RaftNode: Sendable {
     /// Leader stickiness (thesis 4.2.3): within the minimum election timeout of hearing from a
     /// current leader, a server neither adopts a higher term from a vote request nor grants it.
     private func inLease(_ now: UInt64) -> Bool {
-        guard config.features.leaderStickiness, lead != nil else { return false }
-        if role == .leader { return true }
-        guard let last = lastLeaderContact else { return false }
-        return now - last < config.timing.electionTimeoutMin
+        config.features.leaderStickiness
+            && RaftRules.inLeaderLease(knowsLeader: lead != nil, isLeader: role == .leader,
+                                       sinceContact: lastLeaderContact.map { now - $0 },
+                                       minimumElectionTimeout: config.timing.electionTimeoutMin)
     }
 
     public mutating func step(_ m: RaftMessage, now: UInt64) {

@@ -1,0 +1,24 @@
+/// The Raft rules that both the Raft core and the analyzer's advice evaluate, kept in one place
+/// (this module is the one both depend on) so the advice judges exactly what the core would do.
+public enum RaftRules {
+    /// Votes needed to win among `voters`.
+    public static func quorum(voters: Int) -> Int { voters / 2 + 1 }
+
+    /// Raft §5.4.1: a candidate's log is at least as up to date as a voter's if its last term is
+    /// higher, or equal with an index at least as long.
+    public static func logIsUpToDate(candidateLastIndex: UInt64, candidateLastTerm: UInt64,
+                                     voterLastIndex: UInt64, voterLastTerm: UInt64) -> Bool {
+        candidateLastTerm > voterLastTerm || (candidateLastTerm == voterLastTerm && candidateLastIndex >= voterLastIndex)
+    }
+
+    /// Leader stickiness (thesis §4.2.3; etcd's `inLease`): a voter that knows a leader and heard
+    /// from it less than the minimum election timeout ago (or is that leader) refuses to vote and
+    /// keeps its term. `sinceContact` is nil when it never heard from one.
+    public static func inLeaderLease(knowsLeader: Bool, isLeader: Bool, sinceContact: UInt64?,
+                                     minimumElectionTimeout: UInt64) -> Bool {
+        guard knowsLeader else { return false }
+        if isLeader { return true }
+        guard let since = sinceContact else { return false }
+        return since < minimumElectionTimeout
+    }
+}
