@@ -85,7 +85,7 @@ struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Record one run of a scenario.",
-        discussion: "Every option but the scenario overrides the scenario's own setting. The same options and seed give a byte-identical trace."
+        discussion: "Every option but the scenario overrides the scenario's own setting. The same options and seed give a byte-identical trace; no creation time is stored unless SOURCE_DATE_EPOCH is set."
     )
 
     @Option(help: "A built-in scenario (see `raftrecord scenarios`).") var scenario: String?

@@ -27,7 +27,9 @@ public enum SweepText {
 }
 
 public enum SweepHTML {
-    static let colors = ["#2e9d5b", "#3b82c4", "#c0392b", "#8e44ad", "#d35400", "#16a085", "#7f8c8d", "#2c3e50", "#b7791f", "#e84393", "#0984e3", "#6c5ce7"]
+    /// Tableau 10 and two more, so neighbouring configurations are easy to tell apart.
+    static let colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+                         "#bcbd22", "#17becf", "#000000", "#aec7e8"]
 
     public static func render(_ s: SweepReport) -> String {
         let esc = HTMLReport.esc
@@ -84,7 +86,13 @@ public enum SweepHTML {
             s += "<line x1=\"\(l)\" x2=\"\(w - r)\" y1=\"\(y(f))\" y2=\"\(y(f))\" stroke=\"#eef1f5\"/><text x=\"\(l - 6)\" y=\"\(y(f) + 4)\" text-anchor=\"end\">\(Int(f * 100))%</text>"
         }
         var ticks: [Double] = []
-        if log { var v = pow(10, floor(Foundation.log10(lo))); while v <= hi { if v >= lo { ticks.append(v) }; v *= 10 } }
+        if log {
+            var decade = pow(10, floor(Foundation.log10(lo)))
+            while decade <= hi {
+                for m in [1.0, 2.0, 5.0] where decade * m >= lo && decade * m <= hi { ticks.append(decade * m) }
+                decade *= 10
+            }
+        }
         else { for k in 0...5 { ticks.append(lo + (hi - lo) * Double(k) / 5) } }
         for v in ticks {
             let label = unit == "ns" ? ReportText.time(UInt64(v)) : ReportText.number(v)
