@@ -38,8 +38,6 @@ public struct RaftOutput: Sendable {
     public var messages: [RaftMessage] = []
     public var events: [TraceEvent.Kind] = []
     public var committed: [(index: UInt64, entry: LogEntry)] = []
-
-    public var isEmpty: Bool { messages.isEmpty && events.isEmpty && committed.isEmpty }
 }
 
 /// A complete Raft node as a pure state machine, in the shape of etcd-io/raft: inputs are
