@@ -12,7 +12,7 @@ import Darwin
 extension Simulator {
     mutating func nextArrival(after t: UInt64) -> UInt64 {
         let u = max(Double(clientRNG.next() >> 11) / Double(1 << 53), 1e-12)
-        let gap = -log(u) / configuration.workload.writesPerSecond * 1e9
+        let gap = -log(u) / workload.writesPerSecond * 1e9
         // Whole microseconds, like every other random duration in the simulation.
         return t + max(1_000, UInt64(gap / 1_000) * 1_000)
     }
@@ -32,7 +32,7 @@ extension Simulator {
         p.node = target
         pending[id] = p
         try record(target, .clientRequest(id: id, kind: .write))
-        schedule(at: now + configuration.workload.requestTimeout, .clientTimeout(request: id, attempt: p.attempt))
+        schedule(at: now + workload.requestTimeout, .clientTimeout(request: id, attempt: p.attempt))
         guard nodes[target].raft != nil, nodes[target].pausedUntil == nil else { return }
         switch nodes[target].raft!.propose(request: id, hash: p.hash) {
         case .accepted:
@@ -46,14 +46,14 @@ extension Simulator {
                 schedule(at: now + 1_000_000, .clientRetry(request: id))
             } else {
                 knownLeader = nil
-                schedule(at: now + configuration.timing.heartbeatInterval, .clientRetry(request: id))
+                schedule(at: now + timing.heartbeatInterval, .clientRetry(request: id))
             }
         }
     }
 
     mutating func clientTimeout(_ id: UInt64, attempt: Int) throws {
         guard let p = pending[id], p.attempt == attempt else { return }
-        if now - p.firstIssued >= configuration.workload.giveUpAfter {
+        if now - p.firstIssued >= workload.giveUpAfter {
             pending[id] = nil
             try record(nil, .clientResponse(id: id, outcome: .timeout, latency: now - p.firstIssued))
             return

@@ -63,6 +63,10 @@ public struct Simulator<Sink: TraceSink> {
     }
 
     public let configuration: RunConfiguration
+    /// Copies of the parts read on hot paths, so reading them never copies the whole configuration
+    /// (and its fault list).
+    let workload: Workload
+    let timing: RaftTiming
     let sink: Sink
     public private(set) var now: UInt64 = 0
     public private(set) var statistics = Statistics()
@@ -89,6 +93,8 @@ public struct Simulator<Sink: TraceSink> {
     public init(configuration: RunConfiguration, sink: Sink) {
         self.configuration = configuration
         self.sink = sink
+        workload = configuration.workload
+        timing = configuration.timing
         var seed = SplitMix64(seed: configuration.seed)
         ids = configuration.nodeIDs
         network = NetworkState(size: ids.count, model: configuration.network, rng: seed.split())
@@ -112,9 +118,10 @@ public struct Simulator<Sink: TraceSink> {
     public mutating func run() throws {
         for i in nodes.indices { try start(i, restart: false) }
         for (i, f) in configuration.faults.enumerated() { schedule(at: f.at, .fault(i)) }
-        if configuration.workload.writesPerSecond > 0 { schedule(at: nextArrival(after: 0), .clientArrival) }
+        if workload.writesPerSecond > 0 { schedule(at: nextArrival(after: 0), .clientArrival) }
+        let duration = configuration.duration
         while let item = queue.popMin() {
-            guard item.time <= configuration.duration else { break }
+            guard item.time <= duration else { break }
             now = item.time
             try perform(item.action)
         }
@@ -172,8 +179,7 @@ public struct Simulator<Sink: TraceSink> {
         let p = nodes[i].persisted
         try record(i, .nodeStarted(NodeRecovery(term: p.term, vote: p.vote, lastIndex: p.log.lastIndex,
                                                 lastTerm: p.log.lastTerm, restart: restart)))
-        let config = RaftConfiguration(id: ids[i], voters: ids, features: configuration.features,
-                                       timing: configuration.timing)
+        let config = RaftConfiguration(id: ids[i], voters: ids, features: configuration.features, timing: timing)
         nodes[i].raft = RaftNode(config: config, persistent: p, rng: nodes[i].rng.split(),
                                  now: nodes[i].clock.local(now))
         nodes[i].timerAt = nil
@@ -204,7 +210,7 @@ public struct Simulator<Sink: TraceSink> {
         for k in scratch.messages.indices { try send(scratch.messages[k], from: i) }
         if crashAfterHeartbeat, scratch.messages.contains(where: { $0.type == .heartbeat }) {
             crashAfterHeartbeat = false
-            let interval = max(configuration.timing.heartbeatInterval / 1_000, 1)
+            let interval = max(timing.heartbeatInterval / 1_000, 1)
             schedule(at: now + (faultRNG.next() % interval) * 1_000, .crashNode(i))
         }
         for k in scratch.committed.indices {
