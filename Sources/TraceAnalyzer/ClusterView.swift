@@ -11,7 +11,6 @@ struct ClusterView {
         var leader: NodeID?
         var lastIndex: UInt64 = 0
         var lastTerm: UInt64 = 0
-        var commit: UInt64 = 0
         var lastLeaderContact: UInt64?
         /// When this node last committed while leader of its current term.
         var committedAsLeader = false
@@ -31,8 +30,6 @@ struct ClusterView {
     var cut: Set<DirectedLink> = []
     /// Recent times each unordered node pair's links were cut or healed (newest last, at most 8).
     var linkChanges: [Pair: [UInt64]] = [:]
-    /// Where each recent term came from: the node that campaigned for it, and when.
-    var termOrigin: [UInt64: (node: NodeID, time: UInt64, ordinal: UInt64)] = [:]
     var highestTerm: UInt64 = 0
 
     struct Pair: Hashable {
@@ -71,7 +68,7 @@ struct ClusterView {
         return nil
     }
 
-    mutating func apply(_ e: TraceEvent, ordinal: UInt64) {
+    mutating func apply(_ e: TraceEvent) {
         if case .partitionStarted(let links) = e.kind { for l in links { cut.insert(l); noteLinkChange(l, e.time) } }
         if case .partitionHealed(let links) = e.kind { for l in links { cut.remove(l); noteLinkChange(l, e.time) } }
         if case .messageSent(let m) = e.kind, let from = e.node {
@@ -103,21 +100,15 @@ struct ClusterView {
             nodes[i].term = t
             nodes[i].leader = id
             nodes[i].committedAsLeader = false
-        case .termChanged(_, let to, let cause):
+        case .termChanged(_, let to, _):
             nodes[i].term = to
             highestTerm = max(highestTerm, to)
-            if cause == .campaign {
-                termOrigin[to] = (id, e.time, ordinal)
-                // Terms far below the newest cannot be asked about again.
-                if termOrigin.count > 4_096 { termOrigin = termOrigin.filter { $0.key &+ 1_024 > highestTerm } }
-            }
         case .entriesAppended(_, let last, let t):
             nodes[i].lastIndex = last
             nodes[i].lastTerm = t
         case .logTruncated(let from):
             nodes[i].lastIndex = from > 0 ? from - 1 : 0
-        case .commitAdvanced(_, let to):
-            nodes[i].commit = to
+        case .commitAdvanced:
             if nodes[i].role == .leader { nodes[i].committedAsLeader = true }
         case .messageDelivered(let mid):
             if let m = messages.removeValue(forKey: mid), m.type == .append || m.type == .heartbeat, m.term >= nodes[i].term {

@@ -29,7 +29,8 @@ struct DisruptionDetector {
     let timing: RaftTiming
     private(set) var disruptions: [Disruption] = []
     private(set) var snapshots: [Int: CampaignSnapshot] = [:]
-    /// The voter assessment of each recent campaign, by the term campaigned for.
+    /// Each recent campaign, by the term campaigned for: who campaigned (its `ref`) and what each
+    /// voter would have answered.
     private var campaignByTerm: [UInt64: CampaignSnapshot] = [:]
     private var pending: [UInt32: Pending] = [:]
     private var isolation: [UInt32: Isolation] = [:]
@@ -81,6 +82,7 @@ struct DisruptionDetector {
                 campaignByTerm[to] = CampaignSnapshot(
                     term: to, candidateLastIndex: view[node].lastIndex, candidateLastTerm: view[node].lastTerm,
                     voters: Self.assess(node, view: view, now: e.time, timing: timing), ref: ref())
+                // Terms far below the newest cannot be asked about again.
                 if campaignByTerm.count > 4_096 { campaignByTerm = campaignByTerm.filter { $0.key &+ 1_024 > to } }
                 if isolation[node.rawValue]?.end == nil, isolation[node.rawValue] != nil,
                    isolation[node.rawValue]!.campaigns.count < 3 {
@@ -175,12 +177,13 @@ struct DisruptionDetector {
         var evidence = [p.ref, ref]
         // The root of the disruption is the first node that campaigned past the leader's term; later
         // campaigns (up to `newTerm`) may come from nodes whose term it had already raised.
-        guard let root = view.termOrigin[p.term &+ 1]?.node ?? view.termOrigin[newTerm]?.node else {
+        func origin(_ term: UInt64) -> NodeID? { campaignByTerm[term]?.ref.node.map { NodeID(rawValue: $0) } }
+        guard let root = origin(p.term &+ 1) ?? origin(newTerm) else {
             add(Disruption(id: 0, time: p.ref.time, leader: leader.rawValue, term: p.term, newTerm: newTerm,
                            cause: .electionTimeout, origin: nil, termInflation: nil, leaderlessFor: nil, evidence: evidence))
             return
         }
-        let finalOrigin = view.termOrigin[newTerm]?.node
+        let finalOrigin = origin(newTerm)
         // The campaign whose pre-vote decides the advice: the one that reached the voters if the root
         // itself brought the final term (a rejoin), otherwise the root's first campaign.
         let snapshot = finalOrigin == root ? campaignByTerm[newTerm] : campaignByTerm[p.term &+ 1]

@@ -88,7 +88,7 @@ struct AnalysisPass {
         safety.observe(e, ordinal: ordinal, view: view)
         sampler.observe(e, view: view)
         availability.observe(e)
-        view.apply(e, ordinal: ordinal)
+        view.apply(e)
 
         switch e.kind {
         case .partitionStarted, .partitionHealed:

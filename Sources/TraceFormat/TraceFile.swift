@@ -73,10 +73,6 @@ public final class TraceFile {
         UInt32(b[at]) | UInt32(b[at + 1]) << 8 | UInt32(b[at + 2]) << 16 | UInt32(b[at + 3]) << 24
     }
 
-    static func u64(_ b: [UInt8], _ at: Int) -> UInt64 {
-        UInt64(u32(b, at)) | UInt64(u32(b, at + 4)) << 32
-    }
-
     private static func parseMetadata(_ payload: [UInt8], path: String) throws(TraceFormatError)
         -> ((major: UInt16, minor: UInt16), TraceMetadata)
     {
