@@ -63,13 +63,7 @@ public struct EventSequence: Sequence {
                 nextFrame += 1
                 currentFrame = frame
                 do throws(TraceFormatError) {
-                    guard frame.firstTime >= previousFrameEnd else {
-                        throw TraceFormatError(.corruptFrame, path: file.path, frame: frame.index, offset: frame.offset,
-                                               "frame starts at \(frame.firstTime) ns, before the previous frame ended (\(previousFrameEnd) ns)")
-                    }
-                    previousFrameEnd = frame.lastTime
-                    let content = try buffers.load(frame, of: file)
-                    decoder = try FrameDecoder.checked(content, expecting: frame, path: file.path).get()
+                    decoder = try buffers.decoder(for: frame, of: file, after: &previousFrameEnd)
                     remaining = frame.eventCount
                 } catch {
                     if skipCorrupt { skipped.append(error) } else { self.error = error }
@@ -123,6 +117,17 @@ final class FrameBuffers {
     private let decompressor = ZstdFrameDecompressor()
 
     deinit { content.deallocate() }
+
+    /// A decoder for `frame`, after checking that it does not start before `previousEnd` (which
+    /// becomes its end). Its bytes stay valid until the next call.
+    func decoder(for frame: FrameInfo, of file: TraceFile, after previousEnd: inout UInt64) throws(TraceFormatError) -> FrameDecoder {
+        guard frame.firstTime >= previousEnd else {
+            throw TraceFormatError(.corruptFrame, path: file.path, frame: frame.index, offset: frame.offset,
+                                   "frame starts at \(frame.firstTime) ns, before the previous frame ended (\(previousEnd) ns)")
+        }
+        previousEnd = frame.lastTime
+        return try FrameDecoder.checked(try load(frame, of: file), expecting: frame, path: file.path).get()
+    }
 
     /// Reads, checks and decompresses one event frame. The returned bytes stay valid until the next call.
     func load(_ frame: FrameInfo, of file: TraceFile) throws(TraceFormatError) -> UnsafeRawBufferPointer {

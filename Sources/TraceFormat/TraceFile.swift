@@ -238,13 +238,7 @@ public final class TraceFile {
         for frame in frames {
             var decoder: FrameDecoder
             do throws(TraceFormatError) {
-                guard frame.firstTime >= previousEnd else {
-                    throw TraceFormatError(.corruptFrame, path: path, frame: frame.index, offset: frame.offset,
-                                           "frame starts at \(frame.firstTime) ns, before the previous frame ended (\(previousEnd) ns)")
-                }
-                previousEnd = frame.lastTime
-                let content = try buffers.load(frame, of: self)
-                decoder = try FrameDecoder.checked(content, expecting: frame, path: path).get()
+                decoder = try buffers.decoder(for: frame, of: self, after: &previousEnd)
             } catch {
                 if skippingCorruptFrames { skipped.append(error); continue }
                 throw error

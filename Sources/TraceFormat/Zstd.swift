@@ -75,10 +75,9 @@ final class ZstdFrameDecompressor {
     /// needed and is never shrunk, so it is reused across frames.
     func decompress(_ frame: UnsafeRawBufferPointer, size: Int, into output: inout [UInt8]) throws(ZstdError) {
         if output.count < size { output.append(contentsOf: repeatElement(0, count: size - output.count)) }
-        let n = try zstdCheck(output.withUnsafeMutableBytes { dst in
-            ZSTD_decompressDCtx(context, dst.baseAddress, size, frame.baseAddress, frame.count)
-        })
-        if n != size { throw ZstdError(message: "frame decompressed to \(n) bytes, declared \(size)", isChecksumError: false) }
+        try output.withUnsafeMutableBytes { dst in
+            Result { () throws(ZstdError) in try decompress(frame, into: UnsafeMutableRawBufferPointer(rebasing: dst[0..<size])) }
+        }.get()
     }
 
     /// Decompresses exactly one frame into `output`, which must be its exact content size.
