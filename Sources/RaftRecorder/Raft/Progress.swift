@@ -16,9 +16,16 @@ struct Progress: Sendable {
 enum Quorum {
     static func size(voters: Int) -> Int { RaftRules.quorum(voters: voters) }
 
-    /// The highest index that a majority has matched. - Complexity: O(n log n)
-    static func committedIndex(_ matches: [UInt64]) -> UInt64 {
-        let sorted = matches.sorted(by: >)
-        return sorted[size(voters: sorted.count) - 1]
+    /// The highest index that a majority has matched: the largest match that at least a quorum
+    /// of voters have reached. - Complexity: O(n²) comparisons, no allocation (n is small).
+    static func committedIndex(_ progress: [Progress]) -> UInt64 {
+        let needed = size(voters: progress.count)
+        var best: UInt64 = 0
+        for candidate in progress where candidate.match > best {
+            var reached = 0
+            for p in progress where p.match >= candidate.match { reached += 1 }
+            if reached >= needed { best = candidate.match }
+        }
+        return best
     }
 }

@@ -424,7 +424,7 @@ public struct RaftNode: Sendable {
     /// Commits the highest index a majority has matched, but only if it is of the current term
     /// (Raft §5.4.2: entries of earlier terms are committed indirectly).
     private mutating func maybeCommit() {
-        let n = Quorum.committedIndex(progress.map(\.match))
+        let n = Quorum.committedIndex(progress)
         if n > commit, log.term(at: n) == term { commitTo(n) }
     }
 

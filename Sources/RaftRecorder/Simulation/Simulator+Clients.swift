@@ -33,7 +33,7 @@ extension Simulator {
         pending[id] = p
         try record(target, .clientRequest(id: id, kind: .write))
         schedule(at: now + workload.requestTimeout, .clientTimeout(request: id, attempt: p.attempt))
-        guard nodes[target].raft != nil, nodes[target].pausedUntil == nil else { return }
+        guard nodes[target].up, nodes[target].pausedUntil == nil else { return }
         switch nodes[target].raft!.propose(request: id, hash: p.hash) {
         case .accepted:
             try drain(target)

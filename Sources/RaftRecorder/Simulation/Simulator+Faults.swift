@@ -12,10 +12,10 @@ extension Simulator {
             return currentLeader ?? knownLeader
         case .follower(let k):
             let leader = currentLeader
-            let followers = nodes.indices.filter { $0 != leader && nodes[$0].raft != nil }
+            let followers = nodes.indices.filter { $0 != leader && nodes[$0].up }
             return followers.indices.contains(k) ? followers[k] : nil
         case .crashed:
-            return crashOrder.last { nodes[$0].raft == nil }
+            return crashOrder.last { !nodes[$0].up }
         }
     }
 
@@ -56,14 +56,15 @@ extension Simulator {
         case .flap(let a, let b, let period, let until):
             guard let x = resolve(a), let y = resolve(b), x != y else { return }
             let l = links(x, y)
-            try flap(l[0], l[1], cut: true, period: period, until: until)
+            flaps.append(Flap(links: (l[0], l[1]), cut: true, period: period, until: until))
+            try flap(flaps.count - 1)
         case .crash(let s):
             guard let n = resolve(s) else { return }
             try crash(n)
         case .crashLeaderAfterHeartbeat:
             crashAfterHeartbeat = true
         case .restart(let s):
-            guard let n = resolve(s), nodes[n].raft == nil else { return }
+            guard let n = resolve(s), !nodes[n].up else { return }
             try start(n, restart: true)
         case .pause(let s, let duration):
             guard let n = resolve(s) else { return }
@@ -83,13 +84,16 @@ extension Simulator {
         }
     }
 
-    mutating func flap(_ a: DirectedLink, _ b: DirectedLink, cut shouldCut: Bool, period: UInt64, until: UInt64) throws {
-        guard now < until else {
-            try heal([a, b])
+    /// One half-period of `flaps[index]`: cuts or heals its links, then schedules the next.
+    mutating func flap(_ index: Int) throws {
+        let f = flaps[index]
+        let pair = [f.links.0, f.links.1]
+        guard now < f.until else {
+            try heal(pair)
             return
         }
-        if shouldCut { try cut([a, b]) } else { try heal([a, b]) }
-        let half = max(period / 2, 1_000)
-        schedule(at: now + half, .flap(a, b, cut: !shouldCut, period: period, until: until))
+        if f.cut { try cut(pair) } else { try heal(pair) }
+        flaps[index].cut.toggle()
+        schedule(at: now + max(f.period / 2, 1_000), .flap(index))
     }
 }

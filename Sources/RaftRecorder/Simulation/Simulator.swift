@@ -31,21 +31,28 @@ public struct Simulator<Sink: TraceSink> {
         case clientTimeout(request: UInt64, attempt: Int)
         case clientRetry(request: UInt64)
         case fault(Int)
-        case flap(DirectedLink, DirectedLink, cut: Bool, period: UInt64, until: UInt64)
+        /// The next half-period of flapping link pair `flaps[index]`.
+        case flap(Int)
         case resume(Int)
         case crashNode(Int)
     }
 
+    /// A heap entry: 16 bytes, so the heap moves little memory. `order` is the scheduling
+    /// sequence number (ties at the same time run in the order they were scheduled) in the high
+    /// 40 bits and the slot of the action in `actions` in the low 24 bits.
     struct Scheduled: Comparable {
         var time: UInt64
-        var sequence: UInt64
-        var action: Action
-        static func < (a: Scheduled, b: Scheduled) -> Bool { (a.time, a.sequence) < (b.time, b.sequence) }
-        static func == (a: Scheduled, b: Scheduled) -> Bool { a.time == b.time && a.sequence == b.sequence }
+        var order: UInt64
+        var slot: Int { Int(order & Scheduled.slotMask) }
+        static var slotBits: UInt64 { 24 }
+        static var slotMask: UInt64 { (1 << slotBits) - 1 }
+        static func < (a: Scheduled, b: Scheduled) -> Bool { a.time < b.time || (a.time == b.time && a.order < b.order) }
     }
 
     struct NodeHost {
         var raft: RaftNode?
+        /// `raft != nil`, kept as a flag so hot paths test it without touching the node.
+        var up = false
         var persisted = PersistentState()
         var pausedUntil: UInt64?
         var queued: [(RaftMessage, UInt64)] = []
@@ -53,6 +60,21 @@ public struct Simulator<Sink: TraceSink> {
         var clock = NodeClock()
         var rng: SplitMix64
         var lastRole: RaftRole?
+    }
+
+    /// A message on the wire; `copies` deliveries of it are still scheduled (2 when duplicated).
+    struct InFlight {
+        var message: RaftMessage
+        var id: UInt64
+        var copies: Int
+    }
+
+    /// A pair of links cut and healed every half `period` until `until`.
+    struct Flap {
+        var links: (DirectedLink, DirectedLink)
+        var cut: Bool
+        var period: UInt64
+        var until: UInt64
     }
 
     struct PendingRequest {
@@ -71,7 +93,11 @@ public struct Simulator<Sink: TraceSink> {
     public private(set) var now: UInt64 = 0
     public private(set) var statistics = Statistics()
     var queue = Heap<Scheduled>()
-    var inFlight: [(message: RaftMessage, id: UInt64, copies: Int)?] = []
+    /// The actions of the scheduled entries, by slot; `freeActions` lists reusable slots.
+    var actions: [Action] = []
+    var freeActions: [Int] = []
+    var inFlight: [InFlight] = []
+    var flaps: [Flap] = []
     var freeSlots: [Int] = []
     /// Handed back and forth with the nodes' output buffers, so draining allocates nothing.
     var scratch = RaftOutput()
@@ -123,14 +149,25 @@ public struct Simulator<Sink: TraceSink> {
         while let item = queue.popMin() {
             guard item.time <= duration else { break }
             now = item.time
-            try perform(item.action)
+            let action = actions[item.slot]
+            freeActions.append(item.slot)
+            try perform(action)
         }
         now = configuration.duration
     }
 
     mutating func schedule(at time: UInt64, _ action: Action) {
         sequence += 1
-        queue.insert(Scheduled(time: time, sequence: sequence, action: action))
+        let slot: Int
+        if let free = freeActions.popLast() {
+            slot = free
+            actions[slot] = action
+        } else {
+            slot = actions.count
+            precondition(slot <= Scheduled.slotMask, "more than 2^24 simulation actions pending at once")
+            actions.append(action)
+        }
+        queue.insert(Scheduled(time: time, order: sequence << Scheduled.slotBits | UInt64(slot)))
     }
 
     mutating func record(_ node: Int?, _ kind: TraceEvent.Kind) throws {
@@ -141,17 +178,19 @@ public struct Simulator<Sink: TraceSink> {
     private mutating func perform(_ action: Action) throws {
         switch action {
         case .deliver(let slot):
-            var entry = inFlight[slot]!
-            entry.copies -= 1
-            if entry.copies == 0 {
-                inFlight[slot] = nil
+            inFlight[slot].copies -= 1
+            let id = inFlight[slot].id
+            if inFlight[slot].copies == 0 {
+                // Move the message out, so its entries are released once delivered.
+                let message = inFlight[slot].message
+                inFlight[slot].message.entries = []
                 freeSlots.append(slot)
+                try deliver(message, id: id)
             } else {
-                inFlight[slot] = entry
+                try deliver(inFlight[slot].message, id: id)
             }
-            try deliver(entry.message, id: entry.id)
         case .timer(let i):
-            guard nodes[i].timerAt == now, nodes[i].raft != nil, nodes[i].pausedUntil == nil else { return }
+            guard nodes[i].timerAt == now, nodes[i].up, nodes[i].pausedUntil == nil else { return }
             nodes[i].timerAt = nil
             let local = nodes[i].clock.local(now)
             nodes[i].raft!.tick(now: local)
@@ -164,8 +203,8 @@ public struct Simulator<Sink: TraceSink> {
             try issue(request)
         case .fault(let index):
             try apply(configuration.faults[index].action)
-        case .flap(let a, let b, let cut, let period, let until):
-            try flap(a, b, cut: cut, period: period, until: until)
+        case .flap(let index):
+            try flap(index)
         case .resume(let i):
             try resume(i)
         case .crashNode(let i):
@@ -182,14 +221,16 @@ public struct Simulator<Sink: TraceSink> {
         let config = RaftConfiguration(id: ids[i], voters: ids, features: configuration.features, timing: timing)
         nodes[i].raft = RaftNode(config: config, persistent: p, rng: nodes[i].rng.split(),
                                  now: nodes[i].clock.local(now))
+        nodes[i].up = true
         nodes[i].timerAt = nil
         try drain(i)
     }
 
     /// Records and carries out what node `i` produced, then makes sure its next timer is scheduled.
     mutating func drain(_ i: Int) throws {
-        guard nodes[i].raft != nil else { return }
+        guard nodes[i].up else { return }
         swap(&scratch, &nodes[i].raft!.output)
+        let isLeader = nodes[i].raft!.role == .leader
         defer {
             scratch.messages.removeAll(keepingCapacity: true)
             scratch.events.removeAll(keepingCapacity: true)
@@ -216,13 +257,13 @@ public struct Simulator<Sink: TraceSink> {
         for k in scratch.committed.indices {
             let (index, entry) = scratch.committed[k]
             try record(i, .entryApplied(index: index, term: entry.term, hash: entry.hash))
-            if entry.request != 0, let p = pending[entry.request], p.node == i, nodes[i].raft?.role == .leader {
+            if isLeader, entry.request != 0, let p = pending[entry.request], p.node == i {
                 pending[entry.request] = nil
                 statistics.committedWrites += 1
                 try record(i, .clientResponse(id: entry.request, outcome: .ok, latency: now - p.firstIssued))
             }
         }
-        guard let next = nodes[i].raft?.nextDeadline else { return }
+        let next = nodes[i].raft!.nextDeadline
         let deadline = max(nodes[i].clock.global(next), now)
         if nodes[i].pausedUntil == nil, nodes[i].timerAt.map({ deadline < $0 }) ?? true {
             nodes[i].timerAt = deadline
@@ -245,7 +286,7 @@ public struct Simulator<Sink: TraceSink> {
         case .lost:
             try record(Int(m.to.rawValue - 1), .messageDropped(id: id, reason: .loss))
         case .delivered(let after, let duplicate):
-            let entry = (message: m, id: id, copies: duplicate == nil ? 1 : 2)
+            let entry = InFlight(message: m, id: id, copies: duplicate == nil ? 1 : 2)
             let slot: Int
             if let free = freeSlots.popLast() {
                 slot = free
@@ -265,7 +306,7 @@ public struct Simulator<Sink: TraceSink> {
             try record(i, .messageDropped(id: id, reason: .partition))
             return
         }
-        guard nodes[i].raft != nil else {
+        guard nodes[i].up else {
             try record(i, .messageDropped(id: id, reason: .receiverDown))
             return
         }
@@ -275,7 +316,7 @@ public struct Simulator<Sink: TraceSink> {
         }
         try record(i, .messageDelivered(id: id))
         let local = nodes[i].clock.local(now)
-            nodes[i].raft!.step(m, now: local)
+        nodes[i].raft!.step(m, now: local)
         try drain(i)
     }
 
@@ -283,6 +324,7 @@ public struct Simulator<Sink: TraceSink> {
         guard let raft = nodes[i].raft else { return }
         nodes[i].persisted = raft.persistentState
         nodes[i].raft = nil
+        nodes[i].up = false
         nodes[i].pausedUntil = nil
         nodes[i].queued.removeAll()
         nodes[i].timerAt = nil
@@ -291,7 +333,7 @@ public struct Simulator<Sink: TraceSink> {
     }
 
     mutating func pause(_ i: Int, for duration: UInt64) throws {
-        guard nodes[i].raft != nil, nodes[i].pausedUntil == nil else { return }
+        guard nodes[i].up, nodes[i].pausedUntil == nil else { return }
         nodes[i].pausedUntil = now + duration
         nodes[i].timerAt = nil
         try record(i, .nodePaused)
@@ -305,7 +347,7 @@ public struct Simulator<Sink: TraceSink> {
         let queued = nodes[i].queued
         nodes[i].queued.removeAll()
         for (m, id) in queued {
-            guard nodes[i].raft != nil else { break }
+            guard nodes[i].up else { break }
             try record(i, .messageDelivered(id: id))
             let local = nodes[i].clock.local(now)
             nodes[i].raft!.step(m, now: local)
