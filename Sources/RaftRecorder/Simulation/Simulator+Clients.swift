@@ -34,7 +34,7 @@ extension Simulator {
         try record(target, .clientRequest(id: id, kind: .write))
         schedule(at: now + workload.requestTimeout, .clientTimeout(request: id, attempt: p.attempt))
         guard nodes[target].up, nodes[target].pausedUntil == nil else { return }
-        switch nodes[target].raft!.propose(request: id, hash: p.hash) {
+        switch nodes[target].raft.propose(request: id, hash: p.hash) {
         case .accepted:
             try drain(target)
         case .notLeader(let hint):

@@ -50,8 +50,9 @@ public struct Simulator<Sink: TraceSink> {
     }
 
     struct NodeHost {
-        var raft: RaftNode?
-        /// `raft != nil`, kept as a flag so hot paths test it without touching the node.
+        /// The node's Raft state; meaningful only while `up` (replaced on every start). Not an
+        /// optional, so that stepping it never copies it.
+        var raft: RaftNode
         var up = false
         var persisted = PersistentState()
         var pausedUntil: UInt64?
@@ -125,7 +126,10 @@ public struct Simulator<Sink: TraceSink> {
         ids = configuration.nodeIDs
         network = NetworkState(size: ids.count, model: configuration.network, rng: seed.split())
         clientRNG = seed.split()
-        nodes = ids.map { _ in NodeHost(rng: seed.split()) }
+        let placeholder = RaftNode(config: RaftConfiguration(id: ids[0], voters: ids, features: configuration.features,
+                                                             timing: configuration.timing),
+                                   persistent: PersistentState(), rng: SplitMix64(seed: 0), now: 0)
+        nodes = ids.map { _ in NodeHost(raft: placeholder, rng: seed.split()) }
         faultRNG = seed.split()
         if let lengths = configuration.initialLogLengths {
             // Prefixes of one log of term 1, so the logs agree but differ in length.
@@ -193,7 +197,7 @@ public struct Simulator<Sink: TraceSink> {
             guard nodes[i].timerAt == now, nodes[i].up, nodes[i].pausedUntil == nil else { return }
             nodes[i].timerAt = nil
             let local = nodes[i].clock.local(now)
-            nodes[i].raft!.tick(now: local)
+            nodes[i].raft.tick(now: local)
             try drain(i)
         case .clientArrival:
             try clientArrival()
@@ -229,8 +233,8 @@ public struct Simulator<Sink: TraceSink> {
     /// Records and carries out what node `i` produced, then makes sure its next timer is scheduled.
     mutating func drain(_ i: Int) throws {
         guard nodes[i].up else { return }
-        swap(&scratch, &nodes[i].raft!.output)
-        let isLeader = nodes[i].raft!.role == .leader
+        swap(&scratch, &nodes[i].raft.output)
+        let isLeader = nodes[i].raft.role == .leader
         defer {
             scratch.messages.removeAll(keepingCapacity: true)
             scratch.events.removeAll(keepingCapacity: true)
@@ -263,7 +267,7 @@ public struct Simulator<Sink: TraceSink> {
                 try record(i, .clientResponse(id: entry.request, outcome: .ok, latency: now - p.firstIssued))
             }
         }
-        let next = nodes[i].raft!.nextDeadline
+        let next = nodes[i].raft.nextDeadline
         let deadline = max(nodes[i].clock.global(next), now)
         if nodes[i].pausedUntil == nil, nodes[i].timerAt.map({ deadline < $0 }) ?? true {
             nodes[i].timerAt = deadline
@@ -316,14 +320,13 @@ public struct Simulator<Sink: TraceSink> {
         }
         try record(i, .messageDelivered(id: id))
         let local = nodes[i].clock.local(now)
-        nodes[i].raft!.step(m, now: local)
+        nodes[i].raft.step(m, now: local)
         try drain(i)
     }
 
     mutating func crash(_ i: Int) throws {
-        guard let raft = nodes[i].raft else { return }
-        nodes[i].persisted = raft.persistentState
-        nodes[i].raft = nil
+        guard nodes[i].up else { return }
+        nodes[i].persisted = nodes[i].raft.persistentState
         nodes[i].up = false
         nodes[i].pausedUntil = nil
         nodes[i].queued.removeAll()
@@ -350,11 +353,11 @@ public struct Simulator<Sink: TraceSink> {
             guard nodes[i].up else { break }
             try record(i, .messageDelivered(id: id))
             let local = nodes[i].clock.local(now)
-            nodes[i].raft!.step(m, now: local)
+            nodes[i].raft.step(m, now: local)
             try drain(i)
         }
         let local = nodes[i].clock.local(now)
-        nodes[i].raft?.tick(now: local)
+        if nodes[i].up { nodes[i].raft.tick(now: local) }
         try drain(i)
     }
 
@@ -362,7 +365,7 @@ public struct Simulator<Sink: TraceSink> {
     var currentLeader: Int? {
         var best: (Int, UInt64)?
         for (i, n) in nodes.enumerated() {
-            if let r = n.raft, r.role == .leader, best.map({ r.term > $0.1 }) ?? true { best = (i, r.term) }
+            if n.up, n.raft.role == .leader, best.map({ n.raft.term > $0.1 }) ?? true { best = (i, n.raft.term) }
         }
         return best?.0
     }
