@@ -82,6 +82,8 @@ struct AvailabilityTracker {
         guard let leader = view.acknowledgedLeader ?? ackedLeader ?? Self.leaderRole(view) else { return }
         let count = { (x: NodeID) in view.ids.filter { view.reachable(x, $0) }.count }
         let alternative = view.ids.first { $0 != leader && view[$0].up && count($0) >= view.quorum }
+        // Links cut or healed at the same time are one change: keep the state after the last.
+        if let last = reach.last, last.0 == t { reach.removeLast() }
         reach.append((t, leader, count(leader), alternative?.rawValue, ref))
         if reach.count > 16 { reach.removeFirst() }
     }

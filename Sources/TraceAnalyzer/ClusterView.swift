@@ -69,12 +69,24 @@ struct ClusterView {
     }
 
     mutating func apply(_ e: TraceEvent) {
-        if case .partitionStarted(let links) = e.kind { for l in links { cut.insert(l); noteLinkChange(l, e.time) } }
-        if case .partitionHealed(let links) = e.kind { for l in links { cut.remove(l); noteLinkChange(l, e.time) } }
-        if case .messageSent(let m) = e.kind, let from = e.node {
-            messages[m.id] = InFlight(from: from, to: m.to, type: m.type, term: m.term, sent: e.time)
+        switch e.kind {
+        case .linkCut(let l):
+            cut.insert(l)
+            noteLinkChange(l, e.time)
+            return
+        case .linkHealed(let l):
+            cut.remove(l)
+            noteLinkChange(l, e.time)
+            return
+        case .messageSent(let m):
+            if let from = e.node { messages[m.id] = InFlight(from: from, to: m.to, type: m.type, term: m.term, sent: e.time) }
+            return
+        case .messageDropped(let id, _):
+            _ = messages.removeValue(forKey: id)
+            return
+        default:
+            break
         }
-        if case .messageDropped(let id, _) = e.kind { _ = messages.removeValue(forKey: id) }
         guard let id = e.node, let i = index(id) else { return }
         switch e.kind {
         case .nodeStarted(let r):

@@ -36,7 +36,8 @@ struct DisruptionDetector {
     private var isolation: [UInt32: Isolation] = [:]
     private var awaitingLeader: [Int] = []
     /// Disruptions whose root's links had just changed: if they keep changing, it was a flapping link.
-    private var flapWatch: [(disruption: Int, root: NodeID, until: UInt64, changes: Int, refs: [EventRef])] = []
+    /// `lastChange`: links cut or healed at the same time count as one change.
+    private var flapWatch: [(disruption: Int, root: NodeID, until: UInt64, changes: Int, lastChange: UInt64?, refs: [EventRef])] = []
     private(set) var inflation: [TermInflation] = []
     private var inflating: [UInt32: (from: UInt64, to: UInt64, start: UInt64, refs: [EventRef], campaigns: Int)] = [:]
     private(set) var preVoteRejections: [String: Int] = [:]
@@ -135,8 +136,8 @@ struct DisruptionDetector {
 
     /// Call after the view applied a partition change: tracks which nodes are cut off from all others.
     mutating func linksChanged(_ e: TraceEvent, ordinal: UInt64, view: ClusterView) {
-        if !flapWatch.isEmpty, case .partitionStarted(let links) = e.kind { watchFlaps(links, e, ordinal) }
-        if !flapWatch.isEmpty, case .partitionHealed(let links) = e.kind { watchFlaps(links, e, ordinal) }
+        if !flapWatch.isEmpty, case .linkCut(let l) = e.kind { watchFlaps(l, e, ordinal) }
+        if !flapWatch.isEmpty, case .linkHealed(let l) = e.kind { watchFlaps(l, e, ordinal) }
         for id in view.ids {
             let cutOff = view.ids.allSatisfy { $0 == id || (view.cut.contains(DirectedLink(from: id, to: $0))
                                                             && view.cut.contains(DirectedLink(from: $0, to: id))) }
@@ -150,9 +151,11 @@ struct DisruptionDetector {
         }
     }
 
-    private mutating func watchFlaps(_ links: [DirectedLink], _ e: TraceEvent, _ ordinal: UInt64) {
+    private mutating func watchFlaps(_ link: DirectedLink, _ e: TraceEvent, _ ordinal: UInt64) {
         flapWatch.removeAll { $0.until < e.time }
-        for k in flapWatch.indices where links.contains(where: { $0.from == flapWatch[k].root || $0.to == flapWatch[k].root }) {
+        for k in flapWatch.indices where (link.from == flapWatch[k].root || link.to == flapWatch[k].root)
+            && flapWatch[k].lastChange != e.time {
+            flapWatch[k].lastChange = e.time
             flapWatch[k].changes += 1
             if flapWatch[k].refs.count < 3 { flapWatch[k].refs.append(EventRef(e, ordinal: ordinal)) }
             if flapWatch[k].changes >= 4 {
@@ -212,7 +215,7 @@ struct DisruptionDetector {
         if let snapshot { snapshots[disruptions.count] = snapshot }
         // Links of the root changed lately but not yet often: later changes may show a flap.
         if recentChanges > 0 && cause != .flappingLink && cause != .rejoin {
-            flapWatch.append((disruptions.count - 1, root, now + flapWindow, recentChanges, []))
+            flapWatch.append((disruptions.count - 1, root, now + flapWindow, recentChanges, nil, []))
         }
     }
 

@@ -37,12 +37,12 @@ extension EventRef {
             f = ["change": "\(c)", "target": n(t), "index": "\(i)"]
         case .transferStarted(let t, let term): f = ["target": n(t), "term": "\(term)"]
         case .transferFinished(let t, let term, let ok): f = ["target": n(t), "term": "\(term)", "succeeded": "\(ok)"]
-        case .partitionStarted(let l), .partitionHealed(let l):
-            f = ["links": l.map { "\($0.from.rawValue)->\($0.to.rawValue)" }.joined(separator: " ")]
+        case .linkCut(let l), .linkHealed(let l):
+            f = ["link": "\(l.from.rawValue)->\(l.to.rawValue)"]
         case .linkDegraded(let l, let loss, let extra):
             f = ["link": "\(l.from.rawValue)->\(l.to.rawValue)", "lossPPM": "\(loss)", "extraLatency": "\(extra)"]
         case .clockDriftSet(let t, let ppm): f = ["target": n(t), "ppm": "\(ppm)"]
-        case .label(let s): f = ["text": s]
+        case .label(let fault): f = ["fault": "\(fault)"]
         }
         self.init(ordinal: ordinal, time: e.time, node: e.node?.rawValue, event: e.kind.tag.description, fields: f)
     }

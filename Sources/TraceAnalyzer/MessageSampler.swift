@@ -24,6 +24,8 @@ struct MessageSampler {
     private var ring = [Sample](repeating: Sample(), count: ringSize)
     private var kept: [Sample] = []
     private var keptIndex: [UInt64: Int] = [:]
+    /// The smallest and largest kept id: deliveries outside it need no look-up in `keptIndex`.
+    private var keptIDs: ClosedRange<UInt64>?
     private var captureUntil: UInt64 = 0
     private var capturing = false
     private(set) var deliveredLatencySum: UInt64 = 0
@@ -45,11 +47,11 @@ struct MessageSampler {
             }
             let slot = Int(id % UInt64(Self.ringSize))
             if ring[slot].id == id { ring[slot].received = e.time }
-            if capturing || !keptIndex.isEmpty, let k = keptIndex[id] { kept[k].received = e.time }
+            if keptIDs?.contains(id) == true, let k = keptIndex[id] { kept[k].received = e.time }
         case .messageDropped(let id, let reason):
             let slot = Int(id % UInt64(Self.ringSize))
             if ring[slot].id == id { ring[slot].dropped = reason }
-            if !keptIndex.isEmpty, let k = keptIndex[id] { kept[k].dropped = reason }
+            if keptIDs?.contains(id) == true, let k = keptIndex[id] { kept[k].dropped = reason }
         default:
             break
         }
@@ -59,6 +61,7 @@ struct MessageSampler {
         guard kept.count < Self.limit, keptIndex[s.id] == nil else { return }
         keptIndex[s.id] = kept.count
         kept.append(s)
+        keptIDs = keptIDs.map { min($0.lowerBound, s.id)...max($0.upperBound, s.id) } ?? s.id...s.id
     }
 
     /// Keeps the messages from `before` ahead of `t` until `after` past it.

@@ -25,11 +25,18 @@ struct TimelineBuilder {
     private var leadersTruncated = false
     private var faults: [FaultInterval] = []
     private var faultsTruncated = false
-    private var openPartitions: [Int] = []
+    /// Open partition faults and, for each, its links not yet healed.
+    private var openPartitions: [(fault: Int, cut: Set<[UInt32]>)] = []
+    /// The partition fault that the last `linkCut` opened, and when: links cut at the same time
+    /// belong to one partition.
+    private var lastCut: (fault: Int, time: UInt64)?
+    /// Label texts by fault-schedule index, from the trace's metadata.
+    private let labelTexts: [String?]
     private var openNodeFaults: [String: Int] = [:]
     private var labels: [EventRef] = []
 
-    init(nodes: Int, start: UInt64, end: UInt64) {
+    init(nodes: Int, start: UInt64, end: UInt64, labelTexts: [String?] = []) {
+        self.labelTexts = labelTexts
         self.start = start
         self.end = max(end, start + 1)
         columnWidth = (self.end - start) / UInt64(Timeline.columnCount) + 1
@@ -92,19 +99,32 @@ struct TimelineBuilder {
             }
         case .leaderSteppedDown, .nodeCrashed:
             if let n = e.node, let k = openLeader.removeValue(forKey: n.rawValue) { leaders[k].end = e.time }
-        case .partitionStarted(let links):
-            let nodes = Set(links.flatMap { [$0.from.rawValue, $0.to.rawValue] }).sorted()
-            addFault(FaultInterval(kind: .partition, start: e.time, end: end, nodes: nodes,
-                                   links: links.map { [$0.from.rawValue, $0.to.rawValue] }, evidence: [ref()]))
-            if !faultsTruncated { openPartitions.append(faults.count - 1) }
-        case .partitionHealed(let links):
-            let healed = Set(links.map { [$0.from.rawValue, $0.to.rawValue] })
-            openPartitions.removeAll { k in
-                let remaining = faults[k].links.filter { !healed.contains($0) }
-                guard remaining.isEmpty else { return false }
-                faults[k].end = e.time
-                faults[k].evidence.append(ref())
-                return true
+        case .linkCut(let l):
+            let pair = [l.from.rawValue, l.to.rawValue]
+            if let last = lastCut, last.time == e.time, let k = openPartitions.firstIndex(where: { $0.fault == last.fault }) {
+                faults[last.fault].links.append(pair)
+                faults[last.fault].nodes = Set(faults[last.fault].nodes + pair).sorted()
+                openPartitions[k].cut.insert(pair)
+            } else {
+                addFault(FaultInterval(kind: .partition, start: e.time, end: end, nodes: Set(pair).sorted(),
+                                       links: [pair], evidence: [ref()]))
+                if !faultsTruncated {
+                    openPartitions.append((faults.count - 1, [pair]))
+                    lastCut = (faults.count - 1, e.time)
+                }
+            }
+        case .linkHealed(let l):
+            let pair = [l.from.rawValue, l.to.rawValue]
+            var k = 0
+            while k < openPartitions.count {
+                if openPartitions[k].cut.remove(pair) != nil, openPartitions[k].cut.isEmpty {
+                    let f = openPartitions[k].fault
+                    faults[f].end = e.time
+                    faults[f].evidence.append(ref())
+                    openPartitions.remove(at: k)
+                } else {
+                    k += 1
+                }
             }
         case .nodeCrashed, .nodePaused:
             if let n = e.node {
@@ -125,8 +145,12 @@ struct TimelineBuilder {
         case .linkDegraded(let link, _, _):
             addFault(FaultInterval(kind: .degraded, start: e.time, end: end, nodes: [link.from.rawValue, link.to.rawValue],
                                    links: [[link.from.rawValue, link.to.rawValue]], evidence: [ref()]))
-        case .label:
-            if labels.count < 1_000 { labels.append(ref()) }
+        case .label(let fault):
+            if labels.count < 1_000 {
+                var r = ref()
+                r.fields["text"] = labelTexts.indices.contains(Int(fault)) ? labelTexts[Int(fault)] ?? "" : ""
+                labels.append(r)
+            }
         default:
             break
         }

@@ -13,7 +13,9 @@ public enum TraceAnalysis {
         var pass = AnalysisPass(metadata: file.metadata, start: file.timeRange?.lowerBound ?? 0,
                                 end: file.timeRange?.upperBound ?? 0)
         var events = file.events(skippingCorruptFrames: options.skipCorruptFrames).makeIterator()
-        while let e = events.next() { pass.consume(e) }
+        while let chunk = events.nextChunk() {
+            for i in chunk.indices { pass.consume(chunk[i]) }
+        }
         if let error = events.error { throw error }
         var report = pass.finish(path: file.path)
         report.trace.integrity = switch file.integrity {
@@ -62,7 +64,8 @@ struct AnalysisPass {
         self.start = start
         self.end = max(end, start)
         view = ClusterView(ids: ids)
-        timeline = TimelineBuilder(nodes: ids.count, start: start, end: self.end)
+        timeline = TimelineBuilder(nodes: ids.count, start: start, end: self.end,
+                                   labelTexts: run.faults.map { if case .label(let text) = $0.action { text } else { nil } })
         availability = AvailabilityTracker(start: start, stallThreshold: run.timing.electionTimeoutMin)
         detector = DisruptionDetector(features: run.features, timing: run.timing)
         lastTime = start
@@ -82,6 +85,32 @@ struct AnalysisPass {
 
     private mutating func step(_ e: TraceEvent) {
         defer { ordinal += 1 }
+        // The frequent events (messages, log and client traffic) go only to the analyses that use
+        // them; all others visit every analysis. Each analysis sees an event before `view` does.
+        switch e.kind {
+        case .messageSent:
+            sampler.observe(e, view: view)
+            availability.observe(e)
+            view.apply(e)
+        case .messageDelivered, .messageDropped:
+            sampler.observe(e, view: view)
+            view.apply(e)
+        case .entriesAppended:
+            view.apply(e)
+        case .entryApplied:
+            safety.observe(e, ordinal: ordinal, view: view)
+        case .commitAdvanced:
+            safety.observe(e, ordinal: ordinal, view: view)
+            availability.observe(e)
+            view.apply(e)
+        case .entryProposed, .clientRequest, .clientResponse:
+            availability.observe(e)
+        default:
+            observeByAll(e)
+        }
+    }
+
+    private mutating func observeByAll(_ e: TraceEvent) {
         timeline.observe(e, ordinal: ordinal, view: view)
         elections.observe(e, ordinal: ordinal, view: view)
         detector.observe(e, ordinal: ordinal, view: view)
@@ -91,7 +120,7 @@ struct AnalysisPass {
         view.apply(e)
 
         switch e.kind {
-        case .partitionStarted, .partitionHealed:
+        case .linkCut, .linkHealed:
             detector.linksChanged(e, ordinal: ordinal, view: view)
             availability.topologyChanged(view, at: e.time, ref: EventRef(e, ordinal: ordinal))
         case .nodeStarted, .nodeCrashed, .becameFollower, .becamePreCandidate, .becameCandidate, .becameLeader,

@@ -1,4 +1,10 @@
-/// A single pass over the events of some frames of a trace, decoding one frame at a time.
+import Dispatch
+
+/// A single pass over the events of some frames of a trace.
+///
+/// Frames are read, decompressed and decoded one frame ahead on a thread of the iterator's own,
+/// so a consumer's work on one frame overlaps the decoding of the next; memory stays bounded by
+/// two frames of events.
 ///
 /// Iteration stops at the first unreadable frame and leaves the error in `Iterator.error`, unless
 /// the sequence skips corrupt frames, in which case each skipped frame's error is collected in
@@ -15,67 +21,144 @@ public struct EventSequence: Sequence {
     public func makeIterator() -> Iterator { Iterator(self) }
 
     public struct Iterator: IteratorProtocol {
-        private let file: TraceFile
-        private let frames: ArraySlice<FrameInfo>
         private let timeRange: ClosedRange<UInt64>?
         private let skipCorrupt: Bool
-        private var nextFrame: Int
-        private let buffers = FrameBuffers()
-        private var decoder: FrameDecoder
-        private var remaining = 0
-        private var currentFrame: FrameInfo?
-        private var previousFrameEnd: UInt64 = 0
+        private let prefetcher: FramePrefetcher
+        /// The current frame's events; `position` is the next one to return.
+        private var events: [TraceEvent] = []
+        private var position = 0
+        private var stopped = false
         /// The error that ended iteration early, if any.
         public private(set) var error: TraceFormatError?
         /// Frames left out because they were corrupt (only when skipping corrupt frames).
         public private(set) var skipped: [TraceFormatError] = []
 
         init(_ s: EventSequence) {
-            file = s.file
-            frames = s.frames
             timeRange = s.timeRange
             skipCorrupt = s.skipCorrupt
-            nextFrame = s.frames.startIndex
-            decoder = FrameDecoder()
+            prefetcher = FramePrefetcher(file: s.file, frames: s.frames)
         }
 
-        public mutating func next() -> TraceEvent? {
+        /// The events of the current frame not yet returned (within the sequence's time range), or
+        /// the next frame's; nil at the end. Lets a consumer borrow events in bulk instead of copying
+        /// them out one by one. Drop the slice before the next call, so the frame's storage can be
+        /// reused.
+        public mutating func nextChunk() -> ArraySlice<TraceEvent>? {
             while true {
-                if remaining > 0 {
-                    do throws(WireError) {
-                        let e = try decoder.next()
-                        remaining &-= 1
-                        if remaining == 0 { try decoder.finish() }
-                        if let range = timeRange, !range.contains(e.time) {
-                            if e.time > range.upperBound { remaining = 0; nextFrame = frames.endIndex; return nil }
-                            continue
-                        }
-                        return e
-                    } catch {
-                        remaining = 0
-                        report(error)
-                        if !skipCorrupt { return nil }
-                        continue
+                if position < events.count {
+                    var lo = position, hi = events.count
+                    if let range = timeRange {
+                        while lo < hi, events[lo].time < range.lowerBound { lo += 1 }
+                        var end = lo
+                        while end < hi, events[end].time <= range.upperBound { end += 1 }
+                        if end < hi { stopped = true }
+                        hi = end
                     }
+                    position = events.count
+                    if lo < hi { return events[lo..<hi] }
+                    continue
                 }
-                guard error == nil, nextFrame < frames.endIndex else { return nil }
-                let frame = frames[nextFrame]
-                nextFrame += 1
-                currentFrame = frame
-                do throws(TraceFormatError) {
-                    decoder = try buffers.decoder(for: frame, of: file, after: &previousFrameEnd)
-                    remaining = frame.eventCount
-                } catch {
-                    if skipCorrupt { skipped.append(error) } else { self.error = error }
+                guard !stopped, let frame = prefetcher.take(recycling: &events) else { return nil }
+                position = 0
+                if let problem = frame.error {
+                    if skipCorrupt { skipped.append(problem) } else { error = problem; stopped = true }
                 }
             }
         }
 
-        private mutating func report(_ w: WireError) {
-            guard let frame = currentFrame else { return }
-            let e = TraceFormatError(.corruptFrame, path: file.path, frame: frame.index, offset: frame.offset, w.text)
-            if skipCorrupt { skipped.append(e) } else { error = e }
+        public mutating func next() -> TraceEvent? {
+            while true {
+                if position < events.count {
+                    let e = events[position]
+                    position &+= 1
+                    if let range = timeRange, !range.contains(e.time) {
+                        if e.time > range.upperBound { stopped = true; events.removeAll(); return nil }
+                        continue
+                    }
+                    return e
+                }
+                guard !stopped, let frame = prefetcher.take(recycling: &events) else { return nil }
+                position = 0
+                if let problem = frame.error {
+                    // The events before a bad record are returned; iteration ends (or skips) after them.
+                    if skipCorrupt { skipped.append(problem) } else { error = problem; stopped = true }
+                }
+            }
         }
+    }
+}
+
+/// Decodes the frames of a sequence in order, one frame ahead of the consumer, on a serial
+/// queue of its own. The worker alone touches the file buffers and `previousEnd`; the consumer
+/// and the worker hand `slot` back and forth through `ready`, so they never touch it at once.
+final class FramePrefetcher: @unchecked Sendable {
+    struct Decoded {
+        var events: [TraceEvent]
+        var error: TraceFormatError?
+    }
+
+    private let file: TraceFile
+    private let frames: ArraySlice<FrameInfo>
+    private var nextFrame: Int
+    private let buffers = FrameBuffers()
+    private var previousEnd: UInt64 = 0
+    private let worker = DispatchQueue(label: "EventSequence.decode")
+    private let ready = DispatchSemaphore(value: 0)
+    private var slot = Decoded(events: [], error: nil)
+    private var scheduled = false
+
+    init(file: TraceFile, frames: ArraySlice<FrameInfo>) {
+        self.file = file
+        self.frames = frames
+        nextFrame = frames.startIndex
+        schedule(reusing: [])
+    }
+
+    deinit {
+        if scheduled { ready.wait() }
+    }
+
+    /// The next frame's events (in `events`, whose old storage the worker reuses) and its error,
+    /// or nil after the last frame.
+    func take(recycling events: inout [TraceEvent]) -> Decoded? {
+        guard scheduled else { return nil }
+        ready.wait()
+        scheduled = false
+        var taken = Decoded(events: [], error: nil)
+        swap(&taken, &slot)
+        swap(&events, &taken.events)
+        schedule(reusing: taken.events)
+        return Decoded(events: [], error: taken.error)
+    }
+
+    private func schedule(reusing storage: [TraceEvent]) {
+        guard nextFrame < frames.endIndex else { return }
+        let frame = frames[nextFrame]
+        nextFrame += 1
+        scheduled = true
+        slot = Decoded(events: storage, error: nil)
+        worker.async { [self] in
+            slot.events.removeAll(keepingCapacity: true)
+            slot.error = decode(frame, into: &slot.events)
+            ready.signal()
+        }
+    }
+
+    private func decode(_ frame: FrameInfo, into events: inout [TraceEvent]) -> TraceFormatError? {
+        var decoder: FrameDecoder
+        do throws(TraceFormatError) {
+            decoder = try buffers.decoder(for: frame, of: file, after: &previousEnd)
+        } catch {
+            return error
+        }
+        events.reserveCapacity(frame.eventCount)
+        do throws(WireError) {
+            for _ in 0..<frame.eventCount { events.append(try decoder.next()) }
+            try decoder.finish()
+        } catch {
+            return TraceFormatError(.corruptFrame, path: file.path, frame: frame.index, offset: frame.offset, error.text)
+        }
+        return nil
     }
 }
 

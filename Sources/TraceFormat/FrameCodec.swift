@@ -6,9 +6,6 @@ enum Column: Int, CaseIterable {
     case tags, times, nodes, refs, values
 }
 
-/// Longest label or link list a record may declare; larger declarations are treated as corruption.
-let maxRecordPayload = 1 << 20
-
 /// Encodes the events of one frame. Ids, request ids and log indexes are delta-coded against the
 /// previous one in the frame, timestamps against the previous timestamp; all deltas restart at
 /// each frame so frames decode independently.
@@ -87,12 +84,9 @@ struct FrameEncoder: ~Copyable {
         messageID = v
     }
 
-    @inline(never) private mutating func links(_ links: [DirectedLink]) {
-        values.varint(UInt64(links.count))
-        for l in links {
-            values.varint(UInt64(l.from.rawValue))
-            values.varint(UInt64(l.to.rawValue))
-        }
+    @inline(__always) private mutating func link(_ l: DirectedLink) {
+        values.varint(UInt64(l.from.rawValue))
+        values.varint(UInt64(l.to.rawValue))
     }
 
     mutating func append(_ e: TraceEvent) {
@@ -166,14 +160,14 @@ struct FrameEncoder: ~Copyable {
             node(target); values.varint(term)
         case .transferFinished(let target, let term, let ok):
             node(target); values.varint(term); flag(ok)
-        case .partitionStarted(let l), .partitionHealed(let l):
-            links(l)
-        case .linkDegraded(let link, let loss, let extra):
-            links([link]); values.varint(UInt64(loss)); values.varint(extra)
+        case .linkCut(let l), .linkHealed(let l):
+            link(l)
+        case .linkDegraded(let l, let loss, let extra):
+            link(l); values.varint(UInt64(loss)); values.varint(extra)
         case .clockDriftSet(let target, let ppm):
             node(target); values.zigzag(Int64(ppm))
-        case .label(let s):
-            values.blob(Array(s.utf8))
+        case .label(let fault):
+            values.varint(UInt64(fault))
         }
     }
 }
@@ -278,14 +272,8 @@ struct FrameDecoder {
         return messageID
     }
 
-    @inline(never) private mutating func links() throws(WireError) -> [DirectedLink] {
-        let n = try values.varint()
-        // Each link takes at least two bytes, so a count larger than the remaining bytes is a lie.
-        guard n <= UInt64(values.base.count - values.position) / 2 else { throw values.fail(.impossible("link count \(n)")) }
-        var out: [DirectedLink] = []
-        out.reserveCapacity(Int(n))
-        for _ in 0..<n { out.append(DirectedLink(from: try node(), to: try node())) }
-        return out
+    @inline(__always) private mutating func link() throws(WireError) -> DirectedLink {
+        DirectedLink(from: try node(), to: try node())
     }
 
     @inline(__always) private func adding(_ base: UInt64, _ delta: UInt64) throws(WireError) -> UInt64 {
@@ -370,20 +358,16 @@ struct FrameDecoder {
         case .transferStarted: kind = .transferStarted(target: try node(), term: try varint())
         case .transferFinished:
             kind = .transferFinished(target: try node(), term: try varint(), succeeded: try flag())
-        case .partitionStarted: kind = .partitionStarted(links: try links())
-        case .partitionHealed: kind = .partitionHealed(links: try links())
+        case .linkCut: kind = .linkCut(try link())
+        case .linkHealed: kind = .linkHealed(try link())
         case .linkDegraded:
-            let l = try links()
-            guard l.count == 1 else { throw values.fail(.impossible("linkDegraded names \(l.count) links")) }
-            kind = .linkDegraded(link: l[0], lossPPM: try values.varint32(), extraLatency: try varint())
+            kind = .linkDegraded(link: try link(), lossPPM: try values.varint32(), extraLatency: try varint())
         case .clockDriftSet:
             let target = try node()
             let ppm = try values.zigzag()
             guard let p = Int32(exactly: ppm) else { throw values.fail(.impossible("drift \(ppm) ppm")) }
             kind = .clockDriftSet(target: target, ppm: p)
-        case .label:
-            let bytes = try values.blob(limit: maxRecordPayload)
-            kind = .label(String(decoding: bytes, as: UTF8.self))
+        case .label: kind = .label(fault: try values.varint32())
         }
         return TraceEvent(time: t, node: eventNode, kind)
     }

@@ -1,5 +1,5 @@
 /// Identifies one Raft server in a trace. Ids start at 1; 0 is reserved on the wire for "no node".
-public struct NodeID: RawRepresentable, Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+public struct NodeID: RawRepresentable, Hashable, BitwiseCopyable, Comparable, Sendable, Codable, CustomStringConvertible {
     public var rawValue: UInt32
 
     public init(rawValue: UInt32) {
@@ -29,7 +29,7 @@ public struct NodeID: RawRepresentable, Hashable, Comparable, Sendable, Codable,
 
 /// A one-way network link, `from` -> `to`. Partitions are sets of cut links, so one-way cuts and
 /// single-link (partial connectivity) cuts are expressed the same way as full isolation.
-public struct DirectedLink: Hashable, Sendable, Codable, CustomStringConvertible {
+public struct DirectedLink: Hashable, BitwiseCopyable, Sendable, Codable, CustomStringConvertible {
     public var from: NodeID
     public var to: NodeID
 

@@ -11,7 +11,9 @@ public enum EventTag: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     case snapshotTaken = 70, snapshotSent = 71, snapshotInstalled = 72
     case membershipChangeProposed = 80, membershipChangeApplied = 81
     case transferStarted = 90, transferFinished = 91
-    case partitionStarted = 100, partitionHealed = 101, linkDegraded = 102, clockDriftSet = 103, label = 104
+    // 100 (partitionStarted), 101 (partitionHealed) and 104 (label as text) are retired: they carried
+    // link lists and strings, which kept events from being trivially copyable.
+    case linkDegraded = 102, clockDriftSet = 103, linkCut = 105, linkHealed = 106, label = 107
 
     public var description: String {
         switch self {
@@ -48,8 +50,8 @@ public enum EventTag: UInt8, Sendable, CaseIterable, CustomStringConvertible {
         case .membershipChangeApplied: "membershipChangeApplied"
         case .transferStarted: "transferStarted"
         case .transferFinished: "transferFinished"
-        case .partitionStarted: "partitionStarted"
-        case .partitionHealed: "partitionHealed"
+        case .linkCut: "linkCut"
+        case .linkHealed: "linkHealed"
         case .linkDegraded: "linkDegraded"
         case .clockDriftSet: "clockDriftSet"
         case .label: "label"
@@ -98,8 +100,8 @@ extension TraceEvent.Kind {
         case .membershipChangeApplied: .membershipChangeApplied
         case .transferStarted: .transferStarted
         case .transferFinished: .transferFinished
-        case .partitionStarted: .partitionStarted
-        case .partitionHealed: .partitionHealed
+        case .linkCut: .linkCut
+        case .linkHealed: .linkHealed
         case .linkDegraded: .linkDegraded
         case .clockDriftSet: .clockDriftSet
         case .label: .label

@@ -1,9 +1,10 @@
 /// One recorded step of a run: what happened, when (nanoseconds since the run's start, virtual
 /// time in the simulator) and on which node (`nil` for environment events such as partitions).
 ///
-/// Events are plain values; the wire encoding lives in `TraceEvent+Wire.swift` and every case has a
-/// stable tag documented in `docs/trace-format.md`.
-public struct TraceEvent: Sendable, Hashable {
+/// Events are plain values, trivially copyable (`BitwiseCopyable`: no case holds a reference, so
+/// recording, encoding, decoding and analysing copy them as bytes); the wire encoding lives in
+/// `TraceEvent+Wire.swift` and every case has a stable tag documented in `docs/trace-format.md`.
+public struct TraceEvent: Sendable, Hashable, BitwiseCopyable {
     public var time: UInt64
     public var node: NodeID?
     public var kind: Kind
@@ -14,7 +15,7 @@ public struct TraceEvent: Sendable, Hashable {
         self.kind = kind
     }
 
-    public enum Kind: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable, BitwiseCopyable {
         // MARK: Node lifecycle
         /// The node started (or restarted after a crash) with this recovered persistent state.
         case nodeStarted(NodeRecovery)
@@ -82,21 +83,23 @@ public struct TraceEvent: Sendable, Hashable {
         case transferFinished(target: NodeID, term: UInt64, succeeded: Bool)
 
         // MARK: Environment (node is nil)
-        /// These one-way links stopped carrying messages.
-        case partitionStarted(links: [DirectedLink])
-        /// These one-way links carry messages again.
-        case partitionHealed(links: [DirectedLink])
+        /// This one-way link stopped carrying messages. A partition cuts several links at once:
+        /// one event per link, all at the same time.
+        case linkCut(DirectedLink)
+        /// This one-way link carries messages again (one event per link, like `linkCut`).
+        case linkHealed(DirectedLink)
         /// A link's loss rate (parts per million) and extra latency changed.
         case linkDegraded(link: DirectedLink, lossPPM: UInt32, extraLatency: UInt64)
         /// A node's clock now runs `ppm` parts per million fast (positive) or slow (negative).
         case clockDriftSet(target: NodeID, ppm: Int32)
-        /// Free text from the scenario, for example the name of a phase.
-        case label(String)
+        /// A label from the scenario, for example the name of a phase: its text is that of entry
+        /// `fault` of the fault schedule in the trace's metadata (`RunConfiguration.faults`).
+        case label(fault: UInt32)
     }
 }
 
 /// Persistent state a node came back with.
-public struct NodeRecovery: Sendable, Hashable {
+public struct NodeRecovery: Sendable, Hashable, BitwiseCopyable {
     public var term: UInt64
     public var vote: NodeID?
     public var lastIndex: UInt64
@@ -113,7 +116,7 @@ public struct NodeRecovery: Sendable, Hashable {
     }
 }
 
-public struct VoteRequest: Sendable, Hashable {
+public struct VoteRequest: Sendable, Hashable, BitwiseCopyable {
     public var to: NodeID
     public var term: UInt64
     public var lastIndex: UInt64
@@ -129,7 +132,7 @@ public struct VoteRequest: Sendable, Hashable {
     }
 }
 
-public struct MessageSend: Sendable, Hashable {
+public struct MessageSend: Sendable, Hashable, BitwiseCopyable {
     public var id: UInt64
     public var to: NodeID
     public var type: MessageType
@@ -148,7 +151,7 @@ public struct MessageSend: Sendable, Hashable {
 }
 
 /// Raft message types; raw values are wire tags.
-public enum MessageType: UInt8, Sendable, Hashable, CaseIterable, Codable {
+public enum MessageType: UInt8, Sendable, BitwiseCopyable, Hashable, CaseIterable, Codable {
     case append = 1
     case appendResponse = 2
     case heartbeat = 3
@@ -164,14 +167,14 @@ public enum MessageType: UInt8, Sendable, Hashable, CaseIterable, Codable {
     case readIndexResponse = 13
 }
 
-public enum TermChangeCause: UInt8, Sendable, Hashable, CaseIterable {
+public enum TermChangeCause: UInt8, Sendable, BitwiseCopyable, Hashable, CaseIterable {
     /// The node started an election.
     case campaign = 1
     /// A message carried a higher term.
     case higherTermSeen = 2
 }
 
-public enum StepDownReason: UInt8, Sendable, Hashable, CaseIterable {
+public enum StepDownReason: UInt8, Sendable, BitwiseCopyable, Hashable, CaseIterable {
     case higherTermSeen = 1
     /// Check-quorum: no majority answered within an election timeout.
     case lostQuorum = 2
@@ -179,7 +182,7 @@ public enum StepDownReason: UInt8, Sendable, Hashable, CaseIterable {
     case removed = 4
 }
 
-public enum VoteRejectReason: UInt8, Sendable, Hashable, CaseIterable {
+public enum VoteRejectReason: UInt8, Sendable, BitwiseCopyable, Hashable, CaseIterable {
     case alreadyVoted = 1
     case logNotUpToDate = 2
     case staleTerm = 3
@@ -189,31 +192,31 @@ public enum VoteRejectReason: UInt8, Sendable, Hashable, CaseIterable {
     case notVoter = 5
 }
 
-public enum DropReason: UInt8, Sendable, Hashable, CaseIterable {
+public enum DropReason: UInt8, Sendable, BitwiseCopyable, Hashable, CaseIterable {
     case partition = 1
     case loss = 2
     case receiverDown = 3
 }
 
-public enum ClientRequestKind: UInt8, Sendable, Hashable, CaseIterable {
+public enum ClientRequestKind: UInt8, Sendable, BitwiseCopyable, Hashable, CaseIterable {
     case write = 1
     case read = 2
 }
 
-public enum ClientOutcome: UInt8, Sendable, Hashable, CaseIterable {
+public enum ClientOutcome: UInt8, Sendable, BitwiseCopyable, Hashable, CaseIterable {
     case ok = 1
     case notLeader = 2
     case timeout = 3
     case dropped = 4
 }
 
-public enum ReadMode: UInt8, Sendable, Hashable, CaseIterable {
+public enum ReadMode: UInt8, Sendable, BitwiseCopyable, Hashable, CaseIterable {
     case readIndex = 1
     case lease = 2
     case local = 3
 }
 
-public enum MembershipChange: UInt8, Sendable, Hashable, CaseIterable {
+public enum MembershipChange: UInt8, Sendable, BitwiseCopyable, Hashable, CaseIterable {
     case addVoter = 1
     case addLearner = 2
     case remove = 3

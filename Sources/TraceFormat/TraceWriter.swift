@@ -1,10 +1,13 @@
+import Dispatch
+
 /// Writes a trace: the metadata frame first, then event frames as they fill, then on `close()` the
 /// time index and the seek table. Memory stays bounded by one frame. Frames are cut when the
 /// encoded records reach `Options.frameBytes` or when the events span `Options.flushInterval` of
 /// trace time, so a writer killed mid-run loses at most one interval: everything before it is
-/// already in complete, checksummed frames on disk.
+/// already in complete, checksummed frames on disk, but for the frame then being compressed.
 ///
-/// Single-threaded: call it from one thread at a time.
+/// Compression and writing run on a thread of the writer's own, one frame behind the caller, so a
+/// recording pays only for encoding. Call the writer from one thread at a time.
 public final class TraceWriter {
     public struct Options: Sendable {
         public var frameBytes: Int
@@ -27,24 +30,23 @@ public final class TraceWriter {
 
     public let path: String
     private let options: Options
-    private let file: FileDescriptor
-    private let compressor: ZstdFrameCompressor
     // The writer is single-threaded by contract; skipping the dynamic exclusivity check on the
     // per-event state saves a runtime call per event.
     @exclusivity(unchecked) private var encoder = FrameEncoder()
-    private var compressed: [UInt8] = []
     @exclusivity(unchecked) private var lastTime: UInt64 = 0
-    private var seekEntries: [SeekEntry] = []
-    private var frames: [FrameInfo] = []
-    private var totalEvents: UInt64 = 0
-    private var bytesWritten: UInt64 = 0
+    private var framesHandedOver: UInt32 = 0
     private var closed = false
+    /// Compresses and writes frames on another thread while the caller fills the next frame.
+    private let output: FrameOutput
+    private let worker = DispatchQueue(label: "TraceWriter.compress")
+    /// Taken while a frame is being compressed: at most one frame waits besides the one filling.
+    private let idle = DispatchSemaphore(value: 1)
 
     public init(path: String, metadata: TraceMetadata, options: Options = .init()) throws(TraceFormatError) {
         self.path = path
         self.options = options
-        file = try FileDescriptor.create(path)
-        compressor = ZstdFrameCompressor(level: options.compressionLevel)
+        output = FrameOutput(path: path, file: try FileDescriptor.create(path),
+                             compressor: ZstdFrameCompressor(level: options.compressionLevel))
         var payload = ByteWriter()
         payload.bytes.append(contentsOf: Container.payloadMagic)
         payload.bytes.append(contentsOf: [UInt8(truncatingIfNeeded: TraceFormatVersion.major),
@@ -52,7 +54,14 @@ public final class TraceWriter {
                                           UInt8(truncatingIfNeeded: TraceFormatVersion.minor),
                                           UInt8(truncatingIfNeeded: TraceFormatVersion.minor >> 8)])
         payload.bytes.append(contentsOf: metadata.encoded())
-        try emitSkippable(magic: Container.metadataMagic, payload: payload.bytes)
+        try output.emitSkippable(magic: Container.metadataMagic, payload: payload.bytes)
+    }
+
+    deinit {
+        // A writer dropped without `close()` (its caller threw) still finishes the frame it handed
+        // over, so every complete frame reaches the file and recovery can read it.
+        idle.wait()
+        idle.signal()
     }
 
     /// Adds one event. Events must come in non-decreasing time order.
@@ -68,14 +77,88 @@ public final class TraceWriter {
         if encoder.byteCount >= options.frameBytes { try flush() }
     }
 
-    /// Writes the events appended so far as one complete frame.
+    /// Hands the events appended so far, as one complete frame, to the compressing thread, after
+    /// the previous frame is on disk. Throws the error of an earlier frame, if one failed.
     public func flush() throws(TraceFormatError) {
         guard encoder.count > 0 else { return }
-        let sequence = UInt32(frames.count)
-        let content = encoder.content(sequence: sequence)
+        let content = encoder.content(sequence: framesHandedOver)
+        let frame = PendingFrame(content: content, sequence: framesHandedOver, eventCount: Int(encoder.count),
+                                 firstTime: encoder.firstTime, lastTime: encoder.lastTime)
+        framesHandedOver += 1
+        encoder.reset()
+        idle.wait()
+        if let error = output.error {
+            idle.signal()
+            throw error
+        }
+        let output = self.output, idle = self.idle
+        worker.async {
+            output.write(frame)
+            idle.signal()
+        }
+    }
+
+    /// Waits until the frame being compressed is on disk; rethrows its error.
+    private func drain() throws(TraceFormatError) {
+        idle.wait()
+        idle.signal()
+        if let error = output.error { throw error }
+    }
+
+    /// Flushes the last frame and writes the time index and the seek table.
+    @discardableResult
+    public func close() throws(TraceFormatError) -> Summary {
+        precondition(!closed, "close called twice")
+        try flush()
+        try drain()
+        closed = true
+        return try output.finish()
+    }
+}
+
+/// A frame's uncompressed content and what the index records about it.
+private struct PendingFrame: Sendable {
+    var content: [UInt8]
+    var sequence: UInt32
+    var eventCount: Int
+    var firstTime: UInt64
+    var lastTime: UInt64
+}
+
+/// The file side of a writer: compresses frames, writes them and keeps the seek table and time
+/// index. Touched by one thread at a time: the writer's worker while a frame is handed over
+/// (`TraceWriter.idle` taken), the writer's caller otherwise.
+private final class FrameOutput: @unchecked Sendable {
+    let path: String
+    let file: FileDescriptor
+    let compressor: ZstdFrameCompressor
+    var compressed: [UInt8] = []
+    var seekEntries: [SeekEntry] = []
+    var frames: [FrameInfo] = []
+    var totalEvents: UInt64 = 0
+    var bytesWritten: UInt64 = 0
+    /// The first failure; later frames are not written.
+    var error: TraceFormatError?
+
+    init(path: String, file: FileDescriptor, compressor: ZstdFrameCompressor) {
+        self.path = path
+        self.file = file
+        self.compressor = compressor
+    }
+
+    func write(_ frame: PendingFrame) {
+        guard error == nil else { return }
+        do throws(TraceFormatError) {
+            try compressAndWrite(frame)
+        } catch {
+            self.error = error
+        }
+    }
+
+    private func compressAndWrite(_ frame: PendingFrame) throws(TraceFormatError) {
         let n: Int
         do {
-            n = try compressor.compress(content, into: &compressed)
+            n = try compressor.compress(frame.content, into: &compressed)
         } catch {
             throw TraceFormatError(.io, path: path, frame: seekEntries.count, offset: bytesWritten,
                                    "compression failed: \(error.message)")
@@ -84,18 +167,17 @@ public final class TraceWriter {
         let checksum = UInt32(compressed[n - 4]) | UInt32(compressed[n - 3]) << 8
             | UInt32(compressed[n - 2]) << 16 | UInt32(compressed[n - 1]) << 24
         frames.append(FrameInfo(index: seekEntries.count, offset: bytesWritten, compressedSize: n,
-                                decompressedSize: content.count, sequence: sequence,
-                                eventCount: Int(encoder.count), firstTime: encoder.firstTime, lastTime: encoder.lastTime,
+                                decompressedSize: frame.content.count, sequence: frame.sequence,
+                                eventCount: frame.eventCount, firstTime: frame.firstTime, lastTime: frame.lastTime,
                                 firstOrdinal: totalEvents))
-        seekEntries.append(SeekEntry(compressedSize: UInt32(n), decompressedSize: UInt32(content.count),
+        seekEntries.append(SeekEntry(compressedSize: UInt32(n), decompressedSize: UInt32(frame.content.count),
                                      checksum: checksum))
         try file.write(compressed[0..<n])
         bytesWritten += UInt64(n)
-        totalEvents += UInt64(encoder.count)
-        encoder.reset()
+        totalEvents += UInt64(frame.eventCount)
     }
 
-    private func emitSkippable(magic: UInt32, payload: [UInt8]) throws(TraceFormatError) {
+    func emitSkippable(magic: UInt32, payload: [UInt8]) throws(TraceFormatError) {
         let frame = Container.skippableFrame(magic: magic, payload: payload)
         seekEntries.append(SeekEntry(compressedSize: UInt32(frame.count), decompressedSize: 0,
                                      checksum: Container.emptyChecksum))
@@ -103,11 +185,8 @@ public final class TraceWriter {
         bytesWritten += UInt64(frame.count)
     }
 
-    /// Flushes the last frame and writes the time index and the seek table.
-    @discardableResult
-    public func close() throws(TraceFormatError) -> Summary {
-        precondition(!closed, "close called twice")
-        try flush()
+    /// Writes the time index and the seek table.
+    func finish() throws(TraceFormatError) -> TraceWriter.Summary {
         try emitSkippable(magic: Container.timeIndexMagic, payload: TimeIndex.encode(frames))
         var table = ByteWriter(capacity: seekEntries.count * 12 + 9)
         for e in seekEntries {
@@ -119,7 +198,6 @@ public final class TraceWriter {
         let frame = Container.skippableFrame(magic: Container.seekTableMagic, payload: table.bytes)
         try file.write(frame[...])
         bytesWritten += UInt64(frame.count)
-        closed = true
-        return Summary(events: totalEvents, frames: frames.count, bytes: bytesWritten)
+        return TraceWriter.Summary(events: totalEvents, frames: frames.count, bytes: bytesWritten)
     }
 }

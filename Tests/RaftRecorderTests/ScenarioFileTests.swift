@@ -64,8 +64,9 @@ import TraceFormat
         var c = try ScenarioFile.parse(Self.full)
         c.duration = 6 * nsPerSecond
         let events = try Recorder.events(c)
-        #expect(events.contains { $0.kind.tag == .partitionStarted })
-        #expect(events.contains { if case .label("phase 2") = $0.kind { true } else { false } })
+        #expect(events.contains { $0.kind.tag == .linkCut })
+        let phase2 = try #require(c.faults.firstIndex { $0.action == .label("phase 2") })
+        #expect(events.contains { if case .label(fault: UInt32(phase2)) = $0.kind { true } else { false } })
     }
 
     @Test(arguments: [

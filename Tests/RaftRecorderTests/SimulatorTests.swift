@@ -105,7 +105,7 @@ func run(_ scenario: Scenario, features: RaftFeatures? = nil, seed: UInt64 = 1, 
         let kinds = Set(f.events.map(\.kind.tag))
         switch name {
         case "leader-crash": #expect(kinds.isSuperset(of: [.nodeCrashed, .nodeStarted]))
-        case "flapping-link": #expect(kinds.isSuperset(of: [.partitionStarted, .partitionHealed]))
+        case "flapping-link": #expect(kinds.isSuperset(of: [.linkCut, .linkHealed]))
         default: break
         }
     }

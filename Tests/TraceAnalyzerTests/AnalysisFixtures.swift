@@ -24,9 +24,11 @@ func eventsByOrdinal(_ path: String) throws -> [TraceEvent] {
 }
 
 /// Writes hand-made events to a trace with `nodes` nodes.
-func writeTrace(_ events: [TraceEvent], nodes: Int = 3, scenario: String = "hand-made") throws -> String {
+func writeTrace(_ events: [TraceEvent], nodes: Int = 3, scenario: String = "hand-made",
+                faults: [ScheduledFault] = []) throws -> String {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("hand-\(getpid())-\(UUID().uuidString).trace").path
     var run = RunConfiguration(scenario: scenario, clusterSize: nodes)
+    run.faults = faults
     run.summary = "made by a test"
     let meta = TraceMetadata(writer: .init(name: "tests", version: "1"),
                              nodes: run.nodeIDs.map { .init(id: $0, name: $0.description) }, run: run)

@@ -78,9 +78,9 @@ func htmlStructure(_ html: String) -> [String] {
         let nasty = "</script><script>alert(1)</script><b>&"
         let events = [
             TraceEvent(time: 0, node: NodeID(1), .nodeStarted(NodeRecovery(term: 0, vote: nil, lastIndex: 0, lastTerm: 0, restart: false))),
-            TraceEvent(time: 5, node: nil, .label(nasty)),
+            TraceEvent(time: 5, node: nil, .label(fault: 0)),
         ]
-        let path = try writeTrace(events, scenario: "<img src=x onerror=alert(1)>")
+        let path = try writeTrace(events, scenario: "<img src=x onerror=alert(1)>", faults: [ScheduledFault(at: 5, .label(nasty))])
         let html = HTMLReport.render(try TraceAnalysis.analyze(try TraceFile.open(path)))
         #expect(!html.contains(nasty))
         #expect(!html.contains("<img src=x"))

@@ -30,11 +30,11 @@ func nonsenseEventsStillGiveAReport(seed: UInt64) throws {
             .entriesAppended(first: 5, last: 5 + v() % 1_000, term: v()), .logTruncated(from: v()),
             .commitAdvanced(from: v(), to: v()), .entryApplied(index: v(), term: v(), hash: v()),
             .clientRequest(id: v(), kind: .write), .clientResponse(id: v(), outcome: .ok, latency: v()),
-            .partitionStarted(links: [DirectedLink(from: n(), to: n())]), .partitionHealed(links: [DirectedLink(from: n(), to: n())]),
-            .nodePaused, .nodeResumed, .label("x"),
+            .linkCut(DirectedLink(from: n(), to: n())), .linkHealed(DirectedLink(from: n(), to: n())),
+            .nodePaused, .nodeResumed, .label(fault: UInt32(truncatingIfNeeded: v())),
         ]
         let k = kinds[Int(rng.next() % UInt64(kinds.count))]
-        let environment = [.partitionStarted, .partitionHealed, .label].contains(k.tag)
+        let environment = [.linkCut, .linkHealed, .label].contains(k.tag)
         events.append(TraceEvent(time: t, node: environment ? nil : n(), k))
     }
     let path = try writeTrace(events, nodes: 5)

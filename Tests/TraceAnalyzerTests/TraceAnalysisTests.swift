@@ -31,7 +31,7 @@ import TraceFormat
             #expect(e.node?.rawValue == ref.node)
         }
         let kinds = Set(d.evidence.map(\.event))
-        #expect(kinds.isSuperset(of: ["partitionStarted", "partitionHealed", "termChanged", "leaderSteppedDown"]))
+        #expect(kinds.isSuperset(of: ["linkCut", "linkHealed", "termChanged", "leaderSteppedDown"]))
     }
 
     @Test func rejoinWithPreVoteHasNoDisruptionAndReportsFailedPreVotes() throws {

@@ -42,11 +42,11 @@ let everyKind: [TraceEvent.Kind] = {
         .membershipChangeProposed(change: .addLearner, target: nmax, index: big),
         .membershipChangeApplied(change: .remove, target: n1, index: 0),
         .transferStarted(target: n1, term: big), .transferFinished(target: nmax, term: 0, succeeded: true),
-        .partitionStarted(links: []), .partitionStarted(links: [DirectedLink(from: n1, to: nmax), DirectedLink(from: nmax, to: n1)]),
-        .partitionHealed(links: [DirectedLink(from: n1, to: NodeID(2))]),
+        .linkCut(DirectedLink(from: n1, to: nmax)), .linkCut(DirectedLink(from: nmax, to: n1)),
+        .linkHealed(DirectedLink(from: n1, to: NodeID(2))),
         .linkDegraded(link: DirectedLink(from: n1, to: nmax), lossPPM: .max, extraLatency: big),
         .clockDriftSet(target: n1, ppm: .min), .clockDriftSet(target: nmax, ppm: .max),
-        .label(""), .label("partition <script>\"&'\u{1F600}"),
+        .label(fault: 0), .label(fault: .max),
     ]
 }()
 

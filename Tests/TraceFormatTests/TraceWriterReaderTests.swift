@@ -20,7 +20,7 @@ import Testing
 
     @Test func metadataRoundTrips() throws {
         let path = temporaryPath()
-        try writeTrace(path, [TraceEvent(time: 1, node: nil, .label("x"))])
+        try writeTrace(path, [TraceEvent(time: 1, node: nil, .label(fault: 0))])
         let f = try TraceFile.open(path)
         #expect(f.metadata == testMetadata)
         #expect(f.formatVersion.major == TraceFormatVersion.major)
@@ -54,7 +54,7 @@ import Testing
     }
 
     @Test func flushIntervalCutsFramesByTraceTime() throws {
-        let events = (0..<100).map { TraceEvent(time: UInt64($0) * 100 * nsPerMillisecond, node: nil, .label("tick")) }
+        let events = (0..<100).map { TraceEvent(time: UInt64($0) * 100 * nsPerMillisecond, node: nil, .label(fault: 0)) }
         let path = temporaryPath()
         try writeTrace(path, events, options: .init(frameBytes: 1 << 20, flushInterval: nsPerSecond))
         let f = try TraceFile.open(path)

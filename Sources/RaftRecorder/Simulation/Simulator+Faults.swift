@@ -26,16 +26,17 @@ extension Simulator {
 
     private mutating func cut(_ links: [DirectedLink]) throws {
         let changed = network.cutLinks(links)
-        if !changed.isEmpty { try record(nil, .partitionStarted(links: changed)) }
+        for l in changed { try record(nil, .linkCut(l)) }
     }
 
     private mutating func heal(_ links: [DirectedLink]) throws {
         let changed = network.heal(links)
-        if !changed.isEmpty { try record(nil, .partitionHealed(links: changed)) }
+        for l in changed { try record(nil, .linkHealed(l)) }
     }
 
-    mutating func apply(_ action: FaultAction) throws {
-        switch action {
+    /// Carries out entry `index` of the fault schedule.
+    mutating func apply(fault index: Int) throws {
+        switch configuration.faults[index].action {
         case .partition(let groups):
             let resolved = groups.map { $0.compactMap(resolve) }
             var links: [DirectedLink] = []
@@ -79,8 +80,8 @@ extension Simulator {
                 network.degrade(l, loss: loss, extra: extra)
                 try record(nil, .linkDegraded(link: l, lossPPM: UInt32(min(1, max(0, loss)) * 1e6), extraLatency: extra))
             }
-        case .label(let text):
-            try record(nil, .label(text))
+        case .label:
+            try record(nil, .label(fault: UInt32(index)))
         }
     }
 

@@ -206,7 +206,7 @@ public struct Simulator<Sink: TraceSink> {
         case .clientRetry(let request):
             try issue(request)
         case .fault(let index):
-            try apply(configuration.faults[index].action)
+            try apply(fault: index)
         case .flap(let index):
             try flap(index)
         case .resume(let i):
