@@ -109,10 +109,11 @@ struct AvailabilityTracker {
         proposed.removeAll()
     }
 
+    @inline(__always) mutating func countMessage() { messages += 1 }
+
+    /// Client requests and responses, proposals and commits (messages are counted by `countMessage`).
     mutating func observe(_ e: TraceEvent) {
         switch e.kind {
-        case .messageSent:
-            messages += 1
         case .clientRequest(let id, _):
             if outstanding[id] == nil {
                 outstanding[id] = e.time

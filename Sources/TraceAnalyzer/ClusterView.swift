@@ -79,10 +79,19 @@ struct ClusterView {
             noteLinkChange(l, e.time)
             return
         case .messageSent(let m):
-            if let from = e.node { messages[m.id] = InFlight(from: from, to: m.to, type: m.type, term: m.term, sent: e.time) }
+            sent(m, from: e.node, at: e.time)
+            return
+        case .messageDelivered(let id):
+            _ = delivered(id, to: e.node, at: e.time)
             return
         case .messageDropped(let id, _):
             _ = messages.removeValue(forKey: id)
+            return
+        case .entriesAppended(_, let last, let t):
+            appended(on: e.node, last: last, term: t)
+            return
+        case .commitAdvanced:
+            committed(on: e.node)
             return
         default:
             break
@@ -115,20 +124,39 @@ struct ClusterView {
         case .termChanged(_, let to, _):
             nodes[i].term = to
             highestTerm = max(highestTerm, to)
-        case .entriesAppended(_, let last, let t):
-            nodes[i].lastIndex = last
-            nodes[i].lastTerm = t
         case .logTruncated(let from):
             nodes[i].lastIndex = from > 0 ? from - 1 : 0
-        case .commitAdvanced:
-            if nodes[i].role == .leader { nodes[i].committedAsLeader = true }
-        case .messageDelivered(let mid):
-            if let m = messages.removeValue(forKey: mid), m.type == .append || m.type == .heartbeat, m.term >= nodes[i].term {
-                nodes[i].lastLeaderContact = e.time
-            }
         default:
             break
         }
+    }
+
+    // The frequent events, one method each so the analysis pass can call them with the fields
+    // already unpacked.
+
+    @inline(__always) mutating func sent(_ m: MessageSend, from: NodeID?, at t: UInt64) {
+        if let from { messages[m.id] = InFlight(from: from, to: m.to, type: m.type, term: m.term, sent: t) }
+    }
+
+    /// Removes message `id` from those in flight and returns it; an append or heartbeat not older
+    /// than the receiver's term counts as contact with a leader.
+    @inline(__always) mutating func delivered(_ id: UInt64, to node: NodeID?, at t: UInt64) -> InFlight? {
+        guard let m = messages.removeValue(forKey: id) else { return nil }
+        if let node, let i = index(node), m.type == .append || m.type == .heartbeat, m.term >= nodes[i].term {
+            nodes[i].lastLeaderContact = t
+        }
+        return m
+    }
+
+    @inline(__always) mutating func appended(on node: NodeID?, last: UInt64, term: UInt64) {
+        guard let node, let i = index(node) else { return }
+        nodes[i].lastIndex = last
+        nodes[i].lastTerm = term
+    }
+
+    @inline(__always) mutating func committed(on node: NodeID?) {
+        guard let node, let i = index(node) else { return }
+        if nodes[i].role == .leader { nodes[i].committedAsLeader = true }
     }
 
     private mutating func noteLinkChange(_ l: DirectedLink, _ t: UInt64) {

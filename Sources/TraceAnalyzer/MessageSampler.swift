@@ -31,30 +31,30 @@ struct MessageSampler {
     private(set) var deliveredLatencySum: UInt64 = 0
     private(set) var delivered: UInt64 = 0
 
-    mutating func observe(_ e: TraceEvent, view: ClusterView) {
-        switch e.kind {
-        case .messageSent(let m):
-            guard let from = e.node else { return }
-            let s = Sample(id: m.id, from: from.rawValue, to: m.to.rawValue, type: m.type, term: m.term, sent: e.time, used: true)
-            ring[Int(m.id % UInt64(Self.ringSize))] = s
-            if capturing {
-                if e.time <= captureUntil { keep(s) } else { capturing = false }
-            }
-        case .messageDelivered(let id):
-            if let sent = view.messages[id]?.sent {
-                deliveredLatencySum += e.time - sent
-                delivered += 1
-            }
-            let slot = Int(id % UInt64(Self.ringSize))
-            if ring[slot].id == id { ring[slot].received = e.time }
-            if keptIDs?.contains(id) == true, let k = keptIndex[id] { kept[k].received = e.time }
-        case .messageDropped(let id, let reason):
-            let slot = Int(id % UInt64(Self.ringSize))
-            if ring[slot].id == id { ring[slot].dropped = reason }
-            if keptIDs?.contains(id) == true, let k = keptIndex[id] { kept[k].dropped = reason }
-        default:
-            break
+    @inline(__always) mutating func sent(_ m: MessageSend, from: NodeID?, at t: UInt64) {
+        guard let from else { return }
+        let s = Sample(id: m.id, from: from.rawValue, to: m.to.rawValue, type: m.type, term: m.term, sent: t, used: true)
+        ring[Int(m.id % UInt64(Self.ringSize))] = s
+        if capturing {
+            if t <= captureUntil { keep(s) } else { capturing = false }
         }
+    }
+
+    /// `sent`: when the message was sent, if its send is known.
+    @inline(__always) mutating func delivered(_ id: UInt64, sent: UInt64?, at t: UInt64) {
+        if let sent {
+            deliveredLatencySum += t - sent
+            delivered += 1
+        }
+        let slot = Int(id % UInt64(Self.ringSize))
+        if ring[slot].id == id { ring[slot].received = t }
+        if keptIDs?.contains(id) == true, let k = keptIndex[id] { kept[k].received = t }
+    }
+
+    @inline(__always) mutating func dropped(_ id: UInt64, reason: DropReason) {
+        let slot = Int(id % UInt64(Self.ringSize))
+        if ring[slot].id == id { ring[slot].dropped = reason }
+        if keptIDs?.contains(id) == true, let k = keptIndex[id] { kept[k].dropped = reason }
     }
 
     private mutating func keep(_ s: Sample) {

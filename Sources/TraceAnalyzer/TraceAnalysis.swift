@@ -88,35 +88,38 @@ struct AnalysisPass {
         // The frequent events (messages, log and client traffic) go only to the analyses that use
         // them; all others visit every analysis. Each analysis sees an event before `view` does.
         switch e.kind {
-        case .messageSent:
-            sampler.observe(e, view: view)
-            availability.observe(e)
+        case .messageSent(let m):
+            sampler.sent(m, from: e.node, at: e.time)
+            availability.countMessage()
+            view.sent(m, from: e.node, at: e.time)
+        case .messageDelivered(let id):
+            let m = view.delivered(id, to: e.node, at: e.time)
+            sampler.delivered(id, sent: m?.sent, at: e.time)
+        case .messageDropped(let id, let reason):
+            sampler.dropped(id, reason: reason)
             view.apply(e)
-        case .messageDelivered, .messageDropped:
-            sampler.observe(e, view: view)
-            view.apply(e)
-        case .entriesAppended:
-            view.apply(e)
+        case .entriesAppended(_, let last, let term):
+            view.appended(on: e.node, last: last, term: term)
         case .entryApplied:
             safety.observe(e, ordinal: ordinal, view: view)
         case .commitAdvanced:
             safety.observe(e, ordinal: ordinal, view: view)
             availability.observe(e)
-            view.apply(e)
+            view.committed(on: e.node)
         case .entryProposed, .clientRequest, .clientResponse:
             availability.observe(e)
         default:
-            observeByAll(e)
+            observeRare(e)
         }
     }
 
-    private mutating func observeByAll(_ e: TraceEvent) {
+    /// Every other event: roles, terms, elections, faults. These visit the analyses that follow
+    /// the cluster's shape (none of them cares about the frequent events above).
+    private mutating func observeRare(_ e: TraceEvent) {
         timeline.observe(e, ordinal: ordinal, view: view)
         elections.observe(e, ordinal: ordinal, view: view)
         detector.observe(e, ordinal: ordinal, view: view)
         safety.observe(e, ordinal: ordinal, view: view)
-        sampler.observe(e, view: view)
-        availability.observe(e)
         view.apply(e)
 
         switch e.kind {

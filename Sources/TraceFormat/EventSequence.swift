@@ -24,8 +24,9 @@ public struct EventSequence: Sequence {
         private let timeRange: ClosedRange<UInt64>?
         private let skipCorrupt: Bool
         private let prefetcher: FramePrefetcher
-        /// The current frame's events; `position` is the next one to return.
+        /// The current frame's events are `events[..<count]`; `position` is the next one to return.
         private var events: [TraceEvent] = []
+        private var count = 0
         private var position = 0
         private var stopped = false
         /// The error that ended iteration early, if any.
@@ -45,8 +46,8 @@ public struct EventSequence: Sequence {
         /// reused.
         public mutating func nextChunk() -> ArraySlice<TraceEvent>? {
             while true {
-                if position < events.count {
-                    var lo = position, hi = events.count
+                if position < count {
+                    var lo = position, hi = count
                     if let range = timeRange {
                         while lo < hi, events[lo].time < range.lowerBound { lo += 1 }
                         var end = lo
@@ -54,12 +55,13 @@ public struct EventSequence: Sequence {
                         if end < hi { stopped = true }
                         hi = end
                     }
-                    position = events.count
+                    position = count
                     if lo < hi { return events[lo..<hi] }
                     continue
                 }
                 guard !stopped, let frame = prefetcher.take(recycling: &events) else { return nil }
                 position = 0
+                count = frame.count
                 if let problem = frame.error {
                     if skipCorrupt { skipped.append(problem) } else { error = problem; stopped = true }
                 }
@@ -68,17 +70,18 @@ public struct EventSequence: Sequence {
 
         public mutating func next() -> TraceEvent? {
             while true {
-                if position < events.count {
+                if position < count {
                     let e = events[position]
                     position &+= 1
                     if let range = timeRange, !range.contains(e.time) {
-                        if e.time > range.upperBound { stopped = true; events.removeAll(); return nil }
+                        if e.time > range.upperBound { stopped = true; count = 0; return nil }
                         continue
                     }
                     return e
                 }
                 guard !stopped, let frame = prefetcher.take(recycling: &events) else { return nil }
                 position = 0
+                count = frame.count
                 if let problem = frame.error {
                     // The events before a bad record are returned; iteration ends (or skips) after them.
                     if skipCorrupt { skipped.append(problem) } else { error = problem; stopped = true }
@@ -92,8 +95,11 @@ public struct EventSequence: Sequence {
 /// queue of its own. The worker alone touches the file buffers and `previousEnd`; the consumer
 /// and the worker hand `slot` back and forth through `ready`, so they never touch it at once.
 final class FramePrefetcher: @unchecked Sendable {
+    /// A frame's events, `events[..<count]` (the array may be longer: its storage is reused),
+    /// and the error that ended it early, if any.
     struct Decoded {
         var events: [TraceEvent]
+        var count: Int
         var error: TraceFormatError?
     }
 
@@ -104,7 +110,7 @@ final class FramePrefetcher: @unchecked Sendable {
     private var previousEnd: UInt64 = 0
     private let worker = DispatchQueue(label: "EventSequence.decode")
     private let ready = DispatchSemaphore(value: 0)
-    private var slot = Decoded(events: [], error: nil)
+    private var slot = Decoded(events: [], count: 0, error: nil)
     private var scheduled = false
 
     init(file: TraceFile, frames: ArraySlice<FrameInfo>) {
@@ -124,11 +130,11 @@ final class FramePrefetcher: @unchecked Sendable {
         guard scheduled else { return nil }
         ready.wait()
         scheduled = false
-        var taken = Decoded(events: [], error: nil)
+        var taken = Decoded(events: [], count: 0, error: nil)
         swap(&taken, &slot)
         swap(&events, &taken.events)
         schedule(reusing: taken.events)
-        return Decoded(events: [], error: taken.error)
+        return Decoded(events: [], count: taken.count, error: taken.error)
     }
 
     private func schedule(reusing storage: [TraceEvent]) {
@@ -136,29 +142,44 @@ final class FramePrefetcher: @unchecked Sendable {
         let frame = frames[nextFrame]
         nextFrame += 1
         scheduled = true
-        slot = Decoded(events: storage, error: nil)
+        slot = Decoded(events: storage, count: 0, error: nil)
         worker.async { [self] in
-            slot.events.removeAll(keepingCapacity: true)
-            slot.error = decode(frame, into: &slot.events)
+            var events: [TraceEvent] = []
+            swap(&events, &slot.events)  // keeps the storage uniquely referenced
+            var count = 0
+            let error = decode(frame, into: &events, count: &count)
+            slot = Decoded(events: events, count: count, error: error)
             ready.signal()
         }
     }
 
-    private func decode(_ frame: FrameInfo, into events: inout [TraceEvent]) -> TraceFormatError? {
+    private func decode(_ frame: FrameInfo, into events: inout [TraceEvent], count: inout Int) -> TraceFormatError? {
+        count = 0
         var decoder: FrameDecoder
         do throws(TraceFormatError) {
             decoder = try buffers.decoder(for: frame, of: file, after: &previousEnd)
         } catch {
             return error
         }
-        events.reserveCapacity(frame.eventCount)
-        do throws(WireError) {
-            for _ in 0..<frame.eventCount { events.append(try decoder.next()) }
-            try decoder.finish()
-        } catch {
-            return TraceFormatError(.corruptFrame, path: file.path, frame: frame.index, offset: frame.offset, error.text)
+        // Decoded straight into storage reused from frame to frame (the array only grows).
+        if events.count < frame.eventCount {
+            events.append(contentsOf: repeatElement(TraceEvent(time: 0, node: nil, .nodeCrashed),
+                                                    count: frame.eventCount - events.count))
         }
-        return nil
+        var problem: WireError?
+        events.withUnsafeMutableBufferPointer { buffer in
+            do throws(WireError) {
+                while count < frame.eventCount {
+                    buffer[count] = try decoder.next()
+                    count += 1
+                }
+                try decoder.finish()
+            } catch {
+                problem = error
+            }
+        }
+        guard let problem else { return nil }
+        return TraceFormatError(.corruptFrame, path: file.path, frame: frame.index, offset: frame.offset, problem.text)
     }
 }
 

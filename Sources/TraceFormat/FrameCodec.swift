@@ -185,6 +185,8 @@ struct FrameDecoder {
     private var messageID: UInt64 = 0
     private var index: UInt64 = 0
     private var request: UInt64 = 0
+    /// `EventTag.table`, held so the per-event look-up skips the global's initialisation check.
+    private let tagTable = EventTag.table
 
     /// A decoder with no events, to stand in before the first frame is loaded.
     init() {
@@ -285,7 +287,7 @@ struct FrameDecoder {
     @inline(__always)
     mutating func next() throws(WireError) -> TraceEvent {
         let tagByte = try tags.u8()
-        guard let tag = EventTag.table[Int(tagByte)] else { throw tags.fail(.impossible("unknown event tag \(tagByte)")) }
+        guard let tag = tagTable[Int(tagByte)] else { throw tags.fail(.impossible("unknown event tag \(tagByte)")) }
         let (dt, big) = try times.varint().multipliedReportingOverflow(by: unit)
         let (t, overflow) = time.addingReportingOverflow(dt)
         guard !big else { throw times.fail(.impossible("time overflows 64 bits")) }

@@ -115,6 +115,7 @@ struct ByteReader {
         return UInt32(littleEndian: v)
     }
 
+    @inline(__always)
     mutating func fixed64() throws(WireError) -> UInt64 {
         guard base.count - position >= 8 else { throw fail(.truncated) }
         let v = base.loadUnaligned(fromByteOffset: position, as: UInt64.self)
