@@ -35,6 +35,7 @@ let package = Package(
             name: "TraceAnalyzer",
             dependencies: [
                 "TraceFormat",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),

@@ -1,3 +1,4 @@
+import DequeModule
 import Histogram
 import TraceFormat
 
@@ -20,7 +21,8 @@ struct AvailabilityTracker {
     /// stopped following, for example one cut off from the majority), seen during this window.
     private var strandedLeader: NodeID?
     private var lastCommit: UInt64
-    private var outstanding: [UInt64: UInt64] = [:]
+    /// Client requests not yet answered: when each was first seen.
+    private var outstanding = DirectMappedTable<UInt64>()
     private var waitingSince: UInt64?
     private var requests: UInt64 = 0
     private var succeeded: UInt64 = 0
@@ -28,7 +30,8 @@ struct AvailabilityTracker {
     private var redirects: UInt64 = 0
     private var clientLatency = Histogram<UInt64>(highestTrackableValue: 3_600 * nsPerSecond, numberOfSignificantValueDigits: .three)
     private var commitLatency = Histogram<UInt64>(highestTrackableValue: 3_600 * nsPerSecond, numberOfSignificantValueDigits: .three)
-    private var proposed: [UInt64: UInt64] = [:]
+    /// The current proposer's uncommitted proposals, by increasing index: (index, time).
+    private var proposed = Deque<(index: UInt64, time: UInt64)>()
     private var proposer: NodeID?
     private(set) var stallAssessments: [StallAssessment] = []
     /// What the leader could reach, after each topology change (newest last, a few kept).
@@ -138,17 +141,19 @@ struct AvailabilityTracker {
             }
         case .entryProposed(_, let index, _):
             if e.node != proposer { proposed.removeAll(); proposer = e.node }
-            proposed[index] = e.time
+            // A proposal at an index already proposed replaces it and everything after it.
+            while let last = proposed.last, last.index >= index { proposed.removeLast() }
+            proposed.append((index, e.time))
         case .commitAdvanced(let from, let to):
             guard e.node == ackedLeader, e.node != nil, to > from else { return }
             closeStall(at: e.time)
             lastCommit = e.time
             committedEntries += to - from
-            if e.node == proposer, !proposed.isEmpty {
-                // Visit only what is pending: the range comes from the trace and may be huge.
-                for (i, t0) in proposed where i > from && i <= to {
-                    _ = commitLatency.record(e.time - t0)
-                    proposed[i] = nil
+            if e.node == proposer {
+                // Visits only what is pending: the range comes from the trace and may be huge.
+                while let first = proposed.first, first.index <= to {
+                    if first.index > from { _ = commitLatency.record(e.time - first.time) }
+                    proposed.removeFirst()
                 }
             }
             if outstanding.isEmpty { waitingSince = nil } else { waitingSince = e.time }

@@ -174,36 +174,51 @@ struct ClusterView {
     }
 }
 
-/// Messages in flight by id: a direct-mapped table (slot = id modulo its size) with a dictionary
-/// for the rare message still in flight when a newer one needs its slot. Hashing every send and
-/// delivery through a dictionary alone costs more than the rest of the analysis.
-struct InFlightMessages {
-    private static let size = 1 << 15
-    private var slots = [(id: UInt64, message: ClusterView.InFlight)?](repeating: nil, count: size)
-    private var overflow: [UInt64: ClusterView.InFlight] = [:]
+/// Values keyed by a mostly increasing id (message ids, client request ids): a direct-mapped table
+/// (slot = id modulo its size) with a dictionary for the rare entry still present when a newer id
+/// needs its slot. Hashing every send and delivery through a dictionary alone costs more than the
+/// rest of the analysis.
+struct DirectMappedTable<Value> {
+    private static var size: Int { 1 << 15 }
+    private var slots: [(id: UInt64, value: Value)?] = Array(repeating: nil, count: size)
+    private var overflow: [UInt64: Value] = [:]
+    private(set) var count = 0
 
-    subscript(id: UInt64) -> ClusterView.InFlight? {
-        get {
-            if let s = slots[Int(id % UInt64(Self.size))], s.id == id { return s.message }
+    var isEmpty: Bool { count == 0 }
+
+    subscript(id: UInt64) -> Value? {
+        @inline(__always) get {
+            if let s = slots[Int(id % UInt64(Self.size))], s.id == id { return s.value }
             return overflow.isEmpty ? nil : overflow[id]
         }
-        set {
+        @inline(__always) set {
+            guard let v = newValue else { _ = removeValue(forKey: id); return }
             let k = Int(id % UInt64(Self.size))
-            if let m = newValue {
-                if let old = slots[k], old.id != id { overflow[old.id] = old.message }
-                slots[k] = (id, m)
-            } else {
-                _ = removeValue(forKey: id)
+            if let old = slots[k] {
+                if old.id != id {
+                    if overflow.updateValue(old.value, forKey: old.id) != nil { count -= 1 }
+                } else {
+                    count -= 1
+                }
             }
+            if !overflow.isEmpty, overflow.removeValue(forKey: id) != nil { count -= 1 }
+            slots[k] = (id, v)
+            count += 1
         }
     }
 
-    mutating func removeValue(forKey id: UInt64) -> ClusterView.InFlight? {
+    @inline(__always) mutating func removeValue(forKey id: UInt64) -> Value? {
         let k = Int(id % UInt64(Self.size))
         if let s = slots[k], s.id == id {
             slots[k] = nil
-            return s.message
+            count -= 1
+            return s.value
         }
-        return overflow.isEmpty ? nil : overflow.removeValue(forKey: id)
+        guard !overflow.isEmpty, let v = overflow.removeValue(forKey: id) else { return nil }
+        count -= 1
+        return v
     }
 }
+
+/// Messages in flight by id.
+typealias InFlightMessages = DirectMappedTable<ClusterView.InFlight>

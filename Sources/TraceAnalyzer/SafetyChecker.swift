@@ -13,10 +13,23 @@ struct SafetyChecker {
     private static let window = 1 << 17
     private var applied = [(index: UInt64, term: UInt64, hash: UInt64, node: UInt32, time: UInt64, ordinal: UInt64)?](
         repeating: nil, count: window)
-    private var commit: [UInt32: UInt64] = [:]
+    /// Each node's commit index: by position for the nodes the metadata lists, else by id.
+    private var commitOf: [UInt64]
+    private var commitOfOthers: [UInt32: UInt64] = [:]
     private(set) var violations: [SafetyViolation] = []
     private(set) var leadersChecked = 0
     private(set) var appliedChecked: UInt64 = 0
+
+    init(nodes: Int) { commitOf = Array(repeating: 0, count: nodes) }
+
+    private func commit(_ node: UInt32, _ view: ClusterView) -> UInt64 {
+        if let i = view.index(NodeID(node)) { return commitOf[i] }
+        return commitOfOthers[node, default: 0]
+    }
+
+    private mutating func setCommit(_ node: UInt32, _ value: UInt64, _ view: ClusterView) {
+        if let i = view.index(NodeID(node)) { commitOf[i] = value } else { commitOfOthers[node] = value }
+    }
 
     private mutating func violate(_ rule: SafetyViolation.Rule, _ t: UInt64, _ nodes: [UInt32], _ detail: [String: String], _ evidence: [EventRef]) {
         if violations.count < 1_000 { violations.append(SafetyViolation(rule: rule, time: t, nodes: nodes, detail: detail, evidence: evidence)) }
@@ -46,13 +59,14 @@ struct SafetyChecker {
                 applied[slot] = (index, term, hash, node, e.time, ordinal)
             }
         case .commitAdvanced(let from, let to):
-            if from != commit[node, default: 0] || to < from {
-                violate(.commitMonotonic, e.time, [node], ["from": "\(from)", "to": "\(to)", "previous": "\(commit[node, default: 0])"],
+            let previous = commit(node, view)
+            if from != previous || to < from {
+                violate(.commitMonotonic, e.time, [node], ["from": "\(from)", "to": "\(to)", "previous": "\(previous)"],
                         [EventRef(e, ordinal: ordinal)])
             }
-            commit[node] = to
+            setCommit(node, to, view)
         case .nodeStarted:
-            commit[node] = 0
+            setCommit(node, 0, view)
         case .logTruncated(let from):
             if let id = e.node, view[id].role == .leader {
                 violate(.leaderAppendOnly, e.time, [node], ["from": "\(from)"], [EventRef(e, ordinal: ordinal)])

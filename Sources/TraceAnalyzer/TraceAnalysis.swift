@@ -51,7 +51,7 @@ struct AnalysisPass {
     private var elections = ElectionTracker()
     private var availability: AvailabilityTracker
     private var detector: DisruptionDetector
-    private var safety = SafetyChecker()
+    private var safety: SafetyChecker
     private var sampler = MessageSampler()
     private var ordinal: UInt64 = 0
     private var disruptionsSeen = 0
@@ -64,6 +64,7 @@ struct AnalysisPass {
         self.start = start
         self.end = max(end, start)
         view = ClusterView(ids: ids)
+        safety = SafetyChecker(nodes: ids.count)
         timeline = TimelineBuilder(nodes: ids.count, start: start, end: self.end,
                                    labelTexts: run.faults.map { if case .label(let text) = $0.action { text } else { nil } })
         availability = AvailabilityTracker(start: start, stallThreshold: run.timing.electionTimeoutMin)

@@ -2,9 +2,9 @@ import Dispatch
 
 /// A single pass over the events of some frames of a trace.
 ///
-/// Frames are read, decompressed and decoded one frame ahead on a thread of the iterator's own,
-/// so a consumer's work on one frame overlaps the decoding of the next; memory stays bounded by
-/// two frames of events.
+/// Frames are read, decompressed and decoded ahead, two at a time on threads of the iterator's
+/// own, so a consumer's work on one frame overlaps the decoding of the next ones; memory stays
+/// bounded by three frames of events.
 ///
 /// Iteration stops at the first unreadable frame and leaves the error in `Iterator.error`, unless
 /// the sequence skips corrupt frames, in which case each skipped frame's error is collected in
@@ -91,9 +91,10 @@ public struct EventSequence: Sequence {
     }
 }
 
-/// Decodes the frames of a sequence in order, one frame ahead of the consumer, on a serial
-/// queue of its own. The worker alone touches the file buffers and `previousEnd`; the consumer
-/// and the worker hand `slot` back and forth through `ready`, so they never touch it at once.
+/// Decodes the frames of a sequence ahead of the consumer, two frames at a time on two serial
+/// queues of its own (frames decode independently), and hands them out in order. Each decoding
+/// slot has its own buffers and is touched by its queue while a frame is scheduled in it and by
+/// the consumer otherwise; `ready` hands it back and forth, so the two never touch it at once.
 final class FramePrefetcher: @unchecked Sendable {
     /// A frame's events, `events[..<count]` (the array may be longer: its storage is reused),
     /// and the error that ended it early, if any.
@@ -103,35 +104,45 @@ final class FramePrefetcher: @unchecked Sendable {
         var error: TraceFormatError?
     }
 
+    private final class Slot: @unchecked Sendable {
+        let queue: DispatchQueue
+        let ready = DispatchSemaphore(value: 0)
+        let buffers = FrameBuffers()
+        var decoded = Decoded(events: [], count: 0, error: nil)
+        var scheduled = false
+        init(_ k: Int) { queue = DispatchQueue(label: "EventSequence.decode.\(k)") }
+    }
+
     private let file: TraceFile
     private let frames: ArraySlice<FrameInfo>
     private var nextFrame: Int
-    private let buffers = FrameBuffers()
+    /// Frame `k` (counted from the start of `frames`) decodes in slot `k % slots.count`.
+    private let slots = [Slot(0), Slot(1)]
+    private var nextToTake = 0
+    private var scheduledCount = 0
     private var previousEnd: UInt64 = 0
-    private let worker = DispatchQueue(label: "EventSequence.decode")
-    private let ready = DispatchSemaphore(value: 0)
-    private var slot = Decoded(events: [], count: 0, error: nil)
-    private var scheduled = false
 
     init(file: TraceFile, frames: ArraySlice<FrameInfo>) {
         self.file = file
         self.frames = frames
         nextFrame = frames.startIndex
-        schedule(reusing: [])
+        for _ in slots { schedule(reusing: []) }
     }
 
     deinit {
-        if scheduled { ready.wait() }
+        for slot in slots where slot.scheduled { slot.ready.wait() }
     }
 
-    /// The next frame's events (in `events`, whose old storage the worker reuses) and its error,
-    /// or nil after the last frame.
+    /// The next frame's events (in `events`, whose old storage is reused for a later frame) and
+    /// its error, or nil after the last frame.
     func take(recycling events: inout [TraceEvent]) -> Decoded? {
-        guard scheduled else { return nil }
-        ready.wait()
-        scheduled = false
+        let slot = slots[nextToTake % slots.count]
+        guard slot.scheduled else { return nil }
+        slot.ready.wait()
+        slot.scheduled = false
+        nextToTake += 1
         var taken = Decoded(events: [], count: 0, error: nil)
-        swap(&taken, &slot)
+        swap(&taken, &slot.decoded)
         swap(&events, &taken.events)
         schedule(reusing: taken.events)
         return Decoded(events: [], count: taken.count, error: taken.error)
@@ -141,23 +152,31 @@ final class FramePrefetcher: @unchecked Sendable {
         guard nextFrame < frames.endIndex else { return }
         let frame = frames[nextFrame]
         nextFrame += 1
-        scheduled = true
-        slot = Decoded(events: storage, count: 0, error: nil)
-        worker.async { [self] in
+        let slot = slots[scheduledCount % slots.count]
+        scheduledCount += 1
+        slot.scheduled = true
+        slot.decoded = Decoded(events: storage, count: 0, error: nil)
+        // Frames must not go back in time; checked here, in frame order.
+        let outOfOrder: TraceFormatError? = frame.firstTime >= previousEnd ? nil
+            : TraceFormatError(.corruptFrame, path: file.path, frame: frame.index, offset: frame.offset,
+                               "frame starts at \(frame.firstTime) ns, before the previous frame ended (\(previousEnd) ns)")
+        previousEnd = frame.lastTime
+        slot.queue.async { [self] in
             var events: [TraceEvent] = []
-            swap(&events, &slot.events)  // keeps the storage uniquely referenced
+            swap(&events, &slot.decoded.events)  // keeps the storage uniquely referenced
             var count = 0
-            let error = decode(frame, into: &events, count: &count)
-            slot = Decoded(events: events, count: count, error: error)
-            ready.signal()
+            let error = outOfOrder ?? Self.decode(frame, of: file, buffers: slot.buffers, into: &events, count: &count)
+            slot.decoded = Decoded(events: events, count: count, error: error)
+            slot.ready.signal()
         }
     }
 
-    private func decode(_ frame: FrameInfo, into events: inout [TraceEvent], count: inout Int) -> TraceFormatError? {
+    private static func decode(_ frame: FrameInfo, of file: TraceFile, buffers: FrameBuffers,
+                               into events: inout [TraceEvent], count: inout Int) -> TraceFormatError? {
         count = 0
         var decoder: FrameDecoder
         do throws(TraceFormatError) {
-            decoder = try buffers.decoder(for: frame, of: file, after: &previousEnd)
+            decoder = try FrameDecoder.checked(try buffers.load(frame, of: file), expecting: frame, path: file.path).get()
         } catch {
             return error
         }

@@ -70,9 +70,21 @@ struct ByteReader {
         return b
     }
 
+    /// One- and two-byte values (most of a trace's) are read inline; longer ones out of line.
     @inline(__always)
     mutating func varint() throws(WireError) -> UInt64 {
-        if position < base.count, base[position] < 0x80 {
+        if position &+ 1 < base.count {
+            let b0 = base[position]
+            if b0 < 0x80 {
+                position &+= 1
+                return UInt64(b0)
+            }
+            let b1 = base[position &+ 1]
+            if b1 < 0x80 {
+                position &+= 2
+                return UInt64(b0 & 0x7F) | UInt64(b1) << 7
+            }
+        } else if position < base.count, base[position] < 0x80 {
             defer { position &+= 1 }
             return UInt64(base[position])
         }
