@@ -94,7 +94,6 @@ struct FrameEncoder: ~Copyable {
             firstTime = e.time
             lastTime = e.time
         }
-        tags.u8(e.kind.tag.rawValue)
         let dt = e.time &- lastTime
         if Int(count) == deltaCapacity { growDeltas() }
         deltas[Int(count)] = dt
@@ -105,68 +104,97 @@ struct FrameEncoder: ~Copyable {
         count += 1
         switch e.kind {
         case .nodeStarted(let r):
+            tags.u8(EventTag.nodeStarted.rawValue)
             values.varint(r.term); node(r.vote); values.varint(r.lastIndex); values.varint(r.lastTerm); flag(r.restart)
         case .nodeCrashed, .nodePaused, .nodeResumed:
-            break
+            tags.u8(e.kind.tag.rawValue)
         case .becameFollower(let term, let leader):
+            tags.u8(EventTag.becameFollower.rawValue)
             values.varint(term); node(leader)
         case .becamePreCandidate(let term), .becameCandidate(let term), .becameLeader(let term),
              .electionTimerFired(let term):
+            tags.u8(e.kind.tag.rawValue)
             values.varint(term)
         case .termChanged(let from, let to, let cause):
+            tags.u8(EventTag.termChanged.rawValue)
             values.varint(from); values.varint(to); values.u8(cause.rawValue)
         case .leaderSteppedDown(let term, let reason):
+            tags.u8(EventTag.leaderSteppedDown.rawValue)
             values.varint(term); values.u8(reason.rawValue)
         case .voteRequested(let v):
+            tags.u8(EventTag.voteRequested.rawValue)
             node(v.to); values.varint(v.term); values.varint(v.lastIndex); values.varint(v.lastTerm); flag(v.preVote)
         case .voteGranted(let c, let term, let pre):
+            tags.u8(EventTag.voteGranted.rawValue)
             node(c); values.varint(term); flag(pre)
         case .voteRejected(let c, let term, let pre, let reason):
+            tags.u8(EventTag.voteRejected.rawValue)
             node(c); values.varint(term); flag(pre); values.u8(reason.rawValue)
         case .messageSent(let m):
+            tags.u8(EventTag.messageSent.rawValue)
             deltaMessage(m.id); node(m.to); values.u8(m.type.rawValue); values.varint(m.term)
             values.varint(UInt64(m.entries)); values.varint(UInt64(m.bytes))
         case .messageDelivered(let id):
+            tags.u8(EventTag.messageDelivered.rawValue)
             deltaMessage(id)
         case .messageDropped(let id, let reason):
+            tags.u8(EventTag.messageDropped.rawValue)
             deltaMessage(id); values.u8(reason.rawValue)
         case .entryProposed(let request, let index, let term):
+            tags.u8(EventTag.entryProposed.rawValue)
             deltaRequest(request); deltaIndex(index); values.varint(term)
         case .entriesAppended(let first, let last, let term):
+            tags.u8(EventTag.entriesAppended.rawValue)
             deltaIndex(first); values.varint(last &- first); values.varint(term)
         case .logTruncated(let from):
+            tags.u8(EventTag.logTruncated.rawValue)
             deltaIndex(from)
         case .commitAdvanced(let from, let to):
+            tags.u8(EventTag.commitAdvanced.rawValue)
             // Signed: a commit index moving back must be recordable, so the checker can flag it.
             deltaIndex(from); values.zigzag(Int64(bitPattern: to &- from))
         case .entryApplied(let index, let term, let hash):
+            tags.u8(EventTag.entryApplied.rawValue)
             deltaIndex(index); values.varint(term); values.fixed64(hash)
         case .clientRequest(let id, let kind):
+            tags.u8(EventTag.clientRequest.rawValue)
             deltaRequest(id); values.u8(kind.rawValue)
         case .clientResponse(let id, let outcome, let latency):
+            tags.u8(EventTag.clientResponse.rawValue)
             deltaRequest(id); values.u8(outcome.rawValue); values.varint(latency)
         case .readIndexStarted(let request, let index):
+            tags.u8(EventTag.readIndexStarted.rawValue)
             deltaRequest(request); deltaIndex(index)
         case .readServed(let request, let index, let mode):
+            tags.u8(EventTag.readServed.rawValue)
             deltaRequest(request); deltaIndex(index); values.u8(mode.rawValue)
         case .snapshotTaken(let index, let term), .snapshotInstalled(let index, let term):
+            tags.u8(e.kind.tag.rawValue)
             deltaIndex(index); values.varint(term)
         case .snapshotSent(let to, let index, let term):
+            tags.u8(EventTag.snapshotSent.rawValue)
             node(to); deltaIndex(index); values.varint(term)
         case .membershipChangeProposed(let change, let target, let index),
              .membershipChangeApplied(let change, let target, let index):
+            tags.u8(e.kind.tag.rawValue)
             values.u8(change.rawValue); node(target); deltaIndex(index)
         case .transferStarted(let target, let term):
+            tags.u8(EventTag.transferStarted.rawValue)
             node(target); values.varint(term)
         case .transferFinished(let target, let term, let ok):
+            tags.u8(EventTag.transferFinished.rawValue)
             node(target); values.varint(term); flag(ok)
         case .linkCut(let l), .linkHealed(let l):
+            tags.u8(e.kind.tag.rawValue)
             link(l)
         case .linkDegraded(let l, let loss, let extra):
+            tags.u8(EventTag.linkDegraded.rawValue)
             link(l); values.varint(UInt64(loss)); values.varint(extra)
         case .clockDriftSet(let target, let ppm):
+            tags.u8(EventTag.clockDriftSet.rawValue)
             node(target); values.zigzag(Int64(ppm))
         case .label(let fault):
+            tags.u8(EventTag.label.rawValue)
             values.varint(UInt64(fault))
         }
     }

@@ -1,13 +1,16 @@
 import Dispatch
 
 /// Writes a trace: the metadata frame first, then event frames as they fill, then on `close()` the
-/// time index and the seek table. Memory stays bounded by one frame. Frames are cut when the
-/// encoded records reach `Options.frameBytes` or when the events span `Options.flushInterval` of
-/// trace time, so a writer killed mid-run loses at most one interval: everything before it is
-/// already in complete, checksummed frames on disk, but for the frame then being compressed.
+/// time index and the seek table. Frames are cut when the encoded records reach
+/// `Options.frameBytes` or when the events span `Options.flushInterval` of trace time.
 ///
-/// Compression and writing run on a thread of the writer's own, one frame behind the caller, so a
-/// recording pays only for encoding. Call the writer from one thread at a time.
+/// The caller's thread only checks the order of events and copies them into a batch (events are
+/// trivially copyable); a thread of the writer's own encodes the batches into frames, compresses
+/// and writes them, one batch behind the caller. Frames are cut by the events alone, never by
+/// timing, so the same events always give the same bytes. Memory stays bounded by two batches
+/// and one frame. A writer killed mid-run loses the events not yet in a complete frame on disk:
+/// at most one flush interval and one batch; everything before is in complete, checksummed
+/// frames. Call the writer from one thread at a time.
 public final class TraceWriter {
     public struct Options: Sendable {
         public var frameBytes: Int
@@ -28,25 +31,25 @@ public final class TraceWriter {
         public var bytes: UInt64
     }
 
+    /// Events per batch handed to the writer's thread.
+    static var batchSize: Int { 1 << 16 }
+
     public let path: String
-    private let options: Options
     // The writer is single-threaded by contract; skipping the dynamic exclusivity check on the
     // per-event state saves a runtime call per event.
-    @exclusivity(unchecked) private var encoder = FrameEncoder()
+    @exclusivity(unchecked) private var batch: EventBatch
     @exclusivity(unchecked) private var lastTime: UInt64 = 0
-    private var framesHandedOver: UInt32 = 0
     private var closed = false
-    /// Compresses and writes frames on another thread while the caller fills the next frame.
+    /// Encodes, compresses and writes on another thread while the caller fills the next batch.
     private let output: FrameOutput
-    private let worker = DispatchQueue(label: "TraceWriter.compress")
-    /// Taken while a frame is being compressed: at most one frame waits besides the one filling.
+    private let worker = DispatchQueue(label: "TraceWriter.encode")
+    /// Taken while the worker has a batch: at most one batch waits besides the one filling.
     private let idle = DispatchSemaphore(value: 1)
 
     public init(path: String, metadata: TraceMetadata, options: Options = .init()) throws(TraceFormatError) {
         self.path = path
-        self.options = options
-        output = FrameOutput(path: path, file: try FileDescriptor.create(path),
-                             compressor: ZstdFrameCompressor(level: options.compressionLevel))
+        batch = EventBatch(capacity: Self.batchSize)
+        output = FrameOutput(path: path, file: try FileDescriptor.create(path), options: options)
         var payload = ByteWriter()
         payload.bytes.append(contentsOf: Container.payloadMagic)
         payload.bytes.append(contentsOf: [UInt8(truncatingIfNeeded: TraceFormatVersion.major),
@@ -58,80 +61,99 @@ public final class TraceWriter {
     }
 
     deinit {
-        // A writer dropped without `close()` (its caller threw) still finishes the frame it handed
-        // over, so every complete frame reaches the file and recovery can read it.
+        // A writer dropped without `close()` (its caller threw) still writes what it handed over
+        // and the events it holds as complete frames, so recovery can read them.
+        if !closed { try? handOver(cutFrame: true) }
         idle.wait()
         idle.signal()
     }
 
     /// Adds one event. Events must come in non-decreasing time order.
+    @inline(__always)
     public func append(_ event: TraceEvent) throws(TraceFormatError) {
         precondition(!closed, "append after close")
         guard event.time >= lastTime else {
             throw TraceFormatError(.outOfOrder, path: path,
                                    "event at \(event.time) ns follows one at \(lastTime) ns")
         }
-        if encoder.count > 0, event.time - encoder.firstTime >= options.flushInterval { try flush() }
-        encoder.append(event)
         lastTime = event.time
-        if encoder.byteCount >= options.frameBytes { try flush() }
+        batch.append(event)
+        if batch.isFull { try handOver(cutFrame: false) }
     }
 
-    /// Hands the events appended so far, as one complete frame, to the compressing thread, after
-    /// the previous frame is on disk. Throws the error of an earlier frame, if one failed.
+    /// Writes the events appended so far; they end the current frame.
     public func flush() throws(TraceFormatError) {
-        guard encoder.count > 0 else { return }
-        let content = encoder.content(sequence: framesHandedOver)
-        let frame = PendingFrame(content: content, sequence: framesHandedOver, eventCount: Int(encoder.count),
-                                 firstTime: encoder.firstTime, lastTime: encoder.lastTime)
-        framesHandedOver += 1
-        encoder.reset()
+        try handOver(cutFrame: true)
+    }
+
+    /// Gives the batch to the writer's thread once it has finished the previous one, and takes
+    /// that one's storage back to fill. Throws the error of an earlier frame, if one failed.
+    private func handOver(cutFrame: Bool) throws(TraceFormatError) {
         idle.wait()
         if let error = output.error {
             idle.signal()
             throw error
         }
+        swap(&batch, &output.pending)
+        batch.removeAll()
         let output = self.output, idle = self.idle
         worker.async {
-            output.write(frame)
+            output.encodePending(cutFrame: cutFrame)
             idle.signal()
         }
     }
 
-    /// Waits until the frame being compressed is on disk; rethrows its error.
-    private func drain() throws(TraceFormatError) {
-        idle.wait()
-        idle.signal()
-        if let error = output.error { throw error }
-    }
-
-    /// Flushes the last frame and writes the time index and the seek table.
+    /// Writes the last frame, the time index and the seek table.
     @discardableResult
     public func close() throws(TraceFormatError) -> Summary {
         precondition(!closed, "close called twice")
-        try flush()
-        try drain()
         closed = true
+        try handOver(cutFrame: true)
+        idle.wait()
+        defer { idle.signal() }
+        if let error = output.error { throw error }
         return try output.finish()
     }
 }
 
-/// A frame's uncompressed content and what the index records about it.
-private struct PendingFrame: Sendable {
-    var content: [UInt8]
-    var sequence: UInt32
-    var eventCount: Int
-    var firstTime: UInt64
-    var lastTime: UInt64
+/// Events waiting to be encoded, in memory the batch owns (no copy-on-write checks per event).
+struct EventBatch: ~Copyable {
+    private let start: UnsafeMutablePointer<TraceEvent>
+    let capacity: Int
+    private(set) var count = 0
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        start = .allocate(capacity: capacity)
+    }
+
+    deinit { start.deallocate() }
+
+    var isFull: Bool { count == capacity }
+    var events: UnsafeBufferPointer<TraceEvent> { UnsafeBufferPointer(start: start, count: count) }
+
+    @inline(__always) mutating func append(_ e: TraceEvent) {
+        (start + count).initialize(to: e)
+        count &+= 1
+    }
+
+    /// Events are trivially copyable: forgetting them is enough.
+    mutating func removeAll() { count = 0 }
 }
 
-/// The file side of a writer: compresses frames, writes them and keeps the seek table and time
-/// index. Touched by one thread at a time: the writer's worker while a frame is handed over
-/// (`TraceWriter.idle` taken), the writer's caller otherwise.
+/// The file side of a writer: encodes batches into frames, compresses and writes them, and keeps
+/// the seek table and time index. Touched by one thread at a time: the writer's worker while a
+/// batch is handed over (`TraceWriter.idle` taken), the writer's caller otherwise.
 private final class FrameOutput: @unchecked Sendable {
     let path: String
     let file: FileDescriptor
+    let options: TraceWriter.Options
     let compressor: ZstdFrameCompressor
+    /// The batch handed over (the worker's), or the spare storage the caller takes back.
+    // Only the worker touches these while it encodes (see above): no dynamic exclusivity
+    // check per event.
+    @exclusivity(unchecked) var pending = EventBatch(capacity: TraceWriter.batchSize)
+    @exclusivity(unchecked) private var encoder = FrameEncoder()
     var compressed: [UInt8] = []
     var seekEntries: [SeekEntry] = []
     var frames: [FrameInfo] = []
@@ -140,25 +162,36 @@ private final class FrameOutput: @unchecked Sendable {
     /// The first failure; later frames are not written.
     var error: TraceFormatError?
 
-    init(path: String, file: FileDescriptor, compressor: ZstdFrameCompressor) {
+    init(path: String, file: FileDescriptor, options: TraceWriter.Options) {
         self.path = path
         self.file = file
-        self.compressor = compressor
+        self.options = options
+        compressor = ZstdFrameCompressor(level: options.compressionLevel)
     }
 
-    func write(_ frame: PendingFrame) {
+    /// Encodes the pending batch, cutting frames by size and by trace time, and the current frame
+    /// after it if `cutFrame`.
+    func encodePending(cutFrame: Bool) {
         guard error == nil else { return }
         do throws(TraceFormatError) {
-            try compressAndWrite(frame)
+            for e in pending.events {
+                if encoder.count > 0, e.time - encoder.firstTime >= options.flushInterval { try writeFrame() }
+                encoder.append(e)
+                if encoder.byteCount >= options.frameBytes { try writeFrame() }
+            }
+            if cutFrame { try writeFrame() }
         } catch {
             self.error = error
         }
     }
 
-    private func compressAndWrite(_ frame: PendingFrame) throws(TraceFormatError) {
+    private func writeFrame() throws(TraceFormatError) {
+        guard encoder.count > 0 else { return }
+        let sequence = UInt32(frames.count)
+        let content = encoder.content(sequence: sequence)
         let n: Int
         do {
-            n = try compressor.compress(frame.content, into: &compressed)
+            n = try compressor.compress(content, into: &compressed)
         } catch {
             throw TraceFormatError(.io, path: path, frame: seekEntries.count, offset: bytesWritten,
                                    "compression failed: \(error.message)")
@@ -167,14 +200,15 @@ private final class FrameOutput: @unchecked Sendable {
         let checksum = UInt32(compressed[n - 4]) | UInt32(compressed[n - 3]) << 8
             | UInt32(compressed[n - 2]) << 16 | UInt32(compressed[n - 1]) << 24
         frames.append(FrameInfo(index: seekEntries.count, offset: bytesWritten, compressedSize: n,
-                                decompressedSize: frame.content.count, sequence: frame.sequence,
-                                eventCount: frame.eventCount, firstTime: frame.firstTime, lastTime: frame.lastTime,
+                                decompressedSize: content.count, sequence: sequence,
+                                eventCount: Int(encoder.count), firstTime: encoder.firstTime, lastTime: encoder.lastTime,
                                 firstOrdinal: totalEvents))
-        seekEntries.append(SeekEntry(compressedSize: UInt32(n), decompressedSize: UInt32(frame.content.count),
+        seekEntries.append(SeekEntry(compressedSize: UInt32(n), decompressedSize: UInt32(content.count),
                                      checksum: checksum))
         try file.write(compressed[0..<n])
         bytesWritten += UInt64(n)
-        totalEvents += UInt64(frame.eventCount)
+        totalEvents += UInt64(encoder.count)
+        encoder.reset()
     }
 
     func emitSkippable(magic: UInt32, payload: [UInt8]) throws(TraceFormatError) {
