@@ -28,6 +28,7 @@ let package = Package(
             dependencies: [
                 "TraceFormat",
                 .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),

@@ -1,3 +1,4 @@
+import DequeModule
 import TraceFormat
 
 #if canImport(Glibc)
@@ -32,7 +33,8 @@ extension Simulator {
         p.node = target
         pending[id] = p
         try record(target, .clientRequest(id: id, kind: .write))
-        schedule(at: now + workload.requestTimeout, .clientTimeout(request: id, attempt: p.attempt))
+        sequence += 1
+        timeouts.append((now + workload.requestTimeout, sequence, id, p.attempt))
         guard nodes[target].up, nodes[target].pausedUntil == nil else { return }
         switch nodes[target].raft.propose(request: id, hash: p.hash) {
         case .accepted:
@@ -61,5 +63,40 @@ extension Simulator {
         // The believed leader did not answer in time: try the next node.
         knownLeader = ((p.node ?? knownLeader ?? 0) + 1) % nodes.count
         try issue(id)
+    }
+}
+
+/// A client request not yet answered: when it was first issued, how often and to which node.
+struct PendingRequest {
+    var firstIssued: UInt64
+    var attempt = 0
+    var node: Int?
+    var hash: UInt64
+}
+
+/// Client requests not yet answered, by id. Ids are handed out in increasing order and most are
+/// answered in order, so they live in a window of slots from the oldest unanswered id: a look-up
+/// is an index, not a hash.
+struct PendingRequests {
+    private var base: UInt64 = 1
+    private var slots = Deque<PendingRequest?>()
+
+    subscript(id: UInt64) -> PendingRequest? {
+        get {
+            guard id >= base, id - base < UInt64(slots.count) else { return nil }
+            return slots[Int(id - base)]
+        }
+        set {
+            guard id >= base else {
+                precondition(newValue == nil, "request \(id) added after newer ones were answered")
+                return
+            }
+            while id - base >= UInt64(slots.count) { slots.append(nil) }
+            slots[Int(id - base)] = newValue
+            while case .some(.none) = slots.first {
+                slots.removeFirst()
+                base += 1
+            }
+        }
     }
 }

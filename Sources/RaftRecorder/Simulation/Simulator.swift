@@ -1,3 +1,4 @@
+import DequeModule
 import HeapModule
 import TraceFormat
 
@@ -28,7 +29,6 @@ public struct Simulator<Sink: TraceSink> {
         case deliver(slot: Int)
         case timer(Int)
         case clientArrival
-        case clientTimeout(request: UInt64, attempt: Int)
         case clientRetry(request: UInt64)
         case fault(Int)
         /// The next half-period of flapping link pair `flaps[index]`.
@@ -78,12 +78,6 @@ public struct Simulator<Sink: TraceSink> {
         var until: UInt64
     }
 
-    struct PendingRequest {
-        var firstIssued: UInt64
-        var attempt = 0
-        var node: Int?
-        var hash: UInt64
-    }
 
     public let configuration: RunConfiguration
     /// Copies of the parts read on hot paths, so reading them never copies the whole configuration
@@ -108,7 +102,10 @@ public struct Simulator<Sink: TraceSink> {
     var clientRNG: SplitMix64
     var nextMessageID: UInt64 = 0
     var nextRequestID: UInt64 = 0
-    var pending: [UInt64: PendingRequest] = [:]
+    var pending = PendingRequests()
+    /// Client timeouts, due in the order they were scheduled (the timeout is fixed), so they wait
+    /// in a queue of their own instead of the heap: (time, sequence, request, attempt).
+    var timeouts = Deque<(time: UInt64, sequence: UInt64, request: UInt64, attempt: Int)>()
     var knownLeader: Int?
     /// Nodes in the order they crashed, for the `crashed` selector.
     var crashOrder: [Int] = []
@@ -150,8 +147,17 @@ public struct Simulator<Sink: TraceSink> {
         for (i, f) in configuration.faults.enumerated() { schedule(at: f.at, .fault(i)) }
         if workload.writesPerSecond > 0 { schedule(at: nextArrival(after: 0), .clientArrival) }
         let duration = configuration.duration
-        while let item = queue.popMin() {
-            guard item.time <= duration else { break }
+        while true {
+            // The earliest of the heap's next action and the next client timeout; ties go to the
+            // one scheduled first, as if both were in one queue.
+            if let t = timeouts.first, queue.min.map({ (t.time, t.sequence) < ($0.time, $0.order >> Scheduled.slotBits) }) ?? true {
+                guard t.time <= duration else { break }
+                timeouts.removeFirst()
+                now = t.time
+                try clientTimeout(t.request, attempt: t.attempt)
+                continue
+            }
+            guard let item = queue.popMin(), item.time <= duration else { break }
             now = item.time
             let action = actions[item.slot]
             freeActions.append(item.slot)
@@ -163,8 +169,8 @@ public struct Simulator<Sink: TraceSink> {
     mutating func schedule(at time: UInt64, _ action: Action) {
         sequence += 1
         let slot: Int
-        if let free = freeActions.popLast() {
-            slot = free
+        if !freeActions.isEmpty {
+            slot = freeActions.removeLast()
             actions[slot] = action
         } else {
             slot = actions.count
@@ -201,8 +207,6 @@ public struct Simulator<Sink: TraceSink> {
             try drain(i)
         case .clientArrival:
             try clientArrival()
-        case .clientTimeout(let request, let attempt):
-            try clientTimeout(request, attempt: attempt)
         case .clientRetry(let request):
             try issue(request)
         case .fault(let index):
@@ -236,9 +240,9 @@ public struct Simulator<Sink: TraceSink> {
         swap(&scratch, &nodes[i].raft.output)
         let isLeader = nodes[i].raft.role == .leader
         defer {
-            scratch.messages.removeAll(keepingCapacity: true)
-            scratch.events.removeAll(keepingCapacity: true)
-            scratch.committed.removeAll(keepingCapacity: true)
+            if !scratch.messages.isEmpty { scratch.messages.removeAll(keepingCapacity: true) }
+            if !scratch.events.isEmpty { scratch.events.removeAll(keepingCapacity: true) }
+            if !scratch.committed.isEmpty { scratch.committed.removeAll(keepingCapacity: true) }
         }
         // Indexed loops: `scratch` is not copied, so clearing it later keeps its capacity.
         for k in scratch.events.indices {
@@ -292,8 +296,8 @@ public struct Simulator<Sink: TraceSink> {
         case .delivered(let after, let duplicate):
             let entry = InFlight(message: m, id: id, copies: duplicate == nil ? 1 : 2)
             let slot: Int
-            if let free = freeSlots.popLast() {
-                slot = free
+            if !freeSlots.isEmpty {
+                slot = freeSlots.removeLast()
                 inFlight[slot] = entry
             } else {
                 slot = inFlight.count
