@@ -105,12 +105,12 @@ final class FramePrefetcher: @unchecked Sendable {
     }
 
     private final class Slot: @unchecked Sendable {
-        let queue: DispatchQueue
+        let worker: SerialWorker
         let ready = DispatchSemaphore(value: 0)
         let buffers = FrameBuffers()
         var decoded = Decoded(events: [], count: 0, error: nil)
         var scheduled = false
-        init(_ k: Int) { queue = DispatchQueue(label: "EventSequence.decode.\(k)") }
+        init(_ k: Int) { worker = SerialWorker(name: "EventSequence.decode.\(k)") }
     }
 
     private let file: TraceFile
@@ -130,7 +130,10 @@ final class FramePrefetcher: @unchecked Sendable {
     }
 
     deinit {
-        for slot in slots where slot.scheduled { slot.ready.wait() }
+        for slot in slots {
+            if slot.scheduled { slot.ready.wait() }
+            slot.worker.stop()
+        }
     }
 
     /// The next frame's events (in `events`, whose old storage is reused for a later frame) and
@@ -161,7 +164,7 @@ final class FramePrefetcher: @unchecked Sendable {
             : TraceFormatError(.corruptFrame, path: file.path, frame: frame.index, offset: frame.offset,
                                "frame starts at \(frame.firstTime) ns, before the previous frame ended (\(previousEnd) ns)")
         previousEnd = frame.lastTime
-        slot.queue.async { [self] in
+        slot.worker.async { [self] in
             var events: [TraceEvent] = []
             swap(&events, &slot.decoded.events)  // keeps the storage uniquely referenced
             var count = 0
@@ -180,8 +183,10 @@ final class FramePrefetcher: @unchecked Sendable {
         } catch {
             return error
         }
-        // Decoded straight into storage reused from frame to frame (the array only grows).
+        // Decoded straight into storage reused from frame to frame. It grows to exactly the
+        // largest frame seen (no doubling), so memory does not creep up with the trace's length.
         if events.count < frame.eventCount {
+            events.reserveCapacity(frame.eventCount)
             events.append(contentsOf: repeatElement(TraceEvent(time: 0, node: nil, .nodeCrashed),
                                                     count: frame.eventCount - events.count))
         }

@@ -42,7 +42,7 @@ public final class TraceWriter {
     private var closed = false
     /// Encodes, compresses and writes on another thread while the caller fills the next batch.
     private let output: FrameOutput
-    private let worker = DispatchQueue(label: "TraceWriter.encode")
+    private let worker = SerialWorker(name: "TraceWriter.encode")
     /// Taken while the worker has a batch: at most one batch waits besides the one filling.
     private let idle = DispatchSemaphore(value: 1)
 
@@ -66,6 +66,7 @@ public final class TraceWriter {
         if !closed { try? handOver(cutFrame: true) }
         idle.wait()
         idle.signal()
+        worker.stop()
     }
 
     /// Adds one event. Events must come in non-decreasing time order.
