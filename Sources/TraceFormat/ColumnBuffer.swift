@@ -1,5 +1,6 @@
-/// A growable byte buffer for the encoder's hot path: one capacity check per write and no
-/// copy-on-write bookkeeping, unlike appending to an `Array`. Owns its memory.
+/// A growable byte buffer for the encoder's hot path. Writes do not check capacity: the encoder
+/// calls `reserve(_:)` once per event for the most that event can write, so each write is a store
+/// and an increment, with no copy-on-write bookkeeping as with an `Array`. Owns its memory.
 struct ColumnBuffer: ~Copyable {
     private var start: UnsafeMutablePointer<UInt8>
     private(set) var count = 0
@@ -31,13 +32,13 @@ struct ColumnBuffer: ~Copyable {
     }
 
     @inline(__always) mutating func u8(_ v: UInt8) {
-        reserve(1)
+        assert(count < capacity, "write without reserve")
         start[count] = v
         count &+= 1
     }
 
     @inline(__always) mutating func varint(_ value: UInt64) {
-        reserve(10)
+        assert(count + 10 <= capacity, "write without reserve")
         var v = value
         while v >= 0x80 {
             start[count] = UInt8(truncatingIfNeeded: v) | 0x80
@@ -52,16 +53,9 @@ struct ColumnBuffer: ~Copyable {
         varint(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
     }
 
-    mutating func fixed64(_ v: UInt64) {
-        reserve(8)
+    @inline(__always) mutating func fixed64(_ v: UInt64) {
+        assert(count + 8 <= capacity, "write without reserve")
         UnsafeMutableRawPointer(start + count).storeBytes(of: v.littleEndian, as: UInt64.self)
         count &+= 8
-    }
-
-    mutating func blob(_ b: [UInt8]) {
-        varint(UInt64(b.count))
-        reserve(b.count)
-        b.withUnsafeBufferPointer { (start + count).update(from: $0.baseAddress!, count: b.count) }
-        count &+= b.count
     }
 }

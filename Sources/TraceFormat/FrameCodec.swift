@@ -48,6 +48,7 @@ struct FrameEncoder: ~Copyable {
     mutating func content(sequence: UInt32) -> [UInt8] {
         let unit: UInt64 = unitLevel == 2 ? 1_000_000 : unitLevel == 1 ? 1_000 : 1
         times.removeAll()
+        times.reserve(10 * Int(count))
         for i in 0..<Int(count) { times.varint(deltas[i] / unit) }
         var out = ByteWriter(capacity: Container.frameHeaderSize + byteCount)
         EventFrameHeader(sequence: sequence, count: count, firstTime: firstTime, lastTime: lastTime,
@@ -100,6 +101,8 @@ struct FrameEncoder: ~Copyable {
         if unitLevel == 2, dt % 1_000_000 != 0 { unitLevel = 1 }
         if unitLevel == 1, dt % 1_000 != 0 { unitLevel = 0 }
         lastTime = e.time
+        // The most any event writes to each column (varints of at most 10 bytes; see the cases).
+        tags.reserve(1); nodes.reserve(10); refs.reserve(32); values.reserve(64)
         nodes.varint(UInt64(e.node?.rawValue ?? 0))
         count += 1
         switch e.kind {
