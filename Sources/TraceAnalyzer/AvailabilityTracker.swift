@@ -28,8 +28,8 @@ struct AvailabilityTracker {
     private var succeeded: UInt64 = 0
     private var timedOut: UInt64 = 0
     private var redirects: UInt64 = 0
-    private var clientLatency = Histogram<UInt64>(highestTrackableValue: 3_600 * nsPerSecond, numberOfSignificantValueDigits: .three)
-    private var commitLatency = Histogram<UInt64>(highestTrackableValue: 3_600 * nsPerSecond, numberOfSignificantValueDigits: .three)
+    private var clientLatency = LatencyHistogram()
+    private var commitLatency = LatencyHistogram()
     /// The current proposer's uncommitted proposals, by increasing index: (index, time).
     private var proposed = Deque<(index: UInt64, time: UInt64)>()
     private var proposer: NodeID?
@@ -130,7 +130,7 @@ struct AvailabilityTracker {
                 return
             case .ok:
                 succeeded += 1
-                _ = clientLatency.record(latency)
+                clientLatency.record(latency)
             case .timeout, .dropped:
                 timedOut += 1
             }
@@ -152,7 +152,7 @@ struct AvailabilityTracker {
             if e.node == proposer {
                 // Visits only what is pending: the range comes from the trace and may be huge.
                 while let first = proposed.first, first.index <= to {
-                    if first.index > from { _ = commitLatency.record(e.time - first.time) }
+                    if first.index > from { commitLatency.record(e.time - first.time) }
                     proposed.removeFirst()
                 }
             }
@@ -162,11 +162,7 @@ struct AvailabilityTracker {
         }
     }
 
-    private static func percentiles(_ h: Histogram<UInt64>) -> Percentiles {
-        guard h.totalCount > 0 else { return Percentiles(count: 0, p50: 0, p90: 0, p99: 0, max: 0) }
-        return Percentiles(count: h.totalCount, p50: h.valueAtPercentile(50), p90: h.valueAtPercentile(90),
-                           p99: h.valueAtPercentile(99), max: h.max)
-    }
+    private static func percentiles(_ h: LatencyHistogram) -> Percentiles { h.percentiles }
 
     mutating func finish(at end: UInt64, duration: UInt64) -> Availability {
         closeStall(at: end)
@@ -181,5 +177,37 @@ struct AvailabilityTracker {
             commitLatency: Self.percentiles(commitLatency), committedEntries: committedEntries,
             throughputPerSecond: Double(committedEntries) / max(Double(duration) / 1e9, 1e-9),
             messagesPerCommit: committedEntries == 0 ? 0 : Double(messages) / Double(committedEntries))
+    }
+}
+
+/// Latencies in an HdrHistogram with three significant digits, kept in microseconds (reported in
+/// nanoseconds; the maximum exactly). The three percentiles come from one walk over the recorded
+/// buckets (the histogram's own look-up walks all buckets from the smallest for each percentile).
+struct LatencyHistogram {
+    private var histogram = Histogram<UInt64>(highestTrackableValue: 3_600 * 1_000_000, numberOfSignificantValueDigits: .three)
+    private var max: UInt64 = 0
+
+    mutating func record(_ nanoseconds: UInt64) {
+        _ = histogram.record(Swift.min(nanoseconds / 1_000, 3_600 * 1_000_000))
+        max = Swift.max(max, nanoseconds)
+    }
+
+    var percentiles: Percentiles {
+        let total = histogram.totalCount
+        guard total > 0 else { return Percentiles(count: 0, p50: 0, p90: 0, p99: 0, max: 0) }
+        // As `valueAtPercentile`: the smallest bucket whose cumulative count reaches the rank.
+        let ranks = [50.0, 90.0, 99.0].map { Swift.max(1, UInt64(($0.nextDown * Double(total) / 100).rounded(.up))) }
+        var values: [UInt64] = []
+        var cumulative: UInt64 = 0
+        for bucket in histogram.recordedValues() {
+            cumulative += bucket.count
+            while values.count < ranks.count, cumulative >= ranks[values.count] {
+                let micros = Swift.min(histogram.highestEquivalentForValue(bucket.value), histogram.max)
+                values.append(Swift.min(micros * 1_000, max))
+            }
+            if values.count == ranks.count { break }
+        }
+        while values.count < ranks.count { values.append(max) }
+        return Percentiles(count: total, p50: values[0], p90: values[1], p99: values[2], max: max)
     }
 }

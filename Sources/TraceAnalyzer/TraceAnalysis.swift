@@ -10,9 +10,10 @@ public enum TraceAnalysis {
     }
 
     public static func analyze(_ file: TraceFile, options: Options = .init()) throws(TraceFormatError) -> AnalysisReport {
+        // The iterator first: its threads start decoding while the pass sets up its tables.
+        var events = file.events(skippingCorruptFrames: options.skipCorruptFrames).makeIterator()
         var pass = AnalysisPass(metadata: file.metadata, start: file.timeRange?.lowerBound ?? 0,
                                 end: file.timeRange?.upperBound ?? 0)
-        var events = file.events(skippingCorruptFrames: options.skipCorruptFrames).makeIterator()
         while let chunk = events.nextChunk() {
             for i in chunk.indices { pass.consume(chunk[i]) }
         }

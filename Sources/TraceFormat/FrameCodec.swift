@@ -216,8 +216,10 @@ struct FrameDecoder {
     private var messageID: UInt64 = 0
     private var index: UInt64 = 0
     private var request: UInt64 = 0
-    /// `EventTag.table`, held so the per-event look-up skips the global's initialisation check.
+    /// `EventTag.table` and `MessageType.table`, held so the per-event look-ups skip the globals'
+    /// initialisation checks.
     private let tagTable = EventTag.table
+    private let messageTypeTable = MessageType.table
 
     /// A decoder with no events, to stand in before the first frame is loaded.
     init() {
@@ -290,6 +292,12 @@ struct FrameDecoder {
         return v
     }
 
+    @inline(__always) private mutating func messageType() throws(WireError) -> MessageType {
+        let raw = try values.u8()
+        guard let t = messageTypeTable[Int(raw)] else { throw values.fail(.impossible("unknown MessageType \(raw)")) }
+        return t
+    }
+
     @inline(__always) private mutating func deltaIndex() throws(WireError) -> UInt64 {
         index = index &+ UInt64(bitPattern: try refs.zigzag())
         return index
@@ -353,7 +361,7 @@ struct FrameDecoder {
                                  reason: try enumeration(VoteRejectReason.self))
         case .messageSent:
             kind = .messageSent(MessageSend(id: try deltaMessage(), to: try node(),
-                                            type: try enumeration(MessageType.self), term: try varint(),
+                                            type: try messageType(), term: try varint(),
                                             entries: try values.varint32(), bytes: try values.varint32()))
         case .messageDelivered: kind = .messageDelivered(id: try deltaMessage())
         case .messageDropped:

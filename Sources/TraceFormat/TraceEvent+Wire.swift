@@ -68,6 +68,11 @@ extension EventTag {
     static let table: [EventTag?] = (0...255).map { EventTag(rawValue: UInt8($0)) }
 }
 
+extension MessageType {
+    /// Every byte's message type, or nil (a look-up instead of a switch, as for `EventTag`).
+    static let table: [MessageType?] = (0...255).map { MessageType(rawValue: UInt8($0)) }
+}
+
 extension TraceEvent.Kind {
     public var tag: EventTag {
         switch self {
