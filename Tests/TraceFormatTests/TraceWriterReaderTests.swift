@@ -82,6 +82,26 @@ import Testing
         let got = Array(f.events(in: lo...hi))
         #expect(got == events.filter { (lo...hi).contains($0.time) })
         #expect(!got.isEmpty)
+        // In bulk: the chunks hold the same events, in order, and end where the range ends.
+        var it = f.events(in: lo...hi).makeIterator()
+        var chunked: [TraceEvent] = []
+        while let chunk = it.nextChunk() { chunked += chunk }
+        #expect(chunked == got)
+        #expect(it.error == nil)
+    }
+
+    @Test func chunksOfAWholeFileAreItsEventsInOrder() throws {
+        let events = Array(SyntheticWorkload(seed: 5).prefix(30_000))
+        let path = temporaryPath()
+        try writeTrace(path, events)
+        let f = try TraceFile.open(path)
+        #expect(f.frames.count > 3)  // several frames, so the two decoding threads both work
+        var it = f.events().makeIterator()
+        var chunked: [TraceEvent] = []
+        var chunks = 0
+        while let chunk = it.nextChunk() { chunked += chunk; chunks += 1 }
+        #expect(chunked == events)
+        #expect(chunks == f.frames.count)
     }
 }
 
