@@ -4,7 +4,7 @@ import Dispatch
 ///
 /// Frames are read, decompressed and decoded ahead, two at a time on threads of the iterator's
 /// own, so a consumer's work on one frame overlaps the decoding of the next ones; memory stays
-/// bounded by three frames of events.
+/// bounded by three frames of events. Copies of an iterator share those threads: advance one.
 ///
 /// Iteration stops at the first unreadable frame and leaves the error in `Iterator.error`, unless
 /// the sequence skips corrupt frames, in which case each skipped frame's error is collected in
