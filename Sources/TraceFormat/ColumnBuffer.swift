@@ -39,14 +39,17 @@ struct ColumnBuffer: ~Copyable {
 
     @inline(__always) mutating func varint(_ value: UInt64) {
         assert(count + 10 <= capacity, "write without reserve")
+        // Locals, so the byte stores (which may alias anything) do not force reloads of `count`.
+        let p = start
+        var c = count
         var v = value
         while v >= 0x80 {
-            start[count] = UInt8(truncatingIfNeeded: v) | 0x80
-            count &+= 1
+            p[c] = UInt8(truncatingIfNeeded: v) | 0x80
+            c &+= 1
             v >>= 7
         }
-        start[count] = UInt8(truncatingIfNeeded: v)
-        count &+= 1
+        p[c] = UInt8(truncatingIfNeeded: v)
+        count = c &+ 1
     }
 
     @inline(__always) mutating func zigzag(_ value: Int64) {
