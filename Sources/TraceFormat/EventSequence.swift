@@ -160,10 +160,13 @@ final class FramePrefetcher: @unchecked Sendable {
         slot.scheduled = true
         slot.decoded = Decoded(events: storage, count: 0, error: nil)
         // Frames must not go back in time; checked here, in frame order.
-        let outOfOrder: TraceFormatError? = frame.firstTime >= previousEnd ? nil
-            : TraceFormatError(.corruptFrame, path: file.path, frame: frame.index, offset: frame.offset,
-                               "frame starts at \(frame.firstTime) ns, before the previous frame ended (\(previousEnd) ns)")
-        previousEnd = frame.lastTime
+        let outOfOrder: TraceFormatError?
+        do throws(TraceFormatError) {
+            try FrameBuffers.checkOrder(of: frame, after: &previousEnd, path: file.path)
+            outOfOrder = nil
+        } catch {
+            outOfOrder = error
+        }
         slot.worker.async { [self] in
             var events: [TraceEvent] = []
             swap(&events, &slot.decoded.events)  // keeps the storage uniquely referenced
@@ -179,7 +182,7 @@ final class FramePrefetcher: @unchecked Sendable {
         count = 0
         var decoder: FrameDecoder
         do throws(TraceFormatError) {
-            decoder = try FrameDecoder.checked(try buffers.load(frame, of: file), expecting: frame, path: file.path).get()
+            decoder = try buffers.decoder(for: frame, of: file)
         } catch {
             return error
         }
@@ -246,15 +249,20 @@ final class FrameBuffers {
 
     deinit { content.deallocate() }
 
-    /// A decoder for `frame`, after checking that it does not start before `previousEnd` (which
-    /// becomes its end). Its bytes stay valid until the next call.
-    func decoder(for frame: FrameInfo, of file: TraceFile, after previousEnd: inout UInt64) throws(TraceFormatError) -> FrameDecoder {
+    /// Checks that `frame`, read in file order, does not start before `previousEnd` (the end of the
+    /// frame before it), and makes its end the new `previousEnd`.
+    static func checkOrder(of frame: FrameInfo, after previousEnd: inout UInt64, path: String) throws(TraceFormatError) {
+        defer { previousEnd = frame.lastTime }
         guard frame.firstTime >= previousEnd else {
-            throw TraceFormatError(.corruptFrame, path: file.path, frame: frame.index, offset: frame.offset,
+            throw TraceFormatError(.corruptFrame, path: path, frame: frame.index, offset: frame.offset,
                                    "frame starts at \(frame.firstTime) ns, before the previous frame ended (\(previousEnd) ns)")
         }
-        previousEnd = frame.lastTime
-        return try FrameDecoder.checked(try load(frame, of: file), expecting: frame, path: file.path).get()
+    }
+
+    /// A decoder for `frame`, whose header must agree with the index. Its bytes stay valid until
+    /// the next call.
+    func decoder(for frame: FrameInfo, of file: TraceFile) throws(TraceFormatError) -> FrameDecoder {
+        try FrameDecoder.checked(try load(frame, of: file), expecting: frame, path: file.path).get()
     }
 
     /// Reads, checks and decompresses one event frame. The returned bytes stay valid until the next call.

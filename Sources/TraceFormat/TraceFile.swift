@@ -238,7 +238,8 @@ public final class TraceFile {
         for frame in frames {
             var decoder: FrameDecoder
             do throws(TraceFormatError) {
-                decoder = try buffers.decoder(for: frame, of: self, after: &previousEnd)
+                try FrameBuffers.checkOrder(of: frame, after: &previousEnd, path: path)
+                decoder = try buffers.decoder(for: frame, of: self)
             } catch {
                 if skippingCorruptFrames { skipped.append(error); continue }
                 throw error

@@ -88,12 +88,10 @@ public struct Simulator<Sink: TraceSink> {
     public private(set) var now: UInt64 = 0
     public private(set) var statistics = Statistics()
     var queue = Heap<Scheduled>()
-    /// The actions of the scheduled entries, by slot; `freeActions` lists reusable slots.
-    var actions: [Action] = []
-    var freeActions: [Int] = []
-    var inFlight: [InFlight] = []
+    /// The actions of the scheduled entries, by slot.
+    var actions = Slab<Action>()
+    var inFlight = Slab<InFlight>()
     var flaps: [Flap] = []
-    var freeSlots: [Int] = []
     /// Handed back and forth with the nodes' output buffers, so draining allocates nothing.
     var scratch = RaftOutput()
     var sequence: UInt64 = 0
@@ -160,7 +158,7 @@ public struct Simulator<Sink: TraceSink> {
             guard let item = queue.popMin(), item.time <= duration else { break }
             now = item.time
             let action = actions[item.slot]
-            freeActions.append(item.slot)
+            actions.free(item.slot)
             try perform(action)
         }
         now = configuration.duration
@@ -168,15 +166,8 @@ public struct Simulator<Sink: TraceSink> {
 
     mutating func schedule(at time: UInt64, _ action: Action) {
         sequence += 1
-        let slot: Int
-        if !freeActions.isEmpty {
-            slot = freeActions.removeLast()
-            actions[slot] = action
-        } else {
-            slot = actions.count
-            precondition(slot <= Scheduled.slotMask, "more than 2^24 simulation actions pending at once")
-            actions.append(action)
-        }
+        let slot = actions.insert(action)
+        precondition(slot <= Scheduled.slotMask, "more than 2^24 simulation actions pending at once")
         queue.insert(Scheduled(time: time, order: sequence << Scheduled.slotBits | UInt64(slot)))
     }
 
@@ -194,7 +185,7 @@ public struct Simulator<Sink: TraceSink> {
                 // Move the message out, so its entries are released once delivered.
                 let message = inFlight[slot].message
                 inFlight[slot].message.entries = []
-                freeSlots.append(slot)
+                inFlight.free(slot)
                 try deliver(message, id: id)
             } else {
                 try deliver(inFlight[slot].message, id: id)
@@ -294,15 +285,7 @@ public struct Simulator<Sink: TraceSink> {
         case .lost:
             try record(Int(m.to.rawValue - 1), .messageDropped(id: id, reason: .loss))
         case .delivered(let after, let duplicate):
-            let entry = InFlight(message: m, id: id, copies: duplicate == nil ? 1 : 2)
-            let slot: Int
-            if !freeSlots.isEmpty {
-                slot = freeSlots.removeLast()
-                inFlight[slot] = entry
-            } else {
-                slot = inFlight.count
-                inFlight.append(entry)
-            }
+            let slot = inFlight.insert(InFlight(message: m, id: id, copies: duplicate == nil ? 1 : 2))
             schedule(at: now + after, .deliver(slot: slot))
             if let duplicate { schedule(at: now + duplicate, .deliver(slot: slot)) }
         }
