@@ -162,8 +162,6 @@ struct AvailabilityTracker {
         }
     }
 
-    private static func percentiles(_ h: LatencyHistogram) -> Percentiles { h.percentiles }
-
     mutating func finish(at end: UInt64, duration: UInt64) -> Availability {
         closeStall(at: end)
         if let since = leaderlessSince, end > since { addWindow(Window(start: since, end: end), stall: false) }
@@ -173,8 +171,8 @@ struct AvailabilityTracker {
             stalls: stalls, stallTotal: stallTotal, stallLongest: stallLongest, windowsTruncated: truncated,
             client: ClientStats(requests: requests, succeeded: succeeded, timedOut: timedOut, redirects: redirects,
                                 successRate: finished == 0 ? 1 : Double(succeeded) / Double(finished),
-                                latency: Self.percentiles(clientLatency)),
-            commitLatency: Self.percentiles(commitLatency), committedEntries: committedEntries,
+                                latency: clientLatency.percentiles),
+            commitLatency: commitLatency.percentiles, committedEntries: committedEntries,
             throughputPerSecond: Double(committedEntries) / max(Double(duration) / 1e9, 1e-9),
             messagesPerCommit: committedEntries == 0 ? 0 : Double(messages) / Double(committedEntries))
     }

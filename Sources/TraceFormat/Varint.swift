@@ -29,11 +29,6 @@ struct ByteWriter {
     mutating func fixed64(_ v: UInt64) {
         withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
     }
-
-    mutating func blob(_ b: some Collection<UInt8>) {
-        varint(UInt64(b.count))
-        bytes.append(contentsOf: b)
-    }
 }
 
 /// Why a byte sequence could not be decoded; `offset` is relative to the start of the decoded buffer.
@@ -133,14 +128,5 @@ struct ByteReader {
         let v = base.loadUnaligned(fromByteOffset: position, as: UInt64.self)
         position += 8
         return UInt64(littleEndian: v)
-    }
-
-    mutating func blob(limit: Int) throws(WireError) -> UnsafeRawBufferPointer {
-        let n = try varint()
-        guard n <= UInt64(limit) else { throw fail(.impossible("length \(n) exceeds limit \(limit)")) }
-        guard UInt64(base.count - position) >= n else { throw fail(.truncated) }
-        let slice = UnsafeRawBufferPointer(rebasing: base[position..<(position + Int(n))])
-        position += Int(n)
-        return slice
     }
 }
