@@ -10,14 +10,14 @@ public struct RaftMessage: Sendable, Equatable {
     public var term: UInt64
     public var index: UInt64 = 0
     public var logTerm: UInt64 = 0
-    public var entries: [LogEntry] = []
+    public var entries = LogEntries()
     public var commit: UInt64 = 0
     public var reject = false
     /// On a rejected append: the follower's suggestion of where to retry (fast back-off).
     public var rejectHint: UInt64 = 0
 
     public init(type: MessageType, from: NodeID, to: NodeID, term: UInt64, index: UInt64 = 0, logTerm: UInt64 = 0,
-                entries: [LogEntry] = [], commit: UInt64 = 0, reject: Bool = false, rejectHint: UInt64 = 0) {
+                entries: LogEntries = [], commit: UInt64 = 0, reject: Bool = false, rejectHint: UInt64 = 0) {
         self.type = type
         self.from = from
         self.to = to

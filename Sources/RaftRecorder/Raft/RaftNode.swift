@@ -35,9 +35,9 @@ public struct PersistentState: Sendable, Equatable {
 /// What one input produced: messages to send, trace events (to be stamped with time and node by
 /// the caller) and newly committed entries to apply, in order.
 public struct RaftOutput: Sendable {
-    public var messages: [RaftMessage] = []
-    public var events: [TraceEvent.Kind] = []
-    public var committed: [(index: UInt64, entry: LogEntry)] = []
+    public var messages = OutputList<RaftMessage>()
+    public var events = OutputList<TraceEvent.Kind>()
+    public var committed = OutputList<(index: UInt64, entry: LogEntry)>()
 }
 
 /// A complete Raft node as a pure state machine, in the shape of etcd-io/raft: inputs are
@@ -219,7 +219,7 @@ public struct RaftNode: Sendable {
 
     // MARK: Messages
 
-    private mutating func send(_ m: RaftMessage) { output.messages.append(m) }
+    private mutating func send(_ m: consuming RaftMessage) { output.messages.append(m) }
 
     /// Leader stickiness (thesis 4.2.3): within the minimum election timeout of hearing from a
     /// current leader, a server neither adopts a higher term from a vote request nor grants it.
@@ -332,35 +332,38 @@ public struct RaftNode: Sendable {
         }
     }
 
-    private mutating func handleAppend(_ incoming: RaftMessage) {
-        var m = incoming
-        if m.index < commit {
+    private mutating func handleAppend(_ m: RaftMessage) {
+        // The entry before the ones to consider, and how many of the message's entries to skip.
+        var prevIndex = m.index
+        var prevTerm = m.logTerm
+        var skip = 0
+        if prevIndex < commit {
             // Entries up to our commit index are committed and so equal to the leader's (Log
             // Matching); keep only what follows them.
-            let skip = Int(commit - m.index)
+            skip = Int(commit - m.index)
             guard skip < m.entries.count else {
                 send(RaftMessage(type: .appendResponse, from: config.id, to: m.from, term: term, index: commit))
                 return
             }
-            m.entries.removeFirst(skip)
-            m.index = commit
-            m.logTerm = log.term(at: commit) ?? 0
+            prevIndex = commit
+            prevTerm = log.term(at: commit) ?? 0
         }
-        guard log.matchTerm(m.index, m.logTerm) else {
+        guard log.matchTerm(prevIndex, prevTerm) else {
             // Fast back-off: suggest the last index whose term is no newer than the leader's.
-            let hint = log.lastIndex(atOrBelow: m.index, withTermAtMost: m.logTerm)
-            send(RaftMessage(type: .appendResponse, from: config.id, to: m.from, term: term, index: m.index,
+            let hint = log.lastIndex(atOrBelow: prevIndex, withTermAtMost: prevTerm)
+            send(RaftMessage(type: .appendResponse, from: config.id, to: m.from, term: term, index: prevIndex,
                              logTerm: log.term(at: hint) ?? 0, reject: true, rejectHint: hint))
             return
         }
-        let lastNew = m.index + UInt64(m.entries.count)
-        if let conflict = log.firstConflict(first: m.index + 1, m.entries) {
+        let incoming = m.entries[skip...]
+        let lastNew = prevIndex + UInt64(incoming.count)
+        if let conflict = log.firstConflict(first: prevIndex + 1, incoming) {
             if conflict <= log.lastIndex {
                 precondition(conflict > commit, "Raft invariant: a committed entry conflicts with the leader")
                 output.events.append(.logTruncated(from: conflict))
                 log.truncate(from: conflict)
             }
-            for e in m.entries[Int(conflict - m.index - 1)...] { log.append(e) }
+            for e in incoming[(skip + Int(conflict - prevIndex - 1))...] { log.append(e) }
             output.events.append(.entriesAppended(first: conflict, last: lastNew, term: log.lastTerm))
         }
         commitTo(min(m.commit, lastNew))
@@ -416,7 +419,7 @@ public struct RaftNode: Sendable {
         let prev = next - 1
         let entries = log.slice(from: next, maxCount: config.timing.maxEntriesPerAppend)
         send(RaftMessage(type: .append, from: config.id, to: config.voters[i], term: term, index: prev,
-                         logTerm: log.term(at: prev) ?? 0, entries: Array(entries), commit: commit))
+                         logTerm: log.term(at: prev) ?? 0, entries: LogEntries(entries), commit: commit))
         progress[i].next = next + UInt64(entries.count)
         progress[i].inflight += 1
     }

@@ -179,17 +179,7 @@ public struct Simulator<Sink: TraceSink> {
     private mutating func perform(_ action: Action) throws {
         switch action {
         case .deliver(let slot):
-            inFlight[slot].copies -= 1
-            let id = inFlight[slot].id
-            if inFlight[slot].copies == 0 {
-                // Move the message out, so its entries are released once delivered.
-                let message = inFlight[slot].message
-                inFlight[slot].message.entries = []
-                inFlight.free(slot)
-                try deliver(message, id: id)
-            } else {
-                try deliver(inFlight[slot].message, id: id)
-            }
+            try deliver(slot: slot)
         case .timer(let i):
             guard nodes[i].timerAt == now, nodes[i].up, nodes[i].pausedUntil == nil else { return }
             nodes[i].timerAt = nil
@@ -231,9 +221,9 @@ public struct Simulator<Sink: TraceSink> {
         swap(&scratch, &nodes[i].raft.output)
         let isLeader = nodes[i].raft.role == .leader
         defer {
-            if !scratch.messages.isEmpty { scratch.messages.removeAll(keepingCapacity: true) }
-            if !scratch.events.isEmpty { scratch.events.removeAll(keepingCapacity: true) }
-            if !scratch.committed.isEmpty { scratch.committed.removeAll(keepingCapacity: true) }
+            scratch.messages.removeAll()
+            scratch.events.removeAll()
+            scratch.committed.removeAll()
         }
         // Indexed loops: `scratch` is not copied, so clearing it later keeps its capacity.
         for k in scratch.events.indices {
@@ -291,9 +281,22 @@ public struct Simulator<Sink: TraceSink> {
         }
     }
 
-    private mutating func deliver(_ m: RaftMessage, id: UInt64) throws {
-        let i = Int(m.to.rawValue - 1)
-        if network.isCut(DirectedLink(from: m.from, to: m.to)) {
+    /// Delivers one scheduled copy of the message in `inFlight[slot]`. The node reads the message
+    /// where it lies on the wire rather than a copy of it.
+    private mutating func deliver(slot: Int) throws {
+        inFlight[slot].copies -= 1
+        let last = inFlight[slot].copies == 0
+        defer {
+            // Release the message's entries now, not when the slot is next used.
+            if last {
+                inFlight[slot].message.entries = LogEntries()
+                inFlight.free(slot)
+            }
+        }
+        let id = inFlight[slot].id
+        let from = inFlight[slot].message.from, to = inFlight[slot].message.to
+        let i = Int(to.rawValue - 1)
+        if network.isCut(DirectedLink(from: from, to: to)) {
             try record(i, .messageDropped(id: id, reason: .partition))
             return
         }
@@ -302,12 +305,12 @@ public struct Simulator<Sink: TraceSink> {
             return
         }
         if nodes[i].pausedUntil != nil {
-            nodes[i].queued.append((m, id))
+            nodes[i].queued.append((inFlight[slot].message, id))
             return
         }
         try record(i, .messageDelivered(id: id))
         let local = nodes[i].clock.local(now)
-        nodes[i].raft.step(m, now: local)
+        nodes[i].raft.step(inFlight[slot].message, now: local)
         try drain(i)
     }
 

@@ -20,7 +20,7 @@ struct Slab<Element> {
     @inline(__always) mutating func free(_ slot: Int) { freeSlots.append(slot) }
 
     subscript(slot: Int) -> Element {
-        @inline(__always) get { elements[slot] }
+        @inline(__always) _read { yield elements[slot] }
         @inline(__always) _modify { yield &elements[slot] }
     }
 }
