@@ -68,6 +68,8 @@ public struct RaftNode: Sendable {
     /// Per voter, indexed by position in `config.voters`; meaningful only while leader.
     private var progress: [Progress] = []
     private let quorum: Int
+    /// Whole microseconds an election timeout is drawn from, beyond the minimum.
+    private let electionSpanMicros: UInt64
 
     public var persistentState: PersistentState { PersistentState(term: term, vote: vote, log: log) }
 
@@ -79,6 +81,7 @@ public struct RaftNode: Sendable {
         log = persistent.log
         self.rng = rng
         quorum = Quorum.size(voters: config.voters.count)
+        electionSpanMicros = max(1, (config.timing.electionTimeoutMax - config.timing.electionTimeoutMin) / 1_000)
         role = .follower
         resetElectionTimer(now)
         output.events.append(.becameFollower(term: term, leader: nil))
@@ -99,9 +102,7 @@ public struct RaftNode: Sendable {
     // MARK: Timers
 
     private mutating func resetElectionTimer(_ now: UInt64) {
-        let t = config.timing
-        let spanMicros = max(1, (t.electionTimeoutMax - t.electionTimeoutMin) / 1_000)
-        electionDeadline = now + t.electionTimeoutMin + (rng.next() % spanMicros) * 1_000
+        electionDeadline = now + config.timing.electionTimeoutMin + (rng.next() % electionSpanMicros) * 1_000
     }
 
     public mutating func tick(now: UInt64) {
@@ -385,7 +386,8 @@ public struct RaftNode: Sendable {
                 if m.index > progress[i].match {
                     progress[i].match = m.index
                     progress[i].next = max(progress[i].next, m.index + 1)
-                    maybeCommit()
+                    // A match at or below the commit index cannot raise it.
+                    if m.index > commit { maybeCommit() }
                 }
                 if progress[i].next <= log.lastIndex { sendAppend(to: i) }
             }

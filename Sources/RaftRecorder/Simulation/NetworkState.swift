@@ -9,6 +9,9 @@ struct NetworkState {
     private var cut: [Bool]
     private var loss: [Double]
     private var extraLatency: [UInt64]
+    /// For the uniform model: the number of whole microseconds to draw from, worked out once
+    /// rather than with a division per message.
+    private let uniformSpan: UInt64
 
     init(size: Int, model: NetworkModel, rng: SplitMix64) {
         self.size = size
@@ -17,6 +20,11 @@ struct NetworkState {
         cut = Array(repeating: false, count: size * size)
         loss = Array(repeating: model.loss, count: size * size)
         extraLatency = Array(repeating: 0, count: size * size)
+        if case .uniform(let lo, let hi) = model.latency, hi > lo {
+            uniformSpan = max(1, (hi - lo) / 1_000)
+        } else {
+            uniformSpan = 1
+        }
     }
 
     private func slot(_ l: DirectedLink) -> Int { Int(l.from.rawValue - 1) * size + Int(l.to.rawValue - 1) }
@@ -56,17 +64,13 @@ struct NetworkState {
 
     private mutating func unit() -> Double { Double(rng.next() >> 11) / Double(1 << 53) }
 
-    private mutating func micros(_ lo: UInt64, _ hi: UInt64) -> UInt64 {
-        guard hi > lo else { return lo }
-        return lo + (rng.next() % max(1, (hi - lo) / 1_000)) * 1_000
-    }
-
     mutating func baseLatency() -> UInt64 {
         switch model.latency {
         case .fixed(let v):
             return v
         case .uniform(let lo, let hi):
-            return micros(lo, hi)
+            guard hi > lo else { return lo }
+            return lo + (rng.next() % uniformSpan) * 1_000
         case .normal(let mean, let sd, let floor):
             // Box-Muller; rounded to whole microseconds like the other models.
             let z = (-2 * log(max(unit(), 1e-300))).squareRoot() * cos(2 * Double.pi * unit())
