@@ -85,6 +85,10 @@ struct TimelineBuilder {
         open[i] = Open(role: role, term: term, since: t)
     }
 
+    private mutating func endLeadership(of node: NodeID?, at t: UInt64) {
+        if let n = node, let k = openLeader.removeValue(forKey: n.rawValue) { leaders[k].end = t }
+    }
+
     mutating func observe(_ e: TraceEvent, ordinal: UInt64, view: ClusterView) {
         func ref() -> EventRef { EventRef(e, ordinal: ordinal) }
         switch e.kind {
@@ -97,8 +101,8 @@ struct TimelineBuilder {
                     leadersTruncated = true
                 }
             }
-        case .leaderSteppedDown, .nodeCrashed:
-            if let n = e.node, let k = openLeader.removeValue(forKey: n.rawValue) { leaders[k].end = e.time }
+        case .leaderSteppedDown:
+            endLeadership(of: e.node, at: e.time)
         case .linkCut(let l):
             let pair = [l.from.rawValue, l.to.rawValue]
             if let last = lastCut, last.time == e.time, let k = openPartitions.firstIndex(where: { $0.fault == last.fault }) {
@@ -127,6 +131,7 @@ struct TimelineBuilder {
                 }
             }
         case .nodeCrashed, .nodePaused:
+            if e.kind.tag == .nodeCrashed { endLeadership(of: e.node, at: e.time) }
             if let n = e.node {
                 let kind: FaultInterval.Kind = e.kind.tag == .nodeCrashed ? .crash : .pause
                 addFault(FaultInterval(kind: kind, start: e.time, end: end, nodes: [n.rawValue], links: [], evidence: [ref()]))

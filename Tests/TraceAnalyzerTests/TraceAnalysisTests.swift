@@ -76,6 +76,14 @@ import TraceFormat
         let a = try #require(r.advice.first { $0.disruptions == [d.id] })
         #expect(a.feature == .leadershipTransfer)
         #expect(!a.prevents)
+        // The crash is shaded on the timeline from the crash to the restart, and the crashed
+        // leader's bar ends at the crash.
+        let crash = try #require(r.timeline.faults.first { $0.kind == .crash })
+        #expect(crash.nodes == [d.leader])
+        #expect(crash.evidence.count == 2)
+        #expect(crash.end > crash.start && crash.end < r.trace.end)
+        let bar = try #require(r.timeline.leaders.first { $0.leader == d.leader && $0.term == d.term })
+        #expect(bar.end == crash.start)
     }
 
     @Test func steadyRunHasNothingToExplain() throws {
