@@ -178,9 +178,15 @@ struct ClusterView {
 /// (slot = id modulo its size) with a dictionary for the rare entry still present when a newer id
 /// needs its slot. Hashing every send and delivery through a dictionary alone costs more than the
 /// rest of the analysis.
-struct DirectMappedTable<Value> {
+struct DirectMappedTable<Value: BitwiseCopyable> {
+    /// `Value` must be valid as all-zero bytes (see `ZeroedTable`).
+    private struct Slot {
+        var used: Bool
+        var id: UInt64
+        var value: Value
+    }
     private static var size: Int { 1 << 15 }
-    private var slots: [(id: UInt64, value: Value)?] = Array(repeating: nil, count: size)
+    private var slots = ZeroedTable<Slot>(count: size)
     private var overflow: [UInt64: Value] = [:]
     private(set) var count = 0
 
@@ -188,13 +194,15 @@ struct DirectMappedTable<Value> {
 
     subscript(id: UInt64) -> Value? {
         @inline(__always) get {
-            if let s = slots[Int(id % UInt64(Self.size))], s.id == id { return s.value }
+            let s = slots[Int(id % UInt64(Self.size))]
+            if s.used, s.id == id { return s.value }
             return overflow.isEmpty ? nil : overflow[id]
         }
         @inline(__always) set {
             guard let v = newValue else { _ = removeValue(forKey: id); return }
             let k = Int(id % UInt64(Self.size))
-            if let old = slots[k] {
+            let old = slots[k]
+            if old.used {
                 if old.id != id {
                     if overflow.updateValue(old.value, forKey: old.id) != nil { count -= 1 }
                 } else {
@@ -202,15 +210,16 @@ struct DirectMappedTable<Value> {
                 }
             }
             if !overflow.isEmpty, overflow.removeValue(forKey: id) != nil { count -= 1 }
-            slots[k] = (id, v)
+            slots[k] = Slot(used: true, id: id, value: v)
             count += 1
         }
     }
 
     @inline(__always) mutating func removeValue(forKey id: UInt64) -> Value? {
         let k = Int(id % UInt64(Self.size))
-        if let s = slots[k], s.id == id {
-            slots[k] = nil
+        let s = slots[k]
+        if s.used, s.id == id {
+            slots[k].used = false
             count -= 1
             return s.value
         }

@@ -44,3 +44,35 @@ func nonsenseEventsStillGiveAReport(seed: UInt64) throws {
     #expect(!TextReport.render(report, color: false).isEmpty)
     #expect(!JSONReport.render(report).isEmpty)
 }
+
+/// The direct-mapped table behaves like a dictionary whatever the ids: colliding ids (equal
+/// modulo the table size), id 0, removals, and copies that are then changed independently.
+@Test func directMappedTableMatchesADictionary() {
+    var rng = SplitMix64(seed: 9)
+    var table = DirectMappedTable<UInt64>()
+    var model: [UInt64: UInt64] = [:]
+    var snapshot: (DirectMappedTable<UInt64>, [UInt64: UInt64])?
+    for step in 0..<20_000 {
+        // Mostly increasing ids, some far back and some equal modulo 2^15, like late deliveries.
+        let id: UInt64 = switch rng.next() % 4 {
+        case 0: rng.next() % 8
+        case 1: UInt64(step) + (rng.next() % 4) << 15
+        default: UInt64(step) + rng.next() % 64
+        }
+        if rng.next() % 3 == 0 {
+            #expect(table.removeValue(forKey: id) == model.removeValue(forKey: id))
+        } else {
+            let v = rng.next()
+            table[id] = v
+            model[id] = v
+        }
+        #expect(table[id] == model[id])
+        #expect(table.count == model.count)
+        if step == 10_000 { snapshot = (table, model) }
+    }
+    for (id, v) in model { #expect(table[id] == v) }
+    // The copy taken half-way did not see any of the later changes.
+    let (old, oldModel) = snapshot!
+    #expect(old.count == oldModel.count)
+    for (id, v) in oldModel { #expect(old[id] == v) }
+}
