@@ -115,6 +115,9 @@ final class FramePrefetcher: @unchecked Sendable {
 
     private let file: TraceFile
     private let frames: ArraySlice<FrameInfo>
+    /// The most events any of the frames holds: each slot's storage is made this large once,
+    /// rather than grown (and copied) whenever a frame is larger than those before it.
+    private let largestFrame: Int
     private var nextFrame: Int
     /// Frame `k` (counted from the start of `frames`) decodes in slot `k % slots.count`.
     private let slots = [Slot(0), Slot(1)]
@@ -125,8 +128,12 @@ final class FramePrefetcher: @unchecked Sendable {
     init(file: TraceFile, frames: ArraySlice<FrameInfo>) {
         self.file = file
         self.frames = frames
+        largestFrame = frames.lazy.map(\.eventCount).max() ?? 0
         nextFrame = frames.startIndex
-        for _ in slots { schedule(reusing: []) }
+        for _ in slots {
+            var none: [TraceEvent] = []
+            schedule(reusing: &none)
+        }
     }
 
     deinit {
@@ -144,21 +151,26 @@ final class FramePrefetcher: @unchecked Sendable {
         slot.ready.wait()
         slot.scheduled = false
         nextToTake += 1
-        var taken = Decoded(events: [], count: 0, error: nil)
-        swap(&taken, &slot.decoded)
-        swap(&events, &taken.events)
-        schedule(reusing: taken.events)
-        return Decoded(events: [], count: taken.count, error: taken.error)
+        // Storage only ever moves (by swapping), so each frame's array stays uniquely referenced
+        // and the worker that decodes into it next never copies it.
+        var recycled: [TraceEvent] = []
+        swap(&recycled, &events)
+        swap(&events, &slot.decoded.events)
+        let taken = Decoded(events: [], count: slot.decoded.count, error: slot.decoded.error)
+        schedule(reusing: &recycled)
+        return taken
     }
 
-    private func schedule(reusing storage: [TraceEvent]) {
+    /// Schedules the next frame into the next slot, moving `storage` (emptied) into it for reuse.
+    private func schedule(reusing storage: inout [TraceEvent]) {
         guard nextFrame < frames.endIndex else { return }
         let frame = frames[nextFrame]
         nextFrame += 1
         let slot = slots[scheduledCount % slots.count]
         scheduledCount += 1
         slot.scheduled = true
-        slot.decoded = Decoded(events: storage, count: 0, error: nil)
+        slot.decoded = Decoded(events: [], count: 0, error: nil)
+        swap(&slot.decoded.events, &storage)
         // Frames must not go back in time; checked here, in frame order.
         let outOfOrder: TraceFormatError?
         do throws(TraceFormatError) {
@@ -171,14 +183,15 @@ final class FramePrefetcher: @unchecked Sendable {
             var events: [TraceEvent] = []
             swap(&events, &slot.decoded.events)  // keeps the storage uniquely referenced
             var count = 0
-            let error = outOfOrder ?? Self.decode(frame, of: file, buffers: slot.buffers, into: &events, count: &count)
+            let error = outOfOrder ?? Self.decode(frame, of: file, buffers: slot.buffers, into: &events, capacity: largestFrame,
+                                                  count: &count)
             slot.decoded = Decoded(events: events, count: count, error: error)
             slot.ready.signal()
         }
     }
 
     private static func decode(_ frame: FrameInfo, of file: TraceFile, buffers: FrameBuffers,
-                               into events: inout [TraceEvent], count: inout Int) -> TraceFormatError? {
+                               into events: inout [TraceEvent], capacity: Int, count: inout Int) -> TraceFormatError? {
         count = 0
         var decoder: FrameDecoder
         do throws(TraceFormatError) {
@@ -186,12 +199,11 @@ final class FramePrefetcher: @unchecked Sendable {
         } catch {
             return error
         }
-        // Decoded straight into storage reused from frame to frame. It grows to exactly the
-        // largest frame seen (no doubling), so memory does not creep up with the trace's length.
+        // Decoded straight into storage reused from frame to frame, sized once for the largest
+        // frame (the index says how large), so memory does not creep up with the trace's length.
         if events.count < frame.eventCount {
-            events.reserveCapacity(frame.eventCount)
-            events.append(contentsOf: repeatElement(TraceEvent(time: 0, node: nil, .nodeCrashed),
-                                                    count: frame.eventCount - events.count))
+            events = []
+            events = Array(repeating: TraceEvent(time: 0, node: nil, .nodeCrashed), count: max(capacity, frame.eventCount))
         }
         var problem: WireError?
         events.withUnsafeMutableBufferPointer { buffer in

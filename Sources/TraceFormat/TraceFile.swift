@@ -155,6 +155,10 @@ public final class TraceFile {
             guard Int(e.decompressedSize) <= Container.maxFrameContent else {
                 return .failure(.init(text: "frame \(i + 1) declares \(e.decompressedSize) bytes"))
             }
+            // Every event has a byte in the frame's tag column.
+            guard row.count <= e.decompressedSize else {
+                return .failure(.init(text: "frame \(i + 1) declares \(row.count) events in \(e.decompressedSize) bytes"))
+            }
             frames.append(FrameInfo(index: i + 1, offset: at, compressedSize: Int(e.compressedSize),
                                     decompressedSize: Int(e.decompressedSize), sequence: row.sequence,
                                     eventCount: Int(row.count), firstTime: row.firstTime, lastTime: row.lastTime,

@@ -97,6 +97,30 @@ private func truncate(_ path: String, to size: Int) throws -> String {
         #expect(e.description.contains("newer"))
     }
 
+    /// An index row claiming more events than its frame has bytes is not believed (readers size
+    /// their buffers from it): the file is read by scanning its frames instead.
+    @Test func indexClaimingMoreEventsThanBytesFallsBackToScanning() throws {
+        let path = temporaryPath()
+        try writeTrace(path, Self.events)
+        let good = try TraceFile.open(path)
+        guard case .ok = good.integrity else { Issue.record("expected an intact file"); return }
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let last = try #require(good.frames.last)
+        let index = Int(last.offset) + last.compressedSize
+        #expect(TraceFile.u32(bytes, index) == Container.timeIndexMagic)
+        // Skippable-frame header, payload tag, row count, then row 0: sequence, event count.
+        let count = index + 8 + Container.payloadMagic.count + 4 + 4
+        #expect(Int(TraceFile.u32(bytes, count)) == good.frames[0].eventCount)
+        bytes.replaceSubrange(count..<(count + 4), with: [0xFF, 0xFF, 0xFF, 0x7F])
+        let bad = temporaryPath("index")
+        try Data(bytes).write(to: URL(fileURLWithPath: bad))
+        let f = try TraceFile.open(bad)
+        guard case .recovered(_, let reason) = f.integrity else { Issue.record("expected a scan"); return }
+        #expect(reason.contains("declares 2147483647 events"))
+        #expect(f.frames.map(\.eventCount) == good.frames.map(\.eventCount))
+        #expect(try readAll(bad) == Self.events)
+    }
+
     @Test func hugeDeclaredMetadataIsRefusedBeforeAllocating() throws {
         let path = temporaryPath()
         var bytes: [UInt8] = [0x5B, 0x2A, 0x4D, 0x18, 0xFF, 0xFF, 0xFF, 0x7F]
