@@ -80,13 +80,13 @@ public enum ScenarioCatalog {
 
     /// Cloudflare 2020-11-02: one link between the leader and one follower fails.
     public static let chained = make(
-        "chained", "three nodes; only the link between the leader and one follower is cut: leadership flips",
+        "chained", "three nodes; only the link between the leader and one follower is cut: without pre-vote, leadership flips",
         nodes: 3, fix: preVoteAndCheckQuorum,
         faults: [ScheduledFault(at: 2 * s, .cut(.leader, .follower(0), oneWay: false))])
 
     /// The leader reaches only one follower, which the other followers reach too (OmniPaxos paper).
     public static let quorumLoss = make(
-        "quorum-loss", "with pre-vote but no check-quorum, the leader reaches only one follower and cannot commit",
+        "quorum-loss", "the leader reaches only one follower: without check-quorum it stays leader and nothing commits",
         features: RaftFeatures(preVote: true, checkQuorum: false, leaderStickiness: true),
         fix: preVoteAndCheckQuorum,
         faults: [(NodeSelector.leader, NodeSelector.follower(1)), (.leader, .follower(2)), (.leader, .follower(3)),
