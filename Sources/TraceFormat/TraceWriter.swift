@@ -36,10 +36,13 @@ public final class TraceWriter {
 
     public let path: String
     // The writer is single-threaded by contract; skipping the dynamic exclusivity check on the
-    // per-event state saves a runtime call per event.
+    // per-event state saves a runtime call per event. `append` is inlined into its callers, so it
+    // sees the batch only as where the next event goes (`cursor`) and where the batch ends.
     @exclusivity(unchecked) private var batch: EventBatch
-    @exclusivity(unchecked) private var lastTime: UInt64 = 0
-    private var closed = false
+    @usableFromInline @exclusivity(unchecked) var cursor: UnsafeMutablePointer<TraceEvent>
+    @usableFromInline @exclusivity(unchecked) var limit: UnsafeMutablePointer<TraceEvent>
+    @usableFromInline @exclusivity(unchecked) var lastTime: UInt64 = 0
+    @usableFromInline @exclusivity(unchecked) var closed = false
     /// Encodes, compresses and writes on another thread while the caller fills the next batch.
     private let output: FrameOutput
     private let worker = SerialWorker(name: "TraceWriter.encode")
@@ -49,6 +52,7 @@ public final class TraceWriter {
     public init(path: String, metadata: TraceMetadata, options: Options = .init()) throws(TraceFormatError) {
         self.path = path
         batch = EventBatch(capacity: Self.batchSize)
+        (cursor, limit) = batch.free
         output = FrameOutput(path: path, file: try FileDescriptor.create(path), options: options)
         var payload = ByteWriter()
         payload.bytes.append(contentsOf: Container.payloadMagic)
@@ -70,16 +74,19 @@ public final class TraceWriter {
     }
 
     /// Adds one event. Events must come in non-decreasing time order.
-    @inline(__always)
+    @inlinable
     public func append(_ event: TraceEvent) throws(TraceFormatError) {
         precondition(!closed, "append after close")
-        guard event.time >= lastTime else {
-            throw TraceFormatError(.outOfOrder, path: path,
-                                   "event at \(event.time) ns follows one at \(lastTime) ns")
-        }
+        guard event.time >= lastTime else { throw outOfOrder(event.time) }
         lastTime = event.time
-        batch.append(event)
-        if batch.isFull { try handOver(cutFrame: false) }
+        cursor.initialize(to: event)
+        cursor += 1
+        if cursor == limit { try handOver(cutFrame: false) }
+    }
+
+    @usableFromInline
+    func outOfOrder(_ time: UInt64) -> TraceFormatError {
+        TraceFormatError(.outOfOrder, path: path, "event at \(time) ns follows one at \(lastTime) ns")
     }
 
     /// Writes the events appended so far; they end the current frame.
@@ -89,7 +96,9 @@ public final class TraceWriter {
 
     /// Gives the batch to the writer's thread once it has finished the previous one, and takes
     /// that one's storage back to fill. Throws the error of an earlier frame, if one failed.
-    private func handOver(cutFrame: Bool) throws(TraceFormatError) {
+    @usableFromInline
+    func handOver(cutFrame: Bool) throws(TraceFormatError) {
+        batch.filled(upTo: cursor)
         idle.wait()
         if let error = output.error {
             idle.signal()
@@ -97,6 +106,7 @@ public final class TraceWriter {
         }
         swap(&batch, &output.pending)
         batch.removeAll()
+        (cursor, limit) = batch.free
         let output = self.output, idle = self.idle
         worker.async {
             output.encodePending(cutFrame: cutFrame)
@@ -130,12 +140,18 @@ struct EventBatch: ~Copyable {
 
     deinit { start.deallocate() }
 
-    var isFull: Bool { count == capacity }
     var events: UnsafeBufferPointer<TraceEvent> { UnsafeBufferPointer(start: start, count: count) }
 
-    @inline(__always) mutating func append(_ e: TraceEvent) {
-        (start + count).initialize(to: e)
-        count &+= 1
+    /// Where the next event goes and where the batch ends: the writer fills the batch through
+    /// these, then says how far it got.
+    var free: (next: UnsafeMutablePointer<TraceEvent>, end: UnsafeMutablePointer<TraceEvent>) {
+        (start + count, start + capacity)
+    }
+
+    /// Records that the events up to `end` (from `free.next`) are written.
+    mutating func filled(upTo end: UnsafeMutablePointer<TraceEvent>) {
+        precondition(end >= start + count && end <= start + capacity, "batch filled past its end")
+        count = end - start
     }
 
     /// Events are trivially copyable: forgetting them is enough.

@@ -6,7 +6,7 @@ public protocol TraceSink: AnyObject {
 }
 
 extension TraceWriter: TraceSink {
-    public func record(_ event: TraceEvent) throws { try append(event) }
+    @inline(__always) public func record(_ event: TraceEvent) throws { try append(event) }
 }
 
 /// Keeps events in memory; for tests and for replaying short runs.
