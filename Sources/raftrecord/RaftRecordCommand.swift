@@ -121,8 +121,10 @@ struct RunCommand: ParsableCommand {
             summary = try Recorder.record(configuration, to: noTrace ? nil : output, createdAt: created)
         }
         let s = summary.statistics
-        var line = "\(configuration.scenario): \(s.events) events, \(s.elections) elections, \(s.leaderChanges) leader changes"
-        line += ", \(s.committedWrites) writes committed, \(DurationText.format(configuration.duration)) simulated in "
+        func count(_ n: some BinaryInteger, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+        var line = "\(configuration.scenario): \(count(s.events, "event")), \(count(s.elections, "election")), "
+        line += "\(count(s.leaderChanges, "leader change")), \(count(s.committedWrites, "write")) committed, "
+        line += "\(DurationText.format(configuration.duration)) simulated in "
         line += String(format: "%.3fs", Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
         if let f = summary.file { line += ", \(f.bytes) bytes -> \(output)" } else { line += " (no trace written)" }
         print(line)

@@ -39,7 +39,7 @@ public enum TextReport {
         out.append("")
         let s = r.safety
         out.append(head("Safety") + "  " + (s.violations.isEmpty
-            ? good("no violations") + " (\(s.leadersChecked) leader elections, \(s.appliedEntriesChecked) applied entries checked)"
+            ? good("no violations") + " (\(s.leadersChecked) leader election\(s.leadersChecked == 1 ? "" : "s"), \(s.appliedEntriesChecked) applied entries checked)"
             : bad("\(s.violations.count) violation\(s.violations.count == 1 ? "" : "s")")))
         for v in s.violations.prefix(10) {
             out.append("  \(v.rule.rawValue) at \(T.time(v.time)) on \(v.nodes.map { T.node($0) }.joined(separator: ", ")): \(v.detail.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
