@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RaftRecorder
+import TraceAnalyzer
 import TraceFormat
 
 @main
@@ -121,9 +122,9 @@ struct RunCommand: ParsableCommand {
             summary = try Recorder.record(configuration, to: noTrace ? nil : output, createdAt: created)
         }
         let s = summary.statistics
-        func count(_ n: some BinaryInteger, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
-        var line = "\(configuration.scenario): \(count(s.events, "event")), \(count(s.elections, "election")), "
-        line += "\(count(s.leaderChanges, "leader change")), \(count(s.committedWrites, "write")) committed, "
+        typealias T = ReportText
+        var line = "\(configuration.scenario): \(T.count(s.events, "event")), \(T.count(s.elections, "election")), "
+        line += "\(T.count(s.leaderChanges, "leader change")), \(T.count(s.committedWrites, "write")) committed, "
         line += "\(DurationText.format(configuration.duration)) simulated in "
         line += String(format: "%.3fs", Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
         if let f = summary.file { line += ", \(f.bytes) bytes -> \(output)" } else { line += " (no trace written)" }

@@ -25,7 +25,7 @@ struct CheckCommand: ParsableCommand {
             enc.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try enc.encode(s), as: UTF8.self))
         } else if s.violations.isEmpty {
-            print("\(file): safe: \(s.leadersChecked) leader election\(s.leadersChecked == 1 ? "" : "s"), \(s.appliedEntriesChecked) applied entries checked")
+            print("\(file): safe: \(ReportText.count(s.leadersChecked, "leader election")), \(s.appliedEntriesChecked) applied entries checked")
         } else {
             print("\(file): \(s.violations.count) safety violation\(s.violations.count == 1 ? "" : "s")")
             for v in s.violations {

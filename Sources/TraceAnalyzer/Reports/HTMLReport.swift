@@ -123,7 +123,7 @@ public enum HTMLReport {
 
     private static func evidence(_ refs: [EventRef]) -> String {
         guard !refs.isEmpty else { return "" }
-        return "<details><summary>evidence (\(refs.count) events)</summary><ul class=\"ev\">"
+        return "<details><summary>evidence (\(ReportText.count(refs.count, "event")))</summary><ul class=\"ev\">"
             + refs.map { "<li>\(esc(ReportText.event($0)))</li>" }.joined() + "</ul></details>"
     }
 
@@ -153,7 +153,7 @@ public enum HTMLReport {
         typealias T = ReportText
         let a = r.availability
         var s = "<section id=\"availability\"><h2>Availability and latency</h2><table class=\"kv\">"
-        s += "<tr><th>without a leader</th><td>\(esc(T.time(a.leaderlessTotal))) in \(a.leaderless.count) windows, longest \(esc(T.time(a.leaderlessLongest)))</td></tr>"
+        s += "<tr><th>without a leader</th><td>\(esc(T.time(a.leaderlessTotal))) in \(T.count(a.leaderless.count, "window")), longest \(esc(T.time(a.leaderlessLongest)))</td></tr>"
         s += "<tr><th>stalls (a leader, no commits, clients waiting)</th><td>\(esc(T.time(a.stallTotal))) in \(a.stalls.count), longest \(esc(T.time(a.stallLongest)))</td></tr>"
         s += "<tr><th>client writes</th><td>\(a.client.requests) issued, \(a.client.succeeded) ok, \(a.client.timedOut) gave up, \(a.client.redirects) redirects</td></tr>"
         s += "<tr><th>client latency</th><td>\(esc(T.percentiles(a.client.latency)))</td></tr>"

@@ -9,6 +9,9 @@ public enum ReportText {
 
     public static func onOff(_ b: Bool) -> String { b ? "on" : "off" }
 
+    /// "1 window", "2 windows": a count and its noun, plural unless the count is one.
+    public static func count(_ n: some BinaryInteger, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+
     public static func features(_ f: RaftFeatures) -> String {
         "pre-vote \(onOff(f.preVote)), check-quorum \(onOff(f.checkQuorum)), leader stickiness \(onOff(f.leaderStickiness))"
     }
@@ -100,7 +103,7 @@ public enum ReportText {
             if !unreachable.isEmpty { s += "\(unreachable.joined(separator: ", ")) could not hear it; " }
             s += "voters with a newer log: \(newer); its pre-vote would have collected \(a.preVoteGrants ?? 0) of the \(a.quorum ?? 0) votes it needed"
             if a.prevents {
-                s += ", so it would have stayed in its term. Avoided: \(time(a.unavailabilityAvoided)) without a leader and \(a.termsAvoided) term\(a.termsAvoided == 1 ? "" : "s")."
+                s += ", so it would have stayed in its term. Avoided: \(time(a.unavailabilityAvoided)) without a leader and \(count(a.termsAvoided, "term"))."
             } else {
                 s += ", so it would still have won the pre-vote and disrupted the leader."
             }
@@ -112,7 +115,7 @@ public enum ReportText {
             s += recent.isEmpty ? "no voter had heard from a leader within the minimum election timeout"
                 : "voters that had heard from the leader within the minimum election timeout: \(recent.joined(separator: ", "))"
             s += "; \(node(a.candidate)) would have collected \(a.preVoteGrants ?? 0) of the \(a.quorum ?? 0) votes it needed"
-            if a.prevents { s += ". Avoided: \(time(a.unavailabilityAvoided)) without a leader and \(a.termsAvoided) terms." } else { s += "." }
+            if a.prevents { s += ". Avoided: \(time(a.unavailabilityAvoided)) without a leader and \(count(a.termsAvoided, "term"))." } else { s += "." }
             return s + " [\(a.reference)]"
         case .checkQuorum:
             let w = a.window.map { "\(time($0.duration)) (\(time($0.start))-\(time($0.end)))" } ?? "-"
@@ -135,13 +138,13 @@ public enum ReportText {
         switch e.feature {
         case .preVote:
             let reasons = e.rejectionsByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            return "Pre-vote was on: \(e.count) pre-vote round\(e.count == 1 ? "" : "s") failed, each a term increment that did not happen (\(e.termsAvoided) terms)" + (reasons.isEmpty ? "." : "; pre-vote rejections: \(reasons).")
+            return "Pre-vote was on: \(count(e.count, "pre-vote round")) failed, each a term increment that did not happen (\(count(e.termsAvoided, "term")))" + (reasons.isEmpty ? "." : "; pre-vote rejections: \(reasons).")
         case .checkQuorum:
-            return "Check-quorum was on: \(e.count) leader\(e.count == 1 ? "" : "s") stepped down after hearing from no majority for an election timeout."
+            return "Check-quorum was on: \(count(e.count, "leader")) stepped down after hearing from no majority for an election timeout."
         case .leaderStickiness:
             return "Leader stickiness was on: \(e.count) vote request\(e.count == 1 ? " was" : "s were") refused because the voter had heard from its leader within the minimum election timeout."
         case .leadershipTransfer:
-            return "Leadership transfer: \(e.count) transfers."
+            return "Leadership transfer: \(count(e.count, "transfer"))."
         }
     }
 
@@ -150,7 +153,7 @@ public enum ReportText {
         let predicted = switch (v.aboutWindow, v.predictedPrevents) {
         case (true, true): "predicted: about \(time(v.predictedUnavailabilityAvoided)) less unavailability"
         case (true, false): "predicted: no shorter"
-        case (false, true): "predicted: no disruption, \(time(v.predictedUnavailabilityAvoided)) and \(v.predictedTermsAvoided) terms avoided"
+        case (false, true): "predicted: no disruption, \(time(v.predictedUnavailabilityAvoided)) and \(count(v.predictedTermsAvoided, "term")) avoided"
         case (false, false): "predicted: still disrupted"
         }
         return "advice \(v.advice + 1) (\(featureName(v.feature))) replayed with it on, \(time(v.window.start))-\(time(v.window.end)): \(predicted); "

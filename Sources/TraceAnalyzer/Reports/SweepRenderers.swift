@@ -20,7 +20,7 @@ public enum SweepText {
         }
         if !s.unsafeRuns.isEmpty {
             out.append("")
-            out.append("SAFETY VIOLATIONS in \(s.unsafeRuns.count) runs: " + s.unsafeRuns.prefix(10).map { "config \($0.configuration) seed \($0.seed)" }.joined(separator: ", "))
+            out.append("SAFETY VIOLATIONS in \(ReportText.count(s.unsafeRuns.count, "run")): " + s.unsafeRuns.prefix(10).map { "config \($0.configuration) seed \($0.seed)" }.joined(separator: ", "))
         }
         return out.joined(separator: "\n") + "\n"
     }
@@ -37,7 +37,7 @@ public enum SweepHTML {
         h += ".plot{margin:8px 0 20px}.scale-log .lin,.scale-lin .log{display:none}.key i{display:inline-block;width:14px;height:3px;margin:0 4px 3px 12px;vertical-align:middle}</style></head><body class=\"scale-log\">\n"
         h += "<header><h1>Sweep: \(esc(s.scenario))</h1><p class=\"meta\">\(s.configurations.count) configurations &times; \(s.trials) trials, seeds \(s.baseSeed) to \(s.baseSeed + UInt64(max(s.trials, 1)) - 1)</p></header>"
         if !s.unsafeRuns.isEmpty {
-            h += "<p class=\"card bad\">Safety violations in \(s.unsafeRuns.count) runs: \(esc(s.unsafeRuns.prefix(20).map { "configuration \($0.configuration) seed \($0.seed)" }.joined(separator: ", ")))</p>"
+            h += "<p class=\"card bad\">Safety violations in \(ReportText.count(s.unsafeRuns.count, "run")): \(esc(s.unsafeRuns.prefix(20).map { "configuration \($0.configuration) seed \($0.seed)" }.joined(separator: ", ")))</p>"
         }
         h += "<p>Time axis: <label><input type=\"radio\" name=\"scale\" checked onchange=\"document.body.className='scale-log'\"> log</label> "
         h += "<label><input type=\"radio\" name=\"scale\" onchange=\"document.body.className='scale-lin'\"> linear</label></p>"

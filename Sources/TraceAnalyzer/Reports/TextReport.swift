@@ -14,7 +14,7 @@ public enum TextReport {
         out.append("")
         let a = r.availability
         out.append(head("Availability"))
-        out.append("  without a leader  \(a.leaderlessTotal == 0 ? good("never") : "\(T.time(a.leaderlessTotal)) in \(a.leaderless.count) window\(a.leaderless.count == 1 ? "" : "s"), longest \(T.time(a.leaderlessLongest))")")
+        out.append("  without a leader  \(a.leaderlessTotal == 0 ? good("never") : "\(T.time(a.leaderlessTotal)) in \(T.count(a.leaderless.count, "window")), longest \(T.time(a.leaderlessLongest))")")
         out.append("  stalls            \(a.stalls.isEmpty ? good("none") : bad("\(T.time(a.stallTotal)) in \(a.stalls.count), longest \(T.time(a.stallLongest))"))")
         let c = a.client
         out.append("  clients           \(c.succeeded) of \(c.succeeded + c.timedOut) writes ok (\(T.percent(c.successRate))), \(c.timedOut) gave up, \(c.redirects) redirects; latency \(T.percentiles(c.latency))")
@@ -39,7 +39,7 @@ public enum TextReport {
         out.append("")
         let s = r.safety
         out.append(head("Safety") + "  " + (s.violations.isEmpty
-            ? good("no violations") + " (\(s.leadersChecked) leader election\(s.leadersChecked == 1 ? "" : "s"), \(s.appliedEntriesChecked) applied entries checked)"
+            ? good("no violations") + " (\(T.count(s.leadersChecked, "leader election")), \(s.appliedEntriesChecked) applied entries checked)"
             : bad("\(s.violations.count) violation\(s.violations.count == 1 ? "" : "s")")))
         for v in s.violations.prefix(10) {
             out.append("  \(v.rule.rawValue) at \(T.time(v.time)) on \(v.nodes.map { T.node($0) }.joined(separator: ", ")): \(v.detail.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
