@@ -23,20 +23,31 @@ struct BenchCommand: ParsableCommand {
         c.duration = DurationText.parse(duration)!
         c.workload.writesPerSecond = 100
         let clock = ContinuousClock()
-        func time(_ path: String?) throws -> (Double, Recorder.Summary) {
+        /// Wall time, CPU time of this (the recording) thread and CPU time of the whole process.
+        struct Times { var wall: Double, thread: Double, process: Double }
+        func cpu(_ id: clockid_t) -> Double {
+            var t = timespec()
+            clock_gettime(id, &t)
+            return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+        }
+        func time(_ path: String?) throws -> (Times, Recorder.Summary) {
             var summary: Recorder.Summary!
+            let (thread0, process0) = (cpu(CLOCK_THREAD_CPUTIME_ID), cpu(CLOCK_PROCESS_CPUTIME_ID))
             let d = try clock.measure { summary = try Recorder.record(c, to: path) }
-            return (Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18, summary)
+            let wall = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+            return (Times(wall: wall, thread: cpu(CLOCK_THREAD_CPUTIME_ID) - thread0,
+                          process: cpu(CLOCK_PROCESS_CPUTIME_ID) - process0), summary)
         }
         // Alternating the two modes spreads a shared machine's slow moments over both.
-        var plain: [Double] = [], traced: [Double] = []
+        var plainRuns: [Times] = [], tracedRuns: [Times] = []
         var s: Recorder.Summary!, ts: Recorder.Summary!
         for _ in 0..<max(1, `repeat`) {
             let (p, ps) = try time(nil)
             let (t, tsum) = try time(output)
-            plain.append(p); traced.append(t)
+            plainRuns.append(p); tracedRuns.append(t)
             s = ps; ts = tsum
         }
+        let plain = plainRuns.map(\.wall), traced = tracedRuns.map(\.wall)
         func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
         let virtual = Double(c.duration) / 1e9
         let bytes = ts.file?.bytes ?? 0
@@ -46,5 +57,12 @@ struct BenchCommand: ParsableCommand {
                      traced.min()!, virtual / traced.min()!, median(traced), bytes, Double(bytes) / Double(ts.statistics.events)))
         print(String(format: "overhead   %.1f%% for tracing (best against best), %.1f%% (median against median)",
                      (traced.min()! / plain.min()! - 1) * 100, (median(traced) / median(plain) - 1) * 100))
+        // CPU time splits the cost: what tracing adds on the recording thread, and what the
+        // writer's own thread does beside it (threads that contend for a core both run slower, so
+        // these rise too on a busy machine).
+        let threadPlain = plainRuns.map(\.thread).min()!, threadTraced = tracedRuns.map(\.thread).min()!
+        let writer = tracedRuns.map { $0.process - $0.thread }.min()!
+        print(String(format: "cpu        recording thread best %.3f s untraced, %.3f s traced (+%.1f%%); the writer's thread %.3f s (%.0f%% of the untraced run)",
+                     threadPlain, threadTraced, (threadTraced / threadPlain - 1) * 100, writer, writer / threadPlain * 100))
     }
 }
