@@ -49,7 +49,12 @@ struct FrameEncoder: ~Copyable {
         let unit: UInt64 = unitLevel == 2 ? 1_000_000 : unitLevel == 1 ? 1_000 : 1
         times.removeAll()
         times.reserve(10 * Int(count))
-        for i in 0..<Int(count) { times.varint(deltas[i] / unit) }
+        // One loop per unit, so each divides by a constant (a multiplication), not by a variable.
+        switch unitLevel {
+        case 2: for i in 0..<Int(count) { times.varint(deltas[i] / 1_000_000) }
+        case 1: for i in 0..<Int(count) { times.varint(deltas[i] / 1_000) }
+        default: for i in 0..<Int(count) { times.varint(deltas[i]) }
+        }
         var out = ByteWriter(capacity: Container.frameHeaderSize + byteCount)
         EventFrameHeader(sequence: sequence, count: count, firstTime: firstTime, lastTime: lastTime,
                          timeUnit: UInt32(unit)).write(&out)
