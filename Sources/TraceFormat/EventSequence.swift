@@ -59,12 +59,7 @@ public struct EventSequence: Sequence {
                     if lo < hi { return events[lo..<hi] }
                     continue
                 }
-                guard !stopped, let frame = prefetcher.take(recycling: &events) else { return nil }
-                position = 0
-                count = frame.count
-                if let problem = frame.error {
-                    if skipCorrupt { skipped.append(problem) } else { error = problem; stopped = true }
-                }
+                guard advanceFrame() else { return nil }
             }
         }
 
@@ -79,22 +74,28 @@ public struct EventSequence: Sequence {
                     }
                     return e
                 }
-                guard !stopped, let frame = prefetcher.take(recycling: &events) else { return nil }
-                position = 0
-                count = frame.count
-                if let problem = frame.error {
-                    // The events before a bad record are returned; iteration ends (or skips) after them.
-                    if skipCorrupt { skipped.append(problem) } else { error = problem; stopped = true }
-                }
+                guard advanceFrame() else { return nil }
             }
+        }
+
+        /// Makes the next decoded frame current; false at the end. A frame that went bad part-way
+        /// still gives the events before the bad record; iteration ends (or skips) after them.
+        private mutating func advanceFrame() -> Bool {
+            guard !stopped, let frame = prefetcher.take(recycling: &events) else { return false }
+            position = 0
+            count = frame.count
+            if let problem = frame.error {
+                if skipCorrupt { skipped.append(problem) } else { error = problem; stopped = true }
+            }
+            return true
         }
     }
 }
 
-/// Decodes the frames of a sequence ahead of the consumer, two frames at a time on two serial
-/// queues of its own (frames decode independently), and hands them out in order. Each decoding
-/// slot has its own buffers and is touched by its queue while a frame is scheduled in it and by
-/// the consumer otherwise; `ready` hands it back and forth, so the two never touch it at once.
+/// Decodes the frames of a sequence ahead of the consumer, two frames at a time on two threads of
+/// its own (frames decode independently), and hands them out in order. Each decoding slot has its
+/// own buffers and is touched by its thread while a frame is scheduled in it and by the consumer
+/// otherwise; `ready` hands it back and forth, so the two never touch it at once.
 final class FramePrefetcher: @unchecked Sendable {
     /// A frame's events, `events[..<count]` (the array may be longer: its storage is reused),
     /// and the error that ended it early, if any.
@@ -218,7 +219,14 @@ final class FramePrefetcher: @unchecked Sendable {
             }
         }
         guard let problem else { return nil }
-        return TraceFormatError(.corruptFrame, path: file.path, frame: frame.index, offset: frame.offset, problem.text)
+        return .corrupt(frame, path: file.path, problem.text)
+    }
+}
+
+extension TraceFormatError {
+    /// Event frame `frame` of the file at `path` is corrupt: the error names the frame and its offset.
+    static func corrupt(_ frame: FrameInfo, path: String, _ why: String) -> TraceFormatError {
+        TraceFormatError(.corruptFrame, path: path, frame: frame.index, offset: frame.offset, why)
     }
 }
 
@@ -236,9 +244,7 @@ extension WireError {
 extension FrameDecoder {
     /// A decoder for `content` whose header must agree with what the index says of `frame`.
     static func checked(_ content: UnsafeRawBufferPointer, expecting frame: FrameInfo, path: String) -> Result<FrameDecoder, TraceFormatError> {
-        func corrupt(_ why: String) -> TraceFormatError {
-            TraceFormatError(.corruptFrame, path: path, frame: frame.index, offset: frame.offset, why)
-        }
+        func corrupt(_ why: String) -> TraceFormatError { .corrupt(frame, path: path, why) }
         do throws(WireError) {
             let d = try FrameDecoder(content)
             let h = d.header
@@ -266,8 +272,7 @@ final class FrameBuffers {
     static func checkOrder(of frame: FrameInfo, after previousEnd: inout UInt64, path: String) throws(TraceFormatError) {
         defer { previousEnd = frame.lastTime }
         guard frame.firstTime >= previousEnd else {
-            throw TraceFormatError(.corruptFrame, path: path, frame: frame.index, offset: frame.offset,
-                                   "frame starts at \(frame.firstTime) ns, before the previous frame ended (\(previousEnd) ns)")
+            throw .corrupt(frame, path: path, "frame starts at \(frame.firstTime) ns, before the previous frame ended (\(previousEnd) ns)")
         }
     }
 
@@ -280,9 +285,7 @@ final class FrameBuffers {
     /// Reads, checks and decompresses one event frame. The returned bytes stay valid until the next call.
     func load(_ frame: FrameInfo, of file: TraceFile) throws(TraceFormatError) -> UnsafeRawBufferPointer {
         let path = file.path
-        func corrupt(_ why: String) -> TraceFormatError {
-            TraceFormatError(.corruptFrame, path: path, frame: frame.index, offset: frame.offset, why)
-        }
+        func corrupt(_ why: String) -> TraceFormatError { .corrupt(frame, path: path, why) }
         guard frame.compressedSize <= Container.maxFrameCompressed, frame.decompressedSize <= Container.maxFrameContent else {
             throw TraceFormatError(.limitExceeded, path: path, frame: frame.index, offset: frame.offset,
                                    "frame declares \(frame.compressedSize) compressed, \(frame.decompressedSize) decompressed bytes")

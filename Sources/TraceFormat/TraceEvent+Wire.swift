@@ -60,10 +60,6 @@ public enum EventTag: UInt8, Sendable, CaseIterable, CustomStringConvertible {
 }
 
 extension EventTag {
-    /// Tag lookup by wire byte without a switch: `table[byte]` is the tag or nil.
-}
-
-extension EventTag {
     /// Every byte's tag, or nil: a look-up instead of the switch `init(rawValue:)` compiles to.
     static let table: [EventTag?] = (0...255).map { EventTag(rawValue: UInt8($0)) }
 }

@@ -258,7 +258,7 @@ public final class TraceFile {
                 do throws(WireError) { try decoder.finish() } catch { problem = error }
             }
             if let problem {
-                let error = TraceFormatError(.corruptFrame, path: path, frame: frame.index, offset: frame.offset, problem.text)
+                let error = TraceFormatError.corrupt(frame, path: path, problem.text)
                 if skippingCorruptFrames { skipped.append(error) } else { throw error }
             }
         }
