@@ -341,7 +341,7 @@ public struct RaftNode: Sendable {
         if prevIndex < commit {
             // Entries up to our commit index are committed and so equal to the leader's (Log
             // Matching); keep only what follows them.
-            skip = Int(commit - m.index)
+            skip = Int(commit - prevIndex)
             guard skip < m.entries.count else {
                 send(RaftMessage(type: .appendResponse, from: config.id, to: m.from, term: term, index: commit))
                 return
@@ -364,7 +364,7 @@ public struct RaftNode: Sendable {
                 output.events.append(.logTruncated(from: conflict))
                 log.truncate(from: conflict)
             }
-            for e in incoming[(skip + Int(conflict - prevIndex - 1))...] { log.append(e) }
+            for e in incoming.dropFirst(Int(conflict - prevIndex - 1)) { log.append(e) }
             output.events.append(.entriesAppended(first: conflict, last: lastNew, term: log.lastTerm))
         }
         commitTo(min(m.commit, lastNew))
