@@ -68,6 +68,8 @@ struct ClusterView {
         return nil
     }
 
+    /// Applies an event of the cluster's shape: links, node lifecycle, roles and terms. The
+    /// frequent events (messages, appends, commits) have methods of their own below.
     mutating func apply(_ e: TraceEvent) {
         switch e.kind {
         case .linkCut(let l):
@@ -77,21 +79,6 @@ struct ClusterView {
         case .linkHealed(let l):
             cut.remove(l)
             noteLinkChange(l, e.time)
-            return
-        case .messageSent(let m):
-            sent(m, from: e.node, at: e.time)
-            return
-        case .messageDelivered(let id):
-            _ = delivered(id, to: e.node, at: e.time)
-            return
-        case .messageDropped(let id, _):
-            _ = messages.removeValue(forKey: id)
-            return
-        case .entriesAppended(_, let last, let t):
-            appended(on: e.node, last: last, term: t)
-            return
-        case .commitAdvanced:
-            committed(on: e.node)
             return
         default:
             break
@@ -147,6 +134,8 @@ struct ClusterView {
         }
         return m
     }
+
+    @inline(__always) mutating func dropped(_ id: UInt64) { _ = messages.removeValue(forKey: id) }
 
     @inline(__always) mutating func appended(on node: NodeID?, last: UInt64, term: UInt64) {
         guard let node, let i = index(node) else { return }

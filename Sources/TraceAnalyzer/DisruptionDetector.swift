@@ -136,8 +136,12 @@ struct DisruptionDetector {
 
     /// Call after the view applied a partition change: tracks which nodes are cut off from all others.
     mutating func linksChanged(_ e: TraceEvent, ordinal: UInt64, view: ClusterView) {
-        if !flapWatch.isEmpty, case .linkCut(let l) = e.kind { watchFlaps(l, e, ordinal) }
-        if !flapWatch.isEmpty, case .linkHealed(let l) = e.kind { watchFlaps(l, e, ordinal) }
+        switch e.kind {
+        case .linkCut(let l) where !flapWatch.isEmpty, .linkHealed(let l) where !flapWatch.isEmpty:
+            watchFlaps(l, e, ordinal)
+        default:
+            break
+        }
         for id in view.ids {
             let cutOff = view.ids.allSatisfy { $0 == id || (view.cut.contains(DirectedLink(from: id, to: $0))
                                                             && view.cut.contains(DirectedLink(from: $0, to: id))) }

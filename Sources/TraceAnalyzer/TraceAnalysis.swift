@@ -99,7 +99,7 @@ struct AnalysisPass {
             sampler.delivered(id, sent: m?.sent, at: e.time)
         case .messageDropped(let id, let reason):
             sampler.dropped(id, reason: reason)
-            view.apply(e)
+            view.dropped(id)
         case .entriesAppended(_, let last, let term):
             view.appended(on: e.node, last: last, term: term)
         case .entryApplied:

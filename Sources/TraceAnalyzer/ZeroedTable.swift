@@ -38,8 +38,6 @@ struct ZeroedTable<Element: BitwiseCopyable> {
 
     init(count: Int) { storage = Storage(count: count) }
 
-    var count: Int { storage.count }
-
     subscript(slot: Int) -> Element {
         @inline(__always) get {
             precondition(slot >= 0 && slot < storage.count, "ZeroedTable slot out of range")

@@ -27,7 +27,7 @@ struct CheckCommand: ParsableCommand {
         } else if s.violations.isEmpty {
             print("\(file): safe: \(ReportText.count(s.leadersChecked, "leader election")), \(s.appliedEntriesChecked) applied entries checked")
         } else {
-            print("\(file): \(s.violations.count) safety violation\(s.violations.count == 1 ? "" : "s")")
+            print("\(file): \(ReportText.count(s.violations.count, "safety violation"))")
             for v in s.violations {
                 let detail = v.detail.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
                 print("  \(v.rule.rawValue) at \(ReportText.time(v.time)) on \(v.nodes.map { "n\($0)" }.joined(separator: ", ")): \(detail)")

@@ -40,7 +40,7 @@ public enum TextReport {
         let s = r.safety
         out.append(head("Safety") + "  " + (s.violations.isEmpty
             ? good("no violations") + " (\(T.count(s.leadersChecked, "leader election")), \(s.appliedEntriesChecked) applied entries checked)"
-            : bad("\(s.violations.count) violation\(s.violations.count == 1 ? "" : "s")")))
+            : bad(T.count(s.violations.count, "violation"))))
         for v in s.violations.prefix(10) {
             out.append("  \(v.rule.rawValue) at \(T.time(v.time)) on \(v.nodes.map { T.node($0) }.joined(separator: ", ")): \(v.detail.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
             for ev in v.evidence { out.append("      \(T.event(ev))") }
