@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every performance figure the issues ask for, measured on release builds (make bench runs this).
-# Figures vary with the machine's load: run on an idle machine; each tool reports the best of 3.
+# Figures vary with the machine's load: run on an idle machine; each figure is a best of several runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=.build/release
