@@ -45,10 +45,10 @@ extension Simulator {
             try record(target, .clientResponse(id: id, outcome: .notLeader, latency: now - p.firstIssued))
             if let hint, Int(hint.rawValue - 1) != target {
                 knownLeader = Int(hint.rawValue - 1)
-                schedule(at: now + 1_000_000, .clientRetry(request: id))
+                schedule(at: now + 1_000_000, .clientRetry(slot: retries.insert(id)))
             } else {
                 knownLeader = nil
-                schedule(at: now + timing.heartbeatInterval, .clientRetry(request: id))
+                schedule(at: now + timing.heartbeatInterval, .clientRetry(slot: retries.insert(id)))
             }
         }
     }

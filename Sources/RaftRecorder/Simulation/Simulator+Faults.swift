@@ -38,7 +38,8 @@ extension Simulator {
     mutating func apply(fault index: Int) throws {
         switch configuration.faults[index].action {
         case .partition(let groups):
-            let resolved = groups.map { $0.compactMap(resolve) }
+            var resolved: [[Int]] = []
+            for group in groups { resolved.append(group.compactMap { resolve($0) }) }
             var links: [DirectedLink] = []
             for (g, group) in resolved.enumerated() {
                 for (h, other) in resolved.enumerated() where g != h {

@@ -20,32 +20,68 @@ public struct SimulationStatistics: Sendable, Equatable {
 /// step of that as a `TraceEvent`. A value type, so the hot loop pays no exclusivity checks.
 ///
 /// Generic over its sink so that recording calls the sink directly, not through an existential.
-public struct Simulator<Sink: TraceSink> {
+/// Not copyable: it owns its nodes' storage (see `NodeTable`).
+public struct Simulator<Sink: TraceSink>: ~Copyable {
     public typealias Statistics = SimulationStatistics
 
-    /// Small and trivially copyable, so the event heap moves little memory; messages in flight
-    /// wait in `inFlight`, addressed by slot.
+    /// What a heap entry does when it comes due. Every case carries one small integer, so an
+    /// action fits in the low bits of its heap entry (see `Scheduled`) and needs no storage of its
+    /// own; messages in flight wait in `inFlight` and retried requests in `retries`, by slot.
     enum Action {
         case deliver(slot: Int)
         case timer(Int)
         case clientArrival
-        case clientRetry(request: UInt64)
+        /// Re-issue the request in `retries[slot]`.
+        case clientRetry(slot: Int)
         case fault(Int)
         /// The next half-period of flapping link pair `flaps[index]`.
         case flap(Int)
         case resume(Int)
         case crashNode(Int)
+
+        static var payloadBits: UInt64 { 25 }
+        static var bits: UInt64 { payloadBits + 3 }
+
+        /// The kind in 3 bits above a payload of `payloadBits`.
+        var encoded: UInt64 {
+            let (kind, payload): (UInt64, Int)
+            switch self {
+            case .deliver(let slot): (kind, payload) = (0, slot)
+            case .timer(let i): (kind, payload) = (1, i)
+            case .clientArrival: (kind, payload) = (2, 0)
+            case .clientRetry(let slot): (kind, payload) = (3, slot)
+            case .fault(let i): (kind, payload) = (4, i)
+            case .flap(let i): (kind, payload) = (5, i)
+            case .resume(let i): (kind, payload) = (6, i)
+            case .crashNode(let i): (kind, payload) = (7, i)
+            }
+            precondition(payload >= 0 && payload < 1 << Action.payloadBits, "simulation action payload out of range")
+            return kind << Action.payloadBits | UInt64(payload)
+        }
+
+        init(encoded: UInt64) {
+            let payload = Int(encoded & (1 << Action.payloadBits - 1))
+            switch encoded >> Action.payloadBits & 7 {
+            case 0: self = .deliver(slot: payload)
+            case 1: self = .timer(payload)
+            case 2: self = .clientArrival
+            case 3: self = .clientRetry(slot: payload)
+            case 4: self = .fault(payload)
+            case 5: self = .flap(payload)
+            case 6: self = .resume(payload)
+            default: self = .crashNode(payload)
+            }
+        }
     }
 
-    /// A heap entry: 16 bytes, so the heap moves little memory. `order` is the scheduling
-    /// sequence number (ties at the same time run in the order they were scheduled) in the high
-    /// 40 bits and the slot of the action in `actions` in the low 24 bits.
+    /// A heap entry: 16 bytes, so the heap moves little memory. `order` holds the scheduling
+    /// sequence number in its high bits (ties at the same time run in the order they were
+    /// scheduled) and the encoded action in its low `Action.bits`.
     struct Scheduled: Comparable {
         var time: UInt64
         var order: UInt64
-        var slot: Int { Int(order & Scheduled.slotMask) }
-        static var slotBits: UInt64 { 24 }
-        static var slotMask: UInt64 { (1 << slotBits) - 1 }
+        var action: Action { Action(encoded: order & (1 << Action.bits - 1)) }
+        var sequence: UInt64 { order >> Action.bits }
         static func < (a: Scheduled, b: Scheduled) -> Bool { a.time < b.time || (a.time == b.time && a.order < b.order) }
     }
 
@@ -61,6 +97,38 @@ public struct Simulator<Sink: TraceSink> {
         var clock = NodeClock()
         var rng: SplitMix64
         var lastRole: RaftRole?
+    }
+
+    /// The nodes, in storage the simulator owns outright. Stepping a node in an `Array` checks
+    /// that the array is uniquely referenced on every access, several times per message; here an
+    /// access checks only the index.
+    struct NodeTable: ~Copyable {
+        private let base: UnsafeMutablePointer<NodeHost>
+        let count: Int
+
+        init(_ hosts: [NodeHost]) {
+            count = hosts.count
+            base = .allocate(capacity: count)
+            _ = UnsafeMutableBufferPointer(start: base, count: count).initialize(from: hosts)
+        }
+
+        deinit {
+            base.deinitialize(count: count)
+            base.deallocate()
+        }
+
+        var indices: Range<Int> { 0..<count }
+
+        subscript(i: Int) -> NodeHost {
+            _read {
+                precondition(i >= 0 && i < count, "node index out of range")
+                yield base[i]
+            }
+            _modify {
+                precondition(i >= 0 && i < count, "node index out of range")
+                yield &base[i]
+            }
+        }
     }
 
     /// A message on the wire; `copies` deliveries of it are still scheduled (2 when duplicated).
@@ -88,14 +156,14 @@ public struct Simulator<Sink: TraceSink> {
     public private(set) var now: UInt64 = 0
     public private(set) var statistics = Statistics()
     var queue = Heap<Scheduled>()
-    /// The actions of the scheduled entries, by slot.
-    var actions = Slab<Action>()
+    /// Requests waiting for a `clientRetry`, by slot.
+    var retries = Slab<UInt64>()
     var inFlight = Slab<InFlight>()
     var flaps: [Flap] = []
     /// Handed back and forth with the nodes' output buffers, so draining allocates nothing.
     var scratch = RaftOutput()
     var sequence: UInt64 = 0
-    var nodes: [NodeHost] = []
+    var nodes: NodeTable
     var network: NetworkState
     var clientRNG: SplitMix64
     var nextMessageID: UInt64 = 0
@@ -124,17 +192,18 @@ public struct Simulator<Sink: TraceSink> {
         let placeholder = RaftNode(config: RaftConfiguration(id: ids[0], voters: ids, features: configuration.features,
                                                              timing: configuration.timing),
                                    persistent: PersistentState(), rng: SplitMix64(seed: 0), now: 0)
-        nodes = ids.map { _ in NodeHost(raft: placeholder, rng: seed.split()) }
+        var hosts = ids.map { _ in NodeHost(raft: placeholder, rng: seed.split()) }
         faultRNG = seed.split()
         if let lengths = configuration.initialLogLengths {
             // Prefixes of one log of term 1, so the logs agree but differ in length.
             let longest = lengths.max() ?? 0
             let log = (1...max(longest, 1)).map { LogEntry(term: 1, request: 0, hash: UInt64($0) &* 0x9E37_79B9_7F4A_7C15) }
-            for i in nodes.indices where i < lengths.count {
-                nodes[i].persisted = PersistentState(term: lengths[i] > 0 ? 1 : 0, vote: nil,
+            for i in hosts.indices where i < lengths.count {
+                hosts[i].persisted = PersistentState(term: lengths[i] > 0 ? 1 : 0, vote: nil,
                                                      log: RaftLog(entries: Array(log.prefix(lengths[i]))))
             }
         }
+        nodes = NodeTable(hosts)
     }
 
     // MARK: Running
@@ -148,7 +217,7 @@ public struct Simulator<Sink: TraceSink> {
         while true {
             // The earliest of the heap's next action and the next client timeout; ties go to the
             // one scheduled first, as if both were in one queue.
-            if let t = timeouts.first, queue.min.map({ (t.time, t.sequence) < ($0.time, $0.order >> Scheduled.slotBits) }) ?? true {
+            if let t = timeouts.first, queue.min.map({ (t.time, t.sequence) < ($0.time, $0.sequence) }) ?? true {
                 guard t.time <= duration else { break }
                 timeouts.removeFirst()
                 now = t.time
@@ -157,18 +226,15 @@ public struct Simulator<Sink: TraceSink> {
             }
             guard let item = queue.popMin(), item.time <= duration else { break }
             now = item.time
-            let action = actions[item.slot]
-            actions.free(item.slot)
-            try perform(action)
+            try perform(item.action)
         }
         now = configuration.duration
     }
 
     mutating func schedule(at time: UInt64, _ action: Action) {
         sequence += 1
-        let slot = actions.insert(action)
-        precondition(slot <= Scheduled.slotMask, "more than 2^24 simulation actions pending at once")
-        queue.insert(Scheduled(time: time, order: sequence << Scheduled.slotBits | UInt64(slot)))
+        precondition(sequence < 1 << (64 - Action.bits), "too many simulation actions scheduled")
+        queue.insert(Scheduled(time: time, order: sequence << Action.bits | action.encoded))
     }
 
     mutating func record(_ node: Int?, _ kind: TraceEvent.Kind) throws {
@@ -188,7 +254,9 @@ public struct Simulator<Sink: TraceSink> {
             try drain(i)
         case .clientArrival:
             try clientArrival()
-        case .clientRetry(let request):
+        case .clientRetry(let slot):
+            let request = retries[slot]
+            retries.free(slot)
             try issue(request)
         case .fault(let index):
             try apply(fault: index)
@@ -354,8 +422,9 @@ public struct Simulator<Sink: TraceSink> {
     /// The node that currently leads the highest term, if any node is up and leading.
     var currentLeader: Int? {
         var best: (Int, UInt64)?
-        for (i, n) in nodes.enumerated() {
-            if n.up, n.raft.role == .leader, best.map({ n.raft.term > $0.1 }) ?? true { best = (i, n.raft.term) }
+        for i in nodes.indices {
+            let (up, role, term) = (nodes[i].up, nodes[i].raft.role, nodes[i].raft.term)
+            if up, role == .leader, best.map({ term > $0.1 }) ?? true { best = (i, term) }
         }
         return best?.0
     }
