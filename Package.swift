@@ -54,15 +54,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "TraceFormatTests", dependencies: ["TraceFormat"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "TraceFormatTests", dependencies: ["TraceFormat", "TestSupport"]),
         .testTarget(
             name: "RaftRecorderTests",
-            dependencies: ["RaftRecorder", "TraceFormat"],
+            dependencies: ["RaftRecorder", "TraceFormat", "TestSupport"],
             exclude: ["testdata"]
         ),
         .testTarget(
             name: "TraceAnalyzerTests",
-            dependencies: ["TraceAnalyzer", "TraceFormat", "RaftRecorder"],
+            dependencies: ["TraceAnalyzer", "TraceFormat", "RaftRecorder", "TestSupport"],
             exclude: ["golden"]
         ),
     ],

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import TraceFormat
 @testable import RaftRecorder
@@ -116,9 +117,8 @@ func run(_ scenario: Scenario, features: RaftFeatures? = nil, seed: UInt64 = 1, 
         var c = ScenarioCatalog.random.configuration
         c.seed = 7
         c.duration = 8 * nsPerSecond
-        let dir = FileManager.default.temporaryDirectory
-        let a = dir.appendingPathComponent("det-a-\(getpid()).trace").path
-        let b = dir.appendingPathComponent("det-b-\(getpid()).trace").path
+        let a = Scratch.path("det-a.trace")
+        let b = Scratch.path("det-b.trace")
         _ = try Recorder.record(c, to: a)
         _ = try Recorder.record(c, to: b)
         let da = try Data(contentsOf: URL(fileURLWithPath: a))
@@ -131,7 +131,7 @@ func run(_ scenario: Scenario, features: RaftFeatures? = nil, seed: UInt64 = 1, 
     @Test func metadataHoldsTheExactFaultScheduleToReRun() throws {
         var c = ScenarioCatalog.random.configuration
         c.seed = 11
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("meta-\(getpid()).trace").path
+        let path = Scratch.path("meta.trace")
         _ = try Recorder.record(c, to: path)
         let meta = try TraceFile.open(path).metadata
         #expect(!meta.run.faults.isEmpty)

@@ -1,5 +1,6 @@
 import Foundation
 import RaftRecorder
+import TestSupport
 import TraceAnalyzer
 import TraceFormat
 
@@ -10,8 +11,7 @@ func analyzeScenario(_ name: String, features: RaftFeatures? = nil, seed: UInt64
     if let features { c.features = features }
     c.seed = seed
     if let duration { c.duration = duration }
-    let path = FileManager.default.temporaryDirectory
-        .appendingPathComponent("analyzer-\(name)-\(getpid())-\(UUID().uuidString).trace").path
+    let path = Scratch.path("analyzer-\(name).trace")
     _ = try Recorder.record(c, to: path)
     return (try TraceAnalysis.analyze(try TraceFile.open(path)), path)
 }
@@ -26,7 +26,7 @@ func eventsByOrdinal(_ path: String) throws -> [TraceEvent] {
 /// Writes hand-made events to a trace with `nodes` nodes.
 func writeTrace(_ events: [TraceEvent], nodes: Int = 3, scenario: String = "hand-made",
                 faults: [ScheduledFault] = []) throws -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("hand-\(getpid())-\(UUID().uuidString).trace").path
+    let path = Scratch.path("hand.trace")
     var run = RunConfiguration(scenario: scenario, clusterSize: nodes)
     run.faults = faults
     run.summary = "made by a test"

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import TraceFormat
 
@@ -26,9 +27,7 @@ struct Tool {
 }
 
 func scratchDirectory() throws -> URL {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(getpid())-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    return dir
+    try Scratch.subdirectory("cli")
 }
 
 @Suite(.enabled(if: Tool.available, "the executables are built by `swift build --build-tests`"))

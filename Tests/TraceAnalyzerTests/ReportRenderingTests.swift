@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import RaftRecorder
 import TraceFormat
@@ -45,7 +46,7 @@ func htmlStructure(_ html: String) -> [String] {
     /// timeline blank (the rest of the page would still look fine).
     @Test(.enabled(if: node != nil, "needs node to parse the page script"))
     func pageScriptParses() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("page-\(getpid()).js")
+        let path = Scratch.file("page.js")
         try HTMLReport.script.write(to: path, atomically: true, encoding: .utf8)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Self.node!)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import RaftRecorder
 import TraceFormat
@@ -60,7 +61,7 @@ struct SampleTrace: Sendable, CustomStringConvertible {
         let path = SampleTrace.directory.appendingPathComponent(s.file).path
         let meta = try TraceFile.open(path).metadata
         #expect(meta.createdAt == nil)
-        let again = FileManager.default.temporaryDirectory.appendingPathComponent("regen-\(getpid())-\(s.file)").path
+        let again = Scratch.path("regen-\(s.file)")
         _ = try Recorder.record(meta.run, to: again)
         #expect(try Data(contentsOf: URL(fileURLWithPath: again)) == Data(contentsOf: URL(fileURLWithPath: path)),
                 "run sample-traces/regenerate.sh after a deliberate change to the recorder or the format")

@@ -1,11 +1,8 @@
 import Foundation
+import TestSupport
 import TraceFormat
 
-func temporaryPath(_ name: String = "t") -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("raft-trace-tests-\(getpid())")
-    try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    return dir.appendingPathComponent("\(name)-\(UUID().uuidString).trace").path
-}
+func temporaryPath(_ name: String = "t") -> String { Scratch.path("\(name).trace") }
 
 let testMetadata = TraceMetadata(
     writer: .init(name: "tests", version: "1"),
