@@ -29,8 +29,11 @@ let package = Package(
                 "TraceFormat",
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "DequeModule", package: "swift-collections"),
-                .product(name: "Yams", package: "Yams"),
             ]
+        ),
+        .target(
+            name: "ScenarioFiles",
+            dependencies: ["TraceFormat", .product(name: "Yams", package: "Yams")]
         ),
         .target(
             name: "TraceAnalyzer",
@@ -43,7 +46,7 @@ let package = Package(
         .executableTarget(
             name: "raftrecord",
             dependencies: [
-                "RaftRecorder", "TraceFormat", "TraceAnalyzer",
+                "RaftRecorder", "ScenarioFiles", "TraceFormat", "TraceAnalyzer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -58,7 +61,7 @@ let package = Package(
         .testTarget(name: "TraceFormatTests", dependencies: ["TraceFormat", "TestSupport"]),
         .testTarget(
             name: "RaftRecorderTests",
-            dependencies: ["RaftRecorder", "TraceFormat", "TestSupport"],
+            dependencies: ["RaftRecorder", "ScenarioFiles", "TraceFormat", "TestSupport"],
             exclude: ["testdata"]
         ),
         .testTarget(

@@ -111,7 +111,7 @@ final class FramePrefetcher: @unchecked Sendable {
         let buffers = FrameBuffers()
         var decoded = Decoded(events: [], count: 0, error: nil)
         var scheduled = false
-        init(_ k: Int) { worker = SerialWorker(name: "EventSequence.decode.\(k)") }
+        init(_ k: Int) { worker = SerialWorker(name: "trace-decode-\(k)") }
     }
 
     private let file: TraceFile

@@ -1,4 +1,11 @@
-import Foundation
+import Dispatch
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// One long-lived thread that runs submitted jobs one at a time, in submission order.
 ///
@@ -7,42 +14,64 @@ import Foundation
 /// not spread its buffers over many arenas (which made peak memory creep up with trace length).
 /// The owner calls `stop()` when done (in its `deinit`); the thread then finishes the jobs
 /// already submitted and exits.
-final class SerialWorker: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var jobs: [@Sendable () -> Void] = []
-    private var stopping = false
+final class SerialWorker: Sendable {
+    private struct Queue: ~Copyable {
+        var jobs: [@Sendable () -> Void] = []
+        var stopping = false
+    }
 
+    private let queue = Mutex(Queue())
+    /// Signalled once per job and once for `stop()`.
+    private let wake = DispatchSemaphore(value: 0)
+
+    /// `name` says what the thread is for, in errors.
     init(name: String) {
-        let thread = Thread { [self] in run() }
-        thread.name = name
-        thread.start()
+        Self.startThread(name: name) { [self] in run() }
     }
 
     func async(_ job: @escaping @Sendable () -> Void) {
-        condition.lock()
-        jobs.append(job)
-        condition.signal()
-        condition.unlock()
+        queue.withLock { $0.jobs.append(job) }
+        wake.signal()
     }
 
     func stop() {
-        condition.lock()
-        stopping = true
-        condition.signal()
-        condition.unlock()
+        queue.withLock { $0.stopping = true }
+        wake.signal()
     }
 
     private func run() {
         while true {
-            condition.lock()
-            while jobs.isEmpty && !stopping { condition.wait() }
-            if jobs.isEmpty {
-                condition.unlock()
-                return
+            wake.wait()
+            let next = queue.withLock { q -> (@Sendable () -> Void)? in
+                q.jobs.isEmpty ? nil : q.jobs.removeFirst()
             }
-            let job = jobs.removeFirst()
-            condition.unlock()
+            guard let job = next else { return }  // woken by stop() with nothing left to do
             job()
         }
+    }
+
+    /// Starts a detached thread running `body` (Foundation's `Thread` is not in FoundationEssentials).
+    private static func startThread(name: String, _ body: @escaping @Sendable () -> Void) {
+        final class Start {
+            let body: @Sendable () -> Void
+            init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+        }
+        let start = Unmanaged.passRetained(Start(body)).toOpaque()
+        #if canImport(Glibc)
+        var thread = pthread_t()
+        #else
+        var thread: pthread_t?
+        #endif
+        let rc = pthread_create(&thread, nil, { raw in
+            let start = Unmanaged<Start>.fromOpaque(raw!).takeRetainedValue()
+            start.body()
+            return nil
+        }, start)
+        precondition(rc == 0, "cannot start thread \(name): error \(rc)")
+        #if canImport(Glibc)
+        pthread_detach(thread)
+        #else
+        pthread_detach(thread!)
+        #endif
     }
 }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The first frame of every trace: who wrote it, the nodes, and the run configuration.
 public struct TraceMetadata: Codable, Sendable, Equatable {

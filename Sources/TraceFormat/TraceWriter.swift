@@ -45,7 +45,7 @@ public final class TraceWriter {
     @usableFromInline @exclusivity(unchecked) var closed = false
     /// Encodes, compresses and writes on another thread while the caller fills the next batch.
     private let output: FrameOutput
-    private let worker = SerialWorker(name: "TraceWriter.encode")
+    private let worker = SerialWorker(name: "trace-encode")
     /// Taken while the worker has a batch: at most one batch waits besides the one filling.
     private let idle = DispatchSemaphore(value: 1)
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RaftRecorder
+import ScenarioFiles
 import TraceAnalyzer
 import TraceFormat
 

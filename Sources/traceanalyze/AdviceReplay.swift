@@ -1,4 +1,3 @@
-import Foundation
 import RaftRecorder
 import TraceAnalyzer
 import TraceFormat

@@ -1,5 +1,14 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import TraceAnalyzer
 import TraceFormat
 
@@ -10,10 +19,24 @@ struct AnalyzeCommand: ParsableCommand {
         discussion: "The default command: `traceanalyze run.trace --report html` writes run.html next to the trace."
     )
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json, html }
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case text, json, html
+
+        /// `--report` if given, else what the output file's name ends in (`.json`, `.html`,
+        /// `.htm`), else text.
+        static func resolve(_ option: Format?, output: String?) -> Format {
+            if let option { return option }
+            let name = output?.lowercased() ?? ""
+            if name.hasSuffix(".json") { return .json }
+            if name.hasSuffix(".html") || name.hasSuffix(".htm") { return .html }
+            return .text
+        }
+    }
 
     @Argument(help: "The trace file.") var file: String
-    @Option(help: "Report format: text (terminal), json or html.") var report: Format = .text
+    @Option(name: .customLong("report"), help: "Report format: text (terminal), json or html. Default: from the output file's extension (.json, .html), else text.")
+    var reportOption: Format?
+    var report: Format { Format.resolve(reportOption, output: output) }
     @Option(name: .shortAndLong, help: "Where to write the report ('-' for standard output). Default: next to the trace for json and html.")
     var output: String?
     @Flag(help: "Skip corrupt frames instead of stopping at the first one.") var skipCorrupt = false
@@ -40,8 +63,10 @@ struct AnalyzeCommand: ParsableCommand {
             let s = seconds(clock.now - started)
             var usage = rusage()
             getrusage(RUSAGE_SELF.rawValue, &usage)
-            printError(String(format: "analysis: %llu events in %.3f s, %.1f M events/s, peak memory %.1f MiB",
-                              analysis.trace.events, s, Double(analysis.trace.events) / s / 1e6, Double(usage.ru_maxrss) / 1024))
+            let events = analysis.trace.events
+            printError("analysis: \(events) events in \(ReportText.fixed(s, digits: 3)) s, "
+                + "\(ReportText.fixed(Double(events) / s / 1e6, digits: 1)) M events/s, "
+                + "peak memory \(ReportText.fixed(Double(usage.ru_maxrss) / 1024, digits: 1)) MiB")
         }
         let data: Data
         switch report {
@@ -55,13 +80,10 @@ struct AnalyzeCommand: ParsableCommand {
         }
         let path = output ?? defaultPath(for: report)
         if path == "-" {
-            FileHandle.standardOutput.write(data)
+            writeStandardOutput(data)
             return
         }
-        do { try data.write(to: URL(fileURLWithPath: path)) } catch {
-            printError("error: cannot write \(path): \(error.localizedDescription)")
-            throw ExitCode(1)
-        }
+        try writeReport(data, to: path)
         print("wrote \(path)")
     }
 

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import TraceAnalyzer
 import TraceFormat
 
 struct BenchCommand: ParsableCommand {
@@ -59,12 +59,14 @@ struct BenchCommand: ParsableCommand {
         }
         let file = try TraceFile.open(output)
         let raw = file.frames.reduce(0) { $0 + $1.decompressedSize }
-        print(String(format: "file   %d bytes, %d frames, %.2f bytes/event before compression, zstd level %d",
-                     summary.bytes, summary.frames, Double(raw) / Double(events), level))
-        print(String(format: "size   %.3f bytes/event", Double(summary.bytes) / Double(events)))
-        print(String(format: "write  %.3f s, %.1f M events/s", best.write, Double(events) / best.write / 1e6))
-        print(String(format: "read   %.3f s, %.1f M events/s (EventSequence)", best.read, Double(events) / best.read / 1e6))
-        print(String(format: "read   %.3f s, %.1f M events/s (forEachEvent)", best.visit, Double(events) / best.visit / 1e6))
+        func f(_ x: Double, _ digits: Int) -> String { ReportText.fixed(x, digits: digits) }
+        func rate(_ s: Double) -> String { "\(f(s, 3)) s, \(f(Double(events) / s / 1e6, 1)) M events/s" }
+        print("file   \(summary.bytes) bytes, \(summary.frames) frames, \(f(Double(raw) / Double(events), 2)) bytes/event "
+            + "before compression, zstd level \(level)")
+        print("size   \(f(Double(summary.bytes) / Double(events), 3)) bytes/event")
+        print("write  \(rate(best.write))")
+        print("read   \(rate(best.read)) (EventSequence)")
+        print("read   \(rate(best.visit)) (forEachEvent)")
     }
 }
 

@@ -1,5 +1,9 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import TraceAnalyzer
 import TraceFormat
 
@@ -10,9 +14,12 @@ struct CompareCommand: ParsableCommand {
     )
 
     @Argument(help: "Two or more trace files; the first is the baseline.") var files: [String]
-    @Option(help: "Report format: text, json or html.") var report: AnalyzeCommand.Format = .text
+    @Option(name: .customLong("report"), help: "Report format: text, json or html. Default: from the output file's extension (.json, .html), else text.")
+    var reportOption: AnalyzeCommand.Format?
     @Option(name: .shortAndLong, help: "Where to write the report ('-' for standard output). Default: standard output for text, compare.json or compare.html next to the first trace otherwise.")
     var output: String?
+
+    var report: AnalyzeCommand.Format { .resolve(reportOption, output: output) }
 
     func validate() throws {
         if files.count < 2 { throw ValidationError("give at least two traces to compare") }
@@ -38,10 +45,10 @@ struct CompareCommand: ParsableCommand {
         let path = output ?? (report == .text ? "-" : URL(fileURLWithPath: files[0]).deletingLastPathComponent()
             .appendingPathComponent("compare.\(report.rawValue)").path)
         if path == "-" {
-            FileHandle.standardOutput.write(data)
+            writeStandardOutput(data)
             return
         }
-        try data.write(to: URL(fileURLWithPath: path))
+        try writeReport(data, to: path)
         print("wrote \(path)")
     }
 }

@@ -1,5 +1,14 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import TraceAnalyzer
 import TraceFormat
 
@@ -26,7 +35,35 @@ struct InfoCommand: ParsableCommand {
 }
 
 func printError(_ s: String) {
-    FileHandle.standardError.write(Data((s + "\n").utf8))
+    var line = s + "\n"
+    line.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
+}
+
+/// Writes `data` to the file at `path` (replacing it), or explains on standard error why it cannot.
+func writeReport(_ data: Data, to path: String) throws(ExitCode) {
+    func fail() -> ExitCode {
+        printError("error: cannot write \(path): \(String(cString: strerror(errno)))")
+        return ExitCode(1)
+    }
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw fail() }
+    defer { close(fd) }
+    let complete = data.withUnsafeBytes { bytes -> Bool in
+        var done = 0
+        while done < bytes.count {
+            let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return false }
+            done += n
+        }
+        return true
+    }
+    guard complete else { throw fail() }
+}
+
+/// Writes a rendered report (UTF-8 text) to standard output, after anything already printed.
+func writeStandardOutput(_ data: Data) {
+    print(String(decoding: data, as: UTF8.self), terminator: "")
 }
 
 /// Renders `info` output; facts come from `TraceFile` and `TraceInventory` only.
@@ -48,7 +85,7 @@ struct InfoReport {
         let m = trace.metadata
         let run = m.run
         var lines: [String] = []
-        func row(_ k: String, _ v: String) { lines.append(k.padding(toLength: 11, withPad: " ", startingAt: 0) + v) }
+        func row(_ k: String, _ v: String) { lines.append(ReportText.padded(k, to: 11) + v) }
         row("trace", "\(trace.path) (\(trace.fileSize) bytes)")
         row("format", "\(trace.formatVersion.major).\(trace.formatVersion.minor), written by \(m.writer.name) \(m.writer.version)")
         row("created", m.createdAt.map { "\(Date(timeIntervalSince1970: TimeInterval($0)))" } ?? "not recorded")
@@ -67,7 +104,7 @@ struct InfoReport {
         row("integrity", status + (detail.map { ": \($0)" } ?? ""))
         lines.append("events by kind:")
         for (tag, n) in inventory.countsByKind.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-            lines.append("  " + tag.description.padding(toLength: 26, withPad: " ", startingAt: 0) + String(n))
+            lines.append("  " + ReportText.padded(tag.description, to: 26) + String(n))
         }
         return lines.joined(separator: "\n")
     }

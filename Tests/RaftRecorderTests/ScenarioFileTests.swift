@@ -1,3 +1,4 @@
+import ScenarioFiles
 import Testing
 import TraceFormat
 @testable import RaftRecorder

@@ -59,6 +59,31 @@ struct CommandLineTests {
         #expect(info.out.contains("\"integrity\" : \"ok\""))
     }
 
+    /// Without `--report`, the output file's extension picks the format; `--report` wins over it.
+    @Test func outputExtensionPicksTheFormat() throws {
+        let dir = try scratchDirectory()
+        let trace = dir.appendingPathComponent("run.trace").path
+        _ = try Tool.run("raftrecord", ["run", "--scenario", "steady", "--duration", "2s", "-o", trace])
+        func written(_ args: [String], _ file: String) throws -> String {
+            let path = dir.appendingPathComponent(file).path
+            let r = try Tool.run("traceanalyze", [trace, "-o", path] + args)
+            #expect(r.status == 0, "\(r.err)")
+            return try String(contentsOfFile: path, encoding: .utf8)
+        }
+        #expect(try written([], "a.html").hasPrefix("<!doctype html>"))
+        #expect(try written([], "a.JSON").hasPrefix("{"))
+        #expect(try written([], "a.txt").hasPrefix("steady (seed"))
+        #expect(try written(["--report", "text"], "b.html").hasPrefix("steady (seed"))
+        let other = dir.appendingPathComponent("other.trace").path
+        _ = try Tool.run("raftrecord", ["run", "--scenario", "steady", "--duration", "2s", "--seed", "2", "-o", other])
+        let compare = dir.appendingPathComponent("compare.html").path
+        #expect(try Tool.run("traceanalyze", ["compare", trace, other, "-o", compare]).status == 0)
+        #expect(try String(contentsOfFile: compare, encoding: .utf8).hasPrefix("<!doctype html>"))
+        let failed = try Tool.run("traceanalyze", [trace, "-o", dir.appendingPathComponent("missing/a.html").path])
+        #expect(failed.status == 1)
+        #expect(failed.err.contains("cannot write") && failed.err.contains("No such file or directory"))
+    }
+
     @Test func damagedTracesGetErrorsNamingFrameAndOffset() throws {
         let dir = try scratchDirectory()
         let trace = dir.appendingPathComponent("run.trace").path

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Text, JSON and HTML renderings of a `RunComparison`.
 public enum CompareReport {
@@ -50,7 +54,7 @@ public enum CompareReport {
         let header = ["metric"] + labels + ["better"]
         let widths = header.indices.map { k in ([header] + rows).map { $0[k].count }.max() ?? 0 }
         for row in [header] + rows {
-            out.append("  " + row.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
+            out.append("  " + row.enumerated().map { ReportText.padded($0.element, to: widths[$0.offset]) }
                 .joined(separator: "  "))
         }
         if !c.attributions.isEmpty {

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// One self-contained HTML file: an SVG timeline (drawn by the page's own script from data
 /// embedded in the page: zoom, pan, hover), then the advice and the tables. Loads nothing from
@@ -213,33 +217,69 @@ public enum HTMLReport {
     static func embeddedData(_ r: AnalysisReport) -> String {
         let roles = RoleName.allCases
         let outcomes = ElectionAttempt.Outcome.allCases
-        var d: [String: Any] = [:]
+        func role(_ r: RoleName) -> PageData { .int(roles.firstIndex(of: r)!) }
         let tl = r.timeline
-        d["start"] = tl.start
-        d["end"] = tl.end
-        d["colW"] = tl.columnWidth
-        d["roles"] = roles.map(\.rawValue)
-        d["lanes"] = tl.nodes.map { n -> [String: Any] in
-            ["node": n.node, "truncated": n.truncated,
-             "iv": n.intervals.map { [$0.start, $0.end, UInt64(roles.firstIndex(of: $0.role)!), $0.term] },
-             "cols": n.columns.map { [UInt64(roles.firstIndex(of: $0.role)!), UInt64($0.changes), $0.maxTerm] }]
+        let d: PageData = [
+            "start": .int(tl.start), "end": .int(tl.end), "colW": .int(tl.columnWidth),
+            "roles": .array(roles.map { .string($0.rawValue) }),
+            "lanes": .array(tl.nodes.map { n in
+                ["node": .int(n.node), "truncated": .bool(n.truncated),
+                 "iv": .array(n.intervals.map { [.int($0.start), .int($0.end), role($0.role), .int($0.term)] }),
+                 "cols": .array(n.columns.map { [role($0.role), .int($0.changes), .int($0.maxTerm)] })]
+            }),
+            "leaders": .array(tl.leaders.map { [.int($0.term), .int($0.leader), .int($0.start), .int($0.end)] }),
+            "faults": .array(tl.faults.map { f in
+                [.string(f.kind.rawValue), .int(f.start), .int(f.end), .array(f.nodes.map { .int($0) }),
+                 .string(f.links.map { "n\($0[0])→n\($0[1])" }.joined(separator: " "))]
+            }),
+            "labels": .array(tl.labels.map { [.int($0.time), .string($0.fields["text"] ?? "")] }),
+            "msgs": .array(tl.messages.map { m in
+                [.int(m.from), .int(m.to), .int(m.sent), .int(m.received ?? 0), .string(m.type),
+                 .string(m.dropped ?? ""), .int(m.term)]
+            }),
+            "disruptions": .array(r.disruptions.map { x in
+                [.int(x.id), .int(x.time), .int(x.leader), .string(ReportText.cause(x.cause)), .int(x.origin ?? 0),
+                 .int(x.leaderlessFor ?? 0)]
+            }),
+            "elections": .array(r.elections.list.map { a in
+                [.int(a.id), .int(a.node), .int(a.start), .int(a.end), .int(outcomes.firstIndex(of: a.outcome)!), .int(a.term)]
+            }),
+            "outcomes": .array(outcomes.map { .string($0.rawValue) }),
+            "windows": .array(r.availability.leaderless.map { [.int($0.start), .int($0.end)] }),
+        ]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let json = (try? encoder.encode(d)) ?? Data("{}".utf8)
+        return String(decoding: json, as: UTF8.self).replacing("<", with: "\\u003c")
+    }
+
+    /// The page data: numbers, text, flags, and arrays and objects of them (the page script reads
+    /// compact arrays of mixed types).
+    enum PageData: Encodable, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral {
+        case number(UInt64)
+        case string(String)
+        case bool(Bool)
+        case array([PageData])
+        case object([String: PageData])
+
+        static func int<I: BinaryInteger>(_ v: I) -> PageData { .number(UInt64(clamping: v)) }
+
+        init(arrayLiteral elements: PageData...) { self = .array(elements) }
+
+        init(dictionaryLiteral elements: (String, PageData)...) {
+            self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
         }
-        d["leaders"] = tl.leaders.map { [$0.term, UInt64($0.leader), $0.start, $0.end] }
-        d["faults"] = tl.faults.map { f -> [Any] in
-            [f.kind.rawValue, f.start, f.end, f.nodes, f.links.map { "n\($0[0])→n\($0[1])" }.joined(separator: " ")]
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.singleValueContainer()
+            switch self {
+            case .number(let v): try c.encode(v)
+            case .string(let v): try c.encode(v)
+            case .bool(let v): try c.encode(v)
+            case .array(let v): try c.encode(v)
+            case .object(let v): try c.encode(v)
+            }
         }
-        d["labels"] = tl.labels.map { [$0.time, $0.fields["text"] ?? ""] as [Any] }
-        d["msgs"] = tl.messages.map { m -> [Any] in [m.from, m.to, m.sent, m.received ?? 0, m.type, m.dropped ?? "", m.term] }
-        d["disruptions"] = r.disruptions.map { x -> [Any] in
-            [x.id, x.time, x.leader, ReportText.cause(x.cause), x.origin ?? 0, x.leaderlessFor ?? 0]
-        }
-        d["elections"] = r.elections.list.map { a -> [Any] in
-            [a.id, a.node, a.start, a.end, outcomes.firstIndex(of: a.outcome)!, a.term]
-        }
-        d["outcomes"] = outcomes.map(\.rawValue)
-        d["windows"] = r.availability.leaderless.map { [$0.start, $0.end] }
-        let json = (try? JSONSerialization.data(withJSONObject: d, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return String(decoding: json, as: UTF8.self).replacingOccurrences(of: "<", with: "\\u003c")
     }
 
     static let css = #"""

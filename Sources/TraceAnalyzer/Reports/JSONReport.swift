@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The JSON report: `AnalysisReport` encoded with sorted keys (schema in docs/analysis.md).
 public enum JSONReport {

@@ -7,6 +7,11 @@ public enum ReportText {
 
     public static func node(_ id: UInt32?) -> String { id.map { "n\($0)" } ?? "-" }
 
+    /// `s` followed by spaces up to `width` characters, for columns of plain text.
+    public static func padded(_ s: String, to width: Int) -> String {
+        s + String(repeating: " ", count: max(0, width - s.count))
+    }
+
     public static func onOff(_ b: Bool) -> String { b ? "on" : "off" }
 
     /// "1 window", "2 windows": a count and its noun, plural unless the count is one.
@@ -23,6 +28,19 @@ public enum ReportText {
     public static func percent(_ x: Double) -> String {
         let v = (x * 1000).rounded() / 10
         return v == v.rounded() ? "\(Int(v))%" : "\(v)%"
+    }
+
+    /// `x` with exactly `digits` decimals, like C's `%.Nf`.
+    public static func fixed(_ x: Double, digits: Int) -> String {
+        var scale: UInt64 = 1
+        for _ in 0..<digits { scale *= 10 }
+        let scaled = (abs(x) * Double(scale)).rounded()
+        guard x.isFinite, scaled < 9e18 else { return "\(x)" }
+        let n = UInt64(scaled)
+        let fraction = String(n % scale)
+        let sign = x < 0 && n != 0 ? "-" : ""
+        guard digits > 0 else { return "\(sign)\(n)" }
+        return "\(sign)\(n / scale)." + String(repeating: "0", count: digits - fraction.count) + fraction
     }
 
     public static func number(_ x: Double, digits: Int = 1) -> String {

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Text and HTML renderings of a sweep: per configuration, percentiles and CDF plots of each metric.
 public enum SweepText {
@@ -8,9 +12,9 @@ public enum SweepText {
             out.append("")
             out.append("\(m.name):")
             let width = s.configurations.map(\.label.count).max() ?? 0
-            out.append("  " + "configuration".padding(toLength: width, withPad: " ", startingAt: 0) + "        p50        p90        p99        max       mean")
+            out.append("  " + ReportText.padded("configuration", to: width) + "        p50        p90        p99        max       mean")
             for d in s.distributions where d.metric == m.name {
-                let label = s.configurations[d.configuration].label.padding(toLength: width, withPad: " ", startingAt: 0)
+                let label = ReportText.padded(s.configurations[d.configuration].label, to: width)
                 func f(_ v: Double) -> String {
                     let t = d.unit == "ns" ? ReportText.time(UInt64(v)) : ReportText.number(v)
                     return String(repeating: " ", count: max(0, 11 - t.count)) + t
@@ -48,7 +52,7 @@ public enum SweepHTML {
             if m.unit == "ns" {
                 h += plot(ds, log: true, unit: m.unit) + plot(ds, log: false, unit: m.unit)
             } else {
-                h += plot(ds, log: false, unit: m.unit).replacingOccurrences(of: "class=\"plot lin\"", with: "class=\"plot\"")
+                h += plot(ds, log: false, unit: m.unit).replacing("class=\"plot lin\"", with: "class=\"plot\"")
             }
             h += "<table><tr><th>configuration</th><th>p50</th><th>p90</th><th>p99</th><th>max</th><th>mean</th></tr>"
             for d in ds {
@@ -69,14 +73,14 @@ public enum SweepHTML {
         if log {
             // From the power of ten below the smallest positive value (zeros sit on the left edge).
             let smallest = values.filter { $0 > 0 }.min() ?? 1
-            lo = pow(10, floor(Foundation.log10(smallest)))
+            lo = pow(10, floor(log10(smallest)))
             hi = max(hi, lo * 10)
         } else {
             lo = min(lo, 0)
             hi = max(hi, lo + 1)
         }
         func x(_ v: Double) -> Double {
-            let f = log ? (Foundation.log10(max(v, lo)) - Foundation.log10(lo)) / (Foundation.log10(hi) - Foundation.log10(lo)) : (v - lo) / (hi - lo)
+            let f = log ? (log10(max(v, lo)) - log10(lo)) / (log10(hi) - log10(lo)) : (v - lo) / (hi - lo)
             return l + f * (w - l - r)
         }
         func y(_ f: Double) -> Double { t + (1 - f) * (h - t - b) }
@@ -87,7 +91,7 @@ public enum SweepHTML {
         }
         var ticks: [Double] = []
         if log {
-            var decade = pow(10, floor(Foundation.log10(lo)))
+            var decade = pow(10, floor(log10(lo)))
             while decade <= hi {
                 for m in [1.0, 2.0, 5.0] where decade * m >= lo && decade * m <= hi { ticks.append(decade * m) }
                 decade *= 10
