@@ -106,6 +106,17 @@ func htmlStructure(_ html: String) -> [String] {
         #expect(!text.contains("\u{1B}["))
         #expect(TextReport.render(r, color: true).contains("\u{1B}["))
     }
+
+    /// Outcomes and refusals read as words in text and HTML; the JSON keeps the schema names.
+    @Test func electionOutcomesAndRefusalsInWords() throws {
+        let (r, _) = try analyzeScenario("rejoin")
+        let noQuorum = try #require(r.elections.byOutcome["noQuorum"])
+        #expect(TextReport.render(r, color: false).contains("no quorum \(noQuorum)"))
+        let html = HTMLReport.render(r)
+        #expect(html.contains(">no quorum</td>") && html.contains("(already voted)"))
+        #expect(!html.contains(">noQuorum<") && !html.contains("alreadyVoted"))
+        #expect(String(decoding: JSONReport.render(r), as: UTF8.self).contains("\"noQuorum\""))
+    }
 }
 
 @Suite struct BoundedOutputTests {

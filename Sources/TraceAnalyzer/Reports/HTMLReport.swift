@@ -184,12 +184,12 @@ public enum HTMLReport {
         guard !e.list.isEmpty else { return s + "</section>\n" }
         s += "<table><tr><th>#</th><th>node</th><th>start</th><th>took</th><th>term</th><th>pre-vote</th><th>votes</th><th>outcome</th></tr>"
         func votes(_ v: [VoteRecord]) -> String {
-            v.map { "n\($0.voter) \($0.granted ? "yes" : "no" + ($0.reason.map { " (\($0))" } ?? ""))" }.joined(separator: ", ")
+            v.map { "n\($0.voter) \($0.granted ? "yes" : "no" + ($0.reason.map { " (\(T.voteRefusal($0)))" } ?? ""))" }.joined(separator: ", ")
         }
         for a in e.list.prefix(200) {
             let (t0, t1) = around(a.start, r)
             s += "<tr><td>\(link(t0, t1, "\(a.id)"))</td><td>n\(a.node)</td><td>\(esc(T.time(a.start)))</td><td>\(esc(T.time(a.end - a.start)))</td>"
-            s += "<td>\(a.fromTerm)&rarr;\(a.term)</td><td>\(esc(a.preVote.map(votes) ?? "-"))</td><td>\(esc(votes(a.votes)))</td><td class=\"o-\(a.outcome.rawValue)\">\(a.outcome.rawValue)</td></tr>"
+            s += "<td>\(a.fromTerm)&rarr;\(a.term)</td><td>\(esc(a.preVote.map(votes) ?? "-"))</td><td>\(esc(votes(a.votes)))</td><td class=\"o-\(a.outcome.rawValue)\">\(esc(T.outcome(a.outcome)))</td></tr>"
         }
         s += "</table>"
         if e.list.count > 200 || e.truncated { s += "<p>The first 200 are shown; the JSON report lists up to \(ElectionTracker.limit).</p>" }
@@ -244,7 +244,7 @@ public enum HTMLReport {
             "elections": .array(r.elections.list.map { a in
                 [.int(a.id), .int(a.node), .int(a.start), .int(a.end), .int(outcomes.firstIndex(of: a.outcome)!), .int(a.term)]
             }),
-            "outcomes": .array(outcomes.map { .string($0.rawValue) }),
+            "outcomes": .array(outcomes.map { .string(ReportText.outcome($0)) }),
             "windows": .array(r.availability.leaderless.map { [.int($0.start), .int($0.end)] }),
         ]
         let encoder = JSONEncoder()

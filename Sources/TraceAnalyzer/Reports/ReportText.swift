@@ -182,7 +182,33 @@ public enum ReportText {
     public static func outcomes(_ byOutcome: [String: Int]) -> String {
         ElectionAttempt.Outcome.allCases.compactMap { o in
             let n = byOutcome[o.rawValue, default: 0]
-            return n == 0 ? nil : "\(o.rawValue) \(n)"
+            return n == 0 ? nil : "\(outcome(o)) \(n)"
         }.joined(separator: ", ")
+    }
+
+    /// An election outcome in words (the JSON report keeps the schema names of docs/analysis.md).
+    public static func outcome(_ o: ElectionAttempt.Outcome) -> String {
+        switch o {
+        case .won: "won"
+        case .splitVote: "split vote"
+        case .noQuorum: "no quorum"
+        case .superseded: "superseded"
+        case .preVoteFailed: "pre-vote failed"
+        case .lost: "lost"
+        case .abandoned: "abandoned"
+        case .open: "open"
+        }
+    }
+
+    /// Why a vote was refused, in words; `reason` is a `VoteRejectReason` case name.
+    public static func voteRefusal(_ reason: String) -> String {
+        switch reason {
+        case "alreadyVoted": "already voted"
+        case "logNotUpToDate": "log not up to date"
+        case "staleTerm": "stale term"
+        case "leaderRecentlyHeard": "heard from a leader recently"
+        case "notVoter": "not a voter"
+        default: reason
+        }
     }
 }
