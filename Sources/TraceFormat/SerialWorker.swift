@@ -15,13 +15,9 @@ import Darwin
 /// The owner calls `stop()` when done (in its `deinit`); the thread then finishes the jobs
 /// already submitted and exits.
 final class SerialWorker: Sendable {
-    private struct Queue: ~Copyable {
-        var jobs: [@Sendable () -> Void] = []
-        var stopping = false
-    }
-
-    private let queue = Mutex(Queue())
-    /// Signalled once per job and once for `stop()`.
+    private let jobs = Mutex<[@Sendable () -> Void]>([])
+    /// Signalled once per job and once for `stop()`: the thread takes one job per wake-up and
+    /// exits on the wake-up that finds none.
     private let wake = DispatchSemaphore(value: 0)
 
     /// `name` says what the thread is for, in errors.
@@ -30,20 +26,17 @@ final class SerialWorker: Sendable {
     }
 
     func async(_ job: @escaping @Sendable () -> Void) {
-        queue.withLock { $0.jobs.append(job) }
+        jobs.withLock { $0.append(job) }
         wake.signal()
     }
 
-    func stop() {
-        queue.withLock { $0.stopping = true }
-        wake.signal()
-    }
+    func stop() { wake.signal() }
 
     private func run() {
         while true {
             wake.wait()
-            let next = queue.withLock { q -> (@Sendable () -> Void)? in
-                q.jobs.isEmpty ? nil : q.jobs.removeFirst()
+            let next = jobs.withLock { jobs -> (@Sendable () -> Void)? in
+                jobs.isEmpty ? nil : jobs.removeFirst()
             }
             guard let job = next else { return }  // woken by stop() with nothing left to do
             job()
