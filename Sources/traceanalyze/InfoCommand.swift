@@ -4,11 +4,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import TraceAnalyzer
 import TraceFormat
 
@@ -32,38 +27,6 @@ struct InfoCommand: ParsableCommand {
         print(json ? report.json() : report.text())
         if !inventory.corruptFrames.isEmpty { throw ExitCode(1) }
     }
-}
-
-func printError(_ s: String) {
-    var line = s + "\n"
-    line.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
-}
-
-/// Writes `data` to the file at `path` (replacing it), or explains on standard error why it cannot.
-func writeReport(_ data: Data, to path: String) throws(ExitCode) {
-    func fail() -> ExitCode {
-        printError("error: cannot write \(path): \(String(cString: strerror(errno)))")
-        return ExitCode(1)
-    }
-    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { throw fail() }
-    defer { close(fd) }
-    let complete = data.withUnsafeBytes { bytes -> Bool in
-        var done = 0
-        while done < bytes.count {
-            let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { return false }
-            done += n
-        }
-        return true
-    }
-    guard complete else { throw fail() }
-}
-
-/// Writes a rendered report (UTF-8 text) to standard output, after anything already printed.
-func writeStandardOutput(_ data: Data) {
-    print(String(decoding: data, as: UTF8.self), terminator: "")
 }
 
 /// Renders `info` output; facts come from `TraceFile` and `TraceInventory` only.
