@@ -3,7 +3,7 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_DIR ?= demo
 
-.PHONY: deps test-deps build release test demo bench clean
+.PHONY: deps test-deps build release test demo bench bench-instructions clean
 
 # libzstd-dev provides zstd.h and libzstd.pc for the CZstd system library target.
 deps:
@@ -39,6 +39,10 @@ demo: deps
 
 bench: release
 	Benchmarks/run.sh
+
+# Instruction counts (valgrind), steady from run to run where wall time is not.
+bench-instructions: release
+	Benchmarks/instructions.sh
 
 clean:
 	rm -rf .build $(DEMO_DIR)
