@@ -115,6 +115,29 @@ import TraceFormat
         #expect(c[1].commit == c[2].commit)
     }
 
+    /// An append's entries travel beside the message: `entryCount` of them, paired with their
+    /// append by `RaftOutput.forEachMessage`; a follower that missed several gets them in one append.
+    @Test func appendEntriesTravelBesideTheMessage() throws {
+        var c = TestCluster(size: 3)
+        c.fireTimer(1)
+        c.stabilize()
+        c.isolate(3)
+        for r in 1...3 { _ = c.propose(1, request: UInt64(r)) }
+        c.stabilize()
+        c.heal()
+        c.fireTimer(1)  // a heartbeat; n3's answer shows the leader what n3 lacks
+        var runs: [Mail] = []
+        while let m = c.deliverNext() {
+            #expect(m.entries.count == Int(m.entryCount))
+            if m.type != .append { #expect(m.entryCount == 0) }
+            if m.type == .append && m.to == NodeID(3) && m.entryCount > 1 { runs.append(m) }
+        }
+        let run = try #require(runs.first)
+        #expect(Array(run.entries) == (1...UInt64(run.entryCount)).map { c[1].log.entry(at: run.index + $0) })
+        #expect(run.entries.map(\.request).contains(3))
+        #expect(c[3].log == c[1].log)
+    }
+
     /// Pre-vote (thesis 9.6): the pre-candidate does not increment its term, and a follower that
     /// rejoins with a stale log cannot disturb the leader.
     @Test func preVoteKeepsTheTermAndTheLeader() {

@@ -6,7 +6,7 @@ import TraceFormat
 /// is shared by all nodes. Records every event as a readable line.
 struct TestCluster {
     var nodes: [RaftNode]
-    var mailbox: [RaftMessage] = []
+    var mailbox: [Mail] = []
     var cut: Set<[UInt32]> = []
     var now: UInt64 = 0
     var log: [String] = []
@@ -30,7 +30,7 @@ struct TestCluster {
     mutating func collect(_ i: Int) {
         let out = nodes[i].takeOutput()
         for e in out.events { log.append("n\(i + 1): \(describe(e))") }
-        mailbox += out.messages
+        out.forEachMessage { m, entries in mailbox.append(Mail(message: m, entries: LogEntries(entries))) }
     }
 
     /// Moves the clock to node `id`'s next deadline (if that is later) and ticks that node only.
@@ -56,12 +56,20 @@ struct TestCluster {
         var rounds = 0
         while !mailbox.isEmpty && rounds < maxRounds {
             rounds += 1
-            let m = mailbox.removeFirst()
-            guard !cut.contains([m.from.rawValue, m.to.rawValue]) else { continue }
-            let i = Int(m.to.rawValue) - 1
-            nodes[i].step(m, now: now)
-            collect(i)
+            deliverNext()
         }
+    }
+
+    /// Delivers the oldest message in the mailbox (drops it if its link is cut) and returns it.
+    @discardableResult
+    mutating func deliverNext() -> Mail? {
+        guard !mailbox.isEmpty else { return nil }
+        let m = mailbox.removeFirst()
+        guard !cut.contains([m.from.rawValue, m.to.rawValue]) else { return m }
+        let i = Int(m.to.rawValue) - 1
+        nodes[i].step(m.message, entries: m.entries, now: now)
+        collect(i)
+        return m
     }
 
     mutating func propose(_ id: Int, request: UInt64) -> RaftNode.Proposal {
@@ -102,4 +110,13 @@ func describe(_ k: TraceEvent.Kind) -> String {
     case .commitAdvanced(let f, let t): "commitAdvanced \(f)->\(t)"
     default: "\(k)"
     }
+}
+
+/// A message waiting in the mailbox with the entries it carries; reads like the message.
+@dynamicMemberLookup
+struct Mail {
+    var message: RaftMessage
+    var entries: LogEntries
+
+    subscript<T>(dynamicMember path: KeyPath<RaftMessage, T>) -> T { message[keyPath: path] }
 }

@@ -1,6 +1,6 @@
-/// The entries an append carries. Most appends carry none or one (each proposal is sent as it
-/// arrives), so those are held inline: copying such a message copies bytes and touches no
-/// reference count. Longer runs (catching up a follower) live in an array.
+/// The entries an append carries, as handed to `RaftNode.step` beside the message. Most appends
+/// carry none or one (each proposal is sent as it arrives), so those are held inline and cost no
+/// allocation or reference count; longer runs (catching up a follower) live in an array.
 public struct LogEntries: Sendable, Equatable, RandomAccessCollection, ExpressibleByArrayLiteral {
     private enum Storage: Sendable, Equatable {
         case none
@@ -13,6 +13,9 @@ public struct LogEntries: Sendable, Equatable, RandomAccessCollection, Expressib
     public init() { storage = .none }
 
     public init(arrayLiteral elements: LogEntry...) { self.init(elements) }
+
+    /// Exactly one entry (held inline: nothing is allocated).
+    public init(_ entry: LogEntry) { storage = .one(entry) }
 
     public init<C: Collection<LogEntry>>(_ entries: C) {
         switch entries.count {

@@ -1,35 +1,39 @@
 import TraceFormat
 
-/// A message between Raft nodes, shaped like etcd-io/raft's `raftpb.Message`.
-/// For appends `index`/`logTerm` are the entry before `entries`; for (pre-)votes they are the
+/// A message between Raft nodes, shaped like etcd-io/raft's `raftpb.Message` except that an
+/// append's entries are not stored in it: they travel beside it (`RaftOutput.entries` on the way
+/// out, the `entries` argument of `RaftNode.step` on the way in), so a message is plain bytes and
+/// costs nothing to copy, queue or schedule.
+/// For appends `index`/`logTerm` are the entry before the entries; for (pre-)votes they are the
 /// candidate's last index and term; for responses `index` is the responder's match or hint.
-public struct RaftMessage: Sendable, Equatable {
+public struct RaftMessage: Sendable, Equatable, BitwiseCopyable {
     public var type: MessageType
     public var from: NodeID
     public var to: NodeID
     public var term: UInt64
     public var index: UInt64 = 0
     public var logTerm: UInt64 = 0
-    public var entries = LogEntries()
+    /// How many entries an append carries.
+    public var entryCount: UInt32 = 0
     public var commit: UInt64 = 0
     public var reject = false
     /// On a rejected append: the follower's suggestion of where to retry (fast back-off).
     public var rejectHint: UInt64 = 0
 
     public init(type: MessageType, from: NodeID, to: NodeID, term: UInt64, index: UInt64 = 0, logTerm: UInt64 = 0,
-                entries: LogEntries = [], commit: UInt64 = 0, reject: Bool = false, rejectHint: UInt64 = 0) {
+                entryCount: UInt32 = 0, commit: UInt64 = 0, reject: Bool = false, rejectHint: UInt64 = 0) {
         self.type = type
         self.from = from
         self.to = to
         self.term = term
         self.index = index
         self.logTerm = logTerm
-        self.entries = entries
+        self.entryCount = entryCount
         self.commit = commit
         self.reject = reject
         self.rejectHint = rejectHint
     }
 
     /// An estimate of the encoded size, for the trace's byte counts.
-    public var approximateBytes: UInt32 { 40 + UInt32(entries.count) * 128 }
+    public var approximateBytes: UInt32 { 40 + entryCount * 128 }
 }

@@ -32,16 +32,30 @@ public struct PersistentState: Sendable, Equatable {
     }
 }
 
-/// What one input produced: messages to send, trace events (to be stamped with time and node by
-/// the caller) and newly committed entries to apply, in order.
+/// What one input produced: messages to send (with the entries of the appends among them), trace
+/// events (to be stamped with time and node by the caller) and newly committed entries to apply,
+/// in order.
 public struct RaftOutput: Sendable {
     public var messages = OutputList<RaftMessage>()
+    /// The entries of the appends in `messages`, in order: each append's `entryCount` entries
+    /// follow those of the appends before it (`forEachMessage` pairs them up).
+    public var entries = OutputList<LogEntry>()
     public var events = OutputList<TraceEvent.Kind>()
     public var committed = OutputList<(index: UInt64, entry: LogEntry)>()
+
+    /// Each message in order with its entries (empty for all but appends).
+    public func forEachMessage(_ body: (RaftMessage, Slice<OutputList<LogEntry>>) throws -> Void) rethrows {
+        var next = 0
+        for m in messages {
+            let end = next + Int(m.entryCount)
+            try body(m, entries[next..<end])
+            next = end
+        }
+    }
 }
 
 /// A complete Raft node as a pure state machine, in the shape of etcd-io/raft: inputs are
-/// `tick(now:)`, `step(_:now:)` and `propose(...)`; outputs accumulate in `output` until the
+/// `tick(now:)`, `step(_:entries:now:)` and `propose(...)`; outputs accumulate in `output` until the
 /// driver takes them. No clock, I/O or global randomness: time comes in as an argument (the
 /// node's local clock, in nanoseconds), randomness from the injected generator, and the node
 /// says when it next needs a tick (`nextDeadline`) instead of being ticked at a fixed rate.
@@ -231,7 +245,9 @@ public struct RaftNode: Sendable {
                                        minimumElectionTimeout: config.timing.electionTimeoutMin)
     }
 
-    public mutating func step(_ m: RaftMessage, now: UInt64) {
+    /// `entries` are the entries an append carries (`m.entryCount` of them).
+    public mutating func step(_ m: RaftMessage, entries: LogEntries = LogEntries(), now: UInt64) {
+        precondition(entries.count == Int(m.entryCount), "a message's entries must match its entryCount")
         let isVote = m.type == .vote || m.type == .preVote
         if m.term > term {
             if isVote, inLease(now) {
@@ -269,8 +285,8 @@ public struct RaftNode: Sendable {
         if isVote { handleVote(m, now); return }
         switch role {
         case .leader: stepLeader(m, now)
-        case .preCandidate, .candidate: stepCandidate(m, now)
-        case .follower: stepFollower(m, now)
+        case .preCandidate, .candidate: stepCandidate(m, entries, now)
+        case .follower: stepFollower(m, entries, now)
         }
     }
 
@@ -293,12 +309,12 @@ public struct RaftNode: Sendable {
         }
     }
 
-    private mutating func stepCandidate(_ m: RaftMessage, _ now: UInt64) {
+    private mutating func stepCandidate(_ m: RaftMessage, _ entries: LogEntries, _ now: UInt64) {
         switch m.type {
         case .append, .heartbeat, .snapshot:
             // A leader of this term exists: go back to following it, in the same term.
             becomeFollower(term: term, lead: m.from, now: now)
-            stepFollower(m, now)
+            stepFollower(m, entries, now)
         case .preVoteResponse where role == .preCandidate, .voteResponse where role == .candidate:
             votes[m.from] = !m.reject
             let granted = votes.values.filter { $0 }.count
@@ -313,7 +329,7 @@ public struct RaftNode: Sendable {
         }
     }
 
-    private mutating func stepFollower(_ m: RaftMessage, _ now: UInt64) {
+    private mutating func stepFollower(_ m: RaftMessage, _ entries: LogEntries, _ now: UInt64) {
         switch m.type {
         case .append, .heartbeat:
             resetElectionTimer(now)
@@ -326,14 +342,14 @@ public struct RaftNode: Sendable {
                 commitTo(min(m.commit, log.lastIndex))
                 send(RaftMessage(type: .heartbeatResponse, from: config.id, to: m.from, term: term))
             } else {
-                handleAppend(m)
+                handleAppend(m, entries)
             }
         default:
             break
         }
     }
 
-    private mutating func handleAppend(_ m: RaftMessage) {
+    private mutating func handleAppend(_ m: RaftMessage, _ entries: LogEntries) {
         // The entry before the ones to consider, and how many of the message's entries to skip.
         var prevIndex = m.index
         var prevTerm = m.logTerm
@@ -342,7 +358,7 @@ public struct RaftNode: Sendable {
             // Entries up to our commit index are committed and so equal to the leader's (Log
             // Matching); keep only what follows them.
             skip = Int(commit - prevIndex)
-            guard skip < m.entries.count else {
+            guard skip < entries.count else {
                 send(RaftMessage(type: .appendResponse, from: config.id, to: m.from, term: term, index: commit))
                 return
             }
@@ -356,7 +372,7 @@ public struct RaftNode: Sendable {
                              logTerm: log.term(at: hint) ?? 0, reject: true, rejectHint: hint))
             return
         }
-        let incoming = m.entries[skip...]
+        let incoming = entries[skip...]
         let lastNew = prevIndex + UInt64(incoming.count)
         if let conflict = log.firstConflict(first: prevIndex + 1, incoming) {
             if conflict <= log.lastIndex {
@@ -421,7 +437,8 @@ public struct RaftNode: Sendable {
         let prev = next - 1
         let entries = log.slice(from: next, maxCount: config.timing.maxEntriesPerAppend)
         send(RaftMessage(type: .append, from: config.id, to: config.voters[i], term: term, index: prev,
-                         logTerm: log.term(at: prev) ?? 0, entries: LogEntries(entries), commit: commit))
+                         logTerm: log.term(at: prev) ?? 0, entryCount: UInt32(entries.count), commit: commit))
+        for e in entries { output.entries.append(e) }
         progress[i].next = next + UInt64(entries.count)
         progress[i].inflight += 1
     }

@@ -92,7 +92,7 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
         var up = false
         var persisted = PersistentState()
         var pausedUntil: UInt64?
-        var queued: [(RaftMessage, UInt64)] = []
+        var queued: [(message: RaftMessage, entries: LogEntries, id: UInt64)] = []
         var timerAt: UInt64?
         var clock = NodeClock()
         var rng: SplitMix64
@@ -132,10 +132,16 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
     }
 
     /// A message on the wire; `copies` deliveries of it are still scheduled (2 when duplicated).
+    /// Plain bytes, like the message: an append's entry, when it carries one, is held here, and a
+    /// longer run of entries waits in `entryRuns`.
     struct InFlight {
         var message: RaftMessage
         var id: UInt64
         var copies: Int
+        /// The entry of an append that carries exactly one.
+        var entry: LogEntry
+        /// The slot in `entryRuns` of an append that carries more than one.
+        var run: Int
     }
 
     /// A pair of links cut and healed every half `period` until `until`.
@@ -159,6 +165,7 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
     /// Requests waiting for a `clientRetry`, by slot.
     var retries = Slab<UInt64>()
     var inFlight = Slab<InFlight>()
+    var entryRuns = Slab<[LogEntry]>()
     var flaps: [Flap] = []
     /// Handed back and forth with the nodes' output buffers, so draining allocates nothing.
     var scratch = RaftOutput()
@@ -290,6 +297,7 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
         let isLeader = nodes[i].raft.role == .leader
         defer {
             scratch.messages.removeAll()
+            scratch.entries.removeAll()
             scratch.events.removeAll()
             scratch.committed.removeAll()
         }
@@ -305,7 +313,12 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
             default: break
             }
         }
-        for k in scratch.messages.indices { try send(scratch.messages[k], from: i) }
+        var entries = 0  // where the next message's entries start in `scratch.entries`
+        for k in scratch.messages.indices {
+            let m = scratch.messages[k]
+            try send(m, from: i, entriesAt: entries)
+            entries += Int(m.entryCount)
+        }
         if crashAfterHeartbeat, scratch.messages.contains(where: { $0.type == .heartbeat }) {
             crashAfterHeartbeat = false
             let interval = max(timing.heartbeatInterval / 1_000, 1)
@@ -328,12 +341,13 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
         }
     }
 
-    private mutating func send(_ m: RaftMessage, from i: Int) throws {
+    /// Sends `m`, whose entries (if any) start at `scratch.entries[first]`.
+    private mutating func send(_ m: RaftMessage, from i: Int, entriesAt first: Int) throws {
         nextMessageID += 1
         let id = nextMessageID
         statistics.messages += 1
         try record(i, .messageSent(MessageSend(id: id, to: m.to, type: m.type, term: m.term,
-                                               entries: UInt32(m.entries.count), bytes: m.approximateBytes)))
+                                               entries: m.entryCount, bytes: m.approximateBytes)))
         let link = DirectedLink(from: m.from, to: m.to)
         if network.isCut(link) {
             try record(Int(m.to.rawValue - 1), .messageDropped(id: id, reason: .partition))
@@ -343,26 +357,29 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
         case .lost:
             try record(Int(m.to.rawValue - 1), .messageDropped(id: id, reason: .loss))
         case .delivered(let after, let duplicate):
-            let slot = inFlight.insert(InFlight(message: m, id: id, copies: duplicate == nil ? 1 : 2))
+            let count = Int(m.entryCount)
+            let entry = count == 1 ? scratch.entries[first] : LogEntry(term: 0, request: 0, hash: 0)
+            let run = count > 1 ? entryRuns.insert(Array(scratch.entries[first..<(first + count)])) : -1
+            let slot = inFlight.insert(InFlight(message: m, id: id, copies: duplicate == nil ? 1 : 2, entry: entry, run: run))
             schedule(at: now + after, .deliver(slot: slot))
             if let duplicate { schedule(at: now + duplicate, .deliver(slot: slot)) }
         }
     }
 
-    /// Delivers one scheduled copy of the message in `inFlight[slot]`. The node reads the message
-    /// where it lies on the wire rather than a copy of it.
+    /// Delivers one scheduled copy of the message in `inFlight[slot]`.
     private mutating func deliver(slot: Int) throws {
         inFlight[slot].copies -= 1
-        let last = inFlight[slot].copies == 0
+        let wire = inFlight[slot]
+        if wire.copies == 0 { inFlight.free(slot) }
         defer {
-            // Release the message's entries now, not when the slot is next used.
-            if last {
-                inFlight[slot].message.entries = LogEntries()
-                inFlight.free(slot)
+            // Release a run of entries now, not when its slot is next used.
+            if wire.copies == 0, wire.run >= 0 {
+                entryRuns[wire.run] = []
+                entryRuns.free(wire.run)
             }
         }
-        let id = inFlight[slot].id
-        let from = inFlight[slot].message.from, to = inFlight[slot].message.to
+        let id = wire.id
+        let from = wire.message.from, to = wire.message.to
         let i = Int(to.rawValue - 1)
         if network.isCut(DirectedLink(from: from, to: to)) {
             try record(i, .messageDropped(id: id, reason: .partition))
@@ -372,13 +389,18 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
             try record(i, .messageDropped(id: id, reason: .receiverDown))
             return
         }
+        let entries: LogEntries = switch wire.message.entryCount {
+        case 0: LogEntries()
+        case 1: LogEntries(wire.entry)
+        default: LogEntries(entryRuns[wire.run])
+        }
         if nodes[i].pausedUntil != nil {
-            nodes[i].queued.append((inFlight[slot].message, id))
+            nodes[i].queued.append((wire.message, entries, id))
             return
         }
         try record(i, .messageDelivered(id: id))
         let local = nodes[i].clock.local(now)
-        nodes[i].raft.step(inFlight[slot].message, now: local)
+        nodes[i].raft.step(wire.message, entries: entries, now: local)
         try drain(i)
     }
 
@@ -407,11 +429,11 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
         try record(i, .nodeResumed)
         let queued = nodes[i].queued
         nodes[i].queued.removeAll()
-        for (m, id) in queued {
+        for (m, entries, id) in queued {
             guard nodes[i].up else { break }
             try record(i, .messageDelivered(id: id))
             let local = nodes[i].clock.local(now)
-            nodes[i].raft.step(m, now: local)
+            nodes[i].raft.step(m, entries: entries, now: local)
             try drain(i)
         }
         let local = nodes[i].clock.local(now)
