@@ -132,16 +132,20 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
     }
 
     /// A message on the wire; `copies` deliveries of it are still scheduled (2 when duplicated).
-    /// Plain bytes, like the message: an append's entry, when it carries one, is held here, and a
-    /// longer run of entries waits in `entryRuns`.
+    /// Plain bytes, like the message.
     struct InFlight {
         var message: RaftMessage
         var id: UInt64
         var copies: Int
-        /// The entry of an append that carries exactly one.
-        var entry: LogEntry
-        /// The slot in `entryRuns` of an append that carries more than one.
-        var run: Int
+        var entries: WireEntries
+    }
+
+    /// The entries an append on the wire carries: one is held inline, a longer run waits in
+    /// `entryRuns` at this slot.
+    enum WireEntries {
+        case none
+        case one(LogEntry)
+        case run(slot: Int)
     }
 
     /// A pair of links cut and healed every half `period` until `until`.
@@ -313,6 +317,8 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
             default: break
             }
         }
+        // Each append's entries follow those of the appends before it (`RaftOutput.forEachMessage`
+        // pairs them the same way, but its closure would hold `scratch` while `send` mutates `self`).
         var entries = 0  // where the next message's entries start in `scratch.entries`
         for k in scratch.messages.indices {
             let m = scratch.messages[k]
@@ -357,10 +363,12 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
         case .lost:
             try record(Int(m.to.rawValue - 1), .messageDropped(id: id, reason: .loss))
         case .delivered(let after, let duplicate):
-            let count = Int(m.entryCount)
-            let entry = count == 1 ? scratch.entries[first] : LogEntry(term: 0, request: 0, hash: 0)
-            let run = count > 1 ? entryRuns.insert(Array(scratch.entries[first..<(first + count)])) : -1
-            let slot = inFlight.insert(InFlight(message: m, id: id, copies: duplicate == nil ? 1 : 2, entry: entry, run: run))
+            let entries: WireEntries = switch m.entryCount {
+            case 0: .none
+            case 1: .one(scratch.entries[first])
+            default: .run(slot: entryRuns.insert(Array(scratch.entries[first..<(first + Int(m.entryCount))])))
+            }
+            let slot = inFlight.insert(InFlight(message: m, id: id, copies: duplicate == nil ? 1 : 2, entries: entries))
             schedule(at: now + after, .deliver(slot: slot))
             if let duplicate { schedule(at: now + duplicate, .deliver(slot: slot)) }
         }
@@ -373,9 +381,9 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
         if wire.copies == 0 { inFlight.free(slot) }
         defer {
             // Release a run of entries now, not when its slot is next used.
-            if wire.copies == 0, wire.run >= 0 {
-                entryRuns[wire.run] = []
-                entryRuns.free(wire.run)
+            if wire.copies == 0, case .run(let run) = wire.entries {
+                entryRuns[run] = []
+                entryRuns.free(run)
             }
         }
         let id = wire.id
@@ -389,10 +397,10 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
             try record(i, .messageDropped(id: id, reason: .receiverDown))
             return
         }
-        let entries: LogEntries = switch wire.message.entryCount {
-        case 0: LogEntries()
-        case 1: LogEntries(wire.entry)
-        default: LogEntries(entryRuns[wire.run])
+        let entries: LogEntries = switch wire.entries {
+        case .none: LogEntries()
+        case .one(let entry): LogEntries(entry)
+        case .run(let run): LogEntries(entryRuns[run])
         }
         if nodes[i].pausedUntil != nil {
             nodes[i].queued.append((wire.message, entries, id))
