@@ -200,15 +200,16 @@ public enum ReportText {
         }
     }
 
-    /// Why a vote was refused, in words; `reason` is a `VoteRejectReason` case name.
+    /// Why a vote was refused, in words; `reason` is a `VoteRejectReason` case name, as the
+    /// analysis records it.
     public static func voteRefusal(_ reason: String) -> String {
-        switch reason {
-        case "alreadyVoted": "already voted"
-        case "logNotUpToDate": "log not up to date"
-        case "staleTerm": "stale term"
-        case "leaderRecentlyHeard": "heard from a leader recently"
-        case "notVoter": "not a voter"
-        default: reason
+        guard let r = VoteRejectReason.allCases.first(where: { "\($0)" == reason }) else { return reason }
+        return switch r {
+        case .alreadyVoted: "already voted"
+        case .logNotUpToDate: "log not up to date"
+        case .staleTerm: "stale term"
+        case .leaderRecentlyHeard: "heard from a leader recently"
+        case .notVoter: "not a voter"
         }
     }
 }
