@@ -305,7 +305,8 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
             scratch.events.removeAll()
             scratch.committed.removeAll()
         }
-        // Indexed loops: `scratch` is not copied, so clearing it later keeps its capacity.
+        // Indexed loops read `scratch` in place (a for-in would copy its lists) while `record` and
+        // `send` mutate `self`.
         for k in scratch.events.indices {
             let e = scratch.events[k]
             try record(i, e)
