@@ -138,6 +138,39 @@ import TraceFormat
         #expect(c[3].log == c[1].log)
     }
 
+    /// A heartbeat response from a follower behind the leader makes the leader send from its
+    /// `next`, as etcd does: an empty append while the entries are still on their way (so nothing
+    /// is sent twice), and when they were lost, the follower rejects that append and the leader
+    /// backs off to the follower's hint and resends them.
+    @Test(arguments: [false, true])
+    func heartbeatResponseSendsFromNextAndALostAppendIsRepaired(appendLost: Bool) {
+        var c = TestCluster(size: 3)
+        c.fireTimer(1)
+        c.stabilize()
+        _ = c.propose(1, request: 1)
+        let held = c.mailbox.filter { $0.type == .append }
+        #expect(held.count == 2 && held.allSatisfy { $0.entryCount == 1 })
+        c.mailbox.removeAll { $0.type == .append }  // still on the wire (or lost)
+        c.fireTimer(1)  // heartbeats; their responses reach the leader before the appends' do
+        var appends: [Mail] = []
+        while c.mailbox.contains(where: { $0.type != .append }) {
+            let m = c.deliverNext()!
+            if m.type == .append { appends.append(m) }
+        }
+        if !appendLost {
+            c.mailbox.insert(contentsOf: held, at: 0)
+            for _ in held { c.deliverNext() }  // they arrive ahead of the probes sent after them
+        }
+        while let m = c.deliverNext() { if m.type == .append { appends.append(m) } }
+        let probes = appends.filter { $0.entryCount == 0 }
+        #expect(probes.count == 2)
+        #expect(probes.allSatisfy { $0.index == 2 })  // prevIndex: the entry already sent
+        let resent = appends.filter { $0.entryCount > 0 }
+        #expect(resent.count == (appendLost ? 2 : 0))
+        #expect(c[2].log == c[1].log && c[3].log == c[1].log)
+        #expect(c[1].commit == 2)
+    }
+
     /// Pre-vote (thesis 9.6): the pre-candidate does not increment its term, and a follower that
     /// rejoins with a stale log cannot disturb the leader.
     @Test func preVoteKeepsTheTermAndTheLeader() {

@@ -411,8 +411,10 @@ public struct RaftNode: Sendable {
             progress[i].recentActive = true
             progress[i].inflight = 0
             if progress[i].match < log.lastIndex {
-                // The follower may have missed appends: resend from what it is known to have.
-                progress[i].next = progress[i].match + 1
+                // The follower may have missed appends. Send from `next`, as etcd does: an empty
+                // append when everything was sent, which a follower missing entries rejects,
+                // and the rejection's hint moves `next` back. (Resending from `match` would send
+                // every entry still in flight again on every heartbeat.)
                 sendAppend(to: i)
             }
         default:
