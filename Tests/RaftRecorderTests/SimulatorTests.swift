@@ -112,6 +112,40 @@ func run(_ scenario: Scenario, features: RaftFeatures? = nil, seed: UInt64 = 1, 
     }
 }
 
+/// A link is a stream: messages arrive in the order they were sent, though their latencies are
+/// drawn independently, unless `reordering` holds some back.
+@Suite struct NetworkOrderTests {
+    /// Pairs of messages on the same link delivered in the opposite order to their sending.
+    func overtakes(reordering: Double) throws -> (overtaken: Int, delivered: Int) {
+        var c = ScenarioCatalog.steady.configuration
+        c.duration = 3 * nsPerSecond
+        c.network.reordering = reordering
+        var link: [UInt64: DirectedLink] = [:]  // message id -> its link
+        var lastDelivered: [DirectedLink: UInt64] = [:]  // the newest id delivered on each link
+        var overtaken = 0, delivered = 0
+        for e in try Recorder.events(c) {
+            switch e.kind {
+            case .messageSent(let m): link[m.id] = DirectedLink(from: try #require(e.node), to: m.to)
+            case .messageDelivered(let id):
+                let l = try #require(link[id])
+                delivered += 1
+                if let last = lastDelivered[l], last > id { overtaken += 1 }
+                lastDelivered[l] = max(lastDelivered[l] ?? 0, id)
+            default: break
+            }
+        }
+        return (overtaken, delivered)
+    }
+
+    @Test func linksDeliverInOrderUnlessReordering() throws {
+        let inOrder = try overtakes(reordering: 0)
+        #expect(inOrder.delivered > 1_000)
+        #expect(inOrder.overtaken == 0)
+        let reordered = try overtakes(reordering: 0.2)
+        #expect(reordered.overtaken > 0)
+    }
+}
+
 @Suite struct DeterminismTests {
     @Test func sameSeedAndOptionsGiveAByteIdenticalTrace() throws {
         var c = ScenarioCatalog.random.configuration

@@ -9,6 +9,10 @@ struct NetworkState {
     private var cut: [Bool]
     private var loss: [Double]
     private var extraLatency: [UInt64]
+    /// Per link, when its latest in-order message arrives: a link is a stream (like the TCP
+    /// connections of etcd's transport), so a message never overtakes one sent before it unless
+    /// `reordering` holds that one back.
+    private var arrivalTail: [UInt64]
     /// For the uniform model: the number of whole microseconds to draw from, worked out once
     /// rather than with a division per message.
     private let uniformSpan: UInt64
@@ -20,6 +24,7 @@ struct NetworkState {
         cut = Array(repeating: false, count: size * size)
         loss = Array(repeating: model.loss, count: size * size)
         extraLatency = Array(repeating: 0, count: size * size)
+        arrivalTail = Array(repeating: 0, count: size * size)
         if case .uniform(let lo, let hi) = model.latency, hi > lo {
             uniformSpan = max(1, (hi - lo) / 1_000)
         } else {
@@ -84,12 +89,21 @@ struct NetworkState {
         case delivered(after: UInt64, duplicateAfter: UInt64?)
     }
 
-    /// Decides what happens to one message on an uncut link.
-    mutating func fate(_ l: DirectedLink) -> Fate {
-        let p = loss[slot(l)]
+    /// Decides what happens to one message sent at `now` on an uncut link. Messages arrive in
+    /// the order they were sent, except one that `reordering` holds back by a further latency
+    /// (later messages may overtake it) and the second copy of a duplicated one.
+    mutating func fate(_ l: DirectedLink, at now: UInt64) -> Fate {
+        let s = slot(l)
+        let p = loss[s]
         if p > 0, unit() < p { return .lost }
-        var delay = baseLatency() + extraLatency[slot(l)]
-        if model.reordering > 0, unit() < model.reordering { delay += baseLatency() }
+        var delay = baseLatency() + extraLatency[s]
+        if model.reordering > 0, unit() < model.reordering {
+            delay += baseLatency()
+        } else {
+            // Not before the message sent ahead of it on this link.
+            delay = max(delay, arrivalTail[s] > now ? arrivalTail[s] - now : 0)
+            arrivalTail[s] = now + delay
+        }
         var dup: UInt64?
         if model.duplication > 0, unit() < model.duplication { dup = delay + baseLatency() }
         return .delivered(after: delay, duplicateAfter: dup)

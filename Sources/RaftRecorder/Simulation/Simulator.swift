@@ -360,7 +360,7 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
             try record(Int(m.to.rawValue - 1), .messageDropped(id: id, reason: .partition))
             return
         }
-        switch network.fate(link) {
+        switch network.fate(link, at: now) {
         case .lost:
             try record(Int(m.to.rawValue - 1), .messageDropped(id: id, reason: .loss))
         case .delivered(let after, let duplicate):
