@@ -17,7 +17,7 @@ public final class TraceWriter {
         public var flushInterval: UInt64
         public var compressionLevel: Int32
 
-        public init(frameBytes: Int = 1 << 20, flushInterval: UInt64 = 5 * nsPerSecond, compressionLevel: Int32 = 3) {
+        public init(frameBytes: Int = 1 << 20, flushInterval: UInt64 = 5 * nsPerSecond, compressionLevel: Int32 = 1) {
             self.frameBytes = frameBytes
             self.flushInterval = flushInterval
             self.compressionLevel = compressionLevel
