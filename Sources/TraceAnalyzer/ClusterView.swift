@@ -16,17 +16,9 @@ struct ClusterView {
         var committedAsLeader = false
     }
 
-    struct InFlight {
-        var from: NodeID
-        var to: NodeID
-        var type: MessageType
-        var term: UInt64
-        var sent: UInt64
-    }
-
     let ids: [NodeID]
     var nodes: [Node]
-    var messages = InFlightMessages()
+    var messages = RecentMessages()
     var cut: Set<DirectedLink> = []
     /// Recent times each unordered node pair's links were cut or healed (newest last, at most 8).
     var linkChanges: [Pair: [UInt64]] = [:]
@@ -122,20 +114,21 @@ struct ClusterView {
     // already unpacked.
 
     @inline(__always) mutating func sent(_ m: MessageSend, from: NodeID?, at t: UInt64) {
-        if let from { messages[m.id] = InFlight(from: from, to: m.to, type: m.type, term: m.term, sent: t) }
+        if let from { messages.sent(m, from: from, at: t) }
     }
 
-    /// Removes message `id` from those in flight and returns it; an append or heartbeat not older
-    /// than the receiver's term counts as contact with a leader.
-    @inline(__always) mutating func delivered(_ id: UInt64, to node: NodeID?, at t: UInt64) -> InFlight? {
-        guard let m = messages.removeValue(forKey: id) else { return nil }
+    /// Ends message `id`'s flight and returns it (nil if it was not in flight: unknown, or a
+    /// duplicate's second copy); an append or heartbeat not older than the receiver's term counts
+    /// as contact with a leader.
+    @inline(__always) mutating func delivered(_ id: UInt64, to node: NodeID?, at t: UInt64) -> RecentMessages.Message? {
+        guard let m = messages.delivered(id, at: t) else { return nil }
         if let node, let i = index(node), m.type == .append || m.type == .heartbeat, m.term >= nodes[i].term {
             nodes[i].lastLeaderContact = t
         }
         return m
     }
 
-    @inline(__always) mutating func dropped(_ id: UInt64) { _ = messages.removeValue(forKey: id) }
+    @inline(__always) mutating func dropped(_ id: UInt64, reason: DropReason) { messages.dropped(id, reason: reason) }
 
     @inline(__always) mutating func appended(on node: NodeID?, last: UInt64, term: UInt64) {
         guard let node, let i = index(node) else { return }
@@ -218,5 +211,97 @@ struct DirectMappedTable<Value: BitwiseCopyable> {
     }
 }
 
-/// Messages in flight by id.
-typealias InFlightMessages = DirectMappedTable<ClusterView.InFlight>
+/// The most recent messages by id, in flight or not: a direct-mapped table (slot = id modulo its
+/// size) that keeps each message, with its delivery or drop, until a message 2^15 ids newer takes
+/// its slot; a message still in flight then moves to a dictionary until it lands. One table serves
+/// both the messages in flight and the arrows drawn around a disruption (`MessageSampler`), so a
+/// send or delivery costs one slot, not two.
+struct RecentMessages {
+    struct Message: BitwiseCopyable {
+        var id: UInt64
+        var from: NodeID
+        var to: NodeID
+        var type: MessageType
+        var state: State
+        var isDropped: Bool
+        var dropReason: DropReason
+        var term: UInt64
+        var sent: UInt64
+        /// The last delivery of it (a duplicate's second copy moves it on); 0 if none.
+        var received: UInt64
+
+        /// Zero bytes (an unused slot) read as `.none`, the first case.
+        enum State: BitwiseCopyable { case none, inFlight, landed }
+
+        var dropped: DropReason? { isDropped ? dropReason : nil }
+
+        /// Just sent: in flight.
+        init(_ m: MessageSend, from: NodeID, at t: UInt64) {
+            (id, self.from, to, type, state, isDropped, dropReason) = (m.id, from, m.to, m.type, .inFlight, false, .partition)
+            (term, sent, received) = (m.term, t, 0)
+        }
+
+        mutating func drop(_ reason: DropReason) {
+            state = .landed
+            isDropped = true
+            dropReason = reason
+        }
+    }
+
+    private static var size: Int { 1 << 15 }
+    private var slots = ZeroedTable<Message>(count: size)
+    /// Messages still in flight whose slot a newer message took.
+    private var overflow: [UInt64: Message] = [:]
+    private(set) var inFlight = 0
+
+    @inline(__always) mutating func sent(_ m: MessageSend, from: NodeID, at t: UInt64) {
+        let k = Int(m.id % UInt64(Self.size))
+        let old = slots[k]
+        if old.state == .inFlight {
+            if old.id != m.id { overflow[old.id] = old } else { inFlight -= 1 }
+        }
+        if !overflow.isEmpty, overflow.removeValue(forKey: m.id) != nil { inFlight -= 1 }
+        slots[k] = Message(m, from: from, at: t)
+        inFlight += 1
+    }
+
+    /// Records a delivery; returns the message if this ended its flight.
+    @inline(__always) mutating func delivered(_ id: UInt64, at t: UInt64) -> Message? {
+        let k = Int(id % UInt64(Self.size))
+        var m = slots[k]
+        guard m.id == id, m.state != .none else {
+            guard !overflow.isEmpty, let m = overflow.removeValue(forKey: id) else { return nil }
+            inFlight -= 1
+            return m
+        }
+        let wasInFlight = m.state == .inFlight
+        m.state = .landed
+        m.received = t
+        slots[k] = m
+        guard wasInFlight else { return nil }
+        inFlight -= 1
+        return m
+    }
+
+    @inline(__always) mutating func dropped(_ id: UInt64, reason: DropReason) {
+        let k = Int(id % UInt64(Self.size))
+        var m = slots[k]
+        guard m.id == id, m.state != .none else {
+            if !overflow.isEmpty, overflow.removeValue(forKey: id) != nil { inFlight -= 1 }
+            return
+        }
+        if m.state == .inFlight { inFlight -= 1 }
+        m.drop(reason)
+        slots[k] = m
+    }
+
+    /// The messages in the table sent within `window` before `t` (at `t` included), oldest first.
+    func sent(within window: UInt64, before t: UInt64) -> [Message] {
+        var found: [Message] = []
+        for k in 0..<Self.size {
+            let m = slots[k]
+            if m.state != .none, m.sent <= t, t - m.sent <= window { found.append(m) }
+        }
+        return found.sorted { ($0.sent, $0.id) < ($1.sent, $1.id) }
+    }
+}

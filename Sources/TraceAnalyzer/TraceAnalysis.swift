@@ -99,7 +99,7 @@ struct AnalysisPass {
             sampler.delivered(id, sent: m?.sent, at: e.time)
         case .messageDropped(let id, let reason):
             sampler.dropped(id, reason: reason)
-            view.dropped(id)
+            view.dropped(id, reason: reason)
         case .entriesAppended(_, let last, let term):
             view.appended(on: e.node, last: last, term: term)
         case .entryApplied:
@@ -144,7 +144,7 @@ struct AnalysisPass {
         }
         if detector.disruptions.count > disruptionsSeen {
             disruptionsSeen = detector.disruptions.count
-            sampler.capture(around: detector.disruptions[disruptionsSeen - 1].time)
+            sampler.capture(around: detector.disruptions[disruptionsSeen - 1].time, recent: view.messages)
         }
     }
 

@@ -76,3 +76,54 @@ func nonsenseEventsStillGiveAReport(seed: UInt64) throws {
     #expect(old.count == oldModel.count)
     for (id, v) in oldModel { #expect(old[id] == v) }
 }
+
+/// The table of recent messages agrees with a dictionary of every message: a delivery or drop
+/// ends a flight exactly once (a duplicate's second copy ends nothing), the in-flight count
+/// matches, colliding ids (equal modulo 2^15) still land, and a window of recent sends returns,
+/// oldest first, the messages sent in it whose slot no newer message has taken.
+@Test func recentMessagesMatchADictionary() {
+    var rng = SplitMix64(seed: 5)
+    var table = RecentMessages()
+    struct Model { var sent: UInt64; var inFlight: Bool; var received: UInt64; var dropped: DropReason? }
+    var model: [UInt64: Model] = [:]
+    var holder: [Int: UInt64] = [:]  // slot -> the id whose send last wrote it
+    var nextID: UInt64 = 1
+    var inFlight = 0
+    for step in 0..<30_000 {
+        let t = UInt64(step) * 1_000
+        if model.isEmpty || rng.next() % 2 == 0 {
+            let id = nextID
+            nextID += rng.next() % 16 == 0 ? 1 << 15 : 1  // now and then, one that collides
+            table.sent(MessageSend(id: id, to: NodeID(2), type: .append, term: 1, entries: 0, bytes: 0), from: NodeID(1), at: t)
+            model[id] = Model(sent: t, inFlight: true, received: 0, dropped: nil)
+            inFlight += 1
+            holder[Int(id % (1 << 15))] = id
+        } else {
+            // Mostly a recent id; sometimes an old one (late, duplicated) or one never sent.
+            let back = rng.next() % min(200, nextID - 1) + 1  // 1...nextID-1 (ids sent so far are below nextID)
+            let id = rng.next() % 5 == 0 ? 1 + rng.next() % (nextID + 10) : nextID - back
+            let before = model[id]
+            if rng.next() % 4 == 0 {
+                let reason: DropReason = .loss
+                table.dropped(id, reason: reason)
+                if before != nil { model[id]!.inFlight = false; model[id]!.dropped = reason }
+                if before?.inFlight == true { inFlight -= 1 }
+            } else {
+                let landed = table.delivered(id, at: t)
+                #expect((landed != nil) == (before?.inFlight == true), "delivery of \(id) at step \(step)")
+                if let landed { #expect(landed.id == id && landed.sent == before?.sent) }
+                if before != nil { model[id]!.inFlight = false; model[id]!.received = t }
+                if before?.inFlight == true { inFlight -= 1 }
+            }
+        }
+        #expect(table.inFlight == inFlight)
+    }
+    let end = UInt64(30_000) * 1_000, window: UInt64 = 2_000_000
+    let recent = table.sent(within: window, before: end)
+    let expected = model.filter { id, m in m.sent <= end && end - m.sent <= window && holder[Int(id % (1 << 15))] == id }
+    #expect(recent.map(\.id) == expected.sorted { ($0.value.sent, $0.key) < ($1.value.sent, $1.key) }.map(\.key))
+    for m in recent {
+        #expect(m.received == expected[m.id]!.received)
+        #expect(m.dropped == expected[m.id]!.dropped)
+    }
+}
