@@ -2,17 +2,22 @@ import TraceFormat
 
 /// Which one-way links are cut, which are degraded, and how long a message takes.
 /// Draws from its own generator, split from the run's seed.
-struct NetworkState {
+struct NetworkState: ~Copyable {
     let size: Int
     let model: NetworkModel
     private var rng: SplitMix64
-    private var cut: [Bool]
-    private var loss: [Double]
-    private var extraLatency: [UInt64]
-    /// Per link, when its latest in-order message arrives: a link is a stream (like the TCP
-    /// connections of etcd's transport), so a message never overtakes one sent before it unless
-    /// `reordering` holds that one back.
-    private var arrivalTail: [UInt64]
+    // Internal, not private: a private element type of `FixedTable` crashes the compiler in debug builds.
+    struct Link {
+        var cut = false
+        var loss: Double
+        var extraLatency: UInt64 = 0
+        /// When the latest in-order message on the link arrives: a link is a stream (like the TCP
+        /// connections of etcd's transport), so a message never overtakes one sent before it
+        /// unless `reordering` holds that one back.
+        var arrivalTail: UInt64 = 0
+    }
+    /// By `slot(_:)`.
+    private var links: FixedTable<Link>
     /// For the uniform model: the number of whole microseconds to draw from, worked out once
     /// rather than with a division per message.
     private let uniformSpan: UInt64
@@ -21,10 +26,7 @@ struct NetworkState {
         self.size = size
         self.model = model
         self.rng = rng
-        cut = Array(repeating: false, count: size * size)
-        loss = Array(repeating: model.loss, count: size * size)
-        extraLatency = Array(repeating: 0, count: size * size)
-        arrivalTail = Array(repeating: 0, count: size * size)
+        links = FixedTable(Array(repeating: Link(loss: model.loss), count: size * size))
         if case .uniform(let lo, let hi) = model.latency, hi > lo {
             uniformSpan = max(1, (hi - lo) / 1_000)
         } else {
@@ -34,10 +36,10 @@ struct NetworkState {
 
     private func slot(_ l: DirectedLink) -> Int { Int(l.from.rawValue - 1) * size + Int(l.to.rawValue - 1) }
 
-    func isCut(_ l: DirectedLink) -> Bool { cut[slot(l)] }
+    func isCut(_ l: DirectedLink) -> Bool { links[slot(l)].cut }
 
     var cutLinks: [DirectedLink] {
-        cut.indices.filter { cut[$0] }.map {
+        links.indices.filter { links[$0].cut }.map {
             DirectedLink(from: NodeID(UInt32($0 / size + 1)), to: NodeID(UInt32($0 % size + 1)))
         }
     }
@@ -45,8 +47,8 @@ struct NetworkState {
     /// Cuts the links and returns those that were not already cut.
     mutating func cutLinks(_ links: [DirectedLink]) -> [DirectedLink] {
         var changed: [DirectedLink] = []
-        for l in links where l.from != l.to && !cut[slot(l)] {
-            cut[slot(l)] = true
+        for l in links where l.from != l.to && !self.links[slot(l)].cut {
+            self.links[slot(l)].cut = true
             changed.append(l)
         }
         return changed
@@ -55,16 +57,16 @@ struct NetworkState {
     /// Restores the links and returns those that were cut.
     mutating func heal(_ links: [DirectedLink]) -> [DirectedLink] {
         var changed: [DirectedLink] = []
-        for l in links where cut[slot(l)] {
-            cut[slot(l)] = false
+        for l in links where self.links[slot(l)].cut {
+            self.links[slot(l)].cut = false
             changed.append(l)
         }
         return changed
     }
 
     mutating func degrade(_ l: DirectedLink, loss p: Double, extra: UInt64) {
-        loss[slot(l)] = p
-        extraLatency[slot(l)] = extra
+        links[slot(l)].loss = p
+        links[slot(l)].extraLatency = extra
     }
 
     private mutating func unit() -> Double { Double(rng.next() >> 11) / Double(1 << 53) }
@@ -94,15 +96,16 @@ struct NetworkState {
     /// (later messages may overtake it) and the second copy of a duplicated one.
     mutating func fate(_ l: DirectedLink, at now: UInt64) -> Fate {
         let s = slot(l)
-        let p = loss[s]
+        let p = links[s].loss
         if p > 0, unit() < p { return .lost }
-        var delay = baseLatency() + extraLatency[s]
+        var delay = baseLatency() + links[s].extraLatency
         if model.reordering > 0, unit() < model.reordering {
             delay += baseLatency()
         } else {
             // Not before the message sent ahead of it on this link.
-            delay = max(delay, arrivalTail[s] > now ? arrivalTail[s] - now : 0)
-            arrivalTail[s] = now + delay
+            let tail = links[s].arrivalTail
+            delay = max(delay, tail > now ? tail - now : 0)
+            links[s].arrivalTail = now + delay
         }
         var dup: UInt64?
         if model.duplication > 0, unit() < model.duplication { dup = delay + baseLatency() }

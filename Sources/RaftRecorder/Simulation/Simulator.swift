@@ -20,7 +20,7 @@ public struct SimulationStatistics: Sendable, Equatable {
 /// step of that as a `TraceEvent`. A value type, so the hot loop pays no exclusivity checks.
 ///
 /// Generic over its sink so that recording calls the sink directly, not through an existential.
-/// Not copyable: it owns its nodes' storage (see `NodeTable`).
+/// Not copyable: it owns its nodes' and links' storage (see `FixedTable`).
 public struct Simulator<Sink: TraceSink>: ~Copyable {
     public typealias Statistics = SimulationStatistics
 
@@ -99,38 +99,6 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
         var lastRole: RaftRole?
     }
 
-    /// The nodes, in storage the simulator owns outright. Stepping a node in an `Array` checks
-    /// that the array is uniquely referenced on every access, several times per message; here an
-    /// access checks only the index.
-    struct NodeTable: ~Copyable {
-        private let base: UnsafeMutablePointer<NodeHost>
-        let count: Int
-
-        init(_ hosts: [NodeHost]) {
-            count = hosts.count
-            base = .allocate(capacity: count)
-            _ = UnsafeMutableBufferPointer(start: base, count: count).initialize(from: hosts)
-        }
-
-        deinit {
-            base.deinitialize(count: count)
-            base.deallocate()
-        }
-
-        var indices: Range<Int> { 0..<count }
-
-        subscript(i: Int) -> NodeHost {
-            _read {
-                precondition(i >= 0 && i < count, "node index out of range")
-                yield base[i]
-            }
-            _modify {
-                precondition(i >= 0 && i < count, "node index out of range")
-                yield &base[i]
-            }
-        }
-    }
-
     /// A message on the wire; `copies` deliveries of it are still scheduled (2 when duplicated).
     /// Plain bytes, like the message.
     struct InFlight {
@@ -174,7 +142,7 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
     /// Handed back and forth with the nodes' output buffers, so draining allocates nothing.
     var scratch = RaftOutput()
     var sequence: UInt64 = 0
-    var nodes: NodeTable
+    var nodes: FixedTable<NodeHost>
     var network: NetworkState
     var clientRNG: SplitMix64
     var nextMessageID: UInt64 = 0
@@ -214,7 +182,7 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
                                                      log: RaftLog(entries: Array(log.prefix(lengths[i]))))
             }
         }
-        nodes = NodeTable(hosts)
+        nodes = FixedTable(hosts)
     }
 
     // MARK: Running
