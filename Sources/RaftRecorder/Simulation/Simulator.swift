@@ -134,8 +134,8 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
     public private(set) var now: UInt64 = 0
     public private(set) var statistics = Statistics()
     var queue = Heap<Scheduled>()
-    /// The heap's minimum is the action being performed, and may be replaced (see `run`).
-    var minIsDone = false
+    /// The heap's minimum is the action being performed: taken, not yet removed (see `run`).
+    var minTaken = false
     /// Requests waiting for a `clientRetry`, by slot.
     var retries = Slab<UInt64>()
     var inFlight = Slab<InFlight>()
@@ -209,11 +209,11 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
             now = item.time
             // The action stays at the top of the heap while it runs: the first action it schedules
             // takes its place (one sift instead of a removal and an insertion).
-            minIsDone = true
+            minTaken = true
             try perform(item.action)
-            if minIsDone {
+            if minTaken {
                 queue.removeMin()
-                minIsDone = false
+                minTaken = false
             }
         }
         now = configuration.duration
@@ -223,9 +223,9 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
         sequence += 1
         precondition(sequence < 1 << (64 - Action.bits), "too many simulation actions scheduled")
         let entry = Scheduled(time: time, order: sequence << Action.bits | action.encoded)
-        if minIsDone {
+        if minTaken {
             queue.replaceMin(with: entry)
-            minIsDone = false
+            minTaken = false
         } else {
             queue.insert(entry)
         }
