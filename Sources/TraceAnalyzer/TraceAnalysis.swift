@@ -85,7 +85,9 @@ struct AnalysisPass {
         }
     }
 
-    private mutating func step(_ e: TraceEvent) {
+    // Inlined into the loop over events: a call per event costs about as much as the work most
+    // events need.
+    @inline(__always) private mutating func step(_ e: TraceEvent) {
         defer { ordinal += 1 }
         // The frequent events (messages, log and client traffic) go only to the analyses that use
         // them; all others visit every analysis. Each analysis sees an event before `view` does.
