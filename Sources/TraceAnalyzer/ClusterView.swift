@@ -223,28 +223,29 @@ struct RecentMessages {
         var to: NodeID
         var type: MessageType
         var state: State
-        var isDropped: Bool
-        var dropReason: DropReason
         var term: UInt64
         var sent: UInt64
         /// The last delivery of it (a duplicate's second copy moves it on); 0 if none.
-        var received: UInt64
+        var received: UInt64 = 0
+        var dropped: DropReason?
 
         /// Zero bytes (an unused slot) read as `.none`, the first case.
         enum State: BitwiseCopyable { case none, inFlight, landed }
 
-        var dropped: DropReason? { isDropped ? dropReason : nil }
-
         /// Just sent: in flight.
         init(_ m: MessageSend, from: NodeID, at t: UInt64) {
-            (id, self.from, to, type, state, isDropped, dropReason) = (m.id, from, m.to, m.type, .inFlight, false, .partition)
-            (term, sent, received) = (m.term, t, 0)
+            id = m.id
+            self.from = from
+            to = m.to
+            type = m.type
+            state = .inFlight
+            term = m.term
+            sent = t
         }
 
         mutating func drop(_ reason: DropReason) {
             state = .landed
-            isDropped = true
-            dropReason = reason
+            dropped = reason
         }
     }
 
