@@ -88,7 +88,9 @@ struct NetworkState: ~Copyable {
 
     enum Fate {
         case lost
-        case delivered(after: UInt64, duplicateAfter: UInt64?)
+        /// `inOrder`: the message arrives after every message sent before it on the link (and
+        /// before every later one that is also in order), unlike one that `reordering` held back.
+        case delivered(after: UInt64, inOrder: Bool, duplicateAfter: UInt64?)
     }
 
     /// Decides what happens to one message sent at `now` on an uncut link. Messages arrive in
@@ -99,7 +101,8 @@ struct NetworkState: ~Copyable {
         let p = links[s].loss
         if p > 0, unit() < p { return .lost }
         var delay = baseLatency() + links[s].extraLatency
-        if model.reordering > 0, unit() < model.reordering {
+        let heldBack = model.reordering > 0 && unit() < model.reordering
+        if heldBack {
             delay += baseLatency()
         } else {
             // Not before the message sent ahead of it on this link.
@@ -109,7 +112,7 @@ struct NetworkState: ~Copyable {
         }
         var dup: UInt64?
         if model.duplication > 0, unit() < model.duplication { dup = delay + baseLatency() }
-        return .delivered(after: delay, duplicateAfter: dup)
+        return .delivered(after: delay, inOrder: !heldBack, duplicateAfter: dup)
     }
 }
 

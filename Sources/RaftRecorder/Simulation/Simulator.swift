@@ -28,6 +28,10 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
     /// action fits in the low bits of its heap entry (see `Scheduled`) and needs no storage of its
     /// own; messages in flight wait in `inFlight` and retried requests in `retries`, by slot.
     enum Action {
+        /// Deliver the first message queued on link `linkQueues[link]` (see `LinkQueue`).
+        case deliverNext(link: Int)
+        /// Deliver a message that is not in its link's queue: one `reordering` held back, or the
+        /// second copy of a duplicate.
         case deliver(slot: Int)
         case timer(Int)
         case clientArrival
@@ -40,9 +44,9 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
         case crashNode(Int)
 
         static var payloadBits: UInt64 { 25 }
-        static var bits: UInt64 { payloadBits + 3 }
+        static var bits: UInt64 { payloadBits + 4 }
 
-        /// The kind in 3 bits above a payload of `payloadBits`.
+        /// The kind in 4 bits above a payload of `payloadBits`.
         var encoded: UInt64 {
             let (kind, payload): (UInt64, Int)
             switch self {
@@ -54,6 +58,7 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
             case .flap(let i): (kind, payload) = (5, i)
             case .resume(let i): (kind, payload) = (6, i)
             case .crashNode(let i): (kind, payload) = (7, i)
+            case .deliverNext(let link): (kind, payload) = (8, link)
             }
             precondition(payload >= 0 && payload < 1 << Action.payloadBits, "simulation action payload out of range")
             return kind << Action.payloadBits | UInt64(payload)
@@ -61,7 +66,7 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
 
         init(encoded: UInt64) {
             let payload = Int(encoded & (1 << Action.payloadBits - 1))
-            switch encoded >> Action.payloadBits & 7 {
+            switch encoded >> Action.payloadBits & 15 {
             case 0: self = .deliver(slot: payload)
             case 1: self = .timer(payload)
             case 2: self = .clientArrival
@@ -69,7 +74,8 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
             case 4: self = .fault(payload)
             case 5: self = .flap(payload)
             case 6: self = .resume(payload)
-            default: self = .crashNode(payload)
+            case 7: self = .crashNode(payload)
+            default: self = .deliverNext(link: payload)
             }
         }
     }
@@ -106,6 +112,21 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
         var id: UInt64
         var copies: Int
         var entries: WireEntries
+        /// For a message in its link's queue: when it arrives, its place in the order of
+        /// scheduling (`Scheduled.order`), and the slot of the message queued after it (-1: none).
+        var arrival: UInt64 = 0
+        var order: UInt64 = 0
+        var next = -1
+    }
+
+    /// The in-order messages on one link, oldest first, threaded through `inFlight` by `next`.
+    /// A link delivers in the order it sends (see `NetworkState.fate`), so only the first of them
+    /// needs a place in the heap; the rest wait here with the time and order they were scheduled
+    /// for, and each takes its place when the one before it is delivered. The heap stays as small
+    /// as the number of busy links, and a message sent on a busy link costs no heap operation.
+    struct LinkQueue {
+        var head = -1
+        var tail = -1
     }
 
     /// The entries an append on the wire carries: one is held inline, a longer run waits in
@@ -139,6 +160,8 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
     /// Requests waiting for a `clientRetry`, by slot.
     var retries = Slab<UInt64>()
     var inFlight = Slab<InFlight>()
+    /// By `from * nodes + to` (0-based).
+    var linkQueues: FixedTable<LinkQueue>
     var entryRuns = Slab<[LogEntry]>()
     var flaps: [Flap] = []
     /// Handed back and forth with the nodes' output buffers, so draining allocates nothing.
@@ -185,6 +208,7 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
             }
         }
         nodes = FixedTable(hosts)
+        linkQueues = FixedTable(Array(repeating: LinkQueue(), count: ids.count * ids.count))
     }
 
     // MARK: Running
@@ -220,9 +244,17 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
     }
 
     mutating func schedule(at time: UInt64, _ action: Action) {
+        push(Scheduled(time: time, order: nextOrder(action)))
+    }
+
+    /// The order of an action scheduled now: the next sequence number, with the action.
+    private mutating func nextOrder(_ action: Action) -> UInt64 {
         sequence += 1
         precondition(sequence < 1 << (64 - Action.bits), "too many simulation actions scheduled")
-        let entry = Scheduled(time: time, order: sequence << Action.bits | action.encoded)
+        return sequence << Action.bits | action.encoded
+    }
+
+    private mutating func push(_ entry: Scheduled) {
         if minTaken {
             queue.replaceMin(with: entry)
             minTaken = false
@@ -238,6 +270,8 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
 
     private mutating func perform(_ action: Action) throws {
         switch action {
+        case .deliverNext(let link):
+            try deliverNext(link: link)
         case .deliver(let slot):
             try deliver(slot: slot)
         case .timer(let i):
@@ -346,32 +380,64 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
         switch network.fate(link, at: now) {
         case .lost:
             try record(Int(m.to.rawValue - 1), .messageDropped(id: id, reason: .loss))
-        case .delivered(let after, let duplicate):
+        case .delivered(let after, let inOrder, let duplicate):
             let entries: WireEntries = switch m.entryCount {
             case 0: .none
             case 1: .one(scratch.entries[first])
             default: .run(slot: entryRuns.insert(Array(scratch.entries[first..<(first + Int(m.entryCount))])))
             }
-            let slot = inFlight.insert(InFlight(message: m, id: id, copies: duplicate == nil ? 1 : 2, entries: entries))
-            schedule(at: now + after, .deliver(slot: slot))
-            if let duplicate { schedule(at: now + duplicate, .deliver(slot: slot)) }
+            var wire = InFlight(message: m, id: id, copies: duplicate == nil ? 1 : 2, entries: entries)
+            if inOrder {
+                // Queued on its link, ordered among all actions exactly as if it were in the heap.
+                let link = Int(m.from.rawValue - 1) * ids.count + Int(m.to.rawValue - 1)
+                wire.arrival = now + after
+                wire.order = nextOrder(.deliverNext(link: link))
+                let slot = inFlight.insert(wire)
+                let tail = linkQueues[link].tail
+                if tail < 0 {
+                    linkQueues[link].head = slot
+                    push(Scheduled(time: wire.arrival, order: wire.order))
+                } else {
+                    inFlight[tail].next = slot
+                }
+                linkQueues[link].tail = slot
+                if let duplicate { schedule(at: now + duplicate, .deliver(slot: slot)) }
+            } else {
+                let slot = inFlight.insert(wire)
+                schedule(at: now + after, .deliver(slot: slot))
+                if let duplicate { schedule(at: now + duplicate, .deliver(slot: slot)) }
+            }
         }
+    }
+
+    /// Delivers the first message queued on `link`, after giving the heap the one behind it.
+    private mutating func deliverNext(link: Int) throws {
+        let slot = linkQueues[link].head
+        let next = inFlight[slot].next
+        linkQueues[link].head = next
+        if next < 0 {
+            linkQueues[link].tail = -1
+        } else {
+            push(Scheduled(time: inFlight[next].arrival, order: inFlight[next].order))
+        }
+        try deliver(slot: slot)
     }
 
     /// Delivers one scheduled copy of the message in `inFlight[slot]`.
     private mutating func deliver(slot: Int) throws {
         inFlight[slot].copies -= 1
-        let wire = inFlight[slot]
-        if wire.copies == 0 { inFlight.free(slot) }
+        // Read field by field: a copy of the whole value would be a call to memcpy.
+        let last = inFlight[slot].copies == 0
+        let message = inFlight[slot].message, id = inFlight[slot].id, wireEntries = inFlight[slot].entries
+        if last { inFlight.free(slot) }
         defer {
             // Release a run of entries now, not when its slot is next used.
-            if wire.copies == 0, case .run(let run) = wire.entries {
+            if last, case .run(let run) = wireEntries {
                 entryRuns[run] = []
                 entryRuns.free(run)
             }
         }
-        let id = wire.id
-        let from = wire.message.from, to = wire.message.to
+        let from = message.from, to = message.to
         let i = Int(to.rawValue - 1)
         if network.isCut(DirectedLink(from: from, to: to)) {
             try record(i, .messageDropped(id: id, reason: .partition))
@@ -381,18 +447,18 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
             try record(i, .messageDropped(id: id, reason: .receiverDown))
             return
         }
-        let entries: LogEntries = switch wire.entries {
+        let entries: LogEntries = switch wireEntries {
         case .none: LogEntries()
         case .one(let entry): LogEntries(entry)
         case .run(let run): LogEntries(entryRuns[run])
         }
         if nodes[i].pausedUntil != nil {
-            nodes[i].queued.append((wire.message, entries, id))
+            nodes[i].queued.append((message, entries, id))
             return
         }
         try record(i, .messageDelivered(id: id))
         let local = nodes[i].clock.local(now)
-        nodes[i].raft.step(wire.message, entries: entries, now: local)
+        nodes[i].raft.step(message, entries: entries, now: local)
         try drain(i)
     }
 
