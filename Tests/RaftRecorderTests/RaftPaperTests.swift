@@ -219,4 +219,39 @@ import TraceFormat
         #expect(c.leaders == [1])
         #expect(c.takeLog().contains("n2: voteRejected to=n3 term=2 leaderRecentlyHeard"))
     }
+
+    /// §5.3: the commit rule's arithmetic, the highest index a majority has matched, for one to
+    /// seven voters (against sorting the matches), including indices near the top of the range.
+    @Test func committedIndexIsTheHighestIndexAMajorityMatched() {
+        var rng = SplitMix64(seed: 9)
+        for _ in 0..<2_000 {
+            let n = Int(rng.next() % 7) + 1
+            let base: UInt64 = rng.next() % 2 == 0 ? 0 : 1 << 62
+            let matches = (0..<n).map { _ in base + rng.next() % 8 }
+            let progress = matches.map { match in
+                var p = Progress(next: match + 1)
+                p.match = match
+                return p
+            }
+            let expected = matches.sorted(by: >)[Quorum.size(voters: n) - 1]
+            #expect(Quorum.committedIndex(progress) == expected, "matches \(matches)")
+        }
+    }
+
+    /// Voters listed out of the order of their ids, with an id that is not a position: the leader
+    /// credits each acknowledgement to the right follower. Here n30 is cut off, so the entry
+    /// commits only if n2's acknowledgement is counted as n2's (it sits where n1 would be
+    /// guessed from its id).
+    @Test func votersInAnyOrderAndWithAnyIDs() {
+        var c = TestCluster(ids: [NodeID(2), NodeID(1), NodeID(30)])
+        c.fireTimer(2)  // n1
+        c.stabilize()
+        #expect(c.leaders == [2])
+        c.isolate(3)
+        _ = c.propose(2, request: 7)
+        c.stabilize()
+        #expect(c[2].commit == 2)
+        #expect(c[1].log.lastIndex == 2)
+        #expect(c[3].log.lastIndex == 1)
+    }
 }

@@ -3,7 +3,8 @@ import TraceFormat
 
 /// An in-memory cluster of `RaftNode`s for rule-level tests, in the manner of etcd's `network`:
 /// messages wait in a mailbox until delivered, links can be cut, and one clock, moved by the test,
-/// is shared by all nodes. Records every event as a readable line.
+/// is shared by all nodes. Records every event as a readable line. Tests name nodes by position
+/// (1-based), which is also their id unless the cluster was made with other ids.
 struct TestCluster {
     var nodes: [RaftNode]
     var mailbox: [Mail] = []
@@ -13,12 +14,17 @@ struct TestCluster {
     let ids: [NodeID]
 
     init(size: Int, features: RaftFeatures = .init(), seed: UInt64 = 1) {
-        ids = (1...size).map { NodeID(UInt32($0)) }
+        self.init(ids: (1...size).map { NodeID(UInt32($0)) }, features: features, seed: seed)
+    }
+
+    /// A cluster whose voters are `ids`, listed in that order in every node's configuration.
+    init(ids: [NodeID], features: RaftFeatures = .init(), seed: UInt64 = 1) {
+        self.ids = ids
         var rng = SplitMix64(seed: seed)
         let timing = RaftTiming(electionTimeoutMin: 150 * nsPerMillisecond, electionTimeoutMax: 300 * nsPerMillisecond,
                                 heartbeatInterval: 50 * nsPerMillisecond)
         nodes = ids.map { id in
-            RaftNode(config: RaftConfiguration(id: id, voters: (1...size).map { NodeID(UInt32($0)) }, features: features, timing: timing),
+            RaftNode(config: RaftConfiguration(id: id, voters: ids, features: features, timing: timing),
                      persistent: PersistentState(), rng: rng.split(), now: 0)
         }
         for i in nodes.indices { collect(i) }
@@ -42,12 +48,16 @@ struct TestCluster {
     }
 
     mutating func isolate(_ id: Int) {
-        for other in ids where other.rawValue != UInt32(id) {
-            cut.insert([UInt32(id), other.rawValue]); cut.insert([other.rawValue, UInt32(id)])
+        let me = ids[id - 1].rawValue
+        for other in ids where other.rawValue != me {
+            cut.insert([me, other.rawValue]); cut.insert([other.rawValue, me])
         }
     }
 
-    mutating func cutLink(_ a: Int, _ b: Int) { cut.insert([UInt32(a), UInt32(b)]); cut.insert([UInt32(b), UInt32(a)]) }
+    mutating func cutLink(_ a: Int, _ b: Int) {
+        let (a, b) = (ids[a - 1].rawValue, ids[b - 1].rawValue)
+        cut.insert([a, b]); cut.insert([b, a])
+    }
 
     mutating func heal() { cut.removeAll() }
 
@@ -66,7 +76,7 @@ struct TestCluster {
         guard !mailbox.isEmpty else { return nil }
         let m = mailbox.removeFirst()
         guard !cut.contains([m.from.rawValue, m.to.rawValue]) else { return m }
-        let i = Int(m.to.rawValue) - 1
+        let i = ids.firstIndex(of: m.to)!
         nodes[i].step(m.message, entries: m.entries, now: now)
         collect(i)
         return m
