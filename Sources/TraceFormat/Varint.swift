@@ -43,45 +43,58 @@ struct WireError: Error {
 }
 
 /// Reads what `ByteWriter` wrote, checking every length against the bytes actually present.
+/// Holds a cursor and an end pointer (not a buffer and an offset), so a read compares two
+/// pointers and moves one, with no optional base address to test and no count to recompute:
+/// the frame decoder reads several values per event through these.
 struct ByteReader {
-    let base: UnsafeRawBufferPointer
-    var position: Int
+    private let start: UnsafePointer<UInt8>
+    private var cursor: UnsafePointer<UInt8>
+    private let end: UnsafePointer<UInt8>
+
+    /// Stands in for the base address of an empty buffer: never read or written, so sharing it
+    /// between threads is safe.
+    nonisolated(unsafe) private static let nowhere = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
 
     init(_ base: UnsafeRawBufferPointer, position: Int = 0) {
-        self.base = base
-        self.position = position
+        let s = base.baseAddress.map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) } ?? UnsafePointer(Self.nowhere)
+        start = s
+        cursor = s + min(max(position, 0), base.count)
+        end = s + base.count
     }
 
-    var isAtEnd: Bool { position >= base.count }
+    /// Bytes read so far: where the next read starts, from the start of the buffer.
+    var position: Int { cursor - start }
+
+    var isAtEnd: Bool { cursor >= end }
 
     @inline(never)
     func fail(_ p: WireError.Problem) -> WireError { WireError(problem: p, offset: position) }
 
     @inline(__always)
     mutating func u8() throws(WireError) -> UInt8 {
-        guard position < base.count else { throw fail(.truncated) }
-        let b = base[position]
-        position &+= 1
+        guard cursor < end else { throw fail(.truncated) }
+        let b = cursor.pointee
+        cursor += 1
         return b
     }
 
     /// One- and two-byte values (most of a trace's) are read inline; longer ones out of line.
     @inline(__always)
     mutating func varint() throws(WireError) -> UInt64 {
-        if position &+ 1 < base.count {
-            let b0 = base[position]
+        if end - cursor >= 2 {
+            let b0 = cursor[0]
             if b0 < 0x80 {
-                position &+= 1
+                cursor += 1
                 return UInt64(b0)
             }
-            let b1 = base[position &+ 1]
+            let b1 = cursor[1]
             if b1 < 0x80 {
-                position &+= 2
+                cursor += 2
                 return UInt64(b0 & 0x7F) | UInt64(b1) << 7
             }
-        } else if position < base.count, base[position] < 0x80 {
-            defer { position &+= 1 }
-            return UInt64(base[position])
+        } else if cursor < end, cursor[0] < 0x80 {
+            defer { cursor += 1 }
+            return UInt64(cursor[0])
         }
         return try varintSlow()
     }
@@ -91,9 +104,9 @@ struct ByteReader {
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while true {
-            guard position < base.count else { throw fail(.truncated) }
-            let b = base[position]
-            position &+= 1
+            guard cursor < end else { throw fail(.truncated) }
+            let b = cursor.pointee
+            cursor += 1
             if shift == 63 && b > 1 { throw fail(.badVarint) }
             result |= UInt64(b & 0x7F) << shift
             if b < 0x80 { return result }
@@ -116,17 +129,17 @@ struct ByteReader {
     }
 
     mutating func fixed32() throws(WireError) -> UInt32 {
-        guard base.count - position >= 4 else { throw fail(.truncated) }
-        let v = base.loadUnaligned(fromByteOffset: position, as: UInt32.self)
-        position += 4
+        guard end - cursor >= 4 else { throw fail(.truncated) }
+        let v = UnsafeRawPointer(cursor).loadUnaligned(as: UInt32.self)
+        cursor += 4
         return UInt32(littleEndian: v)
     }
 
     @inline(__always)
     mutating func fixed64() throws(WireError) -> UInt64 {
-        guard base.count - position >= 8 else { throw fail(.truncated) }
-        let v = base.loadUnaligned(fromByteOffset: position, as: UInt64.self)
-        position += 8
+        guard end - cursor >= 8 else { throw fail(.truncated) }
+        let v = UnsafeRawPointer(cursor).loadUnaligned(as: UInt64.self)
+        cursor += 8
         return UInt64(littleEndian: v)
     }
 }
