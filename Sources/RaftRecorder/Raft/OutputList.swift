@@ -17,6 +17,7 @@ public struct OutputList<Element>: RandomAccessCollection {
         }
     }
 
+    @inline(__always)
     public mutating func append(_ element: consuming Element) {
         if endIndex < storage.count {
             storage[endIndex] = element

@@ -51,16 +51,6 @@ public struct RaftLog: Sendable, Equatable {
 
     mutating func truncate(from index: UInt64) { entries.removeSubrange(Int(index - 1)...) }
 
-    /// The first index in `incoming` (starting at `first`) whose term differs from ours, if any.
-    func firstConflict(first: UInt64, _ incoming: some Collection<LogEntry>) -> UInt64? {
-        var i = first
-        for e in incoming {
-            if term(at: i) != e.term { return i }
-            i += 1
-        }
-        return nil
-    }
-
     /// For fast back-off: the last index at or below `index` whose term is at most `term`.
     func lastIndex(atOrBelow index: UInt64, withTermAtMost term: UInt64) -> UInt64 {
         var i = min(index, lastIndex)

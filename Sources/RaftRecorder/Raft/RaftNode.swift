@@ -372,15 +372,26 @@ public struct RaftNode: Sendable {
                              logTerm: log.term(at: hint) ?? 0, reject: true, rejectHint: hint))
             return
         }
-        let incoming = entries[skip...]
-        let lastNew = prevIndex + UInt64(incoming.count)
-        if let conflict = log.firstConflict(first: prevIndex + 1, incoming) {
+        let lastNew = prevIndex + UInt64(entries.count - skip)
+        // The first entry whose term differs from ours at its index (or that we lack): from there
+        // the leader's entries replace ours (§5.3). Indexed loops over `entries`: this runs for
+        // every append a follower takes.
+        var k = skip
+        var conflict = prevIndex + 1
+        while k < entries.count, log.term(at: conflict) == entries[k].term {
+            k += 1
+            conflict += 1
+        }
+        if k < entries.count {
             if conflict <= log.lastIndex {
                 precondition(conflict > commit, "Raft invariant: a committed entry conflicts with the leader")
                 output.events.append(.logTruncated(from: conflict))
                 log.truncate(from: conflict)
             }
-            for e in incoming.dropFirst(Int(conflict - prevIndex - 1)) { log.append(e) }
+            while k < entries.count {
+                log.append(entries[k])
+                k += 1
+            }
             output.events.append(.entriesAppended(first: conflict, last: lastNew, term: log.lastTerm))
         }
         commitTo(min(m.commit, lastNew))
@@ -457,6 +468,12 @@ public struct RaftNode: Sendable {
     /// Commits the highest index a majority has matched, but only if it is of the current term
     /// (Raft §5.4.2: entries of earlier terms are committed indirectly).
     private mutating func maybeCommit() {
+        // Nothing more commits until a quorum has passed the commit index: count that first (it
+        // is not so for about half the acknowledgements) before finding the highest such index.
+        // (commit - match wraps, setting the top bit, exactly when match > commit.)
+        var past = 0
+        for p in progress { past &+= Int((commit &- p.match) >> 63) }
+        guard past >= quorum else { return }
         let n = Quorum.committedIndex(progress)
         if n > commit, log.term(at: n) == term { commitTo(n) }
     }
