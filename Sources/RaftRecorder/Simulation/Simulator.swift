@@ -430,9 +430,14 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
         let last = inFlight[slot].copies == 0
         let message = inFlight[slot].message, id = inFlight[slot].id, wireEntries = inFlight[slot].entries
         if last { inFlight.free(slot) }
-        defer {
-            // Release a run of entries now, not when its slot is next used.
-            if last, case .run(let run) = wireEntries {
+        let entries: LogEntries
+        switch wireEntries {
+        case .none: entries = LogEntries()
+        case .one(let entry): entries = LogEntries(entry)
+        case .run(let run):
+            entries = LogEntries(entryRuns[run])
+            // Release the run's slot now (the entries hold the array), not when it is next used.
+            if last {
                 entryRuns[run] = []
                 entryRuns.free(run)
             }
@@ -446,11 +451,6 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
         guard nodes[i].up else {
             try record(i, .messageDropped(id: id, reason: .receiverDown))
             return
-        }
-        let entries: LogEntries = switch wireEntries {
-        case .none: LogEntries()
-        case .one(let entry): LogEntries(entry)
-        case .run(let run): LogEntries(entryRuns[run])
         }
         if nodes[i].pausedUntil != nil {
             nodes[i].queued.append((message, entries, id))
