@@ -263,7 +263,7 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
         }
     }
 
-    mutating func record(_ node: Int?, _ kind: TraceEvent.Kind) throws {
+    @inline(__always) mutating func record(_ node: Int?, _ kind: TraceEvent.Kind) throws {
         statistics.events += 1
         try sink.record(TraceEvent(time: now, node: node.map { ids[$0] }, kind))
     }
