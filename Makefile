@@ -2,6 +2,10 @@
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_DIR ?= demo
+# Release builds link the Swift runtime and libraries statically: a run then starts about 4 ms
+# sooner (the dynamic loader has no Swift symbols to bind; 36.9M -> 30.5M instructions to analyse
+# a 1 s trace) and calls into the runtime are direct. Binaries are larger (raftrecord carries ICU).
+RELEASE_BUILD = $(SWIFT) build -c release --static-swift-stdlib
 
 .PHONY: deps test-deps build release test demo bench bench-instructions clean
 
@@ -21,7 +25,7 @@ build: deps
 	$(SWIFT) build
 
 release: deps
-	$(SWIFT) build -c release
+	$(RELEASE_BUILD)
 
 test: test-deps
 	$(SWIFT) build --build-tests
@@ -29,8 +33,8 @@ test: test-deps
 
 # The main job: record the rejoin scenario without pre-vote and explain it in an HTML report.
 demo: deps
-	$(SWIFT) build -c release --product raftrecord
-	$(SWIFT) build -c release --product traceanalyze
+	$(RELEASE_BUILD) --product raftrecord
+	$(RELEASE_BUILD) --product traceanalyze
 	@mkdir -p $(DEMO_DIR)
 	.build/release/raftrecord run --scenario rejoin -o $(DEMO_DIR)/rejoin.trace
 	.build/release/traceanalyze $(DEMO_DIR)/rejoin.trace
