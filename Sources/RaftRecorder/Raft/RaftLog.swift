@@ -41,12 +41,6 @@ public struct RaftLog: Sendable, Equatable {
                                 voterLastIndex: lastIndex, voterLastTerm: lastTerm)
     }
 
-    public func slice(from: UInt64, maxCount: Int) -> ArraySlice<LogEntry> {
-        guard from <= lastIndex, from >= 1 else { return [] }
-        let lo = Int(from - 1)
-        return entries[lo..<min(entries.count, lo + maxCount)]
-    }
-
     mutating func append(_ e: LogEntry) { entries.append(e) }
 
     mutating func truncate(from index: UInt64) { entries.removeSubrange(Int(index - 1)...) }

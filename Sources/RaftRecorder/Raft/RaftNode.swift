@@ -234,7 +234,7 @@ public struct RaftNode: Sendable {
 
     // MARK: Messages
 
-    private mutating func send(_ m: consuming RaftMessage) { output.messages.append(m) }
+    @inline(__always) private mutating func send(_ m: consuming RaftMessage) { output.messages.append(m) }
 
     /// Leader stickiness (thesis 4.2.3): within the minimum election timeout of hearing from a
     /// current leader, a server neither adopts a higher term from a vote request nor grants it.
@@ -457,11 +457,13 @@ public struct RaftNode: Sendable {
         guard progress[i].inflight < config.timing.maxInflightAppends else { return }
         let next = progress[i].next
         let prev = next - 1
-        let entries = log.slice(from: next, maxCount: config.timing.maxEntriesPerAppend)
+        // Entries next... (at most maxEntriesPerAppend), copied out by index: a slice of the log
+        // would retain and release its storage on every append.
+        let count = next > log.lastIndex ? 0 : min(log.lastIndex - next + 1, UInt64(config.timing.maxEntriesPerAppend))
         send(RaftMessage(type: .append, from: config.id, to: config.voters[i], term: term, index: prev,
-                         logTerm: log.term(at: prev) ?? 0, entryCount: UInt32(entries.count), commit: commit))
-        for e in entries { output.entries.append(e) }
-        progress[i].next = next + UInt64(entries.count)
+                         logTerm: log.term(at: prev) ?? 0, entryCount: UInt32(count), commit: commit))
+        for index in next..<(next + count) { output.entries.append(log.entry(at: index)) }
+        progress[i].next = next + count
         progress[i].inflight += 1
     }
 

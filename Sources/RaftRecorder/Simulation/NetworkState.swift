@@ -18,9 +18,9 @@ struct NetworkState: ~Copyable {
     }
     /// By `slot(_:)`.
     private var links: FixedTable<Link>
-    /// For the uniform model: the number of whole microseconds to draw from, worked out once
-    /// rather than with a division per message.
-    private let uniformSpan: UInt64
+    /// For the uniform model (with a range): its minimum and the number of whole microseconds to
+    /// draw from, worked out once rather than unpacked from `model` (and divided) per message.
+    private let uniform: (low: UInt64, span: UInt64)?
 
     init(size: Int, model: NetworkModel, rng: SplitMix64) {
         self.size = size
@@ -28,9 +28,9 @@ struct NetworkState: ~Copyable {
         self.rng = rng
         links = FixedTable(Array(repeating: Link(loss: model.loss), count: size * size))
         if case .uniform(let lo, let hi) = model.latency, hi > lo {
-            uniformSpan = max(1, (hi - lo) / 1_000)
+            uniform = (lo, max(1, (hi - lo) / 1_000))
         } else {
-            uniformSpan = 1
+            uniform = nil
         }
     }
 
@@ -71,13 +71,18 @@ struct NetworkState: ~Copyable {
 
     private mutating func unit() -> Double { Double(rng.next() >> 11) / Double(1 << 53) }
 
-    mutating func baseLatency() -> UInt64 {
+    /// Drawn for every message: the uniform model (the catalog's) is inlined, the others are not.
+    @inline(__always) mutating func baseLatency() -> UInt64 {
+        if let uniform { return uniform.low + (rng.next() % uniform.span) * 1_000 }
+        return otherLatency()
+    }
+
+    @inline(never) private mutating func otherLatency() -> UInt64 {
         switch model.latency {
         case .fixed(let v):
             return v
-        case .uniform(let lo, let hi):
-            guard hi > lo else { return lo }
-            return lo + (rng.next() % uniformSpan) * 1_000
+        case .uniform(let lo, _):
+            return lo  // an empty range: `uniform` covers the others
         case .normal(let mean, let sd, let floor):
             // Box-Muller; rounded to whole microseconds like the other models.
             let z = (-2 * log(max(unit(), 1e-300))).squareRoot() * cos(2 * Double.pi * unit())
@@ -96,7 +101,7 @@ struct NetworkState: ~Copyable {
     /// Decides what happens to one message sent at `now` on an uncut link. Messages arrive in
     /// the order they were sent, except one that `reordering` holds back by a further latency
     /// (later messages may overtake it) and the second copy of a duplicated one.
-    mutating func fate(_ l: DirectedLink, at now: UInt64) -> Fate {
+    @inline(__always) mutating func fate(_ l: DirectedLink, at now: UInt64) -> Fate {
         let s = slot(l)
         let p = links[s].loss
         if p > 0, unit() < p { return .lost }
