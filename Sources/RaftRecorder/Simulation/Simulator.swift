@@ -314,7 +314,11 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
     /// Records and carries out what node `i` produced, then makes sure its next timer is scheduled.
     mutating func drain(_ i: Int) throws {
         guard nodes[i].up else { return }
-        swap(&scratch, &nodes[i].raft.output)
+        // List by list: swapping the whole output at once goes through the stack.
+        swap(&scratch.messages, &nodes[i].raft.output.messages)
+        swap(&scratch.entries, &nodes[i].raft.output.entries)
+        swap(&scratch.events, &nodes[i].raft.output.events)
+        swap(&scratch.committed, &nodes[i].raft.output.committed)
         let isLeader = nodes[i].raft.role == .leader
         defer {
             scratch.messages.removeAll()
