@@ -167,7 +167,10 @@ struct DirectMappedTable<Value: BitwiseCopyable> {
         var id: UInt64
         var value: Value
     }
-    private static var size: Int { 1 << 15 }
+    /// Client requests outstanding at once number in the tens (hundreds while the cluster is
+    /// unavailable); a request older than `size` ids waits in `overflow`. A small table is touched
+    /// in full within seconds, so the analysis' memory does not creep up as ids advance.
+    static var size: Int { 1 << 12 }
     private var slots = ZeroedTable<Slot>(count: size)
     private var overflow: [UInt64: Value] = [:]
     private(set) var count = 0

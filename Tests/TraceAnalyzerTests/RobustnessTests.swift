@@ -53,10 +53,11 @@ func nonsenseEventsStillGiveAReport(seed: UInt64) throws {
     var model: [UInt64: UInt64] = [:]
     var snapshot: (DirectMappedTable<UInt64>, [UInt64: UInt64])?
     for step in 0..<20_000 {
-        // Mostly increasing ids, some far back and some equal modulo 2^15, like late deliveries.
+        // Mostly increasing ids, some far back and some equal modulo the table's size, like late
+        // answers.
         let id: UInt64 = switch rng.next() % 4 {
         case 0: rng.next() % 8
-        case 1: UInt64(step) + (rng.next() % 4) << 15
+        case 1: UInt64(step) + (rng.next() % 4) * UInt64(DirectMappedTable<UInt64>.size)
         default: UInt64(step) + rng.next() % 64
         }
         if rng.next() % 3 == 0 {
