@@ -56,7 +56,8 @@ struct ByteReader {
     nonisolated(unsafe) private static let nowhere = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
 
     init(_ base: UnsafeRawBufferPointer, position: Int = 0) {
-        let s = base.baseAddress.map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) } ?? UnsafePointer(Self.nowhere)
+        // The bytes are read as UInt8: bind them so (the buffers are byte arrays or untyped memory).
+        let s = base.bindMemory(to: UInt8.self).baseAddress ?? UnsafePointer(Self.nowhere)
         start = s
         cursor = s + min(max(position, 0), base.count)
         end = s + base.count

@@ -457,7 +457,7 @@ public struct RaftNode: Sendable {
         guard progress[i].inflight < config.timing.maxInflightAppends else { return }
         let next = progress[i].next
         let prev = next - 1
-        // Entries next... (at most maxEntriesPerAppend), copied out by index: a slice of the log
+        // The entries from `next` on (at most maxEntriesPerAppend), copied out by index: a slice of the log
         // would retain and release its storage on every append.
         let count = next > log.lastIndex ? 0 : min(log.lastIndex - next + 1, UInt64(config.timing.maxEntriesPerAppend))
         send(RaftMessage(type: .append, from: config.id, to: config.voters[i], term: term, index: prev,
