@@ -6,19 +6,22 @@ import TraceFormat
 /// costs nothing to copy, queue or schedule.
 /// For appends `index`/`logTerm` are the entry before the entries; for (pre-)votes they are the
 /// candidate's last index and term; for responses `index` is the responder's match or hint.
+///
+/// The 64-bit fields come first and the narrow ones last, so the message packs into 56 bytes
+/// (declared in the order of `init`'s parameters it took 72): every send copies it a few times.
 public struct RaftMessage: Sendable, Equatable, BitwiseCopyable {
-    public var type: MessageType
-    public var from: NodeID
-    public var to: NodeID
     public var term: UInt64
     public var index: UInt64 = 0
     public var logTerm: UInt64 = 0
-    /// How many entries an append carries.
-    public var entryCount: UInt32 = 0
     public var commit: UInt64 = 0
-    public var reject = false
     /// On a rejected append: the follower's suggestion of where to retry (fast back-off).
     public var rejectHint: UInt64 = 0
+    public var from: NodeID
+    public var to: NodeID
+    /// How many entries an append carries.
+    public var entryCount: UInt32 = 0
+    public var type: MessageType
+    public var reject = false
 
     public init(type: MessageType, from: NodeID, to: NodeID, term: UInt64, index: UInt64 = 0, logTerm: UInt64 = 0,
                 entryCount: UInt32 = 0, commit: UInt64 = 0, reject: Bool = false, rejectHint: UInt64 = 0) {
