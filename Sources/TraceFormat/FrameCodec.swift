@@ -95,7 +95,7 @@ struct FrameEncoder: ~Copyable {
         values.varint(UInt64(l.to.rawValue))
     }
 
-    mutating func append(_ e: TraceEvent) {
+    @inline(__always) mutating func append(_ e: TraceEvent) {
         if count == 0 {
             firstTime = e.time
             lastTime = e.time
