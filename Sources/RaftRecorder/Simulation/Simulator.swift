@@ -471,10 +471,13 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
         nodes[i].persisted = nodes[i].raft.persistentState
         nodes[i].up = false
         nodes[i].pausedUntil = nil
+        let queued = nodes[i].queued
         nodes[i].queued.removeAll()
         nodes[i].timerAt = nil
         crashOrder.append(i)
         try record(i, .nodeCrashed)
+        // Messages that reached it while it was paused were never taken: they die with it.
+        for (_, _, id) in queued { try record(i, .messageDropped(id: id, reason: .receiverDown)) }
     }
 
     mutating func pause(_ i: Int, for duration: UInt64) throws {
