@@ -200,6 +200,39 @@ func run(_ scenario: Scenario, features: RaftFeatures? = nil, seed: UInt64 = 1, 
     }
 }
 
+/// Every client write ends once: acknowledged (ok) or given up on (timeout), whatever happened to
+/// the nodes it was sent to; "not leader" answers are only steps along the way. Without faults,
+/// every one is acknowledged.
+@Test(arguments: [(3, true), (4, true), (5, true), (1, false)] as [(UInt64, Bool)])
+func everyClientWriteEndsOnce(seed: UInt64, faults: Bool) throws {
+    var c = faults ? ScenarioCatalog.random.configuration : ScenarioCatalog.steady.configuration
+    c.seed = seed
+    c.duration = 12 * nsPerSecond
+    if faults { c.network.loss = 0.02 }
+    var firstIssued: [UInt64: UInt64] = [:]
+    var endings: [UInt64: [ClientOutcome]] = [:]
+    for e in try Recorder.events(c) {
+        switch e.kind {
+        case .clientRequest(let id, _):
+            if firstIssued[id] == nil { firstIssued[id] = e.time }
+        case .clientResponse(let id, let outcome, _) where outcome == .ok || outcome == .timeout:
+            #expect(firstIssued[id] != nil, "request \(id) answered before it was issued")
+            endings[id, default: []].append(outcome)
+        default: break
+        }
+    }
+    #expect(firstIssued.count > 500)
+    #expect(endings.values.allSatisfy { $0.count == 1 }, "a write answered twice")
+    // Whatever was first issued early enough to be either acknowledged or given up on has ended.
+    let settled = c.duration - c.workload.giveUpAfter - c.workload.requestTimeout
+    let open = firstIssued.filter { $0.value < settled && endings[$0.key] == nil }
+    #expect(open.isEmpty, "\(open.count) writes issued before \(settled) ns never ended")
+    if !faults {
+        let acknowledged = endings.values.filter { $0 == [.ok] }.count
+        #expect(acknowledged == endings.count, "\(endings.count - acknowledged) writes given up on without faults")
+    }
+}
+
 @Suite struct DeterminismTests {
     @Test func sameSeedAndOptionsGiveAByteIdenticalTrace() throws {
         var c = ScenarioCatalog.random.configuration
