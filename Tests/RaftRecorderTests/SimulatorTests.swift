@@ -233,6 +233,36 @@ func everyClientWriteEndsOnce(seed: UInt64, faults: Bool) throws {
     }
 }
 
+/// A crashed node does nothing until it restarts, and a paused one nothing until it resumes: the
+/// only events at them are requests clients send them and drops of messages addressed to them.
+@Test func downAndPausedNodesDoNothing() throws {
+    var crashes = 0, pauses = 0
+    for seed in 1...10 as ClosedRange<UInt64> {
+        var c = ScenarioCatalog.random.configuration
+        c.seed = seed
+        c.duration = 12 * nsPerSecond
+        c.network.loss = 0.02
+        c.network.duplication = 0.02
+        c.network.reordering = 0.05
+        var down = Set<NodeID>(), paused = Set<NodeID>()
+        var wrong: [String] = []
+        for e in try Recorder.events(c) {
+            guard let n = e.node else { continue }
+            switch e.kind {
+            case .nodeCrashed: down.insert(n); paused.remove(n); crashes += 1
+            case .nodeStarted: down.remove(n)
+            case .nodePaused: paused.insert(n); pauses += 1
+            case .nodeResumed: paused.remove(n)
+            case .clientRequest, .messageDropped: break
+            default:
+                if down.contains(n) || paused.contains(n) { wrong.append("\(e.time) ns: \(n) \(e.kind.tag)") }
+            }
+        }
+        #expect(wrong.isEmpty, "seed \(seed): \(wrong.prefix(5))")
+    }
+    #expect(crashes > 0 && pauses > 0)  // the seeds do exercise both
+}
+
 @Suite struct DeterminismTests {
     @Test func sameSeedAndOptionsGiveAByteIdenticalTrace() throws {
         var c = ScenarioCatalog.random.configuration
