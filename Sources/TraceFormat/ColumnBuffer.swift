@@ -1,6 +1,7 @@
-/// A growable byte buffer for the encoder's hot path. Writes do not check capacity: the encoder
-/// calls `reserve(_:)` once per event for the most that event can write, so each write is a store
-/// and an increment, with no copy-on-write bookkeeping as with an `Array`. Owns its memory.
+/// A growable byte buffer for the encoder's hot path. Writes do not check capacity (debug builds
+/// assert): the encoder sizes its columns for a whole frame, or calls `reserve(_:)` first, so each
+/// write is a store and an increment, with no copy-on-write bookkeeping as with an `Array`. Owns
+/// its memory.
 struct ColumnBuffer: ~Copyable {
     private var start: UnsafeMutablePointer<UInt8>
     private(set) var count = 0

@@ -9,12 +9,22 @@ enum Column: Int, CaseIterable {
 /// Encodes the events of one frame. Ids, request ids and log indexes are delta-coded against the
 /// previous one in the frame, timestamps against the previous timestamp; all deltas restart at
 /// each frame so frames decode independently.
+///
+/// A frame is full once `byteCount` reaches `frameBytes` (`isFull`); appending to a full frame is
+/// a programming error. Each column holds `frameBytes` plus the most one event writes to a column
+/// (`maxEventBytes`), so, the frame never being fuller than that, no write checks its room.
 struct FrameEncoder: ~Copyable {
-    private var tags = ColumnBuffer(capacity: 1 << 16)
+    /// The most one event writes to any one column: varints of at most 10 bytes, node ids of at
+    /// most 5 (the largest, `nodeStarted` and `voteRequested`, write 36 bytes of values).
+    static var maxEventBytes: Int { 64 }
+    let frameBytes: Int
+    private var tags: ColumnBuffer
     private var times = ColumnBuffer(capacity: 1 << 17)
-    private var nodes = ColumnBuffer(capacity: 1 << 16)
-    private var refs = ColumnBuffer(capacity: 1 << 17)
-    private var values = ColumnBuffer(capacity: 1 << 18)
+    private var nodes: ColumnBuffer
+    private var refs: ColumnBuffer
+    private var values: ColumnBuffer
+    /// `byteCount` reached `frameBytes`: the frame must be cut (written and reset) before more.
+    private(set) var isFull = false
     /// Raw time deltas, encoded into the times column only when the frame is cut and the
     /// coarsest unit dividing all of them is known.
     private var deltas: UnsafeMutablePointer<UInt64>
@@ -22,7 +32,18 @@ struct FrameEncoder: ~Copyable {
     /// 2: all deltas are whole milliseconds, 1: whole microseconds, 0: neither.
     private var unitLevel = 2
 
-    init() { deltas = .allocate(capacity: deltaCapacity) }
+    /// - Parameter frameBytes: when a frame is full, 1 byte to `Container.maxFrameContent / 2`.
+    init(frameBytes: Int = 1 << 20) {
+        precondition(frameBytes > 0 && frameBytes <= Container.maxFrameContent / 2, "frame size out of range")
+        self.frameBytes = frameBytes
+        let capacity = frameBytes + Self.maxEventBytes
+        // Untouched pages of these cost nothing: a column uses what the frame writes to it.
+        tags = ColumnBuffer(capacity: capacity)
+        nodes = ColumnBuffer(capacity: capacity)
+        refs = ColumnBuffer(capacity: capacity)
+        values = ColumnBuffer(capacity: capacity)
+        deltas = .allocate(capacity: deltaCapacity)
+    }
 
     deinit { deltas.deallocate() }
     private(set) var count: UInt32 = 0
@@ -37,6 +58,7 @@ struct FrameEncoder: ~Copyable {
 
     mutating func reset() {
         tags.removeAll(); times.removeAll(); nodes.removeAll(); refs.removeAll(); values.removeAll()
+        isFull = false
         unitLevel = 2
         count = 0
         messageID = 0
@@ -96,6 +118,8 @@ struct FrameEncoder: ~Copyable {
     }
 
     @inline(__always) mutating func append(_ e: TraceEvent) {
+        precondition(!isFull, "append to a full frame")
+        defer { isFull = byteCount >= frameBytes }
         if count == 0 {
             firstTime = e.time
             lastTime = e.time
@@ -106,8 +130,7 @@ struct FrameEncoder: ~Copyable {
         if unitLevel == 2, dt % 1_000_000 != 0 { unitLevel = 1 }
         if unitLevel == 1, dt % 1_000 != 0 { unitLevel = 0 }
         lastTime = e.time
-        // The most any event writes to each column (varints of at most 10 bytes; see the cases).
-        tags.reserve(1); nodes.reserve(10); refs.reserve(32); values.reserve(64)
+        // Every column has room for `maxEventBytes` more: the frame is not full (see the type).
         nodes.varint(UInt64(e.node?.rawValue ?? 0))
         count += 1
         switch e.kind {

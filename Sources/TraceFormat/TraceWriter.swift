@@ -13,6 +13,8 @@ import Dispatch
 /// frames. Call the writer from one thread at a time.
 public final class TraceWriter {
     public struct Options: Sendable {
+        /// A frame is cut once its encoded records reach this many bytes: 1 byte to 32 MiB (half
+        /// the largest frame a reader accepts).
         public var frameBytes: Int
         public var flushInterval: UInt64
         public var compressionLevel: Int32
@@ -170,7 +172,7 @@ private final class FrameOutput: @unchecked Sendable {
     // Only the worker touches these while it encodes (see above): no dynamic exclusivity
     // check per event.
     @exclusivity(unchecked) var pending = EventBatch(capacity: TraceWriter.batchSize)
-    @exclusivity(unchecked) private var encoder = FrameEncoder()
+    @exclusivity(unchecked) private var encoder: FrameEncoder
     var compressed: [UInt8] = []
     var seekEntries: [SeekEntry] = []
     var frames: [FrameInfo] = []
@@ -184,6 +186,7 @@ private final class FrameOutput: @unchecked Sendable {
         self.file = file
         self.options = options
         compressor = ZstdFrameCompressor(level: options.compressionLevel)
+        encoder = FrameEncoder(frameBytes: options.frameBytes)
     }
 
     /// Encodes the pending batch, cutting frames by size and by trace time, and the current frame
@@ -194,7 +197,7 @@ private final class FrameOutput: @unchecked Sendable {
             for e in pending.events {
                 if encoder.count > 0, e.time - encoder.firstTime >= options.flushInterval { try writeFrame() }
                 encoder.append(e)
-                if encoder.byteCount >= options.frameBytes { try writeFrame() }
+                if encoder.isFull { try writeFrame() }
             }
             if cutFrame { try writeFrame() }
         } catch {
