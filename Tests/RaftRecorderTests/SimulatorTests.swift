@@ -146,6 +146,19 @@ func run(_ scenario: Scenario, features: RaftFeatures? = nil, seed: UInt64 = 1, 
     }
 }
 
+/// The random scenario for `seed` over `duration`, on a network that also loses, duplicates and
+/// reorders messages.
+func randomScenario(seed: UInt64, duration: UInt64, loss: Double, duplication: Double = 0,
+                    reordering: Double = 0) -> RunConfiguration {
+    var c = ScenarioCatalog.random.configuration
+    c.seed = seed
+    c.duration = duration
+    c.network.loss = loss
+    c.network.duplication = duplication
+    c.network.reordering = reordering
+    return c
+}
+
 /// Every copy of a message lands once: delivered, or dropped with a reason. In-order messages wait
 /// in per-link queues and the others (held back, duplicates' second copies) in the event heap;
 /// this checks the two together, under loss, duplication and reordering on top of the random
@@ -170,12 +183,7 @@ func run(_ scenario: Scenario, features: RaftFeatures? = nil, seed: UInt64 = 1, 
 
     @Test(arguments: [3, 4, 5] as [UInt64])
     func everyCopyOfAMessageLandsOnce(seed: UInt64) throws {
-        var c = ScenarioCatalog.random.configuration
-        c.seed = seed
-        c.duration = 10 * nsPerSecond
-        c.network.loss = 0.02
-        c.network.duplication = 0.05
-        c.network.reordering = 0.1
+        let c = randomScenario(seed: seed, duration: 10 * nsPerSecond, loss: 0.02, duplication: 0.05, reordering: 0.1)
         let (sent, landed) = try outcomes(c)
         #expect(sent.count > 5_000)
         #expect(landed.values.allSatisfy { $0 <= 2 })
@@ -205,10 +213,9 @@ func run(_ scenario: Scenario, features: RaftFeatures? = nil, seed: UInt64 = 1, 
 /// every one is acknowledged.
 @Test(arguments: [(3, true), (4, true), (5, true), (1, false)] as [(UInt64, Bool)])
 func everyClientWriteEndsOnce(seed: UInt64, faults: Bool) throws {
-    var c = faults ? ScenarioCatalog.random.configuration : ScenarioCatalog.steady.configuration
-    c.seed = seed
+    var c = ScenarioCatalog.steady.configuration
     c.duration = 12 * nsPerSecond
-    if faults { c.network.loss = 0.02 }
+    if faults { c = randomScenario(seed: seed, duration: c.duration, loss: 0.02) }
     var firstIssued: [UInt64: UInt64] = [:]
     var endings: [UInt64: [ClientOutcome]] = [:]
     for e in try Recorder.events(c) {
@@ -238,12 +245,7 @@ func everyClientWriteEndsOnce(seed: UInt64, faults: Bool) throws {
 @Test func downAndPausedNodesDoNothing() throws {
     var crashes = 0, pauses = 0
     for seed in 1...10 as ClosedRange<UInt64> {
-        var c = ScenarioCatalog.random.configuration
-        c.seed = seed
-        c.duration = 12 * nsPerSecond
-        c.network.loss = 0.02
-        c.network.duplication = 0.02
-        c.network.reordering = 0.05
+        let c = randomScenario(seed: seed, duration: 12 * nsPerSecond, loss: 0.02, duplication: 0.02, reordering: 0.05)
         var down = Set<NodeID>(), paused = Set<NodeID>()
         var wrong: [String] = []
         for e in try Recorder.events(c) {
