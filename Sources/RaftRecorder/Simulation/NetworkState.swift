@@ -11,10 +11,6 @@ struct NetworkState: ~Copyable {
         var cut = false
         var loss: Double
         var extraLatency: UInt64 = 0
-        /// When the latest in-order message on the link arrives: a link is a stream (like the TCP
-        /// connections of etcd's transport), so a message never overtakes one sent before it
-        /// unless `reordering` holds that one back.
-        var arrivalTail: UInt64 = 0
     }
     /// By `slot(_:)`.
     private var links: FixedTable<Link>
@@ -98,10 +94,12 @@ struct NetworkState: ~Copyable {
         case delivered(after: UInt64, inOrder: Bool, duplicateAfter: UInt64?)
     }
 
-    /// Decides what happens to one message sent at `now` on an uncut link. Messages arrive in
-    /// the order they were sent, except one that `reordering` holds back by a further latency
-    /// (later messages may overtake it) and the second copy of a duplicated one.
-    @inline(__always) mutating func fate(_ l: DirectedLink, at now: UInt64) -> Fate {
+    /// Decides what happens to one message sent at `now` on an uncut link. A link is a stream
+    /// (like the TCP connections of etcd's transport): a message arrives no earlier than
+    /// `notBefore`, when the in-order message sent ahead of it on the link arrives (the caller
+    /// queues those), except one that `reordering` holds back by a further latency (later
+    /// messages may overtake it) and the second copy of a duplicated one.
+    @inline(__always) mutating func fate(_ l: DirectedLink, at now: UInt64, notBefore: UInt64) -> Fate {
         let s = slot(l)
         let p = links[s].loss
         if p > 0, unit() < p { return .lost }
@@ -110,10 +108,7 @@ struct NetworkState: ~Copyable {
         if heldBack {
             delay += baseLatency()
         } else {
-            // Not before the message sent ahead of it on this link.
-            let tail = links[s].arrivalTail
-            delay = max(delay, tail > now ? tail - now : 0)
-            links[s].arrivalTail = now + delay
+            delay = max(delay, notBefore > now ? notBefore - now : 0)
         }
         var dup: UInt64?
         if model.duplication > 0, unit() < model.duplication { dup = delay + baseLatency() }

@@ -381,7 +381,11 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
             try record(Int(m.to.rawValue - 1), .messageDropped(id: id, reason: .partition))
             return
         }
-        switch network.fate(link, at: now) {
+        // The link's last queued in-order message, if any, arrives before this one can.
+        let queueIndex = Int(m.from.rawValue - 1) * ids.count + Int(m.to.rawValue - 1)
+        let queuedTail = linkQueues[queueIndex].tail
+        let notBefore = queuedTail < 0 ? 0 : inFlight[queuedTail].arrival
+        switch network.fate(link, at: now, notBefore: notBefore) {
         case .lost:
             try record(Int(m.to.rawValue - 1), .messageDropped(id: id, reason: .loss))
         case .delivered(let after, let inOrder, let duplicate):
@@ -393,18 +397,16 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
             var wire = InFlight(message: m, id: id, copies: duplicate == nil ? 1 : 2, entries: entries)
             if inOrder {
                 // Queued on its link, ordered among all actions exactly as if it were in the heap.
-                let link = Int(m.from.rawValue - 1) * ids.count + Int(m.to.rawValue - 1)
                 wire.arrival = now + after
-                wire.order = nextOrder(.deliverNext(link: link))
+                wire.order = nextOrder(.deliverNext(link: queueIndex))
                 let slot = inFlight.insert(wire)
-                let tail = linkQueues[link].tail
-                if tail < 0 {
-                    linkQueues[link].head = slot
+                if queuedTail < 0 {
+                    linkQueues[queueIndex].head = slot
                     push(Scheduled(time: wire.arrival, order: wire.order))
                 } else {
-                    inFlight[tail].next = slot
+                    inFlight[queuedTail].next = slot
                 }
-                linkQueues[link].tail = slot
+                linkQueues[queueIndex].tail = slot
                 if let duplicate { schedule(at: now + duplicate, .deliver(slot: slot)) }
             } else {
                 let slot = inFlight.insert(wire)
