@@ -6,11 +6,11 @@ import Dispatch
 ///
 /// The caller's thread only checks the order of events and copies them into a batch (events are
 /// trivially copyable); a thread of the writer's own encodes the batches into frames, compresses
-/// and writes them, one batch behind the caller. Frames are cut by the events alone, never by
-/// timing, so the same events always give the same bytes. Memory stays bounded by two batches
-/// and one frame. A writer killed mid-run loses the events not yet in a complete frame on disk:
-/// at most one flush interval and one batch; everything before is in complete, checksummed
-/// frames. Call the writer from one thread at a time.
+/// and writes them, up to `batchCount - 1` batches behind the caller. Frames are cut by the
+/// events alone, never by timing, so the same events always give the same bytes. Memory stays
+/// bounded by the ring of batches and one frame. A writer killed mid-run loses the events not
+/// yet in a complete frame on disk: at most one flush interval and the ring's events; everything
+/// before is in complete, checksummed frames. Call the writer from one thread at a time.
 public final class TraceWriter {
     public struct Options: Sendable {
         /// A frame is cut once its encoded records reach this many bytes: 1 byte to 32 MiB (half
@@ -33,14 +33,20 @@ public final class TraceWriter {
         public var bytes: UInt64
     }
 
-    /// Events per batch handed to the writer's thread.
-    static var batchSize: Int { 1 << 16 }
+    /// Events per batch handed to the writer's thread, and how many batches there are: the
+    /// caller fills one while the writer's thread works through the others. Small batches (8K
+    /// events, 448 KiB) stay in a core's cache between being written and being encoded; several
+    /// of them let the caller run on while the writer's thread catches up with a slow moment.
+    static var batchSize: Int { 1 << 13 }
+    static var batchCount: Int { 8 }
 
     public let path: String
     // The writer is single-threaded by contract; skipping the dynamic exclusivity check on the
     // per-event state saves a runtime call per event. `append` is inlined into its callers, so it
     // sees the batch only as where the next event goes (`cursor`) and where the batch ends.
-    @exclusivity(unchecked) private var batch: EventBatch
+    private let batches: BatchRing
+    /// The batch being filled.
+    private var current = 0
     @usableFromInline @exclusivity(unchecked) var cursor: UnsafeMutablePointer<TraceEvent>
     @usableFromInline @exclusivity(unchecked) var limit: UnsafeMutablePointer<TraceEvent>
     @usableFromInline @exclusivity(unchecked) var lastTime: UInt64 = 0
@@ -48,13 +54,14 @@ public final class TraceWriter {
     /// Encodes, compresses and writes on another thread while the caller fills the next batch.
     private let output: FrameOutput
     private let worker = SerialWorker(name: "trace-encode")
-    /// Taken while the worker has a batch: at most one batch waits besides the one filling.
-    private let idle = DispatchSemaphore(value: 1)
+    /// Counts the batches free to fill besides the current one; the writer's thread returns one
+    /// each time it has written a batch.
+    private let free = DispatchSemaphore(value: TraceWriter.batchCount - 1)
 
     public init(path: String, metadata: TraceMetadata, options: Options = .init()) throws(TraceFormatError) {
         self.path = path
-        batch = EventBatch(capacity: Self.batchSize)
-        (cursor, limit) = batch.free
+        batches = BatchRing(count: Self.batchCount, capacity: Self.batchSize)
+        (cursor, limit) = batches.bounds(0)
         output = FrameOutput(path: path, file: try FileDescriptor.create(path), options: options)
         var payload = ByteWriter()
         payload.bytes.append(contentsOf: Container.payloadMagic)
@@ -70,8 +77,7 @@ public final class TraceWriter {
         // A writer dropped without `close()` (its caller threw) still writes what it handed over
         // and the events it holds as complete frames, so recovery can read them.
         if !closed { try? handOver(cutFrame: true) }
-        idle.wait()
-        idle.signal()
+        waitForWorker()
         worker.stop()
     }
 
@@ -96,24 +102,27 @@ public final class TraceWriter {
         try handOver(cutFrame: true)
     }
 
-    /// Gives the batch to the writer's thread once it has finished the previous one, and takes
-    /// that one's storage back to fill. Throws the error of an earlier frame, if one failed.
+    /// Gives the current batch to the writer's thread and takes the next free one to fill.
+    /// Throws the error of an earlier frame, if one failed.
     @usableFromInline
     func handOver(cutFrame: Bool) throws(TraceFormatError) {
-        batch.filled(upTo: cursor)
-        idle.wait()
-        if let error = output.error {
-            idle.signal()
-            throw error
-        }
-        swap(&batch, &output.pending)
-        batch.removeAll()
-        (cursor, limit) = batch.free
-        let output = self.output, idle = self.idle
+        let start = batches.bounds(current).start
+        let batch = Batch(events: UnsafeBufferPointer(start: start, count: cursor - start))
+        let output = self.output, free = self.free
         worker.async {
-            output.encodePending(cutFrame: cutFrame)
-            idle.signal()
+            output.encode(batch, cutFrame: cutFrame)
+            free.signal()
         }
+        free.wait()
+        current = (current + 1) % Self.batchCount
+        (cursor, limit) = batches.bounds(current)
+        if let error = output.error { throw error }
+    }
+
+    /// Waits until the writer's thread has written every batch handed to it.
+    private func waitForWorker() {
+        for _ in 1..<Self.batchCount { free.wait() }
+        for _ in 1..<Self.batchCount { free.signal() }
     }
 
     /// Writes the last frame, the time index and the seek table.
@@ -122,56 +131,46 @@ public final class TraceWriter {
         precondition(!closed, "close called twice")
         closed = true
         try handOver(cutFrame: true)
-        idle.wait()
-        defer { idle.signal() }
+        waitForWorker()
         if let error = output.error { throw error }
         return try output.finish()
     }
 }
 
-/// Events waiting to be encoded, in memory the batch owns (no copy-on-write checks per event).
-struct EventBatch: ~Copyable {
-    private let start: UnsafeMutablePointer<TraceEvent>
-    let capacity: Int
-    private(set) var count = 0
+/// The writer's batches: `count` runs of `capacity` events in one allocation, filled in turn.
+/// Events are trivially copyable, so a batch is reused by overwriting it.
+private final class BatchRing: @unchecked Sendable {
+    private let storage: UnsafeMutablePointer<TraceEvent>
+    private let capacity: Int
 
-    init(capacity: Int) {
+    init(count: Int, capacity: Int) {
         self.capacity = capacity
-        start = .allocate(capacity: capacity)
+        storage = .allocate(capacity: count * capacity)
     }
 
-    deinit { start.deallocate() }
+    deinit { storage.deallocate() }
 
-    var events: UnsafeBufferPointer<TraceEvent> { UnsafeBufferPointer(start: start, count: count) }
-
-    /// Where the next event goes and where the batch ends: the writer fills the batch through
-    /// these, then says how far it got.
-    var free: (next: UnsafeMutablePointer<TraceEvent>, end: UnsafeMutablePointer<TraceEvent>) {
-        (start + count, start + capacity)
+    /// Where batch `i` starts and ends.
+    func bounds(_ i: Int) -> (start: UnsafeMutablePointer<TraceEvent>, end: UnsafeMutablePointer<TraceEvent>) {
+        (storage + i * capacity, storage + (i + 1) * capacity)
     }
+}
 
-    /// Records that the events up to `end` (from `free.next`) are written.
-    mutating func filled(upTo end: UnsafeMutablePointer<TraceEvent>) {
-        precondition(end >= start + count && end <= start + capacity, "batch filled past its end")
-        count = end - start
-    }
-
-    /// Events are trivially copyable: forgetting them is enough.
-    mutating func removeAll() { count = 0 }
+/// A filled batch on its way to the writer's thread, which alone reads it until it signals
+/// `TraceWriter.free`.
+private struct Batch: @unchecked Sendable {
+    let events: UnsafeBufferPointer<TraceEvent>
 }
 
 /// The file side of a writer: encodes batches into frames, compresses and writes them, and keeps
-/// the seek table and time index. Touched by one thread at a time: the writer's worker while a
-/// batch is handed over (`TraceWriter.idle` taken), the writer's caller otherwise.
+/// the seek table and time index. Touched by one thread at a time: the writer's worker while it has
+/// batches to write, the writer's caller once it has waited for them all (`close()`).
 private final class FrameOutput: @unchecked Sendable {
     let path: String
     let file: FileDescriptor
     let options: TraceWriter.Options
     let compressor: ZstdFrameCompressor
-    /// The batch handed over (the worker's), or the spare storage the caller takes back.
-    // Only the worker touches these while it encodes (see above): no dynamic exclusivity
-    // check per event.
-    @exclusivity(unchecked) var pending = EventBatch(capacity: TraceWriter.batchSize)
+    // Only the worker touches the encoder: no dynamic exclusivity check per event.
     @exclusivity(unchecked) private var encoder: FrameEncoder
     var compressed: [UInt8] = []
     var seekEntries: [SeekEntry] = []
@@ -189,12 +188,12 @@ private final class FrameOutput: @unchecked Sendable {
         encoder = FrameEncoder(frameBytes: options.frameBytes)
     }
 
-    /// Encodes the pending batch, cutting frames by size and by trace time, and the current frame
-    /// after it if `cutFrame`.
-    func encodePending(cutFrame: Bool) {
+    /// Encodes a batch, cutting frames by size and by trace time, and the current frame after it
+    /// if `cutFrame`.
+    func encode(_ batch: Batch, cutFrame: Bool) {
         guard error == nil else { return }
         do throws(TraceFormatError) {
-            for e in pending.events {
+            for e in batch.events {
                 if encoder.count > 0, e.time - encoder.firstTime >= options.flushInterval { try writeFrame() }
                 encoder.append(e)
                 if encoder.isFull { try writeFrame() }

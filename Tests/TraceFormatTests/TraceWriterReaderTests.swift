@@ -53,6 +53,22 @@ import Testing
         }
     }
 
+    /// The writer hands events to its thread in a ring of batches: a trace going round it
+    /// several times, with flushes that hand over part-filled batches, keeps every event in order.
+    @Test func eventsGoingRoundTheWritersRingKeepTheirOrder() throws {
+        let ring = TraceWriter.batchSize * TraceWriter.batchCount
+        let events = Array(SyntheticWorkload(seed: 4).prefix(3 * ring + 1_234))
+        let path = temporaryPath()
+        let w = try TraceWriter(path: path, metadata: testMetadata, options: .init(frameBytes: 1 << 16))
+        for (i, e) in events.enumerated() {
+            try w.append(e)
+            if i % (ring / 3 + 7) == 0 { try w.flush() }
+        }
+        let summary = try w.close()
+        #expect(summary.events == UInt64(events.count))
+        #expect(try readAll(path) == events)
+    }
+
     @Test func flushIntervalCutsFramesByTraceTime() throws {
         let events = (0..<100).map { TraceEvent(time: UInt64($0) * 100 * nsPerMillisecond, node: nil, .label(fault: 0)) }
         let path = temporaryPath()
