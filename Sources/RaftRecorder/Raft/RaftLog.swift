@@ -16,22 +16,36 @@ public struct LogEntry: Sendable, Hashable {
 
 /// The replicated log, indexed from 1. Index 0 is a sentinel with term 0.
 /// Part of a node's persistent state; survives crashes.
+///
+/// Entries up to `snapshotIndex` may have been compacted away (Raft §7): they are applied and
+/// held by the state machine's snapshot, which records only the index and term of the last entry
+/// it covers. The log keeps the entries after it.
 public struct RaftLog: Sendable, Equatable {
+    /// The entries `snapshotIndex + 1 ... lastIndex`.
     private(set) var entries: [LogEntry] = []
+    /// The last entry compacted into the snapshot (0: none), and its term.
+    public private(set) var snapshotIndex: UInt64 = 0
+    public private(set) var snapshotTerm: UInt64 = 0
 
     public init(entries: [LogEntry] = []) { self.entries = entries }
 
-    public var lastIndex: UInt64 { UInt64(entries.count) }
-    public var lastTerm: UInt64 { entries.last?.term ?? 0 }
+    public var lastIndex: UInt64 { snapshotIndex + UInt64(entries.count) }
+    public var lastTerm: UInt64 { entries.last?.term ?? snapshotTerm }
 
-    /// The term of the entry at `index`, or nil past the end. - Complexity: O(1)
+    /// The term of the entry at `index`: nil past the end, and nil before the snapshot (those
+    /// entries are gone; the snapshot's own index still has its term). - Complexity: O(1)
+    @inline(__always)
     public func term(at index: UInt64) -> UInt64? {
-        if index == 0 { return 0 }
-        guard index <= lastIndex else { return nil }
-        return entries[Int(index - 1)].term
+        // Positions in `entries` count from 1 here; an index before the snapshot wraps around
+        // to a huge position, so one comparison checks both ends.
+        let position = index &- snapshotIndex
+        if position == 0 { return snapshotTerm }
+        guard position &- 1 < UInt64(entries.count) else { return nil }
+        return entries[Int(position &- 1)].term
     }
 
-    public func entry(at index: UInt64) -> LogEntry { entries[Int(index - 1)] }
+    /// The entry at `index`, which must be after the snapshot and at most `lastIndex`.
+    public func entry(at index: UInt64) -> LogEntry { entries[Int(index - snapshotIndex - 1)] }
 
     public func matchTerm(_ index: UInt64, _ term: UInt64) -> Bool { self.term(at: index) == term }
 
@@ -43,12 +57,30 @@ public struct RaftLog: Sendable, Equatable {
 
     mutating func append(_ e: LogEntry) { entries.append(e) }
 
-    mutating func truncate(from index: UInt64) { entries.removeSubrange(Int(index - 1)...) }
+    /// Removes the entries from `index` on; `index` is after the snapshot.
+    mutating func truncate(from index: UInt64) { entries.removeSubrange(Int(index - snapshotIndex - 1)...) }
 
-    /// For fast back-off: the last index at or below `index` whose term is at most `term`.
+    /// Drops the entries up to `index` (after the snapshot, at most `lastIndex`): the snapshot now
+    /// covers them. The storage is kept for the entries to come.
+    mutating func compact(through index: UInt64) {
+        precondition(index > snapshotIndex && index <= lastIndex, "compacting outside the log")
+        snapshotTerm = entry(at: index).term
+        entries.removeSubrange(..<Int(index - snapshotIndex))
+        snapshotIndex = index
+    }
+
+    /// Replaces the whole log with a snapshot of another node's that ends at `index` in `term`.
+    mutating func restore(index: UInt64, term: UInt64) {
+        entries.removeAll(keepingCapacity: true)
+        snapshotIndex = index
+        snapshotTerm = term
+    }
+
+    /// For fast back-off: the last index at or below `index` whose term is at most `term` (no
+    /// lower than the snapshot, whose entries are committed).
     func lastIndex(atOrBelow index: UInt64, withTermAtMost term: UInt64) -> UInt64 {
         var i = min(index, lastIndex)
-        while i > 0, let t = self.term(at: i), t > term { i -= 1 }
+        while i > snapshotIndex, let t = self.term(at: i), t > term { i -= 1 }
         return i
     }
 }

@@ -4,8 +4,9 @@ import TraceFormat
 /// append's entries are not stored in it: they travel beside it (`RaftOutput.entries` on the way
 /// out, the `entries` argument of `RaftNode.step` on the way in), so a message is plain bytes and
 /// costs nothing to copy, queue or schedule.
-/// For appends `index`/`logTerm` are the entry before the entries; for (pre-)votes they are the
-/// candidate's last index and term; for responses `index` is the responder's match or hint.
+/// For appends `index`/`logTerm` are the entry before the entries; for snapshots, the last entry
+/// the snapshot covers; for (pre-)votes they are the candidate's last index and term; for
+/// responses `index` is the responder's match or hint.
 ///
 /// The 64-bit fields come first and the narrow ones last, so the message packs into 56 bytes
 /// (declared in the order of `init`'s parameters it took 72): every send copies it a few times.
@@ -37,6 +38,11 @@ public struct RaftMessage: Sendable, Equatable, BitwiseCopyable {
         self.rejectHint = rejectHint
     }
 
-    /// An estimate of the encoded size, for the trace's byte counts.
-    public var approximateBytes: UInt32 { 40 + entryCount * 128 }
+    /// An estimate of the encoded size, for the trace's byte counts: 128 bytes an entry, and for a
+    /// snapshot as much as the entries it stands for.
+    public var approximateBytes: UInt32 {
+        type == .snapshot ? snapshotBytes : 40 + entryCount * 128
+    }
+
+    @inline(never) private var snapshotBytes: UInt32 { UInt32(clamping: 40 + min(index, UInt64(UInt32.max)) * 128) }
 }

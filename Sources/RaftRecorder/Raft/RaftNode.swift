@@ -19,7 +19,8 @@ public enum RaftRole: Sendable, Equatable {
     case follower, preCandidate, candidate, leader
 }
 
-/// What a node must keep across a crash: term, vote and log (Raft paper, Figure 2).
+/// What a node must keep across a crash: term, vote and log (Raft paper, Figure 2), the log
+/// with its snapshot (§7).
 public struct PersistentState: Sendable, Equatable {
     public var term: UInt64 = 0
     public var vote: NodeID?
@@ -97,6 +98,11 @@ public struct RaftNode: Sendable {
         quorum = Quorum.size(voters: config.voters.count)
         electionSpanMicros = max(1, (config.timing.electionTimeoutMax - config.timing.electionTimeoutMin) / 1_000)
         role = .follower
+        // The snapshot's entries are applied: the state machine starts from it.
+        commit = log.snapshotIndex
+        if log.snapshotIndex > 0 {
+            output.events.append(.snapshotInstalled(index: log.snapshotIndex, term: log.snapshotTerm))
+        }
         resetElectionTimer(now)
         output.events.append(.becameFollower(term: term, leader: nil))
     }
@@ -225,6 +231,15 @@ public struct RaftNode: Sendable {
         return .accepted(index: index, term: term)
     }
 
+    /// Log compaction (Raft §7): the driver has a snapshot of its state machine through `index`
+    /// (committed, so applied), so the log can drop the entries up to it.
+    public mutating func compact(through index: UInt64) {
+        precondition(index <= commit, "only committed entries can be compacted")
+        guard index > log.snapshotIndex else { return }
+        log.compact(through: index)
+        output.events.append(.snapshotTaken(index: index, term: log.snapshotTerm))
+    }
+
     private mutating func appendLocal(_ e: LogEntry) {
         log.append(e)
         if let me = selfIndex { progress[me].match = log.lastIndex; progress[me].next = log.lastIndex + 1 }
@@ -268,7 +283,8 @@ public struct RaftNode: Sendable {
         } else if m.term < term {
             switch m.type {
             case .append where config.features.checkQuorum || config.features.preVote,
-                 .heartbeat where config.features.checkQuorum || config.features.preVote:
+                 .heartbeat where config.features.checkQuorum || config.features.preVote,
+                 .snapshot where config.features.checkQuorum || config.features.preVote:
                 // Tell a stale leader the current term, so it steps down (etcd does the same).
                 send(RaftMessage(type: .appendResponse, from: config.id, to: m.from, term: term))
             case .vote, .preVote:
@@ -331,17 +347,20 @@ public struct RaftNode: Sendable {
 
     private mutating func stepFollower(_ m: RaftMessage, _ entries: LogEntries, _ now: UInt64) {
         switch m.type {
-        case .append, .heartbeat:
+        case .append, .heartbeat, .snapshot:
             resetElectionTimer(now)
             if lead != m.from {
                 lead = m.from
                 output.events.append(.becameFollower(term: term, leader: m.from))
             }
             lastLeaderContact = now
-            if m.type == .heartbeat {
+            switch m.type {
+            case .heartbeat:
                 commitTo(min(m.commit, log.lastIndex))
                 send(RaftMessage(type: .heartbeatResponse, from: config.id, to: m.from, term: term))
-            } else {
+            case .snapshot:
+                handleSnapshot(m)
+            default:
                 handleAppend(m, entries)
             }
         default:
@@ -396,6 +415,28 @@ public struct RaftNode: Sendable {
         }
         commitTo(min(m.commit, lastNew))
         send(RaftMessage(type: .appendResponse, from: config.id, to: m.from, term: term, index: lastNew))
+    }
+
+    /// InstallSnapshot (Raft §7): the leader's log no longer holds the entries this follower
+    /// needs, so it sent its snapshot, which ends at `m.index` in term `m.logTerm`. Answered like
+    /// an append, with the index the follower now matches (etcd's `handleSnapshot` and `restore`).
+    private mutating func handleSnapshot(_ m: RaftMessage) {
+        if m.index <= commit {
+            // Already applied further than the snapshot goes: nothing to install.
+            send(RaftMessage(type: .appendResponse, from: config.id, to: m.from, term: term, index: commit))
+        } else if log.matchTerm(m.index, m.logTerm) {
+            // The log holds the snapshot's last entry, so all entries before it match the leader's
+            // (Log Matching): commit and apply them rather than replace the state.
+            commitTo(m.index)
+            send(RaftMessage(type: .appendResponse, from: config.id, to: m.from, term: term, index: m.index))
+        } else {
+            // Everything in the log is either covered by the snapshot or conflicts with it (and is
+            // uncommitted, as the snapshot's entries are committed): discard it all.
+            log.restore(index: m.index, term: m.logTerm)
+            commit = m.index
+            output.events.append(.snapshotInstalled(index: m.index, term: m.logTerm))
+            send(RaftMessage(type: .appendResponse, from: config.id, to: m.from, term: term, index: m.index))
+        }
     }
 
     private mutating func stepLeader(_ m: RaftMessage, _ now: UInt64) {
@@ -457,13 +498,27 @@ public struct RaftNode: Sendable {
         guard progress[i].inflight < config.timing.maxInflightAppends else { return }
         let next = progress[i].next
         let prev = next - 1
+        // The entries this follower needs next were compacted away: it gets the snapshot instead.
+        guard let prevTerm = log.term(at: prev) else { sendSnapshot(to: i); return }
         // The entries from `next` on (at most maxEntriesPerAppend), copied out by index: a slice of the log
         // would retain and release its storage on every append.
         let count = next > log.lastIndex ? 0 : min(log.lastIndex - next + 1, UInt64(config.timing.maxEntriesPerAppend))
         send(RaftMessage(type: .append, from: config.id, to: config.voters[i], term: term, index: prev,
-                         logTerm: log.term(at: prev) ?? 0, entryCount: UInt32(count), commit: commit))
+                         logTerm: prevTerm, entryCount: UInt32(count), commit: commit))
         for index in next..<(next + count) { output.entries.append(log.entry(at: index)) }
         progress[i].next = next + count
+        progress[i].inflight += 1
+    }
+
+    /// Sends the snapshot (the log's compacted prefix) to voter `i`; entries follow from after it.
+    /// Counts as an append in flight: a lost snapshot is sent again once a heartbeat response or
+    /// a rejected append brings `next` back below the snapshot.
+    private mutating func sendSnapshot(to i: Int) {
+        let peer = config.voters[i]
+        output.events.append(.snapshotSent(to: peer, index: log.snapshotIndex, term: log.snapshotTerm))
+        send(RaftMessage(type: .snapshot, from: config.id, to: peer, term: term, index: log.snapshotIndex,
+                         logTerm: log.snapshotTerm, commit: commit))
+        progress[i].next = log.snapshotIndex + 1
         progress[i].inflight += 1
     }
 
