@@ -115,7 +115,7 @@ public enum ScenarioFile {
 
         mutating func configuration(_ root: Node) throws(Error) -> RunConfiguration {
             let top = try mapping(root, "", allowed: ["name", "description", "cluster", "seed", "duration", "features",
-                                                      "timing", "network", "workload", "faults"])
+                                                      "timing", "snapshots", "network", "workload", "faults"])
             let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
             var c = RunConfiguration(scenario: name)
             // The cluster size is needed to check node names, wherever it appears in the file.
@@ -151,6 +151,18 @@ public enum ScenarioFile {
                         default: c.timing.maxInflightAppends = try int(f, field, 1...1_000)
                         }
                     }
+                case "snapshots":
+                    // `snapshots: off`, or `{every: 10000, keep: 1000}` (either key may be left out).
+                    if v.mapping == nil {
+                        if try bool(v, key) == false { c.snapshots = nil }
+                        continue
+                    }
+                    var policy = c.snapshots ?? SnapshotPolicy()
+                    for (k, f) in try mapping(v, key, allowed: ["every", "keep"]) {
+                        if k == "every" { policy.every = try int(f, "snapshots.every", 1...Int(Int32.max)) }
+                        else { policy.keep = try int(f, "snapshots.keep", 0...Int(Int32.max)) }
+                    }
+                    c.snapshots = policy
                 case "network":
                     for (k, f) in try mapping(v, key, allowed: ["latency", "loss", "duplication", "reordering"]) {
                         let field = "network.\(k)"

@@ -1,7 +1,8 @@
 import TraceFormat
 
 /// Checks Raft's safety properties as the events stream by: at most one leader per term, no two
-/// nodes applying different entries at one index, commit indexes never moving back, and leaders
+/// nodes applying different entries at one index, commit indexes never moving back (a snapshot
+/// installed moves a node's commit index to the snapshot's end), and leaders
 /// never truncating their own log. Memory stays bounded: the first application of each index is
 /// kept in a table of the last 131,072 indexes (slot = index modulo its size), so an entry
 /// re-applied after more than that many newer indexes (a long-down node catching up) is not
@@ -78,6 +79,14 @@ struct SafetyChecker {
             setCommit(node, to, view)
         case .nodeStarted:
             setCommit(node, 0, view)
+        case .snapshotInstalled(let index, _):
+            // The state machine now holds everything through `index`: so does the commit index.
+            let previous = commit(node, view)
+            if index < previous {
+                violate(.commitMonotonic, e.time, [node], ["snapshot": "\(index)", "previous": "\(previous)"],
+                        [EventRef(e, ordinal: ordinal)])
+            }
+            setCommit(node, max(index, previous), view)
         case .logTruncated(let from):
             if let id = e.node, view[id].role == .leader {
                 violate(.leaderAppendOnly, e.time, [node], ["from": "\(from)"], [EventRef(e, ordinal: ordinal)])

@@ -13,13 +13,17 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     public var network: NetworkModel
     public var workload: Workload
     public var faults: [ScheduledFault]
+    /// When nodes snapshot their state machine and compact their log (Raft §7); nil: never (so
+    /// are traces written before compaction existed, whose metadata has no such key).
+    public var snapshots: SnapshotPolicy?
     /// Log lengths the nodes start with (prefixes of one log of term 1), as in the Raft paper's
     /// section 9.3 experiment where some servers cannot win; nil: all logs start empty.
     public var initialLogLengths: [Int]?
 
     public init(scenario: String, summary: String = "", seed: UInt64 = 1, duration: UInt64 = 10 * nsPerSecond,
                 clusterSize: Int = 5, features: RaftFeatures = .init(), timing: RaftTiming = .init(),
-                network: NetworkModel = .init(), workload: Workload = .init(), faults: [ScheduledFault] = []) {
+                network: NetworkModel = .init(), workload: Workload = .init(), faults: [ScheduledFault] = [],
+                snapshots: SnapshotPolicy? = .init()) {
         self.scenario = scenario
         self.summary = summary
         self.seed = seed
@@ -30,6 +34,7 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
         self.network = network
         self.workload = workload
         self.faults = faults
+        self.snapshots = snapshots
     }
 
     public var nodeIDs: [NodeID] { (1...UInt32(max(clusterSize, 1))).map(NodeID.init(rawValue:)) }
@@ -69,6 +74,21 @@ public struct RaftTiming: Codable, Sendable, Equatable {
         self.heartbeatInterval = heartbeatInterval
         self.maxEntriesPerAppend = maxEntriesPerAppend
         self.maxInflightAppends = maxInflightAppends
+    }
+}
+
+/// Log compaction, as etcd's server does it (`SnapshotCount`, `SnapshotCatchUpEntries`): once
+/// `every` entries beyond `keep` have been applied since its last snapshot, a node snapshots its
+/// state machine through its commit index minus `keep` and drops those entries from its log. The
+/// `keep` entries after the snapshot let a follower that is slightly behind catch up with
+/// appends; one further behind is sent the snapshot.
+public struct SnapshotPolicy: Codable, Sendable, Equatable {
+    public var every: Int
+    public var keep: Int
+
+    public init(every: Int = 10_000, keep: Int = 1_000) {
+        self.every = every
+        self.keep = keep
     }
 }
 

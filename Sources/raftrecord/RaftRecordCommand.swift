@@ -42,6 +42,10 @@ struct RunOverrides: ParsableArguments {
     @Option(help: "Client writes per second (Poisson arrivals).") var writesPerSecond: Double?
     @Option(help: "Virtual time to simulate, e.g. 30s.") var duration: String?
     @Option(help: "Seed for every random choice.") var seed: UInt64?
+    @Option(help: "Snapshot and compact a node's log every this many applied entries; 0: never (default 10000).")
+    var snapshotEvery: Int?
+    @Option(help: "Entries a log keeps after its snapshot, for followers slightly behind (default 1000).")
+    var snapshotKeep: Int?
 
     func validate() throws {
         if let nodes, !(1...64).contains(nodes) { throw ValidationError("--nodes must be between 1 and 64") }
@@ -56,6 +60,8 @@ struct RunOverrides: ParsableArguments {
         }
         if let loss, !(0...1).contains(loss) { throw ValidationError("--loss must be between 0 and 1") }
         if let writesPerSecond, writesPerSecond < 0 { throw ValidationError("--writes-per-second must not be negative") }
+        if let snapshotEvery, snapshotEvery < 0 { throw ValidationError("--snapshot-every must not be negative") }
+        if let snapshotKeep, snapshotKeep < 0 { throw ValidationError("--snapshot-keep must not be negative") }
     }
 
     func apply(to base: RunConfiguration) -> RunConfiguration {
@@ -79,6 +85,8 @@ struct RunOverrides: ParsableArguments {
         if let writesPerSecond { c.workload.writesPerSecond = writesPerSecond }
         if let d = duration.flatMap(DurationText.parse) { c.duration = d }
         if let seed { c.seed = seed }
+        if let snapshotEvery { c.snapshots = snapshotEvery > 0 ? SnapshotPolicy(every: snapshotEvery, keep: c.snapshots?.keep ?? 1_000) : nil }
+        if let snapshotKeep, c.snapshots != nil { c.snapshots?.keep = snapshotKeep }
         return c
     }
 }

@@ -12,6 +12,7 @@ import TraceFormat
     duration: 20s
     features: {pre-vote: true, check-quorum: true}
     timing: {election-timeout: 150ms-300ms, heartbeat: 50ms, max-entries-per-append: 16, max-inflight: 2}
+    snapshots: {every: 500, keep: 50}
     network:
       latency: {mean: 20ms, stddev: 5ms, floor: 2ms}
       loss: 0.01
@@ -50,6 +51,9 @@ import TraceFormat
         #expect(c.duration == 20 * nsPerSecond)
         #expect(c.features == RaftFeatures(preVote: true, checkQuorum: true, leaderStickiness: true))
         #expect(c.timing.maxEntriesPerAppend == 16 && c.timing.maxInflightAppends == 2)
+        #expect(c.snapshots == SnapshotPolicy(every: 500, keep: 50))
+        #expect(try ScenarioFile.parse("snapshots: off\n").snapshots == nil)
+        #expect(try ScenarioFile.parse("snapshots: {keep: 7}\n").snapshots == SnapshotPolicy(every: 10_000, keep: 7))
         #expect(c.network.latency == .normal(mean: 20 * nsPerMillisecond, stddev: 5 * nsPerMillisecond, floor: 2 * nsPerMillisecond))
         #expect(c.network.loss == 0.01)
         #expect(c.workload.writesPerSecond == 50)
@@ -78,6 +82,8 @@ import TraceFormat
         ("cluster: 3\nfaults:\n  - at: 1s\n", 3, "faults[0]"),
         ("cluster: 3\ntiming: {election-timeout: 300ms-150ms}\n", 2, "timing.election-timeout"),
         ("cluster: [3\n", 2, "yaml"),
+        ("cluster: 3\nsnapshots: {every: 0}\n", 2, "snapshots.every"),
+        ("cluster: 3\nsnapshots: sometimes\n", 2, "snapshots"),
     ])
     func malformedFilesNameTheLineAndTheField(yaml: String, line: Int, field: String) {
         do {

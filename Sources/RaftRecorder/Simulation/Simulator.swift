@@ -151,6 +151,9 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
     /// (and its fault list).
     let workload: Workload
     let timing: RaftTiming
+    /// When nodes compact their logs: the committed entries past a snapshot that trigger the next
+    /// one, and how many entries it leaves in the log (nil: never).
+    let compaction: (trigger: UInt64, keep: UInt64)?
     let sink: Sink
     public private(set) var now: UInt64 = 0
     public private(set) var statistics = Statistics()
@@ -189,6 +192,9 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
         self.sink = sink
         workload = configuration.workload
         timing = configuration.timing
+        compaction = configuration.snapshots.flatMap { p in
+            p.every > 0 ? (UInt64(p.every + max(p.keep, 0)), UInt64(max(p.keep, 0))) : nil
+        }
         var seed = SplitMix64(seed: configuration.seed)
         ids = configuration.nodeIDs
         network = NetworkState(size: ids.count, model: configuration.network, rng: seed.split())
@@ -360,6 +366,15 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
                 statistics.committedWrites += 1
                 try record(i, .clientResponse(id: entry.request, outcome: .ok, latency: now - p.firstIssued))
             }
+        }
+        if !scratch.committed.isEmpty, let (trigger, keep) = compaction,
+           nodes[i].raft.commit >= nodes[i].raft.log.snapshotIndex + trigger {
+            // The state machine has applied everything committed: snapshot it, keeping `keep`
+            // entries for followers slightly behind. The node records the snapshot.
+            nodes[i].raft.compact(through: nodes[i].raft.commit - keep)
+            let taken = nodes[i].raft.output.events
+            nodes[i].raft.output.events.removeAll()
+            for e in taken { try record(i, e) }
         }
         let next = nodes[i].raft.nextDeadline
         let deadline = max(nodes[i].clock.global(next), now)
