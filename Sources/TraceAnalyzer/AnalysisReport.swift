@@ -17,6 +17,35 @@ public struct AnalysisReport: Codable, Sendable {
     public var featureEffects: [FeatureEffect]
     /// Filled only when verification was asked for (`--verify-advice`).
     public var verification: [AdviceVerification]?
+    /// Log compaction; absent from reports written before it was analysed.
+    public var snapshots: SnapshotSummary?
+}
+
+/// Log compaction seen in the trace (Raft §7): snapshots taken, sent by leaders to followers
+/// that needed entries already compacted, and installed.
+public struct SnapshotSummary: Codable, Sendable, Equatable {
+    /// The run's compaction settings (nil: the log was never compacted).
+    public var policy: SnapshotPolicy?
+    public var taken: Int
+    public var sent: Int
+    /// Snapshots nodes installed from a leader; the first 100 are listed in `installs`.
+    public var installCount: Int
+    public var installs: [SnapshotInstall]
+    /// Restarts that loaded the node's own snapshot.
+    public var restored: Int
+}
+
+/// A node that installed a leader's snapshot instead of receiving the entries one by one.
+public struct SnapshotInstall: Codable, Sendable, Equatable {
+    public var node: UInt32
+    public var time: UInt64
+    /// The snapshot ends at `index`, in `term`.
+    public var index: UInt64
+    public var term: UInt64
+    /// The node's last log index just before: its log was this far behind the snapshot's end.
+    public var lastIndexBefore: UInt64
+    /// The leader's `snapshotSent` (when in the trace) and the `snapshotInstalled`.
+    public var evidence: [EventRef]
 }
 
 /// A reference to one event of the trace: `ordinal` is its position in the trace (0-based), so

@@ -14,6 +14,8 @@ struct ClusterView {
         var lastLeaderContact: UInt64?
         /// When this node last committed while leader of its current term.
         var committedAsLeader = false
+        /// When it last started: a snapshot it installs then is its own, already in its log.
+        var startedAt: UInt64?
     }
 
     let ids: [NodeID]
@@ -78,7 +80,8 @@ struct ClusterView {
         guard let id = e.node, let i = index(id) else { return }
         switch e.kind {
         case .nodeStarted(let r):
-            nodes[i] = Node(up: true, role: .follower, term: r.term, leader: nil, lastIndex: r.lastIndex, lastTerm: r.lastTerm)
+            nodes[i] = Node(up: true, role: .follower, term: r.term, leader: nil, lastIndex: r.lastIndex, lastTerm: r.lastTerm,
+                            startedAt: e.time)
         case .nodeCrashed:
             nodes[i].up = false
             nodes[i].role = .down
@@ -105,6 +108,11 @@ struct ClusterView {
             highestTerm = max(highestTerm, to)
         case .logTruncated(let from):
             nodes[i].lastIndex = from > 0 ? from - 1 : 0
+        case .snapshotInstalled(let index, let term) where nodes[i].startedAt != e.time:
+            // A leader's snapshot replaced the node's log. (One loaded on a restart is the node's
+            // own, already counted in the log it started with.)
+            nodes[i].lastIndex = index
+            nodes[i].lastTerm = term
         default:
             break
         }
@@ -122,7 +130,8 @@ struct ClusterView {
     /// as contact with a leader.
     @inline(__always) mutating func delivered(_ id: UInt64, to node: NodeID?, at t: UInt64) -> RecentMessages.Message? {
         guard let m = messages.delivered(id, at: t) else { return nil }
-        if let node, let i = index(node), m.type == .append || m.type == .heartbeat, m.term >= nodes[i].term {
+        if let node, let i = index(node), m.type == .append || m.type == .heartbeat || m.type == .snapshot,
+           m.term >= nodes[i].term {
             nodes[i].lastLeaderContact = t
         }
         return m

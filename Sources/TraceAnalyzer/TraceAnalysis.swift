@@ -53,6 +53,7 @@ struct AnalysisPass {
     private var availability: AvailabilityTracker
     private var detector: DisruptionDetector
     private var safety: SafetyChecker
+    private var snapshots = SnapshotTracker()
     private var sampler = MessageSampler()
     private var ordinal: UInt64 = 0
     private var disruptionsSeen = 0
@@ -124,6 +125,7 @@ struct AnalysisPass {
         elections.observe(e, ordinal: ordinal, view: view)
         detector.observe(e, ordinal: ordinal, view: view)
         safety.observe(e, ordinal: ordinal, view: view)
+        snapshots.observe(e, ordinal: ordinal, view: view)
         view.apply(e)
 
         switch e.kind {
@@ -189,6 +191,7 @@ struct AnalysisPass {
                                  appliedEntriesChecked: safety.appliedChecked),
             advice: advice,
             featureEffects: effects,
-            verification: nil)
+            verification: nil,
+            snapshots: snapshots.summary(policy: run.snapshots))
     }
 }

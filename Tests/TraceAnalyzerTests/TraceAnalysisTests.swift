@@ -44,6 +44,37 @@ import TraceFormat
         #expect(r.elections.highestTerm == 1)
     }
 
+    /// With logs compacted every 100 entries, the rejoining follower is 400 entries behind: it is
+    /// sent a snapshot, and the report shows the install with the send and the install as
+    /// evidence. The disruption and its advice are unchanged, and nothing violates safety.
+    @Test func snapshotInstalledByTheRejoiningFollowerIsReportedWithEvidence() throws {
+        let (r, path) = try analyzeScenario("rejoin", snapshots: SnapshotPolicy(every: 100, keep: 20))
+        let snap = try #require(r.snapshots)
+        #expect(snap.policy == SnapshotPolicy(every: 100, keep: 20))
+        #expect(snap.taken > 40)
+        #expect(snap.installCount == 1 && snap.restored == 0)
+        let install = try #require(snap.installs.first)
+        #expect(install.node == 1)  // the follower cut off from 2s to 6s
+        #expect(install.lastIndexBefore < install.index)
+        let events = try eventsByOrdinal(path)
+        let kinds = install.evidence.map { events[Int($0.ordinal)].kind }
+        #expect(kinds == [.snapshotSent(to: NodeID(1), index: install.index, term: install.term),
+                          .snapshotInstalled(index: install.index, term: install.term)])
+        #expect(r.disruptions.count == 1 && r.disruptions.first?.cause == .rejoin)
+        #expect(r.safety.violations.isEmpty)
+        let text = TextReport.render(r, color: false)
+        #expect(text.contains("n1 at \(ReportText.time(install.time)) installed the leader's snapshot through index \(install.index)"))
+    }
+
+    /// A restarted leader loads its own snapshot: counted as a restart, not as an install.
+    @Test func restartFromOwnSnapshotIsNotAnInstall() throws {
+        let (r, _) = try analyzeScenario("leader-crash", snapshots: SnapshotPolicy(every: 100, keep: 20))
+        let snap = try #require(r.snapshots)
+        #expect(snap.restored == 1)
+        #expect(snap.installs.allSatisfy { $0.evidence.count == 2 })
+        #expect(r.safety.violations.isEmpty)
+    }
+
     @Test func chainedCutIsPartialConnectivityFixedByPreVote() throws {
         let (r, _) = try analyzeScenario("chained")
         let d = try #require(r.disruptions.first)

@@ -28,6 +28,7 @@ public enum HTMLReport {
         h += disruptionSection(r)
         h += availabilitySection(r)
         h += electionSection(r)
+        h += snapshotSection(r)
         h += safetySection(r)
         h += "<script>\(script)</script>\n</body></html>\n"
         return h
@@ -193,6 +194,24 @@ public enum HTMLReport {
         }
         s += "</table>"
         if e.list.count > 200 || e.truncated { s += "<p>The first 200 are shown; the JSON report lists up to \(ElectionTracker.limit).</p>" }
+        return s + "</section>\n"
+    }
+
+    /// Only when the trace has any snapshot event.
+    private static func snapshotSection(_ r: AnalysisReport) -> String {
+        guard let snap = r.snapshots, snap.taken + snap.sent + snap.installCount + snap.restored > 0 else { return "" }
+        var s = "<section id=\"snapshots\"><h2>Log compaction</h2><p>Snapshots: \(esc(ReportText.snapshots(snap))).</p>"
+        if !snap.installs.isEmpty {
+            s += "<ul>"
+            for i in snap.installs {
+                let (t0, t1) = around(i.time, r)
+                s += "<li>\(link(t0, t1, ReportText.time(i.time))): \(esc(ReportText.snapshotInstall(i)))\(evidence(i.evidence))</li>"
+            }
+            s += "</ul>"
+            if snap.installCount > snap.installs.count {
+                s += "<p>The first \(snap.installs.count) of \(snap.installCount) installs are listed.</p>"
+            }
+        }
         return s + "</section>\n"
     }
 

@@ -66,6 +66,19 @@ public enum ReportText {
         return refs.prefix(limit / 2).map(event) + ["... \(refs.count - limit) more"] + refs.suffix(limit / 2).map(event)
     }
 
+    /// "175 taken (every 10000 applied entries, keeping 1000), 4 sent, 1 installed from a leader, ..."
+    public static func snapshots(_ s: SnapshotSummary) -> String {
+        let policy = s.policy.map { " (every \($0.every) applied entries, keeping \($0.keep))" } ?? ""
+        return "\(s.taken) taken\(policy), \(s.sent) sent by leaders, \(s.installCount) installed from a leader, "
+            + "\(count(s.restored, "restart")) from the node's own"
+    }
+
+    /// "n3 at 6.1s installed a snapshot through index 5200 (term 1); its log ended at 205"
+    public static func snapshotInstall(_ i: SnapshotInstall) -> String {
+        "\(node(i.node)) at \(time(i.time)) installed the leader's snapshot through index \(i.index) (term \(i.term)); "
+            + "its log ended at \(i.lastIndexBefore)"
+    }
+
     public static func cause(_ c: Disruption.Cause) -> String {
         switch c {
         case .rejoin: "rejoining node with an inflated term"

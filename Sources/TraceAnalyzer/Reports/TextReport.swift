@@ -36,6 +36,15 @@ public enum TextReport {
                 out.append("  \(T.node(i.node)) campaigned from term \(i.fromTerm) to \(i.toTerm) between \(T.time(i.start)) and \(T.time(i.end)) with no leader elected")
             }
         }
+        if let snap = r.snapshots, snap.taken + snap.sent + snap.installCount + snap.restored > 0 {
+            out.append("")
+            out.append(head("Snapshots") + "  " + T.snapshots(snap))
+            for i in snap.installs.prefix(10) {
+                out.append("  " + T.snapshotInstall(i))
+                for line in T.evidenceLines(i.evidence) { out.append("      \(line)") }
+            }
+            if snap.installCount > 10 { out.append("  ... \(snap.installCount - 10) more installs") }
+        }
         out.append("")
         let s = r.safety
         out.append(head("Safety") + "  " + (s.violations.isEmpty
