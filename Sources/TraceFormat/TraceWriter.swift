@@ -31,6 +31,9 @@ public final class TraceWriter {
         public var events: UInt64
         public var frames: Int
         public var bytes: UInt64
+        /// Nanoseconds the caller's thread waited for the writer's thread to free a batch: how
+        /// much the writer held the caller back (for benchmarks; not part of the file).
+        public var stalled: UInt64 = 0
     }
 
     /// Events per batch handed to the writer's thread, and how many batches there are: the
@@ -51,6 +54,7 @@ public final class TraceWriter {
     @usableFromInline @exclusivity(unchecked) var limit: UnsafeMutablePointer<TraceEvent>
     @usableFromInline @exclusivity(unchecked) var lastTime: UInt64 = 0
     @usableFromInline @exclusivity(unchecked) var closed = false
+    private var stalled: UInt64 = 0
     /// Encodes, compresses and writes on another thread while the caller fills the next batch.
     private let output: FrameOutput
     private let worker = SerialWorker(name: "trace-encode")
@@ -113,7 +117,11 @@ public final class TraceWriter {
             output.encode(batch, cutFrame: cutFrame)
             free.signal()
         }
-        free.wait()
+        if free.wait(timeout: .now()) == .timedOut {
+            let start = DispatchTime.now().uptimeNanoseconds
+            free.wait()
+            stalled += DispatchTime.now().uptimeNanoseconds - start
+        }
         current = (current + 1) % Self.batchCount
         (cursor, limit) = batches.bounds(current)
         if let error = output.error { throw error }
@@ -133,7 +141,9 @@ public final class TraceWriter {
         try handOver(cutFrame: true)
         waitForWorker()
         if let error = output.error { throw error }
-        return try output.finish()
+        var summary = try output.finish()
+        summary.stalled = stalled
+        return summary
     }
 }
 

@@ -41,10 +41,12 @@ struct BenchCommand: ParsableCommand {
         // Alternating the two modes spreads a shared machine's slow moments over both.
         var plainRuns: [Times] = [], tracedRuns: [Times] = []
         var s: Recorder.Summary!, ts: Recorder.Summary!
+        var stalledRuns: [UInt64] = []
         for _ in 0..<max(1, `repeat`) {
             let (p, ps) = try time(nil)
             let (t, tsum) = try time(output)
             plainRuns.append(p); tracedRuns.append(t)
+            stalledRuns.append(tsum.file?.stalled ?? 0)
             s = ps; ts = tsum
         }
         let plain = plainRuns.map(\.wall), traced = tracedRuns.map(\.wall)
@@ -64,5 +66,10 @@ struct BenchCommand: ParsableCommand {
         let writer = tracedRuns.map { $0.process - $0.thread }.min()!
         print(String(format: "cpu        recording thread best %.3f s untraced, %.3f s traced (+%.1f%%); the writer's thread %.3f s (%.0f%% of the untraced run)",
                      threadPlain, threadTraced, (threadTraced / threadPlain - 1) * 100, writer, writer / threadPlain * 100))
+        // Time the recording thread waited for the writer's thread to free a batch: when the
+        // writer's thread cannot keep up, this is where the traced run's extra wall time goes.
+        let stalls = stalledRuns.map { Double($0) / 1e9 }
+        print(String(format: "waiting    the recording thread waited for the writer's thread %.3f-%.3f s per traced run (median %.3f s)",
+                     stalls.min()!, stalls.max()!, median(stalls)))
     }
 }
