@@ -64,6 +64,9 @@ import TraceFormat
         #expect(r.safety.violations.isEmpty)
         let text = TextReport.render(r, color: false)
         #expect(text.contains("n1 at \(ReportText.time(install.time)) installed the leader's snapshot through index \(install.index)"))
+        let html = HTMLReport.render(r)
+        #expect(html.contains("<section id=\"snapshots\"><h2>Log compaction</h2>"))
+        #expect(html.contains("\"snaps\":[[1,\(install.time),\(install.index),\(install.term),\(install.lastIndexBefore)]]"))
     }
 
     /// A restarted leader loads its own snapshot: counted as a restart, not as an install.
