@@ -38,6 +38,7 @@ struct SampleTrace: Sendable, CustomStringConvertible {
         .init(file: "slow-network-pre-vote-check-quorum.trace", disruptions: 0...5),
         .init(file: "random.trace", disruptions: 1...100),
         .init(file: "paper-9.3.trace", disruptions: 1...1, cause: .crash),
+        .init(file: "lagging-follower.trace", disruptions: 0...0),
     ]
 }
 

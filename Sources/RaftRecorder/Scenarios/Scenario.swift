@@ -24,7 +24,7 @@ private let s = nsPerSecond
 public enum ScenarioCatalog {
     public static let all: [Scenario] = [
         steady, leaderCrash, rejoin, partialConnectivityA, partialConnectivityB, chained, quorumLoss,
-        flappingLink, slowNetwork, random, paperElection,
+        flappingLink, slowNetwork, random, paperElection, laggingFollower,
     ]
 
     public static func named(_ name: String) -> Scenario? { all.first { $0.name == name } }
@@ -116,6 +116,16 @@ public enum ScenarioCatalog {
         s.configuration.timing.heartbeatInterval = 75 * ms
         s.configuration.workload.writesPerSecond = 0
         s.configuration.initialLogLengths = [6, 6, 5, 4, 3]
+        return s
+    }()
+
+    /// Log compaction (Raft §7): a follower is down while the others commit more entries than the
+    /// leader keeps after its snapshot, so on its restart it is sent the snapshot.
+    public static let laggingFollower: Scenario = {
+        var s = make("lagging-follower", "a follower is down 2s-12s while logs are compacted every 300 entries: on restart it installs the leader's snapshot",
+                     duration: 16 * s, fix: .init(),
+                     faults: [ScheduledFault(at: 2 * s, .crash(.follower(0))), ScheduledFault(at: 12 * s, .restart(.crashed))])
+        s.configuration.snapshots = SnapshotPolicy(every: 300, keep: 100)
         return s
     }()
 
