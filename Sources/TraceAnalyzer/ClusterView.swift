@@ -265,17 +265,19 @@ struct RecentMessages {
     private var slots = ZeroedTable<Message>(count: size)
     /// Messages still in flight whose slot a newer message took.
     private var overflow: [UInt64: Message] = [:]
-    private(set) var inFlight = 0
+    /// Messages sent and neither delivered nor dropped (for tests: it walks the whole table).
+    var inFlight: Int {
+        var n = overflow.count
+        for k in 0..<Self.size where slots[k].state == .inFlight { n += 1 }
+        return n
+    }
 
     @inline(__always) mutating func sent(_ m: MessageSend, from: NodeID, at t: UInt64) {
         let k = Int(m.id % UInt64(Self.size))
         let old = slots[k]
-        if old.state == .inFlight {
-            if old.id != m.id { overflow[old.id] = old } else { inFlight -= 1 }
-        }
-        if !overflow.isEmpty, overflow.removeValue(forKey: m.id) != nil { inFlight -= 1 }
+        if old.state == .inFlight, old.id != m.id { overflow[old.id] = old }
+        if !overflow.isEmpty { overflow.removeValue(forKey: m.id) }
         slots[k] = Message(m, from: from, at: t)
-        inFlight += 1
     }
 
     /// Records a delivery; returns the message if this ended its flight.
@@ -283,27 +285,23 @@ struct RecentMessages {
         let k = Int(id % UInt64(Self.size))
         var m = slots[k]
         guard m.id == id, m.state != .none else {
-            guard !overflow.isEmpty, let m = overflow.removeValue(forKey: id) else { return nil }
-            inFlight -= 1
-            return m
+            guard !overflow.isEmpty else { return nil }
+            return overflow.removeValue(forKey: id)
         }
         let wasInFlight = m.state == .inFlight
         m.state = .landed
         m.received = t
         slots[k] = m
-        guard wasInFlight else { return nil }
-        inFlight -= 1
-        return m
+        return wasInFlight ? m : nil
     }
 
     @inline(__always) mutating func dropped(_ id: UInt64, reason: DropReason) {
         let k = Int(id % UInt64(Self.size))
         var m = slots[k]
         guard m.id == id, m.state != .none else {
-            if !overflow.isEmpty, overflow.removeValue(forKey: id) != nil { inFlight -= 1 }
+            if !overflow.isEmpty { overflow.removeValue(forKey: id) }
             return
         }
-        if m.state == .inFlight { inFlight -= 1 }
         m.drop(reason)
         slots[k] = m
     }
