@@ -282,11 +282,11 @@ public struct RaftNode: Sendable {
             }
         } else if m.term < term {
             switch m.type {
-            case .append where config.features.checkQuorum || config.features.preVote,
-                 .heartbeat where config.features.checkQuorum || config.features.preVote,
-                 .snapshot where config.features.checkQuorum || config.features.preVote:
+            case .append, .heartbeat, .snapshot:
                 // Tell a stale leader the current term, so it steps down (etcd does the same).
-                send(RaftMessage(type: .appendResponse, from: config.id, to: m.from, term: term))
+                if config.features.checkQuorum || config.features.preVote {
+                    send(RaftMessage(type: .appendResponse, from: config.id, to: m.from, term: term))
+                }
             case .vote, .preVote:
                 output.events.append(.voteRejected(candidate: m.from, term: m.term, preVote: m.type == .preVote,
                                                    reason: .staleTerm))
