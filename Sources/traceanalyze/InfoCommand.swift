@@ -56,7 +56,7 @@ struct InfoReport {
         row("nodes", "\(m.nodes.count): " + m.nodes.map(\.name).joined(separator: " "))
         row("features", "pre-vote \(onOff(run.features.preVote)), check-quorum \(onOff(run.features.checkQuorum)), leader stickiness \(onOff(run.features.leaderStickiness))")
         row("timing", "election timeout \(DurationText.format(run.timing.electionTimeoutMin))-\(DurationText.format(run.timing.electionTimeoutMax)), heartbeat \(DurationText.format(run.timing.heartbeatInterval))")
-        row("snapshots", run.snapshots.map { "every \($0.every) applied entries, keeping \($0.keep)" } ?? "none (log never compacted)")
+        row("snapshots", ReportText.snapshotPolicy(run.snapshots))
         row("faults", run.faults.isEmpty ? "none scheduled" : "\(run.faults.count) scheduled")
         row("frames", "\(trace.frames.count) event frames")
         let span = inventory.firstTime.flatMap { a in inventory.lastTime.map { DurationText.format($0 - a) } } ?? "-"

@@ -66,9 +66,14 @@ public enum ReportText {
         return refs.prefix(limit / 2).map(event) + ["... \(refs.count - limit) more"] + refs.suffix(limit / 2).map(event)
     }
 
+    /// "every 10000 applied entries, keeping 1000", or "none (log never compacted)".
+    public static func snapshotPolicy(_ p: SnapshotPolicy?) -> String {
+        p.map { "every \($0.every) applied entries, keeping \($0.keep)" } ?? "none (log never compacted)"
+    }
+
     /// "175 taken (every 10000 applied entries, keeping 1000), 4 sent, 1 installed from a leader, ..."
     public static func snapshots(_ s: SnapshotSummary) -> String {
-        let policy = s.policy.map { " (every \($0.every) applied entries, keeping \($0.keep))" } ?? ""
+        let policy = s.policy.map { " (\(snapshotPolicy($0)))" } ?? ""
         return "\(s.taken) taken\(policy), \(s.sent) sent by leaders, \(s.installCount) installed from a leader, "
             + "\(count(s.restored, "restart")) from the node's own"
     }
