@@ -20,13 +20,14 @@ struct AnalyzeCommand: ParsableCommand {
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
-        case text, json, html
+        case text, json, html, chrome
 
-        /// `--report` if given, else what the output file's name ends in (`.json`, `.html`,
-        /// `.htm`), else text.
+        /// `--report` if given, else what the output file's name ends in (`.chrome.json`, `.json`,
+        /// `.html`, `.htm`), else text.
         static func resolve(_ option: Format?, output: String?) -> Format {
             if let option { return option }
             let name = output?.lowercased() ?? ""
+            if name.hasSuffix(".chrome.json") { return .chrome }
             if name.hasSuffix(".json") { return .json }
             if name.hasSuffix(".html") || name.hasSuffix(".htm") { return .html }
             return .text
@@ -34,10 +35,10 @@ struct AnalyzeCommand: ParsableCommand {
     }
 
     @Argument(help: "The trace file.") var file: String
-    @Option(name: .customLong("report"), help: "Report format: text (terminal), json or html. Default: from the output file's extension (.json, .html), else text.")
+    @Option(name: .customLong("report"), help: "Report format: text (terminal), json, html, or chrome (the timeline as a Chrome trace for ui.perfetto.dev or chrome://tracing). Default: from the output file's extension (.chrome.json, .json, .html), else text.")
     var reportOption: Format?
     var report: Format { Format.resolve(reportOption, output: output) }
-    @Option(name: .shortAndLong, help: "Where to write the report ('-' for standard output). Default: next to the trace for json and html.")
+    @Option(name: .shortAndLong, help: "Where to write the report ('-' for standard output). Default: next to the trace for json, html and chrome (run.json, run.html, run.chrome.json).")
     var output: String?
     @Flag(help: "Skip corrupt frames instead of stopping at the first one.") var skipCorrupt = false
     @Flag(help: "Colour the terminal report even when not on a TTY.") var color = false
@@ -77,6 +78,7 @@ struct AnalyzeCommand: ParsableCommand {
             data = Data(text.utf8)
         case .json: data = JSONReport.render(analysis)
         case .html: data = Data(HTMLReport.render(analysis).utf8)
+        case .chrome: data = ChromeTraceReport.render(analysis)
         }
         let path = output ?? defaultPath(for: report)
         if path == "-" {
@@ -87,8 +89,10 @@ struct AnalyzeCommand: ParsableCommand {
         print("wrote \(path)")
     }
 
+    /// Next to the trace: run.json, run.html, run.chrome.json.
     func defaultPath(for format: Format) -> String {
-        let url = URL(fileURLWithPath: file)
-        return url.deletingPathExtension().appendingPathExtension(format.rawValue).path
+        let url = URL(fileURLWithPath: file).deletingPathExtension()
+        let ext = format == .chrome ? "chrome.json" : format.rawValue
+        return url.appendingPathExtension(ext).path
     }
 }

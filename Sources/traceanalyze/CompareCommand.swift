@@ -14,9 +14,9 @@ struct CompareCommand: ParsableCommand {
     )
 
     @Argument(help: "Two or more trace files; the first is the baseline.") var files: [String]
-    @Option(name: .customLong("report"), help: "Report format: text, json or html. Default: from the output file's extension (.json, .html), else text.")
+    @Option(name: .customLong("report"), help: "Report format: text, json, html, or chrome (every run's timeline, one process each, for ui.perfetto.dev). Default: from the output file's extension (.chrome.json, .json, .html), else text.")
     var reportOption: AnalyzeCommand.Format?
-    @Option(name: .shortAndLong, help: "Where to write the report ('-' for standard output). Default: standard output for text, compare.json or compare.html next to the first trace otherwise.")
+    @Option(name: .shortAndLong, help: "Where to write the report ('-' for standard output). Default: standard output for text, compare.json, compare.html or compare.chrome.json next to the first trace otherwise.")
     var output: String?
 
     var report: AnalyzeCommand.Format { .resolve(reportOption, output: output) }
@@ -41,9 +41,10 @@ struct CompareCommand: ParsableCommand {
         case .text: Data(CompareReport.text(comparison).utf8)
         case .json: CompareReport.json(comparison)
         case .html: Data(CompareReport.html(comparison, reports: items.map(\.report)).utf8)
+        case .chrome: ChromeTraceReport.render(runs: zip(comparison.runs, items).map { ($0.label, $1.report) })
         }
         let path = output ?? (report == .text ? "-" : URL(fileURLWithPath: files[0]).deletingLastPathComponent()
-            .appendingPathComponent("compare.\(report.rawValue)").path)
+            .appendingPathComponent(report == .chrome ? "compare.chrome.json" : "compare.\(report.rawValue)").path)
         if path == "-" {
             writeStandardOutput(data)
             return

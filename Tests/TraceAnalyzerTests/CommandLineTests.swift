@@ -54,6 +54,13 @@ struct CommandLineTests {
         #expect(html.out.contains(written))
         #expect(FileManager.default.fileExists(atPath: written))
 
+        let chrome = try Tool.run("traceanalyze", [trace, "--report", "chrome"])
+        #expect(chrome.status == 0, "\(chrome.err)")
+        let chromeFile = dir.appendingPathComponent("run.chrome.json")
+        #expect(chrome.out.contains(chromeFile.path))
+        let events = try JSONSerialization.jsonObject(with: Data(contentsOf: chromeFile)) as? [String: Any]
+        #expect((events?["traceEvents"] as? [Any])?.isEmpty == false)
+
         let info = try Tool.run("traceanalyze", ["info", trace, "--json"])
         #expect(info.status == 0)
         #expect(info.out.contains("\"integrity\" : \"ok\""))
@@ -79,6 +86,10 @@ struct CommandLineTests {
         let compare = dir.appendingPathComponent("compare.html").path
         #expect(try Tool.run("traceanalyze", ["compare", trace, other, "-o", compare]).status == 0)
         #expect(try String(contentsOfFile: compare, encoding: .utf8).hasPrefix("<!doctype html>"))
+        let chrome = try Tool.run("traceanalyze", ["compare", trace, other, "--report", "chrome"])
+        #expect(chrome.status == 0 && chrome.out.contains(dir.appendingPathComponent("compare.chrome.json").path), "\(chrome.err)")
+        #expect(try written([], "c.chrome.json").hasPrefix("{\"displayTimeUnit\":\"ms\",\"otherData\""))
+        #expect(try written(["--report", "json"], "d.chrome.json").contains("\"schemaVersion\" : 1"))
         let failed = try Tool.run("traceanalyze", [trace, "-o", dir.appendingPathComponent("missing/a.html").path])
         #expect(failed.status == 1)
         #expect(failed.err.contains("cannot write") && failed.err.contains("No such file or directory"))

@@ -138,3 +138,149 @@ func htmlStructure(_ html: String) -> [String] {
         #expect(r.disruptions.count > 10)
     }
 }
+
+/// The Chrome trace export (`--report chrome`), read back as Perfetto would read it.
+@Suite struct ChromeTraceTests {
+    struct Parsed {
+        let top: [String: Any]
+        let events: [[String: Any]]
+        init(_ data: Data) throws {
+            top = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+            events = try #require(top["traceEvents"] as? [[String: Any]])
+        }
+        func of(_ ph: String, _ cat: String? = nil) -> [[String: Any]] {
+            events.filter { $0["ph"] as? String == ph && (cat == nil || $0["cat"] as? String == cat) }
+        }
+        func trackNames(pid: Int = 1) -> [Int: String] {
+            var names: [Int: String] = [:]
+            for e in of("M") where e["name"] as? String == "thread_name" && e["pid"] as? Int == pid {
+                names[e["tid"] as! Int] = (e["args"] as! [String: Any])["name"] as? String
+            }
+            return names
+        }
+        /// Slices per (pid, tid) that overlap without nesting: the format cannot draw those.
+        func overlaps() -> [String] {
+            var byTrack: [[Int]: [(Double, Double)]] = [:]
+            for e in of("X") {
+                byTrack[[e["pid"] as! Int, e["tid"] as! Int], default: []].append((e["ts"] as! Double, e["dur"] as! Double))
+            }
+            var found: [String] = []
+            for (track, slices) in byTrack {
+                let sorted = slices.sorted { $0.0 < $1.0 }
+                for (a, b) in zip(sorted, sorted.dropFirst()) where a.0 + a.1 > b.0 + 1e-6 {
+                    found.append("track \(track): [\(a.0), +\(a.1)] overlaps [\(b.0), +\(b.1)]")
+                }
+            }
+            return found
+        }
+    }
+
+    @Test func rejoinRunAsTracksOfNodesElectionsFaultsAndDisruptions() throws {
+        let (r, _) = try analyzeScenario("rejoin")
+        let p = try Parsed(ChromeTraceReport.render(r))
+        #expect(p.top["displayTimeUnit"] as? String == "ms")
+        for e in p.events {
+            #expect(e["name"] is String && e["ph"] is String && e["ts"] is Double && e["pid"] as? Int == 1 && e["tid"] is Int,
+                    "\(e)")
+        }
+        let names = p.trackNames()
+        #expect((1...5).map { names[$0] } == ["n1", "n2", "n3", "n4", "n5"])
+        for e in p.events where e["ph"] as? String != "M" {
+            #expect(names[e["tid"] as! Int] != nil, "event on an unnamed track: \(e)")
+        }
+        #expect(p.overlaps().isEmpty, "\(p.overlaps())")
+
+        // Each node's role slices are its timeline's intervals, in microseconds, end to end.
+        for n in r.timeline.nodes {
+            let slices = p.of("X", "role").filter { $0["tid"] as? Int == Int(n.node) }
+            #expect(slices.count == n.intervals.count)
+            #expect(slices.first?["ts"] as? Double == Double(n.intervals[0].start) / 1_000)
+            let total = slices.reduce(0.0) { $0 + ($1["dur"] as! Double) }
+            #expect(abs(total - Double(n.intervals.last!.end - n.intervals[0].start) / 1_000) < 1e-3)
+        }
+        #expect(p.of("X", "role").contains { $0["name"] as? String == "leader t1" })
+
+        let elections = p.of("X", "election")
+        #expect(elections.count == r.elections.list.count)
+        #expect(elections.first?["ts"] as? Double == Double(r.elections.list[0].start) / 1_000)
+        #expect(p.of("X", "fault").count == r.timeline.faults.count)
+        #expect(p.of("X", "leader").count == r.timeline.leaders.count)
+
+        let disruptions = p.of("i", "disruption")
+        #expect(disruptions.count == r.disruptions.count && r.disruptions.count == 1)
+        let d = try #require(disruptions.first)
+        #expect((d["name"] as? String)?.contains("rejoining node with an inflated term") == true)
+        let args = try #require(d["args"] as? [String: Any])
+        #expect((args["advice"] as? String)?.contains("Pre-vote would have prevented disruption #1") == true)
+        #expect((args["evidence"] as? String)?.contains("#\(r.disruptions[0].evidence[0].ordinal) ") == true)
+
+        // Every message arrow starts on the sender's track and ends, bound to a slice, on the receiver's.
+        let starts = p.of("s", "message"), ends = p.of("f", "message")
+        #expect(!starts.isEmpty && starts.count == ends.count)
+        let endByID = Dictionary(uniqueKeysWithValues: ends.map { ($0["id"] as! UInt64, $0) })
+        for s in starts {
+            let f = try #require(endByID[s["id"] as! UInt64])
+            #expect(f["bp"] as? String == "e")
+            #expect((f["ts"] as! Double) >= (s["ts"] as! Double))
+            #expect((s["args"] as! [String: Any])["to"] as? String == names[f["tid"] as! Int])
+        }
+    }
+
+    @Test func lanesKeepOverlappingSlicesApart() {
+        #expect(ChromeTraceReport.lanes([(0, 10), (5, 15), (10, 20), (12, 13)]) == [0, 1, 0, 2])
+        #expect(ChromeTraceReport.lanes([]) == [])
+    }
+
+    /// Past the exact intervals a truncated timeline keeps, nodes are drawn from its column
+    /// summaries, still without overlaps, and the file stays small.
+    @Test func truncatedTimelineContinuesWithColumnSummaries() throws {
+        var (r, _) = try analyzeScenario("rejoin")
+        var t = TimelineBuilder(nodes: 1, start: 0, end: 100 * nsPerSecond)
+        for k in 0..<(Timeline.intervalLimit + 500) {
+            t.nodeChanged(0, role: k % 2 == 0 ? .leader : .follower, term: UInt64(k), at: UInt64(k) * 20_000_000)
+        }
+        r.timeline = t.finish(ids: [NodeID(1)], messages: [])
+        let data = ChromeTraceReport.render(r)
+        #expect(data.count < 3_000_000)
+        let p = try Parsed(data)
+        #expect(p.overlaps().isEmpty, "\(p.overlaps())")
+        let roles = p.of("X", "role")
+        let summaries = roles.filter { ($0["name"] as? String)?.hasSuffix("(summary)") == true }
+        #expect(roles.count - summaries.count == Timeline.intervalLimit)
+        #expect(!summaries.isEmpty)
+        let last = try #require(roles.max { ($0["ts"] as! Double) < ($1["ts"] as! Double) })
+        #expect(abs((last["ts"] as! Double) + (last["dur"] as! Double) - 100e6) < 1e-3)
+    }
+
+    @Test func stringsFromTheTraceStayStrings() throws {
+        let events = [
+            TraceEvent(time: 0, node: NodeID(1), .nodeStarted(NodeRecovery(term: 0, vote: nil, lastIndex: 0, lastTerm: 0, restart: false))),
+            TraceEvent(time: 5_000, node: nil, .label(fault: 0)),
+        ]
+        let scenario = #"quote " backslash \ and </script>"#
+        let path = try writeTrace(events, scenario: scenario, faults: [ScheduledFault(at: 5_000, .label("label \"x\""))])
+        let p = try Parsed(ChromeTraceReport.render(try TraceAnalysis.analyze(try TraceFile.open(path))))
+        let process = p.of("M").first { $0["name"] as? String == "process_name" }
+        #expect((process?["args"] as? [String: Any])?["name"] as? String == "\(scenario) (seed 1)")
+        #expect(p.of("i", "label").first?["name"] as? String == "label \"x\"")
+        #expect(p.of("i", "label").first?["ts"] as? Double == 5)
+    }
+
+    @Test func compareWritesOneProcessPerRunWithDistinctFlowIDs() throws {
+        let a = try analyzeScenario("rejoin").report
+        let b = try analyzeScenario("rejoin", features: RaftFeatures(preVote: true)).report
+        let c = try analyzeScenario("rejoin", seed: 2).report
+        let p = try Parsed(ChromeTraceReport.render(runs: [("a", a), ("b", b), ("c", c)]))
+        let processes = p.of("M").filter { $0["name"] as? String == "process_name" }
+            .map { ($0["args"] as! [String: Any])["name"] as! String }
+        #expect(processes == ["a: rejoin (seed 1)", "b: rejoin (seed 1)", "c: rejoin (seed 2)"])
+        #expect(p.trackNames(pid: 2)[1] == "n1")
+        #expect(p.of("i", "disruption").map { $0["pid"] as! Int } == [1, 3])
+        // Both disrupted runs sampled messages, with ids counted from 1 in each trace.
+        let starts = p.of("s", "message")
+        #expect(Set(starts.map { $0["pid"] as! Int }) == [1, 3])
+        let ids = starts.map { $0["id"] as! UInt64 }
+        #expect(Set(ids).count == ids.count)
+        #expect(p.overlaps().isEmpty)
+    }
+}
