@@ -67,6 +67,11 @@ import TraceFormat
         let html = HTMLReport.render(r)
         #expect(html.contains("<section id=\"snapshots\"><h2>Log compaction</h2>"))
         #expect(html.contains("\"snaps\":[[1,\(install.time),\(install.index),\(install.term),\(install.lastIndexBefore)]]"))
+        #expect(html.contains("</i>snapshot installed</span>"))
+        // The legend names the snapshot mark only when there is one to see.
+        let (plain, _) = try analyzeScenario("rejoin")
+        #expect(plain.snapshots?.installCount ?? 0 == 0)
+        #expect(!HTMLReport.render(plain).contains("snapshot installed"))
     }
 
     /// A restarted leader loads its own snapshot: counted as a restart, not as an install.

@@ -95,7 +95,7 @@ public enum CompareReport {
             }
             h += "</tr>"
         }
-        h += "</table></section><section id=\"timeline-section\"><h2>Timelines on a common time axis</h2>" + HTMLReport.toolbar
+        h += "</table></section><section id=\"timeline-section\"><h2>Timelines on a common time axis</h2>" + HTMLReport.toolbar(snapshots: reports)
         for (i, r) in reports.enumerated() {
             h += "<div class=\"runlabel\">\(esc(labels[i])): \(esc(r.trace.scenario)) &middot; \(esc(ReportText.features(r.trace.features)))</div>"
             h += HTMLReport.chart(r, id: "timeline-\(labels[i])")

@@ -22,7 +22,7 @@ public enum HTMLReport {
         h += "<p class=\"meta\">\(esc(t.path))</p></header>\n"
         h += cards(r)
         h += "<section id=\"timeline-section\"><h2>Timeline</h2>"
-        h += toolbar
+        h += toolbar(snapshots: [r])
         h += chart(r, id: "timeline") + "</section>\n"
         h += adviceSection(r)
         h += disruptionSection(r)
@@ -40,13 +40,19 @@ public enum HTMLReport {
             + "<div class=\"tooltip\"></div><script type=\"application/json\" class=\"data\" id=\"data-\(id)\">\(embeddedData(r))</script></div>"
     }
 
-    /// The toolbar shared by all timelines of a page.
-    static let toolbar = "<div class=\"toolbar\"><button data-zoom=\"in\">zoom in</button><button data-zoom=\"out\">zoom out</button>"
+    /// The toolbar shared by all timelines of a page; its legend names snapshot marks only when
+    /// one of the `snapshots` reports has an install to mark.
+    static func toolbar(snapshots reports: [AnalysisReport]) -> String {
+        let snapshots = reports.contains { ($0.snapshots?.installCount ?? 0) > 0 }
+        return toolbarStart + (snapshots ? " <i class=\"s-mark\"></i>snapshot installed" : "") + toolbarEnd
+    }
+
+    private static let toolbarStart = "<div class=\"toolbar\"><button data-zoom=\"in\">zoom in</button><button data-zoom=\"out\">zoom out</button>"
         + "<button data-zoom=\"reset\">whole run</button><label>arrows <select id=\"arrows\"><option value=\"all\">all messages</option><option value=\"votes\">votes only</option><option value=\"none\">none</option></select></label><span id=\"range\"></span>"
         + "<span class=\"legend\"><i class=\"r-follower\"></i>follower <i class=\"r-preCandidate\"></i>pre-candidate "
         + "<i class=\"r-candidate\"></i>candidate <i class=\"r-leader\"></i>leader <i class=\"r-down\"></i>down "
-        + "<i class=\"f-shade\"></i>fault in force <i class=\"d-mark\"></i>disruption <i class=\"s-mark\"></i>snapshot installed</span></div>"
-        + "<p class=\"hint\">Scroll to zoom, drag to pan, double-click for the whole run. Messages are drawn as arrows when less than 2 s is shown (only around disruptions).</p>"
+        + "<i class=\"f-shade\"></i>fault in force <i class=\"d-mark\"></i>disruption"
+    private static let toolbarEnd = "</span></div><p class=\"hint\">Scroll to zoom, drag to pan, double-click for the whole run. Messages are drawn as arrows when less than 2 s is shown (only around disruptions).</p>"
 
     static func esc(_ s: String) -> String {
         var out = ""
