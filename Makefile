@@ -41,7 +41,8 @@ demo: deps
 	.build/release/raftrecord run --scenario rejoin -o $(DEMO_DIR)/rejoin.trace
 	.build/release/traceanalyze $(DEMO_DIR)/rejoin.trace
 	.build/release/traceanalyze $(DEMO_DIR)/rejoin.trace --report html --verify-advice -o $(DEMO_DIR)/rejoin.html
-	@echo "open $(DEMO_DIR)/rejoin.html in a browser"
+	.build/release/traceanalyze $(DEMO_DIR)/rejoin.trace --report chrome -o $(DEMO_DIR)/rejoin.chrome.json
+	@echo "open $(DEMO_DIR)/rejoin.html in a browser (rejoin.chrome.json opens in ui.perfetto.dev)"
 
 bench: release
 	Benchmarks/run.sh
