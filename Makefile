@@ -9,7 +9,7 @@ DEMO_DIR ?= demo
 # FoundationEssentials, which is not ours to change.
 RELEASE_BUILD = $(SWIFT) build -c release --static-swift-stdlib -Xswiftc -use-ld=lld
 
-.PHONY: deps test-deps build release test demo bench bench-instructions clean
+.PHONY: deps test-deps build release test demo bench bench-instructions fuzz clean
 
 # libzstd-dev provides zstd.h and libzstd.pc for the CZstd system library target.
 deps:
@@ -46,6 +46,10 @@ demo: deps
 
 bench: release
 	Benchmarks/run.sh
+
+# libFuzzer + AddressSanitizer on the trace reader (FUZZ_SECONDS, default 300; not part of make test).
+fuzz: deps
+	Fuzz/run.sh
 
 # Instruction counts (valgrind), steady from run to run where wall time is not.
 bench-instructions: release

@@ -1,0 +1,34 @@
+// A libFuzzer target for the trace reader (Fuzz/run.sh builds and runs it). It is compiled together
+// with Sources/TraceFormat as one module, so it reaches the frame decoder directly: the checksum in
+// every zstd frame stops random damage long before the decoder, but a frame whose checksum is right
+// and whose records are wrong (a writer's bug) must still give an error, never a crash or a hang.
+//
+// The first byte of an input picks the target: even, the rest is the decompressed content of one
+// event frame, decoded event by event; odd, the rest is a whole trace file, opened (with recovery)
+// and read both ways, skipping corrupt frames.
+import Glibc
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzTrace(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+    guard size > 0 else { return 0 }
+    let input = UnsafeRawBufferPointer(start: data, count: size)
+    let rest = UnsafeRawBufferPointer(rebasing: input[1...])
+    if input[0] & 1 == 0 {
+        guard var decoder = try? FrameDecoder(rest) else { return 0 }
+        for _ in 0..<decoder.header.count {
+            guard (try? decoder.next()) != nil else { return 0 }
+        }
+        _ = try? decoder.finish()
+    } else {
+        let path = "/tmp/fuzz-trace-\(getpid()).trace"
+        guard let f = fopen(path, "wb") else { return 0 }
+        fwrite(rest.baseAddress, 1, rest.count, f)
+        fclose(f)
+        defer { unlink(path) }
+        guard let trace = try? TraceFile.open(path) else { return 0 }
+        var skipped: [TraceFormatError] = []
+        try? trace.forEachEvent(skippingCorruptFrames: true, skipped: &skipped) { _ in }
+        for _ in trace.events(skippingCorruptFrames: true) {}
+    }
+    return 0
+}
