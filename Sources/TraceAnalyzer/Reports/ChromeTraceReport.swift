@@ -51,14 +51,16 @@ public enum ChromeTraceReport {
         return try! encoder.encode(file)
     }
 
-    /// Track numbers (`tid`s) of the groups after the node tracks (whose `tid` is the node id).
+    /// Track numbers (`tid`s) of the groups after the node tracks (whose `tid` is the node id),
+    /// far enough apart that a group's extra tracks (at most one per item the report lists)
+    /// never reach the next group.
     enum Track {
-        static let leaders = 10_000
-        static let elections = 11_000
-        static let faults = 12_000
-        static let windows = 13_000
-        static let disruptions = 14_000
-        static let labels = 15_000
+        static let leaders = 100_000
+        static let elections = 200_000
+        static let faults = 300_000
+        static let windows = 400_000
+        static let disruptions = 500_000
+        static let labels = 600_000
     }
 
     /// Assigns each interval a lane (0, 1, ...) so that no two on a lane overlap; intervals that
