@@ -114,3 +114,110 @@ extension TraceEvent.Kind {
     }
 }
 
+
+// The names of the enumerations' cases, as reports print them ("\(reason)"): written out, so that
+// printing one is a switch, not a reflection of the value (which looks up conformances at run time
+// and, in a static binary, scans all of them the first time). Never rename one: JSON reports
+// carry these names.
+
+extension MessageType: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .append: "append"
+        case .appendResponse: "appendResponse"
+        case .heartbeat: "heartbeat"
+        case .heartbeatResponse: "heartbeatResponse"
+        case .vote: "vote"
+        case .voteResponse: "voteResponse"
+        case .preVote: "preVote"
+        case .preVoteResponse: "preVoteResponse"
+        case .snapshot: "snapshot"
+        case .snapshotResponse: "snapshotResponse"
+        case .timeoutNow: "timeoutNow"
+        case .readIndex: "readIndex"
+        case .readIndexResponse: "readIndexResponse"
+        }
+    }
+}
+
+extension TermChangeCause: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .campaign: "campaign"
+        case .higherTermSeen: "higherTermSeen"
+        }
+    }
+}
+
+extension StepDownReason: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .higherTermSeen: "higherTermSeen"
+        case .lostQuorum: "lostQuorum"
+        case .transfer: "transfer"
+        case .removed: "removed"
+        }
+    }
+}
+
+extension VoteRejectReason: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .alreadyVoted: "alreadyVoted"
+        case .logNotUpToDate: "logNotUpToDate"
+        case .staleTerm: "staleTerm"
+        case .leaderRecentlyHeard: "leaderRecentlyHeard"
+        case .notVoter: "notVoter"
+        }
+    }
+}
+
+extension DropReason: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .partition: "partition"
+        case .loss: "loss"
+        case .receiverDown: "receiverDown"
+        }
+    }
+}
+
+extension ClientRequestKind: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .write: "write"
+        case .read: "read"
+        }
+    }
+}
+
+extension ClientOutcome: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .ok: "ok"
+        case .notLeader: "notLeader"
+        case .timeout: "timeout"
+        case .dropped: "dropped"
+        }
+    }
+}
+
+extension ReadMode: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .readIndex: "readIndex"
+        case .lease: "lease"
+        case .local: "local"
+        }
+    }
+}
+
+extension MembershipChange: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .addVoter: "addVoter"
+        case .addLearner: "addLearner"
+        case .remove: "remove"
+        }
+    }
+}

@@ -154,3 +154,19 @@ import Testing
         #expect(p.terminationStatus == 0)
     }
 }
+
+/// The names reports print for the events' enumerations (JSON reports carry them, so they must
+/// not change): each case's own name, in declaration order, none repeated.
+@Test func enumerationCasesPrintTheirNames() {
+    #expect(MessageType.allCases.map(\.description) == [
+        "append", "appendResponse", "heartbeat", "heartbeatResponse", "vote", "voteResponse", "preVote",
+        "preVoteResponse", "snapshot", "snapshotResponse", "timeoutNow", "readIndex", "readIndexResponse"])
+    #expect(TermChangeCause.allCases.map { "\($0)" } == ["campaign", "higherTermSeen"])
+    #expect(StepDownReason.allCases.map { "\($0)" } == ["higherTermSeen", "lostQuorum", "transfer", "removed"])
+    #expect(VoteRejectReason.allCases.map { "\($0)" } == ["alreadyVoted", "logNotUpToDate", "staleTerm", "leaderRecentlyHeard", "notVoter"])
+    #expect(DropReason.allCases.map { "\($0)" } == ["partition", "loss", "receiverDown"])
+    #expect(ClientRequestKind.allCases.map { "\($0)" } == ["write", "read"])
+    #expect(ClientOutcome.allCases.map { "\($0)" } == ["ok", "notLeader", "timeout", "dropped"])
+    #expect(ReadMode.allCases.map { "\($0)" } == ["readIndex", "lease", "local"])
+    #expect(MembershipChange.allCases.map { "\($0)" } == ["addVoter", "addLearner", "remove"])
+}
