@@ -16,10 +16,13 @@ struct TimelineBuilder {
     private var open: [Open]
     private var intervals: [[RoleInterval]]
     private var truncated: [Bool]
-    /// Per node, per column: nanoseconds spent in each role, role changes, highest term.
-    private var occupancy: [[[UInt64]]]
-    private var changes: [[Int]]
-    private var maxTerm: [[UInt64]]
+    /// Per node, per column (flat, at `cell(node, column)`): nanoseconds spent in each role (at
+    /// `cell * roles + role`), role changes, highest term. Flat arrays: nested ones cost a
+    /// uniqueness check per level on every update.
+    private var occupancy: [UInt64]
+    private var changes: [Int]
+    private var maxTerm: [UInt64]
+    private static let roles = RoleName.allCases.count
     private var leaders: [TermLeader] = []
     private var openLeader: [UInt32: Int] = [:]
     private var leadersTruncated = false
@@ -43,10 +46,12 @@ struct TimelineBuilder {
         open = Array(repeating: Open(since: start), count: nodes)
         intervals = Array(repeating: [], count: nodes)
         truncated = Array(repeating: false, count: nodes)
-        occupancy = Array(repeating: Array(repeating: Array(repeating: 0, count: RoleName.allCases.count), count: Timeline.columnCount), count: nodes)
-        changes = Array(repeating: Array(repeating: 0, count: Timeline.columnCount), count: nodes)
-        maxTerm = Array(repeating: Array(repeating: 0, count: Timeline.columnCount), count: nodes)
+        occupancy = Array(repeating: 0, count: nodes * Timeline.columnCount * Self.roles)
+        changes = Array(repeating: 0, count: nodes * Timeline.columnCount)
+        maxTerm = Array(repeating: 0, count: nodes * Timeline.columnCount)
     }
+
+    private func cell(_ node: Int, _ column: Int) -> Int { node * Timeline.columnCount + column }
 
     /// Saturating, so a trace ending near the largest time cannot overflow.
     private func columnStart(_ c: Int) -> UInt64 {
@@ -71,8 +76,9 @@ struct TimelineBuilder {
         while c <= last {
             let lo = max(o.since, columnStart(c))
             let hi = min(t, columnStart(c + 1))
-            if hi > lo { occupancy[i][c][roleIndex] += hi - lo }
-            maxTerm[i][c] = max(maxTerm[i][c], o.term)
+            let k = cell(i, c)
+            if hi > lo { occupancy[k * Self.roles + roleIndex] += hi - lo }
+            maxTerm[k] = max(maxTerm[k], o.term)
             c += 1
         }
     }
@@ -81,7 +87,7 @@ struct TimelineBuilder {
     mutating func nodeChanged(_ i: Int, role: RoleName, term: UInt64, at t: UInt64) {
         guard role != open[i].role || term != open[i].term else { return }
         close(i, at: t)
-        changes[i][column(t)] += 1
+        changes[cell(i, column(t))] += 1
         open[i] = Open(role: role, term: term, since: t)
     }
 
@@ -170,9 +176,11 @@ struct TimelineBuilder {
         for i in open.indices {
             close(i, at: end)
             let columns = (0..<Timeline.columnCount).map { c -> RoleColumn in
-                let occ = occupancy[i][c]
+                let k = cell(i, c)
+                let occ = occupancy[(k * Self.roles)..<((k + 1) * Self.roles)]
                 let best = occ.indices.max { occ[$0] < occ[$1] }!
-                return RoleColumn(role: occ[best] == 0 ? .down : RoleName.allCases[best], changes: changes[i][c], maxTerm: maxTerm[i][c])
+                return RoleColumn(role: occ[best] == 0 ? .down : RoleName.allCases[best - occ.startIndex], changes: changes[k],
+                                  maxTerm: maxTerm[k])
             }
             nodes.append(NodeTimeline(node: ids[i].rawValue, intervals: intervals[i], truncated: truncated[i], columns: columns))
         }
