@@ -252,6 +252,21 @@ func htmlStructure(_ html: String) -> [String] {
         #expect(abs((last["ts"] as! Double) + (last["dur"] as! Double) - 100e6) < 1e-3)
     }
 
+    /// A truncated timeline whose times end at the largest value: the column summaries' bounds
+    /// saturate instead of overflowing.
+    @Test func timelineEndingAtTheLargestTime() throws {
+        var (r, _) = try analyzeScenario("rejoin")
+        let start = UInt64.max - 1_000_000_000_000
+        var t = TimelineBuilder(nodes: 1, start: start, end: UInt64.max)
+        for k in 0..<(Timeline.intervalLimit + 10) {
+            t.nodeChanged(0, role: k % 2 == 0 ? .leader : .follower, term: UInt64(k), at: start + UInt64(k) * 1_000)
+        }
+        r.timeline = t.finish(ids: [NodeID(1)], messages: [])
+        let p = try Parsed(ChromeTraceReport.render(r))
+        #expect(p.of("X", "role").contains { ($0["name"] as? String)?.hasSuffix("(summary)") == true })
+        #expect(p.overlaps().isEmpty)
+    }
+
     @Test func stringsFromTheTraceStayStrings() throws {
         let events = [
             TraceEvent(time: 0, node: NodeID(1), .nodeStarted(NodeRecovery(term: 0, vote: nil, lastIndex: 0, lastTerm: 0, restart: false))),

@@ -43,6 +43,7 @@ func nonsenseEventsStillGiveAReport(seed: UInt64) throws {
     #expect(!HTMLReport.render(report).isEmpty)
     #expect(!TextReport.render(report, color: false).isEmpty)
     #expect(!JSONReport.render(report).isEmpty)
+    #expect(try JSONSerialization.jsonObject(with: ChromeTraceReport.render(report)) is [String: Any])
 }
 
 /// The direct-mapped table behaves like a dictionary whatever the ids: colliding ids (equal

@@ -184,6 +184,12 @@ public enum ChromeTraceReport {
                 }
                 guard n.truncated, tl.columnWidth > 0 else { continue }
                 let from = n.intervals.last?.end ?? tl.start
+                // Saturating: a trace whose times end near the largest value must not overflow.
+                func columnStart(_ c: Int) -> UInt64 {
+                    let (offset, o1) = UInt64(c).multipliedReportingOverflow(by: tl.columnWidth)
+                    let (sum, o2) = tl.start.addingReportingOverflow(offset)
+                    return o1 || o2 ? UInt64.max : sum
+                }
                 var k = Int((from - min(from, tl.start)) / tl.columnWidth)
                 while k < n.columns.count {
                     var j = k
@@ -194,8 +200,8 @@ public enum ChromeTraceReport {
                         maxTerm = max(maxTerm, n.columns[j].maxTerm)
                         j += 1
                     }
-                    let start = max(from, tl.start + UInt64(k) * tl.columnWidth)
-                    let end = min(tl.end, tl.start + UInt64(j) * tl.columnWidth)
+                    let start = max(from, columnStart(k))
+                    let end = min(tl.end, columnStart(j))
                     let role = n.columns[k].role
                     slice("mostly \(role.rawValue) (summary)", "role", start, end, tid: tid,
                           ["role": .text(role.rawValue), "roleChanges": .number(UInt64(changes)), "highestTerm": .number(maxTerm),
