@@ -23,6 +23,9 @@ public struct RaftMessage: Sendable, Equatable, BitwiseCopyable {
     public var entryCount: UInt32 = 0
     public var type: MessageType
     public var reject = false
+    /// On a (pre-)vote request: the campaign follows a leadership transfer (etcd's
+    /// `campaignTransfer` context), so voters grant it even while they hear from the old leader.
+    public var transfer = false
 
     public init(type: MessageType, from: NodeID, to: NodeID, term: UInt64, index: UInt64 = 0, logTerm: UInt64 = 0,
                 entryCount: UInt32 = 0, commit: UInt64 = 0, reject: Bool = false, rejectHint: UInt64 = 0) {

@@ -79,6 +79,10 @@ public struct RaftNode: Sendable {
     private var checkQuorumDeadline: UInt64 = 0
     /// When this node last heard from its current leader (for leader stickiness).
     private var lastLeaderContact: UInt64?
+    /// Leadership transfer (thesis §3.10) in progress: the node taking over, and when the leader
+    /// gives up on it (one election timeout, as etcd does).
+    public private(set) var transferee: NodeID?
+    private var transferDeadline: UInt64 = 0
     private var votes: [NodeID: Bool] = [:]
     /// Per voter, indexed by position in `config.voters`; meaningful only while leader.
     private var progress: [Progress] = []
@@ -110,7 +114,9 @@ public struct RaftNode: Sendable {
     /// The local time at which the node next needs `tick(now:)`.
     public var nextDeadline: UInt64 {
         guard role == .leader else { return electionDeadline }
-        return config.features.checkQuorum ? min(heartbeatDeadline, checkQuorumDeadline) : heartbeatDeadline
+        var next = config.features.checkQuorum ? min(heartbeatDeadline, checkQuorumDeadline) : heartbeatDeadline
+        if transferee != nil { next = min(next, transferDeadline) }
+        return next
     }
 
     public mutating func takeOutput() -> RaftOutput {
@@ -128,6 +134,11 @@ public struct RaftNode: Sendable {
     public mutating func tick(now: UInt64) {
         switch role {
         case .leader:
+            if let target = transferee, now >= transferDeadline {
+                // The transferee did not take over within an election timeout: lead on.
+                output.events.append(.transferFinished(target: target, term: term, succeeded: false))
+                transferee = nil
+            }
             if config.features.checkQuorum, now >= checkQuorumDeadline {
                 checkQuorumDeadline = now + config.timing.electionTimeoutMin
                 // Check-quorum (thesis 6.2): step down unless a majority answered within an election timeout.
@@ -153,7 +164,13 @@ public struct RaftNode: Sendable {
 
     private mutating func becomeFollower(term newTerm: UInt64, lead newLead: NodeID?, now: UInt64,
                                          stepDown: StepDownReason = .higherTermSeen) {
-        if role == .leader { output.events.append(.leaderSteppedDown(term: term, reason: stepDown)) }
+        if role == .leader {
+            output.events.append(.leaderSteppedDown(term: term, reason: stepDown))
+            if let target = transferee {
+                output.events.append(.transferFinished(target: target, term: term, succeeded: stepDown == .transfer))
+                transferee = nil
+            }
+        }
         if newTerm != term {
             output.events.append(.termChanged(from: term, to: newTerm, cause: .higherTermSeen))
             term = newTerm
@@ -177,7 +194,9 @@ public struct RaftNode: Sendable {
         requestVotes(term: term + 1, preVote: true)
     }
 
-    private mutating func campaign(_ now: UInt64) {
+    /// `transfer`: the leader handed over (TimeoutNow), so there is no pre-vote round and voters
+    /// are told not to hold on to the old leader.
+    private mutating func campaign(_ now: UInt64, transfer: Bool = false) {
         output.events.append(.termChanged(from: term, to: term + 1, cause: .campaign))
         term += 1
         vote = config.id
@@ -187,15 +206,17 @@ public struct RaftNode: Sendable {
         resetElectionTimer(now)
         output.events.append(.becameCandidate(term: term))
         if votes.count >= quorum { becomeLeader(now); return }
-        requestVotes(term: term, preVote: false)
+        requestVotes(term: term, preVote: false, transfer: transfer)
     }
 
-    private mutating func requestVotes(term voteTerm: UInt64, preVote: Bool) {
+    private mutating func requestVotes(term voteTerm: UInt64, preVote: Bool, transfer: Bool = false) {
         for peer in config.voters where peer != config.id {
             output.events.append(.voteRequested(VoteRequest(to: peer, term: voteTerm, lastIndex: log.lastIndex,
                                                             lastTerm: log.lastTerm, preVote: preVote)))
-            send(RaftMessage(type: preVote ? .preVote : .vote, from: config.id, to: peer, term: voteTerm,
-                             index: log.lastIndex, logTerm: log.lastTerm))
+            var m = RaftMessage(type: preVote ? .preVote : .vote, from: config.id, to: peer, term: voteTerm,
+                                index: log.lastIndex, logTerm: log.lastTerm)
+            m.transfer = transfer
+            send(m)
         }
     }
 
@@ -220,8 +241,10 @@ public struct RaftNode: Sendable {
         case notLeader(hint: NodeID?)
     }
 
+    /// A leader handing leadership over takes no proposals (etcd drops them): it answers as a
+    /// node that does not know the next leader yet.
     public mutating func propose(request: UInt64, hash: UInt64) -> Proposal {
-        guard role == .leader else { return .notLeader(hint: lead) }
+        guard role == .leader, transferee == nil else { return .notLeader(hint: role == .leader ? nil : lead) }
         appendLocal(LogEntry(term: term, request: request, hash: hash))
         let index = log.lastIndex
         output.events.append(.entryProposed(request: request, index: index, term: term))
@@ -229,6 +252,25 @@ public struct RaftNode: Sendable {
         broadcastAppend()
         maybeCommit()
         return .accepted(index: index, term: term)
+    }
+
+    /// Leadership transfer (thesis §3.10; etcd's `MsgTransferLeader`): the leader stops taking
+    /// proposals, brings `target`'s log up to date, then tells it to campaign at once (TimeoutNow);
+    /// it gives up after an election timeout. Ignored unless this node leads and `target` is
+    /// another voter; a transfer to another node replaces the one in progress.
+    public mutating func transferLeadership(to target: NodeID, now: UInt64) {
+        guard role == .leader, target != config.id, let i = voterIndex(target), transferee != target else { return }
+        if let previous = transferee {
+            output.events.append(.transferFinished(target: previous, term: term, succeeded: false))
+        }
+        transferee = target
+        transferDeadline = now + config.timing.electionTimeoutMin
+        output.events.append(.transferStarted(target: target, term: term))
+        if progress[i].match == log.lastIndex { sendTimeoutNow(to: target) } else { sendAppend(to: i) }
+    }
+
+    private mutating func sendTimeoutNow(to target: NodeID) {
+        send(RaftMessage(type: .timeoutNow, from: config.id, to: target, term: term))
     }
 
     /// Log compaction (Raft §7): the driver has a snapshot of its state machine through `index`
@@ -265,7 +307,7 @@ public struct RaftNode: Sendable {
         precondition(entries.count == Int(m.entryCount), "a message's entries must match its entryCount")
         let isVote = m.type == .vote || m.type == .preVote
         if m.term > term {
-            if isVote, inLease(now) {
+            if isVote, !m.transfer, inLease(now) {
                 output.events.append(.voteRejected(candidate: m.from, term: m.term, preVote: m.type == .preVote,
                                                    reason: .leaderRecentlyHeard))
                 return
@@ -278,7 +320,9 @@ public struct RaftNode: Sendable {
             case .append, .heartbeat, .snapshot:
                 becomeFollower(term: m.term, lead: m.from, now: now)
             default:
-                becomeFollower(term: m.term, lead: nil, now: now)
+                // A leader stepping down for the node it is handing over to: the transfer worked.
+                becomeFollower(term: m.term, lead: nil, now: now,
+                               stepDown: role == .leader && m.from == transferee ? .transfer : .higherTermSeen)
             }
         } else if m.term < term {
             switch m.type {
@@ -363,6 +407,10 @@ public struct RaftNode: Sendable {
             default:
                 handleAppend(m, entries)
             }
+        case .timeoutNow:
+            // The leader hands over (leadership transfer): campaign now, without waiting for the
+            // election timeout and without a pre-vote round.
+            campaign(now, transfer: true)
         default:
             break
         }
@@ -457,6 +505,7 @@ public struct RaftNode: Sendable {
                     // A match at or below the commit index cannot raise it.
                     if m.index > commit { maybeCommit() }
                 }
+                if m.from == transferee, progress[i].match == log.lastIndex { sendTimeoutNow(to: m.from) }
                 if progress[i].next <= log.lastIndex { sendAppend(to: i) }
             }
         case .heartbeatResponse:
