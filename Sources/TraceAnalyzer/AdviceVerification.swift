@@ -67,7 +67,11 @@ public struct AdviceVerification: Codable, Sendable, Equatable {
         disruptionsAfter = replay.disruptions.filter { [window] in $0.time >= window.start && $0.time <= window.end }.count
         unavailableAfter = Self.unavailable(replay, in: window)
         highestTermAfter = replay.elections.highestTerm
-        if aboutWindow {
+        if a.feature == .leadershipTransfer {
+            // Advice for planned restarts: the replay hands over before the leader goes down, so
+            // it is judged by the time without a leader it saves (at least half the predicted).
+            confirmed = unavailableAfter + predictedUnavailabilityAvoided / 2 <= unavailableBefore
+        } else if aboutWindow {
             // Advice about a window (check-quorum): judged by the unavailability in it; the step-down
             // check-quorum causes is itself recorded as a disruption, so counts do not decide.
             confirmed = a.prevents ? unavailableAfter < unavailableBefore
@@ -84,14 +88,27 @@ public struct AdviceVerification: Codable, Sendable, Equatable {
     }
 
     /// The configuration change that turns the advised feature on, or nil if the simulator
-    /// cannot run it.
-    public static func enabling(_ f: Advice.Feature, in c: RunConfiguration) -> RunConfiguration? {
+    /// cannot run it. Leadership transfer is advice for planned restarts: each crash of a
+    /// leader that the report advises it for, scheduled at a fixed time, becomes what an operator
+    /// would do instead: hand leadership to a follower at that moment, then take the old leader
+    /// down one minimum election timeout later (by which time a transfer has finished or given up).
+    public static func enabling(_ f: Advice.Feature, in c: RunConfiguration, report: AnalysisReport) -> RunConfiguration? {
         var c = c
         switch f {
         case .preVote: c.features.preVote = true
         case .checkQuorum: c.features.checkQuorum = true
         case .leaderStickiness: c.features.leaderStickiness = true
-        case .leadershipTransfer: return nil
+        case .leadershipTransfer:
+            let ids = Set(report.advice.filter { $0.feature == .leadershipTransfer }.flatMap(\.disruptions))
+            let crashes = report.disruptions.filter { ids.contains($0.id) && $0.cause == .crash }
+            var planned = false
+            c.faults = c.faults.flatMap { fault -> [ScheduledFault] in
+                guard case .crash = fault.action, let d = crashes.first(where: { $0.time == fault.at }) else { return [fault] }
+                planned = true
+                return [ScheduledFault(at: fault.at, .transfer(.follower(0))),
+                        ScheduledFault(at: fault.at + c.timing.electionTimeoutMin, .crash(.node(NodeID(d.leader))))]
+            }
+            guard planned else { return nil }
         }
         return c
     }

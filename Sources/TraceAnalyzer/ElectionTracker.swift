@@ -11,6 +11,8 @@ struct ElectionTracker {
     private(set) var candidacies = 0
     private(set) var truncated = false
     private var nextID = 1
+    /// Leadership transfers in progress, by target: the leader's `transferStarted`.
+    private var transfers: [UInt32: EventRef] = [:]
 
     private mutating func finish(_ node: UInt32, _ outcome: ElectionAttempt.Outcome, at t: UInt64, _ ref: EventRef?) {
         guard var a = open.removeValue(forKey: node) else { return }
@@ -45,9 +47,12 @@ struct ElectionTracker {
             open[node]?.evidence.append(ref)
         case .becameCandidate(let term):
             if open[node] == nil {
-                open[node] = ElectionAttempt(id: nextID, node: node, trigger: "campaign", start: e.time, end: e.time,
-                                             fromTerm: term > 0 ? term - 1 : 0, term: term, preVote: nil, votes: [], outcome: .open,
-                                             termsCost: 0, evidence: [])
+                // No timer fired: the leader's TimeoutNow, when it was handing leadership to it.
+                let transfer = transfers[node]
+                open[node] = ElectionAttempt(id: nextID, node: node, trigger: transfer == nil ? "campaign" : "transfer",
+                                             start: e.time, end: e.time, fromTerm: term > 0 ? term - 1 : 0, term: term,
+                                             preVote: nil, votes: [], outcome: .open, termsCost: 0,
+                                             evidence: transfer.map { [$0] } ?? [])
                 nextID += 1
             }
             open[node]?.term = term
@@ -63,6 +68,10 @@ struct ElectionTracker {
             else { finish(node, .lost, at: e.time, ref) }
         case .nodeCrashed:
             finish(node, .abandoned, at: e.time, ref)
+        case .transferStarted(let target, _):
+            transfers[target.rawValue] = ref
+        case .transferFinished(let target, _, _):
+            transfers[target.rawValue] = nil
         case .voteGranted(let c, let term, let pre), .voteRejected(let c, let term, let pre, _):
             guard var a = open[c.rawValue] else { return }
             var reason: String?

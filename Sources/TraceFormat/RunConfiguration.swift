@@ -184,4 +184,7 @@ public enum FaultAction: Codable, Sendable, Equatable {
     case drift(NodeSelector, ppm: Int32)
     case degrade(NodeSelector, NodeSelector, loss: Double, extraLatency: UInt64)
     case label(String)
+    /// The leader hands leadership to the node (leadership transfer, thesis §3.10), as an operator
+    /// would before a planned restart. Since format 1.2.
+    case transfer(NodeSelector)
 }

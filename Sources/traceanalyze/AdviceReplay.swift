@@ -15,9 +15,11 @@ enum AdviceReplay {
         var replays: [Advice.Feature: AnalysisReport] = [:]
         var out: [AdviceVerification] = []
         for (i, a) in report.advice.enumerated() {
-            guard let config = AdviceVerification.enabling(a.feature, in: metadata.run) else {
-                out.append(AdviceVerification(index: i, advice: a, original: report,
-                                              unverifiable: "the simulator does not implement \(ReportText.featureName(a.feature).lowercased()) yet"))
+            guard let config = AdviceVerification.enabling(a.feature, in: metadata.run, report: report) else {
+                let why = a.feature == .leadershipTransfer
+                    ? "the crash was not scheduled at a fixed time, so the replay cannot hand leadership over before it"
+                    : "the simulator does not implement \(ReportText.featureName(a.feature).lowercased()) yet"
+                out.append(AdviceVerification(index: i, advice: a, original: report, unverifiable: why))
                 continue
             }
             if replays[a.feature] == nil {

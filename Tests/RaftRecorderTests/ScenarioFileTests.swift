@@ -40,6 +40,8 @@ import TraceFormat
         degrade: {link: [n1, n2], loss: 0.2, latency: 50ms}
       - at: 1.5s
         label: "phase 2"
+      - at: 17s
+        transfer: n4
     """
 
     @Test func everyFieldIsRead() throws {
@@ -57,7 +59,8 @@ import TraceFormat
         #expect(c.network.latency == .normal(mean: 20 * nsPerMillisecond, stddev: 5 * nsPerMillisecond, floor: 2 * nsPerMillisecond))
         #expect(c.network.loss == 0.01)
         #expect(c.workload.writesPerSecond == 50)
-        #expect(c.faults.count == 11)
+        #expect(c.faults.count == 12)
+        #expect(c.faults.last == ScheduledFault(at: 17 * nsPerSecond, .transfer(.node(NodeID(4)))))
         #expect(c.faults.first == ScheduledFault(at: 1_500 * nsPerMillisecond, .label("phase 2")))  // sorted by time
         #expect(c.faults.contains(ScheduledFault(at: 5 * nsPerSecond, .partition(groups: [
             [.node(NodeID(1)), .node(NodeID(2)), .node(NodeID(3))], [.node(NodeID(4)), .node(NodeID(5))]]))))
@@ -84,6 +87,7 @@ import TraceFormat
         ("cluster: [3\n", 2, "yaml"),
         ("cluster: 3\nsnapshots: {every: 0}\n", 2, "snapshots.every"),
         ("cluster: 3\nsnapshots: sometimes\n", 2, "snapshots"),
+        ("cluster: 3\nfaults:\n  - at: 1s\n    transfer: n4\n", 4, "faults[0].transfer"),
     ])
     func malformedFilesNameTheLineAndTheField(yaml: String, line: Int, field: String) {
         do {

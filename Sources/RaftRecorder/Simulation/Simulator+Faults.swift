@@ -83,6 +83,14 @@ extension Simulator {
             }
         case .label:
             try record(nil, .label(fault: UInt32(index)))
+        case .transfer(let s):
+            // The leader of the highest term hands over (a deposed one may not know it yet).
+            guard let target = resolve(s),
+                  let l = nodes.indices.filter({ nodes[$0].up && nodes[$0].raft.role == .leader })
+                    .max(by: { nodes[$0].raft.term < nodes[$1].raft.term }),
+                  l != target, nodes[l].pausedUntil == nil else { return }
+            nodes[l].raft.transferLeadership(to: ids[target], now: nodes[l].clock.local(now))
+            try drain(l)
         }
     }
 

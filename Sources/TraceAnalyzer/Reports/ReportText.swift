@@ -186,13 +186,15 @@ public enum ReportText {
 
     public static func verification(_ v: AdviceVerification) -> String {
         if let why = v.unverifiable { return "advice \(v.advice + 1) (\(featureName(v.feature))) could not be replayed: \(why)." }
-        let predicted = switch (v.aboutWindow, v.predictedPrevents) {
-        case (true, true): "predicted: about \(time(v.predictedUnavailabilityAvoided)) less unavailability"
-        case (true, false): "predicted: no shorter"
-        case (false, true): "predicted: no disruption, \(time(v.predictedUnavailabilityAvoided)) and \(count(v.predictedTermsAvoided, "term")) avoided"
-        case (false, false): "predicted: still disrupted"
+        let predicted = switch (v.feature == .leadershipTransfer, v.aboutWindow, v.predictedPrevents) {
+        case (true, _, _): "predicted: about \(time(v.predictedUnavailabilityAvoided)) less without a leader, had the restart been planned"
+        case (false, true, true): "predicted: about \(time(v.predictedUnavailabilityAvoided)) less unavailability"
+        case (false, true, false): "predicted: no shorter"
+        case (false, false, true): "predicted: no disruption, \(time(v.predictedUnavailabilityAvoided)) and \(count(v.predictedTermsAvoided, "term")) avoided"
+        case (false, false, false): "predicted: still disrupted"
         }
-        return "advice \(v.advice + 1) (\(featureName(v.feature))) replayed with it on, \(time(v.window.start))-\(time(v.window.end)): \(predicted); "
+        let how = v.feature == .leadershipTransfer ? "replayed handing leadership over before the crash" : "replayed with it on"
+        return "advice \(v.advice + 1) (\(featureName(v.feature))) \(how), \(time(v.window.start))-\(time(v.window.end)): \(predicted); "
             + "observed: disruptions \(v.disruptionsBefore) -> \(v.disruptionsAfter), unavailable \(time(v.unavailableBefore)) -> \(time(v.unavailableAfter)), "
             + "highest term of the run \(v.highestTermBefore) -> \(v.highestTermAfter): \(v.confirmed ? "confirmed" : "NOT confirmed")."
     }
