@@ -367,9 +367,16 @@ func randomFaultsNeverViolateSafety(seed: Int) throws {
     // Logs compacted every few dozen entries, so snapshots are taken, sent and installed
     // (by nodes that were down or cut off) all through the run.
     c.snapshots = SnapshotPolicy(every: 30 + seed % 50, keep: seed % 20)
+    // And leadership handed over now and then, amid the faults (to a follower that may be cut
+    // off, crashed or behind).
+    var rng = SplitMix64(seed: UInt64(seed) &* 31)
+    for _ in 0..<3 {
+        c.faults.append(ScheduledFault(at: 1 * nsPerSecond + rng.next() % (8 * nsPerSecond), .transfer(.follower(Int(rng.next() % 3)))))
+    }
+    c.faults.sort { $0.at < $1.at }
     var checker = SafetyChecker()
     for e in try Recorder.events(c) { checker.check(e) }
     #expect(checker.violations.isEmpty,
-            "seed \(seed) reproduces: raftrecord run --scenario random --seed \(seed) --duration 10s --snapshot-every \(30 + seed % 50) --snapshot-keep \(seed % 20)")
+            "seed \(seed): random scenario, 10s, snapshots every \(30 + seed % 50) keeping \(seed % 20), transfers at \(c.faults.filter { if case .transfer = $0.action { true } else { false } }.map(\.at))")
     #expect(!checker.applied.isEmpty, "seed \(seed): nothing was ever applied")
 }
