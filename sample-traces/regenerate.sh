@@ -28,3 +28,4 @@ run slow-network-pre-vote-check-quorum.trace --scenario slow-network --pre-vote 
 run random.trace                         --scenario random --seed 7
 run paper-9.3.trace                      --scenario paper-9.3 --seed 3
 run lagging-follower.trace               --scenario lagging-follower
+run planned-restart.trace                --scenario planned-restart

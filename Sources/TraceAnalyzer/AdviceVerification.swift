@@ -89,9 +89,9 @@ public struct AdviceVerification: Codable, Sendable, Equatable {
 
     /// The configuration change that turns the advised feature on, or nil if the simulator
     /// cannot run it. Leadership transfer is advice for planned restarts: each crash of a
-    /// leader that the report advises it for, scheduled at a fixed time, becomes what an operator
-    /// would do instead: hand leadership to a follower at that moment, then take the old leader
-    /// down one minimum election timeout later (by which time a transfer has finished or given up).
+    /// leader that the report advises it for, scheduled at a fixed time, becomes a stop of that
+    /// node as etcd stops a member (leadership handed over first, the node down a minimum
+    /// election timeout later).
     public static func enabling(_ f: Advice.Feature, in c: RunConfiguration, report: AnalysisReport) -> RunConfiguration? {
         var c = c
         switch f {
@@ -105,8 +105,7 @@ public struct AdviceVerification: Codable, Sendable, Equatable {
             c.faults = c.faults.flatMap { fault -> [ScheduledFault] in
                 guard case .crash = fault.action, let d = crashes.first(where: { $0.time == fault.at }) else { return [fault] }
                 planned = true
-                return [ScheduledFault(at: fault.at, .transfer(.follower(0))),
-                        ScheduledFault(at: fault.at + c.timing.electionTimeoutMin, .crash(.node(NodeID(d.leader))))]
+                return [ScheduledFault(at: fault.at, .stop(.node(NodeID(d.leader))))]
             }
             guard planned else { return nil }
         }

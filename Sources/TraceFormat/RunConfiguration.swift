@@ -184,7 +184,10 @@ public enum FaultAction: Codable, Sendable, Equatable {
     case drift(NodeSelector, ppm: Int32)
     case degrade(NodeSelector, NodeSelector, loss: Double, extraLatency: UInt64)
     case label(String)
-    /// The leader hands leadership to the node (leadership transfer, thesis §3.10), as an operator
-    /// would before a planned restart. Since format 1.2.
+    /// The leader hands leadership to the node (leadership transfer, thesis §3.10). Since 1.2.
     case transfer(NodeSelector)
+    /// The node shuts down as etcd stops a member: a leader first hands leadership to the
+    /// follower with the longest log and goes down a minimum election timeout later (the transfer
+    /// has finished or given up by then); any other node goes down at once. Since 1.2.
+    case stop(NodeSelector)
 }

@@ -42,6 +42,8 @@ import TraceFormat
         label: "phase 2"
       - at: 17s
         transfer: n4
+      - at: 19s
+        stop: leader
     """
 
     @Test func everyFieldIsRead() throws {
@@ -59,8 +61,9 @@ import TraceFormat
         #expect(c.network.latency == .normal(mean: 20 * nsPerMillisecond, stddev: 5 * nsPerMillisecond, floor: 2 * nsPerMillisecond))
         #expect(c.network.loss == 0.01)
         #expect(c.workload.writesPerSecond == 50)
-        #expect(c.faults.count == 12)
-        #expect(c.faults.last == ScheduledFault(at: 17 * nsPerSecond, .transfer(.node(NodeID(4)))))
+        #expect(c.faults.count == 13)
+        #expect(c.faults.suffix(2) == [ScheduledFault(at: 17 * nsPerSecond, .transfer(.node(NodeID(4)))),
+                                       ScheduledFault(at: 19 * nsPerSecond, .stop(.leader))])
         #expect(c.faults.first == ScheduledFault(at: 1_500 * nsPerMillisecond, .label("phase 2")))  // sorted by time
         #expect(c.faults.contains(ScheduledFault(at: 5 * nsPerSecond, .partition(groups: [
             [.node(NodeID(1)), .node(NodeID(2)), .node(NodeID(3))], [.node(NodeID(4)), .node(NodeID(5))]]))))

@@ -96,6 +96,26 @@ func run(_ scenario: Scenario, features: RaftFeatures? = nil, seed: UInt64 = 1, 
         #expect(with.commitsAfter[mark, default: 0] > 100)
     }
 
+    /// A leader stopped as etcd stops a member hands leadership to the follower with the longest
+    /// log first, steps down for it (reason transfer) and only then goes down; the cluster is
+    /// without a leader for about a round trip, where leader-crash's crash costs an election timeout.
+    @Test func plannedRestartHandsLeadershipOverBeforeStopping() throws {
+        let events = try run(ScenarioCatalog.plannedRestart)
+        let started = try #require(events.first { $0.kind.tag == .transferStarted })
+        guard case .transferStarted(let target, let term) = started.kind, let old = started.node else { return }
+        #expect(started.time == 3 * nsPerSecond)
+        let finished = try #require(events.first { $0.kind.tag == .transferFinished })
+        #expect(finished.kind == .transferFinished(target: target, term: term, succeeded: true))
+        #expect(events.contains { $0.node == old && $0.kind == .leaderSteppedDown(term: term, reason: .transfer) })
+        #expect(events.contains { $0.node == target && $0.kind == .becameLeader(term: term + 1) })
+        let down = try #require(events.first { $0.node == old && $0.kind.tag == .nodeCrashed })
+        #expect(down.time > finished.time)
+        let newLeader = try #require(events.first { $0.node == target && $0.kind.tag == .becameLeader })
+        #expect(newLeader.time - started.time < ScenarioCatalog.plannedRestart.configuration.timing.electionTimeoutMin / 2)
+        // No node's election timer had to fire for it.
+        #expect(!events.contains { $0.kind.tag == .electionTimerFired && $0.time > started.time && $0.time < newLeader.time })
+    }
+
     /// The follower down for 10s misses about 1,000 entries, more than the 100 the leader keeps
     /// after its snapshot: on restart it is sent the snapshot once, installs it, and then holds
     /// the same entries as the leader. With compaction off it takes every entry by append.

@@ -39,6 +39,7 @@ struct SampleTrace: Sendable, CustomStringConvertible {
         .init(file: "random.trace", disruptions: 1...100),
         .init(file: "paper-9.3.trace", disruptions: 1...1, cause: .crash),
         .init(file: "lagging-follower.trace", disruptions: 0...0),
+        .init(file: "planned-restart.trace", disruptions: 0...0),
     ]
 }
 

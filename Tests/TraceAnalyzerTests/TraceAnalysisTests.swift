@@ -198,7 +198,7 @@ import TraceFormat
         let (r, _) = try analyzeScenario("leader-crash")
         let advice = try #require(r.advice.first { $0.feature == .leadershipTransfer })
         var c = try #require(AdviceVerification.enabling(.leadershipTransfer, in: ScenarioCatalog.named("leader-crash")!.configuration, report: r))
-        #expect(c.faults.map(\.action) == [.transfer(.follower(0)), .crash(.node(NodeID(advice.leader!))), .restart(.crashed)])
+        #expect(c.faults.map(\.action) == [.stop(.node(NodeID(advice.leader!))), .restart(.crashed)])
         c.seed = 1
         let replay = TraceAnalysis.analyze(events: try Recorder.events(c), metadata: Recorder.metadata(for: c), timeRange: 0...c.duration)
         let v = AdviceVerification(index: 0, advice: advice, original: r, replay: replay)

@@ -24,7 +24,7 @@ private let s = nsPerSecond
 public enum ScenarioCatalog {
     public static let all: [Scenario] = [
         steady, leaderCrash, rejoin, partialConnectivityA, partialConnectivityB, chained, quorumLoss,
-        flappingLink, slowNetwork, random, paperElection, laggingFollower,
+        flappingLink, slowNetwork, random, paperElection, laggingFollower, plannedRestart,
     ]
 
     public static func named(_ name: String) -> Scenario? { all.first { $0.name == name } }
@@ -128,6 +128,14 @@ public enum ScenarioCatalog {
         s.configuration.snapshots = SnapshotPolicy(every: 300, keep: 100)
         return s
     }()
+
+    /// leader-crash as a planned restart: the leader is stopped the way etcd stops a member, handing
+    /// leadership over first (thesis §3.10), so the cluster is without a leader for about a round
+    /// trip instead of an election timeout.
+    public static let plannedRestart = make(
+        "planned-restart", "the leader is stopped at 3s as etcd stops a member (leadership handed over first) and restarts at 6s",
+        fix: .init(),
+        faults: [ScheduledFault(at: 3 * s, .stop(.leader)), ScheduledFault(at: 6 * s, .restart(.crashed))])
 
     public static let random = make(
         "random", "seeded random faults: partitions, cuts, crashes, pauses and flapping links, healed every few seconds",

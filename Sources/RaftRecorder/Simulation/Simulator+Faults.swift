@@ -84,14 +84,26 @@ extension Simulator {
         case .label:
             try record(nil, .label(fault: UInt32(index)))
         case .transfer(let s):
-            // The leader of the highest term hands over (a deposed one may not know it yet).
-            guard let target = resolve(s),
-                  let l = nodes.indices.filter({ nodes[$0].up && nodes[$0].raft.role == .leader })
-                    .max(by: { nodes[$0].raft.term < nodes[$1].raft.term }),
-                  l != target, nodes[l].pausedUntil == nil else { return }
-            nodes[l].raft.transferLeadership(to: ids[target], now: nodes[l].clock.local(now))
-            try drain(l)
+            guard let target = resolve(s), let l = currentLeader, l != target else { return }
+            try transferLeadership(from: l, to: target)
+        case .stop(let s):
+            guard let n = resolve(s), nodes[n].up else { return }
+            let followers = nodes.indices.filter { $0 != n && nodes[$0].up }
+            if nodes[n].raft.role == .leader,
+               let target = followers.max(by: { nodes[$0].raft.log.lastIndex < nodes[$1].raft.log.lastIndex }) {
+                try transferLeadership(from: n, to: target)
+                schedule(at: now + timing.electionTimeoutMin, .crashNode(n))
+            } else {
+                try crash(n)
+            }
         }
+    }
+
+    /// Asks leader `l` to hand leadership to `target` (ignored while it is paused, as any input).
+    private mutating func transferLeadership(from l: Int, to target: Int) throws {
+        guard nodes[l].pausedUntil == nil else { return }
+        nodes[l].raft.transferLeadership(to: ids[target], now: nodes[l].clock.local(now))
+        try drain(l)
     }
 
     /// One half-period of `flaps[index]`: cuts or heals its links, then schedules the next.
