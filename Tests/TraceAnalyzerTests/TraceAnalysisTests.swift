@@ -229,4 +229,6 @@ import TraceFormat
     let gap = r.availability.leaderless.filter { $0.start >= 3 * nsPerSecond }
     #expect(gap.count == 1 && gap[0].duration < c.timing.electionTimeoutMin / 2)
     #expect(r.timeline.leaders.count == 2)
+    #expect(TextReport.render(r, color: false).contains("started by a leadership transfer: #\(handOver.id) n\(handOver.node) (won)"))
+    #expect(HTMLReport.render(r).contains("<td>leadership transfer</td>"))
 }

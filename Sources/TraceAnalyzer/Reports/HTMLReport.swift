@@ -189,13 +189,13 @@ public enum HTMLReport {
         var s = "<section id=\"elections\"><h2>Elections</h2><p>\(e.attempts) attempts (\(esc(T.outcomes(e.byOutcome)))), "
         s += "\(esc(T.number(e.ratePerMinute))) candidacies per minute, highest term \(e.highestTerm).</p>"
         guard !e.list.isEmpty else { return s + "</section>\n" }
-        s += "<table><tr><th>#</th><th>node</th><th>start</th><th>took</th><th>term</th><th>pre-vote</th><th>votes</th><th>outcome</th></tr>"
+        s += "<table><tr><th>#</th><th>node</th><th>start</th><th>trigger</th><th>took</th><th>term</th><th>pre-vote</th><th>votes</th><th>outcome</th></tr>"
         func votes(_ v: [VoteRecord]) -> String {
             v.map { "n\($0.voter) \($0.granted ? "yes" : "no" + ($0.reason.map { " (\(T.voteRefusal($0)))" } ?? ""))" }.joined(separator: ", ")
         }
         for a in e.list.prefix(200) {
             let (t0, t1) = around(a.start, r)
-            s += "<tr><td>\(link(t0, t1, "\(a.id)"))</td><td>n\(a.node)</td><td>\(esc(T.time(a.start)))</td><td>\(esc(T.time(a.end - a.start)))</td>"
+            s += "<tr><td>\(link(t0, t1, "\(a.id)"))</td><td>n\(a.node)</td><td>\(esc(T.time(a.start)))</td><td>\(esc(T.trigger(a.trigger)))</td><td>\(esc(T.time(a.end - a.start)))</td>"
             s += "<td>\(a.fromTerm)&rarr;\(a.term)</td><td>\(esc(a.preVote.map(votes) ?? "-"))</td><td>\(esc(votes(a.votes)))</td><td class=\"o-\(a.outcome.rawValue)\">\(esc(T.outcome(a.outcome)))</td></tr>"
         }
         s += "</table>"

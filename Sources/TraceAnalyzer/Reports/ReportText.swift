@@ -206,6 +206,16 @@ public enum ReportText {
         }.joined(separator: ", ")
     }
 
+    /// What started an election attempt, in words (the JSON report keeps `ElectionAttempt.trigger`).
+    public static func trigger(_ t: String) -> String {
+        switch t {
+        case "electionTimeout": "election timeout"
+        case "transfer": "leadership transfer"
+        case "campaign": "campaign without a timeout"
+        default: t
+        }
+    }
+
     /// An election outcome in words (the JSON report keeps the schema names of docs/analysis.md).
     public static func outcome(_ o: ElectionAttempt.Outcome) -> String {
         switch o {

@@ -22,6 +22,10 @@ public enum TextReport {
         out.append("")
         let e = r.elections
         out.append(head("Elections") + "  \(e.attempts) attempts (\(T.outcomes(e.byOutcome))), \(T.number(e.ratePerMinute)) candidacies per minute, highest term \(e.highestTerm)")
+        let transfers = e.list.filter { $0.trigger == "transfer" }
+        if !transfers.isEmpty {
+            out.append("  started by a leadership transfer: " + transfers.prefix(10).map { "#\($0.id) \(T.node($0.node)) (\(T.outcome($0.outcome)))" }.joined(separator: ", "))
+        }
         out.append("")
         out.append(head("Disruptions") + "  \(r.disruptions.isEmpty ? good("none") : bad("\(r.disruptions.count)"))")
         for d in r.disruptions.prefix(20) {
