@@ -32,6 +32,9 @@ func nonsenseEventsStillGiveAReport(seed: UInt64) throws {
             .clientRequest(id: v(), kind: .write), .clientResponse(id: v(), outcome: .ok, latency: v()),
             .linkCut(DirectedLink(from: n(), to: n())), .linkHealed(DirectedLink(from: n(), to: n())),
             .nodePaused, .nodeResumed, .label(fault: UInt32(truncatingIfNeeded: v())),
+            .transferStarted(target: n(), term: v()), .transferFinished(target: n(), term: v(), succeeded: rng.next() % 2 == 0),
+            .snapshotTaken(index: v(), term: v()), .snapshotInstalled(index: v(), term: v()),
+            .snapshotSent(to: n(), index: v(), term: v()),
         ]
         let k = kinds[Int(rng.next() % UInt64(kinds.count))]
         let environment = [.linkCut, .linkHealed, .label].contains(k.tag)
