@@ -168,6 +168,7 @@ extension VoteRejectReason: CustomStringConvertible {
         case .staleTerm: "staleTerm"
         case .leaderRecentlyHeard: "leaderRecentlyHeard"
         case .notVoter: "notVoter"
+        case .leaderKnown: "leaderKnown"
         }
     }
 }

@@ -190,6 +190,9 @@ public enum VoteRejectReason: UInt8, Sendable, BitwiseCopyable, Hashable, CaseIt
     case leaderRecentlyHeard = 4
     /// The voter is not a voting member (learner or removed).
     case notVoter = 5
+    /// The voter has not voted in this term but already follows its leader (etcd refuses then
+    /// too). Since format 1.2; earlier traces record these as `alreadyVoted`.
+    case leaderKnown = 6
 }
 
 public enum DropReason: UInt8, Sendable, BitwiseCopyable, Hashable, CaseIterable {

@@ -36,6 +36,24 @@ import TraceFormat
         #expect(c.leaders == [1])
     }
 
+    /// A voter that never voted in the term but already follows its leader refuses too (etcd's
+    /// canVote), and the trace says so rather than "already voted".
+    @Test func voterFollowingALeaderOfTheTermRefusesAndSaysWhy() {
+        var c = TestCluster(size: 5)
+        c.fireTimer(1)
+        c.fireTimer(2)  // both candidates in term 1
+        // n3 hears neither request: n2's is held back until n3 follows n1.
+        let held = c.mailbox.first { $0.from == NodeID(2) && $0.to == NodeID(3) }!
+        c.mailbox.removeAll { $0.to == NodeID(3) }
+        c.stabilize()
+        #expect(c.leaders == [1])
+        #expect(c[3].lead == NodeID(1) && c[3].vote == nil && c[3].term == 1)
+        _ = c.takeLog()
+        c.mailbox.append(held)
+        c.stabilize()
+        #expect(c.takeLog().contains("n3: voteRejected to=n2 term=1 leaderKnown"))
+    }
+
     /// §5.1: "If a server receives a request with a stale term number, it rejects the request";
     /// "if one server's current term is smaller than the other's, then it updates its current term".
     @Test func higherTermMakesALeaderStepDown() {

@@ -163,7 +163,7 @@ import Testing
         "preVoteResponse", "snapshot", "snapshotResponse", "timeoutNow", "readIndex", "readIndexResponse"])
     #expect(TermChangeCause.allCases.map { "\($0)" } == ["campaign", "higherTermSeen"])
     #expect(StepDownReason.allCases.map { "\($0)" } == ["higherTermSeen", "lostQuorum", "transfer", "removed"])
-    #expect(VoteRejectReason.allCases.map { "\($0)" } == ["alreadyVoted", "logNotUpToDate", "staleTerm", "leaderRecentlyHeard", "notVoter"])
+    #expect(VoteRejectReason.allCases.map { "\($0)" } == ["alreadyVoted", "logNotUpToDate", "staleTerm", "leaderRecentlyHeard", "notVoter", "leaderKnown"])
     #expect(DropReason.allCases.map { "\($0)" } == ["partition", "loss", "receiverDown"])
     #expect(ClientRequestKind.allCases.map { "\($0)" } == ["write", "read"])
     #expect(ClientOutcome.allCases.map { "\($0)" } == ["ok", "notLeader", "timeout", "dropped"])

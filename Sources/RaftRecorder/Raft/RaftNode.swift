@@ -363,7 +363,7 @@ public struct RaftNode: Sendable {
             }
         } else {
             output.events.append(.voteRejected(candidate: m.from, term: m.term, preVote: pre,
-                                               reason: canVote ? .logNotUpToDate : .alreadyVoted))
+                                               reason: canVote ? .logNotUpToDate : vote != nil ? .alreadyVoted : .leaderKnown))
             send(RaftMessage(type: pre ? .preVoteResponse : .voteResponse, from: config.id, to: m.from, term: term,
                              reject: true))
         }

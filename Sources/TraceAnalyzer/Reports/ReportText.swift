@@ -236,6 +236,7 @@ public enum ReportText {
         guard let r = VoteRejectReason.allCases.first(where: { "\($0)" == reason }) else { return reason }
         return switch r {
         case .alreadyVoted: "already voted"
+        case .leaderKnown: "follows a leader of this term"
         case .logNotUpToDate: "log not up to date"
         case .staleTerm: "stale term"
         case .leaderRecentlyHeard: "heard from a leader recently"
