@@ -63,6 +63,64 @@ import TraceFormat
         #expect(c[3].commit == c[1].commit)
     }
 
+    /// n1 leads with n3 cut off while 18 more entries commit and the leader compacts through 15;
+    /// then the link heals and the next heartbeat round makes n1 send n3 its snapshot. Returns the
+    /// cluster with that snapshot held back, out of the mailbox.
+    func snapshotOnItsWay() -> (TestCluster, Mail) {
+        var c = clusterWithCommittedEntries(2)
+        c.isolate(3)
+        for r in 3...20 { _ = c.propose(1, request: UInt64(r)) }
+        c.stabilize()
+        c.nodes[0].compact(through: 15)
+        c.collect(0)
+        c.heal()
+        c.fireTimer(1)
+        while !c.mailbox.contains(where: { $0.type == .snapshot }), c.deliverNext() != nil {}
+        let held = c.mailbox.remove(at: c.mailbox.firstIndex { $0.type == .snapshot }!)
+        return (c, held)
+    }
+
+    /// etcd's StateSnapshot: while a snapshot is on its way the leader sends that follower nothing
+    /// else, however many heartbeat answers come back; once it is delivered, appends follow.
+    @Test func nothingElseIsSentWhileASnapshotIsOnItsWay() {
+        var (c, held) = snapshotOnItsWay()
+        _ = c.takeLog()
+        var toN3: [MessageType] = []
+        for _ in 0..<3 {
+            c.fireTimer(1)
+            while let m = c.deliverNext() {
+                if m.to == NodeID(3) { toN3.append(m.type) }
+            }
+        }
+        #expect(toN3.allSatisfy { $0 == .heartbeat }, "\(toN3)")
+        #expect(!c.takeLog().contains { $0.hasPrefix("n1: snapshotSent") })
+        #expect(c[3].log.lastIndex == 3)
+        c.mailbox.append(held)
+        c.stabilize()
+        c.fireTimer(1)
+        c.stabilize()
+        let log = c.takeLog()
+        #expect(log.filter { $0.hasPrefix("n3: snapshotInstalled") }.count == 1)
+        #expect(c[3].log.lastIndex == c[1].log.lastIndex && c[3].commit == c[1].commit)
+    }
+
+    /// A snapshot reported lost (the transport's word, here a cut link) is sent again after the
+    /// next heartbeat answer, and installed.
+    @Test func aLostSnapshotIsSentAgain() {
+        var (c, held) = snapshotOnItsWay()
+        c.cutLink(1, 3)
+        c.mailbox.insert(held, at: 0)
+        c.deliverNext()  // dropped: n1 hears it was lost
+        c.heal()
+        _ = c.takeLog()
+        c.fireTimer(1)
+        c.stabilize()
+        let log = c.takeLog()
+        #expect(log.filter { $0.hasPrefix("n1: snapshotSent") }.count == 1)
+        #expect(log.filter { $0.hasPrefix("n3: snapshotInstalled") }.count == 1)
+        #expect(c[3].log.lastIndex == c[1].log.lastIndex)
+    }
+
     /// A snapshot the follower does not need changes nothing, and one whose last entry it holds
     /// commits its own entries instead of replacing them.
     @Test func snapshotIsInstalledOnlyWhenTheLogCannotServe() {

@@ -75,7 +75,12 @@ struct TestCluster {
     mutating func deliverNext() -> Mail? {
         guard !mailbox.isEmpty else { return nil }
         let m = mailbox.removeFirst()
-        guard !cut.contains([m.from.rawValue, m.to.rawValue]) else { return m }
+        let delivered = !cut.contains([m.from.rawValue, m.to.rawValue])
+        if m.type == .snapshot, let sender = ids.firstIndex(of: m.from) {
+            // As etcd's transport would: the sender learns whether its snapshot got through.
+            nodes[sender].reportSnapshot(to: m.to, delivered: delivered)
+        }
+        guard delivered else { return m }
         let i = ids.firstIndex(of: m.to)!
         nodes[i].step(m.message, entries: m.entries, now: now)
         collect(i)

@@ -8,6 +8,10 @@ struct Progress: Sendable {
     var inflight = 0
     /// Set by any response; check-quorum reads and clears it once per election timeout.
     var recentActive = false
+    /// The end of a snapshot sent and not yet known to have arrived (etcd's StateSnapshot), 0 if
+    /// none: no appends go to the follower meanwhile. Cleared when the transport reports the
+    /// snapshot sent or lost (`RaftNode.reportSnapshot`), or a response shows the follower past it.
+    var pendingSnapshot: UInt64 = 0
 
     init(next: UInt64) { self.next = next }
 }

@@ -494,11 +494,14 @@ public struct RaftNode: Sendable {
             progress[i].recentActive = true
             progress[i].inflight = max(0, progress[i].inflight - 1)
             if m.reject {
-                guard m.index >= progress[i].match else { return }  // stale rejection
+                // Stale: below what the follower matched, or an answer to an append sent before
+                // the snapshot now on its way.
+                guard m.index >= progress[i].match, progress[i].pendingSnapshot == 0 else { return }
                 progress[i].next = max(progress[i].match + 1, min(m.index, m.rejectHint + 1))
                 progress[i].inflight = 0
                 sendAppend(to: i)
             } else {
+                if progress[i].pendingSnapshot != 0, m.index >= progress[i].pendingSnapshot { progress[i].pendingSnapshot = 0 }
                 if m.index > progress[i].match {
                     progress[i].match = m.index
                     progress[i].next = max(progress[i].next, m.index + 1)
@@ -544,7 +547,8 @@ public struct RaftNode: Sendable {
     }
 
     private mutating func sendAppend(to i: Int) {
-        guard progress[i].inflight < config.timing.maxInflightAppends else { return }
+        // While a snapshot is on its way nothing else is sent: the follower cannot use it yet.
+        guard progress[i].inflight < config.timing.maxInflightAppends, progress[i].pendingSnapshot == 0 else { return }
         let next = progress[i].next
         let prev = next - 1
         // The entries this follower needs next were compacted away: it gets the snapshot instead.
@@ -559,16 +563,24 @@ public struct RaftNode: Sendable {
         progress[i].inflight += 1
     }
 
-    /// Sends the snapshot (the log's compacted prefix) to voter `i`; entries follow from after it.
-    /// Counts as an append in flight: a lost snapshot is sent again once a heartbeat response or
-    /// a rejected append brings `next` back below the snapshot.
+    /// Sends the snapshot (the log's compacted prefix) to voter `i`; entries follow from after it,
+    /// once the follower has it (etcd's StateSnapshot: `pendingSnapshot` pauses the appends).
     private mutating func sendSnapshot(to i: Int) {
         let peer = config.voters[i]
         output.events.append(.snapshotSent(to: peer, index: log.snapshotIndex, term: log.snapshotTerm))
         send(RaftMessage(type: .snapshot, from: config.id, to: peer, term: term, index: log.snapshotIndex,
                          logTerm: log.snapshotTerm, commit: commit))
         progress[i].next = log.snapshotIndex + 1
-        progress[i].inflight += 1
+        progress[i].pendingSnapshot = log.snapshotIndex
+    }
+
+    /// The transport's word on a snapshot sent to `peer` (etcd's `ReportSnapshot`): delivered, the
+    /// follower has it and appends may follow; lost, the leader probes again (from its match) at
+    /// the next heartbeat response, which sends a new snapshot if the entries are still compacted.
+    public mutating func reportSnapshot(to peer: NodeID, delivered: Bool) {
+        guard role == .leader, let i = voterIndex(peer), progress[i].pendingSnapshot > 0 else { return }
+        progress[i].pendingSnapshot = 0
+        if !delivered { progress[i].next = progress[i].match + 1 }
     }
 
     /// Commits the highest index a majority has matched, but only if it is of the current term

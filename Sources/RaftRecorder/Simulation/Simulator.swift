@@ -394,6 +394,7 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
         let link = DirectedLink(from: m.from, to: m.to)
         if network.isCut(link) {
             try record(Int(m.to.rawValue - 1), .messageDropped(id: id, reason: .partition))
+            reportSnapshot(m, delivered: false)
             return
         }
         // The link's last queued in-order message, if any, arrives before this one can.
@@ -403,6 +404,7 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
         switch network.fate(link, at: now, notBefore: notBefore) {
         case .lost:
             try record(Int(m.to.rawValue - 1), .messageDropped(id: id, reason: .loss))
+            reportSnapshot(m, delivered: false)
         case .delivered(let after, let inOrder, let duplicate):
             let entries: WireEntries = switch m.entryCount {
             case 0: .none
@@ -467,10 +469,12 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
         let i = Int(to.rawValue - 1)
         if network.isCut(DirectedLink(from: from, to: to)) {
             try record(i, .messageDropped(id: id, reason: .partition))
+            reportSnapshot(message, delivered: false)
             return
         }
         guard nodes[i].up else {
             try record(i, .messageDropped(id: id, reason: .receiverDown))
+            reportSnapshot(message, delivered: false)
             return
         }
         if nodes[i].pausedUntil != nil {
@@ -478,9 +482,23 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
             return
         }
         try record(i, .messageDelivered(id: id))
+        reportSnapshot(message, delivered: true)
         let local = nodes[i].clock.local(now)
         nodes[i].raft.step(message, entries: entries, now: local)
         try drain(i)
+    }
+
+    /// Tells the leader that sent a snapshot whether it arrived, as etcd's transport reports a
+    /// snapshot's fate (`ReportSnapshot`); until then the leader sends that follower nothing else.
+    /// A message that arrives at a paused node counts when the node takes it (or drops it, crashing).
+    @inline(__always) private mutating func reportSnapshot(_ m: RaftMessage, delivered: Bool) {
+        if m.type == .snapshot { reportSnapshot(from: m.from, to: m.to, delivered: delivered) }
+    }
+
+    @inline(never) private mutating func reportSnapshot(from: NodeID, to: NodeID, delivered: Bool) {
+        let sender = Int(from.rawValue - 1)
+        guard nodes[sender].up else { return }
+        nodes[sender].raft.reportSnapshot(to: to, delivered: delivered)
     }
 
     mutating func crash(_ i: Int) throws {
@@ -494,7 +512,10 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
         crashOrder.append(i)
         try record(i, .nodeCrashed)
         // Messages that reached it while it was paused were never taken: they die with it.
-        for (_, _, id) in queued { try record(i, .messageDropped(id: id, reason: .receiverDown)) }
+        for (m, _, id) in queued {
+            try record(i, .messageDropped(id: id, reason: .receiverDown))
+            reportSnapshot(m, delivered: false)
+        }
     }
 
     mutating func pause(_ i: Int, for duration: UInt64) throws {
@@ -514,6 +535,7 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
         for (m, entries, id) in queued {
             guard nodes[i].up else { break }
             try record(i, .messageDelivered(id: id))
+            reportSnapshot(m, delivered: true)
             let local = nodes[i].clock.local(now)
             nodes[i].raft.step(m, entries: entries, now: local)
             try drain(i)
