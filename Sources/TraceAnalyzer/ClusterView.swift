@@ -16,6 +16,10 @@ struct ClusterView {
         var committedAsLeader = false
         /// When it last started: a snapshot it installs then is its own, already in its log.
         var startedAt: UInt64?
+
+        /// A `snapshotInstalled` at `t` is the node's own snapshot, loaded as it (re)started, not
+        /// a leader's replacing its log.
+        func loadsOwnSnapshot(at t: UInt64) -> Bool { startedAt == t }
     }
 
     let ids: [NodeID]
@@ -108,7 +112,7 @@ struct ClusterView {
             highestTerm = max(highestTerm, to)
         case .logTruncated(let from):
             nodes[i].lastIndex = from > 0 ? from - 1 : 0
-        case .snapshotInstalled(let index, let term) where nodes[i].startedAt != e.time:
+        case .snapshotInstalled(let index, let term) where !nodes[i].loadsOwnSnapshot(at: e.time):
             // A leader's snapshot replaced the node's log. (One loaded on a restart is the node's
             // own, already counted in the log it started with.)
             nodes[i].lastIndex = index

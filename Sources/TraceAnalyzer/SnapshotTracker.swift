@@ -23,8 +23,7 @@ struct SnapshotTracker {
             lastSentTo[to.rawValue] = EventRef(e, ordinal: ordinal)
         case .snapshotInstalled(let index, let term):
             let i = view.index(NodeID(node))
-            // Installed as the node started: its own snapshot, loaded on a restart.
-            if let i, view.nodes[i].startedAt == e.time {
+            if let i, view.nodes[i].loadsOwnSnapshot(at: e.time) {
                 restored += 1
                 return
             }
