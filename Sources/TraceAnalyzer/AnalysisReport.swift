@@ -33,6 +33,9 @@ public struct SnapshotSummary: Codable, Sendable, Equatable {
     public var installs: [SnapshotInstall]
     /// Restarts that loaded the node's own snapshot.
     public var restored: Int
+
+    /// The trace shows no compaction at all: nothing taken, sent, installed or restored.
+    public var isEmpty: Bool { taken + sent + installCount + restored == 0 }
 }
 
 /// A node that installed a leader's snapshot instead of receiving the entries one by one.

@@ -85,7 +85,9 @@ struct RunOverrides: ParsableArguments {
         if let writesPerSecond { c.workload.writesPerSecond = writesPerSecond }
         if let d = duration.flatMap(DurationText.parse) { c.duration = d }
         if let seed { c.seed = seed }
-        if let snapshotEvery { c.snapshots = snapshotEvery > 0 ? SnapshotPolicy(every: snapshotEvery, keep: c.snapshots?.keep ?? 1_000) : nil }
+        if let snapshotEvery {
+            c.snapshots = snapshotEvery > 0 ? SnapshotPolicy(every: snapshotEvery, keep: (c.snapshots ?? SnapshotPolicy()).keep) : nil
+        }
         if let snapshotKeep, c.snapshots != nil { c.snapshots?.keep = snapshotKeep }
         return c
     }

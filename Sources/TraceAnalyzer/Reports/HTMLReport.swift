@@ -205,7 +205,7 @@ public enum HTMLReport {
 
     /// Only when the trace has any snapshot event.
     private static func snapshotSection(_ r: AnalysisReport) -> String {
-        guard let snap = r.snapshots, snap.taken + snap.sent + snap.installCount + snap.restored > 0 else { return "" }
+        guard let snap = r.snapshots, !snap.isEmpty else { return "" }
         var s = "<section id=\"snapshots\"><h2>Log compaction</h2><p>Snapshots: \(esc(ReportText.snapshots(snap))).</p>"
         if !snap.installs.isEmpty {
             s += "<ul>"

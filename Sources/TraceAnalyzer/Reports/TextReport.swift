@@ -40,7 +40,7 @@ public enum TextReport {
                 out.append("  \(T.node(i.node)) campaigned from term \(i.fromTerm) to \(i.toTerm) between \(T.time(i.start)) and \(T.time(i.end)) with no leader elected")
             }
         }
-        if let snap = r.snapshots, snap.taken + snap.sent + snap.installCount + snap.restored > 0 {
+        if let snap = r.snapshots, !snap.isEmpty {
             out.append("")
             out.append(head("Snapshots") + "  " + T.snapshots(snap))
             for i in snap.installs.prefix(10) {
