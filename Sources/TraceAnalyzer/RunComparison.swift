@@ -58,7 +58,7 @@ public struct RunComparison: Codable, Sendable {
             ("leader-stickiness", onOff(c.features.leaderStickiness)),
             ("election-timeout", "\(DurationText.format(c.timing.electionTimeoutMin))-\(DurationText.format(c.timing.electionTimeoutMax))"),
             ("heartbeat", DurationText.format(c.timing.heartbeatInterval)),
-            ("snapshots", c.snapshots.map { "every \($0.every), keep \($0.keep)" } ?? "never"),
+            ("snapshots", ReportText.snapshotPolicy(c.snapshots)),
             ("latency", latency), ("loss", "\(c.network.loss)"), ("duplication", "\(c.network.duplication)"),
             ("reordering", "\(c.network.reordering)"), ("writes-per-second", "\(c.workload.writesPerSecond)"),
             ("duration", DurationText.format(c.duration)), ("faults", faults.isEmpty ? "none" : faults),
