@@ -64,11 +64,13 @@ public struct RaftTiming: Codable, Sendable, Equatable {
     public var electionTimeoutMax: UInt64
     public var heartbeatInterval: UInt64
     public var maxEntriesPerAppend: Int
+    /// Appends a leader has on their way to one follower before it waits for answers (etcd's
+    /// `MaxInflightMsgs`; 256 as in etcd-io/raft's own example configuration).
     public var maxInflightAppends: Int
 
     public init(electionTimeoutMin: UInt64 = 150 * nsPerMillisecond, electionTimeoutMax: UInt64 = 300 * nsPerMillisecond,
                 heartbeatInterval: UInt64 = 50 * nsPerMillisecond, maxEntriesPerAppend: Int = 64,
-                maxInflightAppends: Int = 4) {
+                maxInflightAppends: Int = 256) {
         self.electionTimeoutMin = electionTimeoutMin
         self.electionTimeoutMax = electionTimeoutMax
         self.heartbeatInterval = heartbeatInterval

@@ -37,6 +37,9 @@ struct RunOverrides: ParsableArguments {
     var leaderStickiness: Bool?
     @Option(help: "Election timeout range, e.g. 150ms-300ms.") var electionTimeout: String?
     @Option(help: "Heartbeat interval, e.g. 50ms.") var heartbeat: String?
+    @Option(help: "Most entries in one append (default 64).") var maxEntriesPerAppend: Int?
+    @Option(help: "Most appends a leader has on their way to one follower before it waits for answers (default 256).")
+    var maxInflight: Int?
     @Option(help: "Message latency: a duration (fixed) or a range (uniform), e.g. 10ms-15ms.") var latency: String?
     @Option(help: "Message loss probability, 0-1.") var loss: Double?
     @Option(help: "Client writes per second (Poisson arrivals).") var writesPerSecond: Double?
@@ -58,6 +61,10 @@ struct RunOverrides: ParsableArguments {
         if let latency, DurationText.parseRange(latency) == nil {
             throw ValidationError("--latency '\(latency)' is not a duration or range like 10ms-15ms")
         }
+        if let maxEntriesPerAppend, !(1...100_000).contains(maxEntriesPerAppend) {
+            throw ValidationError("--max-entries-per-append must be between 1 and 100000")
+        }
+        if let maxInflight, !(1...1_000).contains(maxInflight) { throw ValidationError("--max-inflight must be between 1 and 1000") }
         if let loss, !(0...1).contains(loss) { throw ValidationError("--loss must be between 0 and 1") }
         if let writesPerSecond, writesPerSecond < 0 { throw ValidationError("--writes-per-second must not be negative") }
         if let snapshotEvery, snapshotEvery < 0 { throw ValidationError("--snapshot-every must not be negative") }
@@ -78,6 +85,8 @@ struct RunOverrides: ParsableArguments {
             c.timing.electionTimeoutMax = max(r.upperBound, r.lowerBound + 1_000)
         }
         if let h = heartbeat.flatMap(DurationText.parse) { c.timing.heartbeatInterval = h }
+        if let maxEntriesPerAppend { c.timing.maxEntriesPerAppend = maxEntriesPerAppend }
+        if let maxInflight { c.timing.maxInflightAppends = maxInflight }
         if let r = latency.flatMap(DurationText.parseRange) {
             c.network.latency = r.lowerBound == r.upperBound ? .fixed(r.lowerBound) : .uniform(min: r.lowerBound, max: r.upperBound)
         }

@@ -247,7 +247,7 @@ import TraceFormat
             let base: UInt64 = rng.next() % 2 == 0 ? 0 : 1 << 62
             let matches = (0..<n).map { _ in base + rng.next() % 8 }
             let progress = matches.map { match in
-                var p = Progress(next: match + 1)
+                var p = Progress(next: match + 1, maxInflight: 1)
                 p.match = match
                 return p
             }

@@ -13,16 +13,16 @@ struct TestCluster {
     var log: [String] = []
     let ids: [NodeID]
 
-    init(size: Int, features: RaftFeatures = .init(), seed: UInt64 = 1) {
-        self.init(ids: (1...size).map { NodeID(UInt32($0)) }, features: features, seed: seed)
+    init(size: Int, features: RaftFeatures = .init(), seed: UInt64 = 1, maxInflight: Int = 256) {
+        self.init(ids: (1...size).map { NodeID(UInt32($0)) }, features: features, seed: seed, maxInflight: maxInflight)
     }
 
     /// A cluster whose voters are `ids`, listed in that order in every node's configuration.
-    init(ids: [NodeID], features: RaftFeatures = .init(), seed: UInt64 = 1) {
+    init(ids: [NodeID], features: RaftFeatures = .init(), seed: UInt64 = 1, maxInflight: Int = 256) {
         self.ids = ids
         var rng = SplitMix64(seed: seed)
         let timing = RaftTiming(electionTimeoutMin: 150 * nsPerMillisecond, electionTimeoutMax: 300 * nsPerMillisecond,
-                                heartbeatInterval: 50 * nsPerMillisecond)
+                                heartbeatInterval: 50 * nsPerMillisecond, maxInflightAppends: maxInflight)
         nodes = ids.map { id in
             RaftNode(config: RaftConfiguration(id: id, voters: ids, features: features, timing: timing),
                      persistent: PersistentState(), rng: rng.split(), now: 0)

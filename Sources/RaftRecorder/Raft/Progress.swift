@@ -1,19 +1,185 @@
 import TraceFormat
 
-/// What a leader knows of one follower's log (etcd's `tracker.Progress`, simplified).
+/// What a leader knows of one follower's log, and how it paces what it sends there (etcd's
+/// `tracker.Progress`). The leader's rules for answers (RaftNode.stepLeader) move a follower
+/// between three states:
+///
+/// - `probe`: the leader does not know where the follower's log ends (it just took over, the
+///   follower rejected an append, or a snapshot went out). One append at a time; the next waits
+///   for its answer, or for a heartbeat answer when the append or its answer was lost.
+/// - `replicate`: the follower accepted an append, so appends follow one another without waiting
+///   for answers, at most `Inflights.capacity` (`maxInflightAppends`) of them unanswered.
+/// - `snapshot`: the snapshot is on its way; nothing else is sent until the transport reports it
+///   delivered or lost (`RaftNode.reportSnapshot`) or an answer shows the follower past it.
 struct Progress: Sendable {
+    enum State: Sendable, Equatable { case probe, replicate, snapshot }
+
+    private(set) var state = State.probe
     var match: UInt64 = 0
     var next: UInt64
-    /// Appends sent and not yet answered; no more than `maxInflight` are outstanding.
-    var inflight = 0
+    /// Probe: an append went out and neither its answer nor a heartbeat answer has come back
+    /// (etcd's `MsgAppFlowPaused`).
+    private(set) var probeSent = false
     /// Set by any response; check-quorum reads and clears it once per election timeout.
     var recentActive = false
-    /// The end of a snapshot sent and not yet known to have arrived (etcd's StateSnapshot), 0 if
-    /// none: no appends go to the follower meanwhile. Cleared when the transport reports the
-    /// snapshot sent or lost (`RaftNode.reportSnapshot`), or a response shows the follower past it.
-    var pendingSnapshot: UInt64 = 0
+    /// Snapshot: the last index of the snapshot on its way.
+    private(set) var pendingSnapshot: UInt64 = 0
+    /// Replicate: the appends on their way.
+    private(set) var inflights: Inflights
 
-    init(next: UInt64) { self.next = next }
+    init(next: UInt64, maxInflight: Int) {
+        self.next = next
+        inflights = Inflights(capacity: maxInflight)
+    }
+
+    /// Whether nothing may be sent to this follower now.
+    @inline(__always)
+    var isPaused: Bool {
+        switch state {
+        case .probe: probeSent
+        case .replicate: inflights.isFull
+        case .snapshot: true
+        }
+    }
+
+    /// Probe from just after what the follower is known to hold: its match, or the snapshot it
+    /// was sent when that arrived (`pendingSnapshot` is cleared first when it was lost).
+    mutating func becomeProbe() {
+        next = state == .snapshot ? max(match + 1, pendingSnapshot + 1) : match + 1
+        reset(.probe)
+    }
+
+    mutating func becomeReplicate() {
+        next = match + 1
+        reset(.replicate)
+    }
+
+    mutating func becomeSnapshot(index: UInt64) {
+        reset(.snapshot)
+        pendingSnapshot = index
+        next = index + 1
+    }
+
+    /// The snapshot sent was lost: probing starts again from the follower's match.
+    mutating func snapshotLost() {
+        pendingSnapshot = 0
+        becomeProbe()
+    }
+
+    /// Wait for the follower's answer (or a heartbeat answer) before sending more.
+    mutating func pauseProbe() { probeSent = true }
+
+    /// The follower answered a heartbeat: a probe whose append or answer was lost may go again,
+    /// and a full window frees its oldest append (as etcd does), so a window whose answers were
+    /// lost does not stay shut.
+    mutating func heartbeatAnswered() {
+        recentActive = true
+        probeSent = false
+        if state == .replicate, inflights.isFull { inflights.freeFirst() }
+    }
+
+    /// Replicating: the follower holds everything through `index`.
+    @inline(__always)
+    mutating func freeInflights(through index: UInt64) { inflights.free(through: index) }
+
+    private mutating func reset(_ newState: State) {
+        state = newState
+        probeSent = false
+        pendingSnapshot = 0
+        inflights.reset()
+    }
+
+    /// An append of `count` entries ending at `last` went out. Replicating, `next` moves past them
+    /// at once (the answer is not awaited); probing, it stays until the follower answers.
+    @inline(__always)
+    mutating func sentAppend(count: UInt64, last: UInt64) {
+        switch state {
+        case .replicate:
+            if count > 0 {
+                next = last + 1
+                inflights.add(last)
+            }
+        case .probe:
+            probeSent = true
+        case .snapshot:
+            preconditionFailure("nothing but the snapshot is sent in the snapshot state")
+        }
+    }
+
+    /// The follower holds everything through `index`. Returns whether that is news.
+    @inline(__always)
+    mutating func maybeUpdate(_ index: UInt64) -> Bool {
+        let updated = index > match
+        if updated {
+            match = index
+            probeSent = false
+        }
+        next = max(next, index + 1)
+        return updated
+    }
+
+    /// The follower rejected the append that followed `rejected`, hinting that its log matches
+    /// the leader's through at most `hint`. Returns false when the answer is stale (it answers
+    /// an append other than the one the leader is waiting on), leaving everything as it was.
+    mutating func maybeDecrease(rejected: UInt64, hint: UInt64) -> Bool {
+        if state == .replicate {
+            // An append below the match was rejected: it was sent before an accepted one.
+            guard rejected > match else { return false }
+            next = match + 1
+            return true
+        }
+        // Probing (one append at a time), only the answer to the append at `next` counts.
+        guard state == .probe, next - 1 == rejected else { return false }
+        next = max(match + 1, min(rejected, hint + 1))
+        probeSent = false
+        return true
+    }
+}
+
+/// The appends on their way to one follower, by the last index each carries (etcd's
+/// `tracker.Inflights`): a ring of at most `capacity`. Indexes rise from one to the next, so the
+/// follower's acknowledgement of an index frees the appends at the front of the ring.
+struct Inflights: Sendable {
+    let capacity: Int
+    private var ring: [UInt64]
+    private var start = 0
+    private(set) var count = 0
+
+    init(capacity: Int) {
+        precondition(capacity > 0, "at least one append must be allowed in flight")
+        self.capacity = capacity
+        ring = Array(repeating: 0, count: capacity)
+    }
+
+    var isFull: Bool { count == capacity }
+
+    @inline(__always) mutating func add(_ last: UInt64) {
+        precondition(!isFull, "no room for another append in flight")
+        let slot = start + count
+        ring[slot < capacity ? slot : slot - capacity] = last
+        count += 1
+    }
+
+    /// The follower holds everything through `index`: the appends that end there or before have
+    /// arrived.
+    @inline(__always) mutating func free(through index: UInt64) {
+        while count > 0, ring[start] <= index {
+            start = start + 1 == capacity ? 0 : start + 1
+            count -= 1
+        }
+    }
+
+    /// Frees the oldest append.
+    mutating func freeFirst() {
+        guard count > 0 else { return }
+        start = start + 1 == capacity ? 0 : start + 1
+        count -= 1
+    }
+
+    mutating func reset() {
+        start = 0
+        count = 0
+    }
 }
 
 /// Majority arithmetic (etcd's `quorum` package for a single configuration).

@@ -61,7 +61,9 @@ public struct RaftOutput: Sendable {
 /// node's local clock, in nanoseconds), randomness from the injected generator, and the node
 /// says when it next needs a tick (`nextDeadline`) instead of being ticked at a fixed rate.
 ///
-/// Every Raft rule of the project lives in this file. Single-threaded: drive it from one thread.
+/// Every Raft rule of the project lives in this file; how a leader paces appends to each follower
+/// (etcd's probe, replicate and snapshot states) is `Progress`, in Progress.swift, moved by the
+/// rules here. Single-threaded: drive it from one thread.
 public struct RaftNode: Sendable {
     public let config: RaftConfiguration
     public private(set) var role: RaftRole = .follower
@@ -223,7 +225,7 @@ public struct RaftNode: Sendable {
     private mutating func becomeLeader(_ now: UInt64) {
         role = .leader
         lead = config.id
-        progress = config.voters.map { _ in Progress(next: log.lastIndex + 1) }
+        progress = config.voters.map { _ in Progress(next: log.lastIndex + 1, maxInflight: config.timing.maxInflightAppends) }
         heartbeatDeadline = now + config.timing.heartbeatInterval
         checkQuorumDeadline = now + config.timing.electionTimeoutMin
         output.events.append(.becameLeader(term: term))
@@ -492,33 +494,37 @@ public struct RaftNode: Sendable {
         switch m.type {
         case .appendResponse:
             progress[i].recentActive = true
-            progress[i].inflight = max(0, progress[i].inflight - 1)
             if m.reject {
-                // Stale: below what the follower matched, or an answer to an append sent before
-                // the snapshot now on its way.
-                guard m.index >= progress[i].match, progress[i].pendingSnapshot == 0 else { return }
-                progress[i].next = max(progress[i].match + 1, min(m.index, m.rejectHint + 1))
-                progress[i].inflight = 0
+                // Stale answers (to appends other than the one that counts) change nothing.
+                guard progress[i].maybeDecrease(rejected: m.index, hint: m.rejectHint) else { return }
+                if progress[i].state == .replicate { progress[i].becomeProbe() }
                 sendAppend(to: i)
             } else {
-                if progress[i].pendingSnapshot != 0, m.index >= progress[i].pendingSnapshot { progress[i].pendingSnapshot = 0 }
-                if m.index > progress[i].match {
-                    progress[i].match = m.index
-                    progress[i].next = max(progress[i].next, m.index + 1)
-                    // A match at or below the commit index cannot raise it.
-                    if m.index > commit { maybeCommit() }
+                let updated = progress[i].maybeUpdate(m.index)
+                switch progress[i].state {
+                case .probe where updated:
+                    progress[i].becomeReplicate()
+                case .snapshot where progress[i].match >= log.snapshotIndex:
+                    // The follower is past the snapshot (or never needed it): the log can serve it.
+                    progress[i].becomeReplicate()
+                case .replicate:
+                    progress[i].freeInflights(through: m.index)
+                default:
+                    break
                 }
+                // A match at or below the commit index cannot raise it.
+                if updated, m.index > commit { maybeCommit() }
                 if m.from == transferee, progress[i].match == log.lastIndex { sendTimeoutNow(to: m.from) }
-                if progress[i].next <= log.lastIndex { sendAppend(to: i) }
+                // As many appends as the follower's state allows.
+                while progress[i].next <= log.lastIndex, !progress[i].isPaused { sendAppend(to: i) }
             }
         case .heartbeatResponse:
-            progress[i].recentActive = true
-            progress[i].inflight = 0
+            progress[i].heartbeatAnswered()
             if progress[i].match < log.lastIndex {
                 // The follower may have missed appends. Send from `next`, as etcd does: an empty
                 // append when everything was sent, which a follower missing entries rejects,
-                // and the rejection's hint moves `next` back. (Resending from `match` would send
-                // every entry still in flight again on every heartbeat.)
+                // and the rejection moves `next` back. (Resending from `match` would send every
+                // entry still in flight again on every heartbeat.)
                 sendAppend(to: i)
             }
         default:
@@ -546,9 +552,10 @@ public struct RaftNode: Sendable {
         }
     }
 
+    /// Sends voter `i` the entries from its `next` on (an empty append when there are none), if
+    /// its state lets anything go out now.
     private mutating func sendAppend(to i: Int) {
-        // While a snapshot is on its way nothing else is sent: the follower cannot use it yet.
-        guard progress[i].inflight < config.timing.maxInflightAppends, progress[i].pendingSnapshot == 0 else { return }
+        guard !progress[i].isPaused else { return }
         let next = progress[i].next
         let prev = next - 1
         // The entries this follower needs next were compacted away: it gets the snapshot instead.
@@ -559,28 +566,27 @@ public struct RaftNode: Sendable {
         send(RaftMessage(type: .append, from: config.id, to: config.voters[i], term: term, index: prev,
                          logTerm: prevTerm, entryCount: UInt32(count), commit: commit))
         for index in next..<(next + count) { output.entries.append(log.entry(at: index)) }
-        progress[i].next = next + count
-        progress[i].inflight += 1
+        progress[i].sentAppend(count: count, last: prev + count)
     }
 
     /// Sends the snapshot (the log's compacted prefix) to voter `i`; entries follow from after it,
-    /// once the follower has it (etcd's StateSnapshot: `pendingSnapshot` pauses the appends).
+    /// once the follower has it.
     private mutating func sendSnapshot(to i: Int) {
         let peer = config.voters[i]
         output.events.append(.snapshotSent(to: peer, index: log.snapshotIndex, term: log.snapshotTerm))
         send(RaftMessage(type: .snapshot, from: config.id, to: peer, term: term, index: log.snapshotIndex,
                          logTerm: log.snapshotTerm, commit: commit))
-        progress[i].next = log.snapshotIndex + 1
-        progress[i].pendingSnapshot = log.snapshotIndex
+        progress[i].becomeSnapshot(index: log.snapshotIndex)
     }
 
-    /// The transport's word on a snapshot sent to `peer` (etcd's `ReportSnapshot`): delivered, the
-    /// follower has it and appends may follow; lost, the leader probes again (from its match) at
-    /// the next heartbeat response, which sends a new snapshot if the entries are still compacted.
+    /// The transport's word on a snapshot sent to `peer` (etcd's `ReportSnapshot`). Either way the
+    /// leader probes next, and waits before it does: for the follower's answer to the snapshot
+    /// when it was delivered, for the next heartbeat answer when it was lost (which sends a new
+    /// snapshot if the entries are still compacted).
     public mutating func reportSnapshot(to peer: NodeID, delivered: Bool) {
-        guard role == .leader, let i = voterIndex(peer), progress[i].pendingSnapshot > 0 else { return }
-        progress[i].pendingSnapshot = 0
-        if !delivered { progress[i].next = progress[i].match + 1 }
+        guard role == .leader, let i = voterIndex(peer), progress[i].state == .snapshot else { return }
+        if delivered { progress[i].becomeProbe() } else { progress[i].snapshotLost() }
+        progress[i].pauseProbe()
     }
 
     /// Commits the highest index a majority has matched, but only if it is of the current term
