@@ -189,7 +189,8 @@ public enum FaultAction: Codable, Sendable, Equatable {
     /// The leader hands leadership to the node (leadership transfer, thesis §3.10). Since 1.2.
     case transfer(NodeSelector)
     /// The node shuts down as etcd stops a member: a leader first hands leadership to the
-    /// follower with the longest log and goes down a minimum election timeout later (the transfer
-    /// has finished or given up by then); any other node goes down at once. Since 1.2.
+    /// follower with the longest log and goes down once it follows that node, or a minimum
+    /// election timeout later if it never does (when the transfer gives up); any other node goes
+    /// down at once. Since 1.2.
     case stop(NodeSelector)
 }

@@ -97,8 +97,9 @@ func run(_ scenario: Scenario, features: RaftFeatures? = nil, seed: UInt64 = 1, 
     }
 
     /// A leader stopped as etcd stops a member hands leadership to the follower with the longest
-    /// log first, steps down for it (reason transfer) and only then goes down; the cluster is
-    /// without a leader for about a round trip, where leader-crash's crash costs an election timeout.
+    /// log first, steps down for it (reason transfer) and goes down as soon as it follows the new
+    /// leader; the cluster is without a leader for about a round trip, where leader-crash's crash
+    /// costs an election timeout.
     @Test func plannedRestartHandsLeadershipOverBeforeStopping() throws {
         let events = try run(ScenarioCatalog.plannedRestart)
         let started = try #require(events.first { $0.kind.tag == .transferStarted })
@@ -110,10 +111,26 @@ func run(_ scenario: Scenario, features: RaftFeatures? = nil, seed: UInt64 = 1, 
         #expect(events.contains { $0.node == target && $0.kind == .becameLeader(term: term + 1) })
         let down = try #require(events.first { $0.node == old && $0.kind.tag == .nodeCrashed })
         #expect(down.time > finished.time)
+        let follows = try #require(events.first { $0.node == old && $0.kind == .becameFollower(term: term + 1, leader: target) })
+        #expect(down.time == follows.time)
         let newLeader = try #require(events.first { $0.node == target && $0.kind.tag == .becameLeader })
         #expect(newLeader.time - started.time < ScenarioCatalog.plannedRestart.configuration.timing.electionTimeoutMin / 2)
         // No node's election timer had to fire for it.
         #expect(!events.contains { $0.kind.tag == .electionTimerFired && $0.time > started.time && $0.time < newLeader.time })
+    }
+
+    /// A leader being stopped whose transferee never takes over (here every link of the leader is
+    /// cut just before) goes down when the transfer gives up, a minimum election timeout later.
+    @Test func stoppedLeaderWhoseTransferFailsGoesDownAfterAnElectionTimeout() throws {
+        var s = ScenarioCatalog.plannedRestart
+        s.configuration.faults = [ScheduledFault(at: 3 * nsPerSecond - 1_000, .isolate(.leader)),
+                                  ScheduledFault(at: 3 * nsPerSecond, .stop(.leader))]
+        let events = try run(s)
+        let started = try #require(events.first { $0.kind.tag == .transferStarted })
+        guard case .transferStarted(let target, let term) = started.kind, let old = started.node else { return }
+        #expect(events.contains { $0.node == old && $0.kind == .transferFinished(target: target, term: term, succeeded: false) })
+        let down = try #require(events.first { $0.node == old && $0.kind.tag == .nodeCrashed })
+        #expect(down.time == started.time + s.configuration.timing.electionTimeoutMin)
     }
 
     /// The follower down for 10s misses about 1,000 entries, more than the 100 the leader keeps

@@ -91,8 +91,9 @@ extension Simulator {
             let followers = nodes.indices.filter { $0 != n && nodes[$0].up }
             if nodes[n].raft.role == .leader,
                let target = followers.max(by: { nodes[$0].raft.log.lastIndex < nodes[$1].raft.log.lastIndex }) {
+                nodes[n].stopFor = ids[target]
                 try transferLeadership(from: n, to: target)
-                schedule(at: now + timing.electionTimeoutMin, .crashNode(n))
+                schedule(at: now + timing.electionTimeoutMin, .stopWaitEnded(n))
             } else {
                 try crash(n)
             }

@@ -42,6 +42,9 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
         case flap(Int)
         case resume(Int)
         case crashNode(Int)
+        /// A node being stopped (`stopFor`) has waited an election timeout for its transferee to
+        /// lead: it goes down unless it still leads (then it goes down when its transfer gives up).
+        case stopWaitEnded(Int)
 
         static var payloadBits: UInt64 { 25 }
         static var bits: UInt64 { payloadBits + 4 }
@@ -59,6 +62,7 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
             case .resume(let i): (kind, payload) = (6, i)
             case .crashNode(let i): (kind, payload) = (7, i)
             case .deliverNext(let link): (kind, payload) = (8, link)
+            case .stopWaitEnded(let i): (kind, payload) = (9, i)
             }
             precondition(payload >= 0 && payload < 1 << Action.payloadBits, "simulation action payload out of range")
             return kind << Action.payloadBits | UInt64(payload)
@@ -75,6 +79,7 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
             case 5: self = .flap(payload)
             case 6: self = .resume(payload)
             case 7: self = .crashNode(payload)
+            case 9: self = .stopWaitEnded(payload)
             default: self = .deliverNext(link: payload)
             }
         }
@@ -103,6 +108,9 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
         var clock = NodeClock()
         var rng: SplitMix64
         var lastRole: RaftRole?
+        /// Being stopped (the `stop` fault): the leader this node handed over to. It goes down
+        /// once it follows that node, or when its wait ends (`Action.stopWaitEnded`).
+        var stopFor: NodeID?
     }
 
     /// A message on the wire; `copies` deliveries of it are still scheduled (2 when duplicated).
@@ -300,6 +308,9 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
             try resume(i)
         case .crashNode(let i):
             try crash(i)
+        case .stopWaitEnded(let i):
+            // A leader still waiting gives the transfer up at its own next tick, and goes down then.
+            if nodes[i].stopFor != nil, nodes[i].raft.role != .leader { try crash(i) }
         }
     }
 
@@ -381,6 +392,13 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
         if nodes[i].pausedUntil == nil, nodes[i].timerAt.map({ deadline < $0 }) ?? true {
             nodes[i].timerAt = deadline
             schedule(at: deadline, .timer(i))
+        }
+        // A node being stopped goes down as soon as it follows the node it handed over to, or as
+        // soon as it gave the transfer up while still leading (etcd's server waits for the new
+        // leader, up to a timeout, before it stops).
+        if let target = nodes[i].stopFor,
+           nodes[i].raft.role == .leader ? nodes[i].raft.transferee != target : nodes[i].raft.lead == target {
+            try crash(i)
         }
     }
 
@@ -506,6 +524,7 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
         nodes[i].persisted = nodes[i].raft.persistentState
         nodes[i].up = false
         nodes[i].pausedUntil = nil
+        nodes[i].stopFor = nil
         let queued = nodes[i].queued
         nodes[i].queued.removeAll()
         nodes[i].timerAt = nil
