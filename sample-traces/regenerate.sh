@@ -29,3 +29,6 @@ run random.trace                         --scenario random --seed 7
 run paper-9.3.trace                      --scenario paper-9.3 --seed 3
 run lagging-follower.trace               --scenario lagging-follower
 run planned-restart.trace                --scenario planned-restart
+run removed-server.trace                 --scenario removed-server
+run removed-server-idle.trace            --scenario removed-server --writes-per-second 0
+run removed-server-check-quorum.trace    --scenario removed-server --check-quorum

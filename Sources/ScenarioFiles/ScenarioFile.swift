@@ -209,7 +209,7 @@ public enum ScenarioFile {
         func fault(_ node: Node, _ field: String, nodes: Int) throws(Error) -> ScheduledFault {
             let entries = try mapping(node, field, allowed: ["at", "partition", "isolate", "cut", "cut-one-way", "heal",
                                                              "crash", "crash-after-heartbeat", "restart", "pause", "flap", "drift", "degrade", "label",
-                                                             "transfer", "stop"])
+                                                             "transfer", "stop", "remove", "add"])
             guard let (_, atNode) = entries.first(where: { $0.0 == "at" }) else { throw fail(node, field, "missing 'at'") }
             let at = try duration(atNode, "\(field).at")
             let actions = entries.filter { $0.0 != "at" }
@@ -242,6 +242,8 @@ public enum ScenarioFile {
             case "restart": return ScheduledFault(at: at, .restart(try selector(v, f, nodes: nodes)))
             case "transfer": return ScheduledFault(at: at, .transfer(try selector(v, f, nodes: nodes)))
             case "stop": return ScheduledFault(at: at, .stop(try selector(v, f, nodes: nodes)))
+            case "remove": return ScheduledFault(at: at, .removeMember(try selector(v, f, nodes: nodes)))
+            case "add": return ScheduledFault(at: at, .addMember(try selector(v, f, nodes: nodes)))
             case "pause":
                 var target: NodeSelector?, length: UInt64?
                 for (k, x) in try mapping(v, f, allowed: ["node", "for"]) {

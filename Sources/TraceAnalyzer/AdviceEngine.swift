@@ -10,7 +10,8 @@ enum AdviceEngine {
         var out: [Advice] = []
         for d in disruptions {
             switch d.cause {
-            case .rejoin, .partialConnectivity, .flappingLink, .electionTimeout:
+            case .rejoin, .partialConnectivity, .flappingLink, .electionTimeout, .removedServer:
+                // (A leader that stepped down because it was itself removed has no campaign behind it.)
                 guard let s = snapshots[d.id], let origin = d.origin else { continue }
                 let preVoteGrants = 1 + s.voters.filter(\.grantsPreVote).count
                 let stickyGrants = 1 + s.voters.filter(\.grantsWithStickiness).count
@@ -42,7 +43,7 @@ enum AdviceEngine {
                                   preVoteGrants: nil, voters: [], unavailabilityAvoided: window > roundTrip ? window - roundTrip : 0,
                                   termsAvoided: 0, reference: "Ongaro thesis §3.10 (leadership transfer, for planned restarts only)",
                                   evidence: d.evidence))
-            case .lostQuorum, .removedServer:
+            case .lostQuorum:
                 continue
             }
         }

@@ -110,7 +110,9 @@ public struct TermLeader: Codable, Sendable, Equatable {
 }
 
 public struct FaultInterval: Codable, Sendable, Equatable {
-    public enum Kind: String, Codable, Sendable { case partition, crash, pause, drift, degraded }
+    /// `removed`: the node is out of the voters (from the first application of its removal to
+    /// that of its addition back).
+    public enum Kind: String, Codable, Sendable { case partition, crash, pause, drift, degraded, removed }
     public var kind: Kind
     public var start: UInt64
     public var end: UInt64
@@ -159,7 +161,8 @@ public struct ElectionAttempt: Codable, Sendable, Equatable {
         /// won: became leader. splitVote: heard from a majority, none granted enough, timed out.
         /// noQuorum: timed out without hearing from a majority. superseded: a higher term or a
         /// leader appeared. preVoteFailed: the pre-vote round did not get a majority. lost: a
-        /// majority refused the vote. abandoned: the candidate crashed. open: still running at the end.
+        /// majority refused the vote (the candidate stepped back, or timed out when the refusals
+        /// sent no answer). abandoned: the candidate crashed. open: still running at the end.
         case won, splitVote, noQuorum, superseded, preVoteFailed, lost, abandoned, open
     }
     public var id: Int

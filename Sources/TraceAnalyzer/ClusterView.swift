@@ -29,6 +29,11 @@ struct ClusterView {
     /// Recent times each unordered node pair's links were cut or healed (newest last, at most 8).
     var linkChanges: [Pair: [UInt64]] = [:]
     var highestTerm: UInt64 = 0
+    /// Servers removed from the voters as the cluster committed it: the first node to apply a
+    /// membership change applies a committed one, so the first `membershipChangeApplied` of each
+    /// index counts (`lastChangeIndex` is the highest seen).
+    var removed: Set<UInt32> = []
+    private var lastChangeIndex: UInt64 = 0
 
     struct Pair: Hashable {
         var a: UInt32, b: UInt32
@@ -40,7 +45,7 @@ struct ClusterView {
         nodes = Array(repeating: Node(), count: ids.count)
     }
 
-    var quorum: Int { RaftRules.quorum(voters: ids.count) }
+    var quorum: Int { RaftRules.quorum(voters: ids.count - removed.count) }
 
     func index(_ id: NodeID) -> Int? {
         let i = Int(id.rawValue) - 1
@@ -60,7 +65,9 @@ struct ClusterView {
     var acknowledgedLeader: NodeID? {
         for (i, n) in nodes.enumerated() where n.up && n.role == .leader {
             let id = ids[i]
-            let followers = nodes.filter { $0.up && $0.term == n.term && $0.leader == id }.count
+            let followers = nodes.indices.filter {
+                nodes[$0].up && nodes[$0].term == n.term && nodes[$0].leader == id && !removed.contains(ids[$0].rawValue)
+            }.count
             if followers >= quorum { return id }
         }
         return nil
@@ -77,6 +84,14 @@ struct ClusterView {
         case .linkHealed(let l):
             cut.remove(l)
             noteLinkChange(l, e.time)
+            return
+        case .membershipChangeApplied(let change, let target, let index) where index > lastChangeIndex:
+            lastChangeIndex = index
+            switch change {
+            case .remove: removed.insert(target.rawValue)
+            case .addVoter: removed.remove(target.rawValue)
+            case .addLearner: break
+            }
             return
         default:
             break

@@ -32,10 +32,13 @@ struct ElectionTracker {
         switch e.kind {
         case .electionTimerFired(let term):
             if let a = open[node] {
-                // Timed out again before winning: a split vote if a majority answered, else no quorum.
-                let answered = 1 + (a.term == a.fromTerm ? (a.preVote ?? []) : a.votes).count
+                // Timed out again before winning: lost if a majority refused (voters that refuse for
+                // leader stickiness send no answer, so the candidate waits out its timer), a split
+                // vote if a majority answered, else no quorum.
+                let round = a.term == a.fromTerm ? (a.preVote ?? []) : a.votes
+                let refused = round.count { !$0.granted }
                 let outcome: ElectionAttempt.Outcome = a.preVote != nil && a.term == a.fromTerm ? .preVoteFailed
-                    : answered >= view.quorum ? .splitVote : .noQuorum
+                    : refused >= view.quorum ? .lost : 1 + round.count >= view.quorum ? .splitVote : .noQuorum
                 finish(node, outcome, at: e.time, ref)
             }
             open[node] = ElectionAttempt(id: nextID, node: node, trigger: "electionTimeout", start: e.time, end: e.time,

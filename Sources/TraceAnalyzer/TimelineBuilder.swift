@@ -156,6 +156,18 @@ struct TimelineBuilder {
         case .linkDegraded(let link, _, _):
             addFault(FaultInterval(kind: .degraded, start: e.time, end: end, nodes: [link.from.rawValue, link.to.rawValue],
                                    links: [[link.from.rawValue, link.to.rawValue]], evidence: [ref()]))
+        case .membershipChangeApplied(let change, let target, _):
+            // The first node to apply a change applies a committed one (the view, updated after
+            // this, has not counted it yet): a removal opens an interval on the removed node's lane
+            // until it is added back.
+            if change == .remove, !view.removed.contains(target.rawValue) {
+                addFault(FaultInterval(kind: .removed, start: e.time, end: end, nodes: [target.rawValue], links: [], evidence: [ref()]))
+                if !faultsTruncated { openNodeFaults["removed-\(target.rawValue)"] = faults.count - 1 }
+            } else if change == .addVoter, view.removed.contains(target.rawValue),
+                      let k = openNodeFaults.removeValue(forKey: "removed-\(target.rawValue)") {
+                faults[k].end = e.time
+                faults[k].evidence.append(ref())
+            }
         case .label(let fault):
             if labels.count < 1_000 {
                 var r = ref()

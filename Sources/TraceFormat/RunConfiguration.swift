@@ -193,4 +193,9 @@ public enum FaultAction: Codable, Sendable, Equatable {
     /// election timeout later if it never does (when the transfer gives up); any other node goes
     /// down at once. Since 1.2.
     case stop(NodeSelector)
+    /// The leader proposes removing the node from the voters (a membership change, thesis §4.1);
+    /// it takes effect on each node as that node applies it. Since 1.3.
+    case removeMember(NodeSelector)
+    /// The leader proposes adding a removed node back to the voters. Since 1.3.
+    case addMember(NodeSelector)
 }

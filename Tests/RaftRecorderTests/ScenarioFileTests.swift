@@ -44,6 +44,10 @@ import TraceFormat
         transfer: n4
       - at: 19s
         stop: leader
+      - at: 19.5s
+        remove: n2
+      - at: 19.8s
+        add: n2
     """
 
     @Test func everyFieldIsRead() throws {
@@ -61,9 +65,11 @@ import TraceFormat
         #expect(c.network.latency == .normal(mean: 20 * nsPerMillisecond, stddev: 5 * nsPerMillisecond, floor: 2 * nsPerMillisecond))
         #expect(c.network.loss == 0.01)
         #expect(c.workload.writesPerSecond == 50)
-        #expect(c.faults.count == 13)
-        #expect(c.faults.suffix(2) == [ScheduledFault(at: 17 * nsPerSecond, .transfer(.node(NodeID(4)))),
-                                       ScheduledFault(at: 19 * nsPerSecond, .stop(.leader))])
+        #expect(c.faults.count == 15)
+        #expect(c.faults.suffix(4) == [ScheduledFault(at: 17 * nsPerSecond, .transfer(.node(NodeID(4)))),
+                                       ScheduledFault(at: 19 * nsPerSecond, .stop(.leader)),
+                                       ScheduledFault(at: 19_500 * nsPerMillisecond, .removeMember(.node(NodeID(2)))),
+                                       ScheduledFault(at: 19_800 * nsPerMillisecond, .addMember(.node(NodeID(2))))])
         #expect(c.faults.first == ScheduledFault(at: 1_500 * nsPerMillisecond, .label("phase 2")))  // sorted by time
         #expect(c.faults.contains(ScheduledFault(at: 5 * nsPerSecond, .partition(groups: [
             [.node(NodeID(1)), .node(NodeID(2)), .node(NodeID(3))], [.node(NodeID(4)), .node(NodeID(5))]]))))
@@ -91,6 +97,7 @@ import TraceFormat
         ("cluster: 3\nsnapshots: {every: 0}\n", 2, "snapshots.every"),
         ("cluster: 3\nsnapshots: sometimes\n", 2, "snapshots"),
         ("cluster: 3\nfaults:\n  - at: 1s\n    transfer: n4\n", 4, "faults[0].transfer"),
+        ("cluster: 3\nfaults:\n  - at: 1s\n    remove: [n1]\n", 4, "faults[0].remove"),
     ])
     func malformedFilesNameTheLineAndTheField(yaml: String, line: Int, field: String) {
         do {

@@ -56,6 +56,20 @@ func run(_ scenario: Scenario, features: RaftFeatures? = nil, seed: UInt64 = 1, 
         #expect(with.preVoteRejections > 0)
     }
 
+    /// A removed server that never learns it was removed campaigns again and again; leader
+    /// stickiness (on with check-quorum) stops it. In an idle cluster its log is as long as
+    /// anyone's, so pre-vote does not (thesis §4.2.3).
+    @Test func removedServerDisruptsRepeatedlyUnlessStickiness() throws {
+        let s = ScenarioCatalog.removedServer
+        let without = RunFacts(try run(s))
+        #expect(without.stepDowns >= 3)
+        #expect(RunFacts(try run(s, features: s.fix)).stepDowns == 0)
+        var idle = s
+        idle.configuration.workload.writesPerSecond = 0
+        #expect(RunFacts(try run(idle, features: RaftFeatures(preVote: true))).stepDowns >= 1)
+        #expect(RunFacts(try run(idle, features: s.fix)).stepDowns == 0)
+    }
+
     @Test func partialConnectivityAHasNoStableLeaderWithoutPreVote() throws {
         let s = ScenarioCatalog.partialConnectivityA
         let without = RunFacts(try run(s))

@@ -6,8 +6,10 @@ import TraceFormat
 
 /// Records a catalog scenario (optionally with other features) to a temporary trace and analyzes it.
 func analyzeScenario(_ name: String, features: RaftFeatures? = nil, seed: UInt64 = 1,
-                     duration: UInt64? = nil, snapshots: SnapshotPolicy? = nil) throws -> (report: AnalysisReport, path: String) {
+                     duration: UInt64? = nil, snapshots: SnapshotPolicy? = nil,
+                     writesPerSecond: Double? = nil) throws -> (report: AnalysisReport, path: String) {
     var c = ScenarioCatalog.named(name)!.configuration
+    if let writesPerSecond { c.workload.writesPerSecond = writesPerSecond }
     if let features { c.features = features }
     if let snapshots { c.snapshots = snapshots }
     c.seed = seed

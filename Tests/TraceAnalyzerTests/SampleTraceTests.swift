@@ -40,6 +40,9 @@ struct SampleTrace: Sendable, CustomStringConvertible {
         .init(file: "paper-9.3.trace", disruptions: 1...1, cause: .crash),
         .init(file: "lagging-follower.trace", disruptions: 0...0),
         .init(file: "planned-restart.trace", disruptions: 0...0),
+        .init(file: "removed-server.trace", disruptions: 3...30, cause: .removedServer, advised: .preVote),
+        .init(file: "removed-server-idle.trace", disruptions: 1...3, cause: .removedServer, advised: .leaderStickiness),
+        .init(file: "removed-server-check-quorum.trace", disruptions: 0...0, effect: .leaderStickiness),
     ]
 }
 

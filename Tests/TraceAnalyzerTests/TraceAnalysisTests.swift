@@ -35,6 +35,32 @@ import TraceFormat
         #expect(kinds.isSuperset(of: ["linkCut", "linkHealed", "termChanged", "leaderSteppedDown"]))
     }
 
+    /// A removed server (thesis §4.2.3): each disruption it causes is classified as such, with
+    /// the removal's first application as evidence. With writes flowing its log falls behind, so
+    /// pre-vote would have stopped it; in an idle cluster its log is as long as anyone's, and the
+    /// report says pre-vote would not have helped and advises leader stickiness, which would have.
+    @Test func removedServerDisruptionsAreClassifiedAndAdvisedFromTheRecordedLogs() throws {
+        let (busy, path) = try analyzeScenario("removed-server")
+        #expect(busy.disruptions.count >= 3)
+        let events = try eventsByOrdinal(path)
+        let removal = try #require(events.first { $0.kind.tag == .membershipChangeApplied })
+        guard case .membershipChangeApplied(.remove, let removed, _) = removal.kind else { Issue.record("\(removal)"); return }
+        for d in busy.disruptions {
+            #expect(d.cause == .removedServer && d.origin == removed.rawValue)
+            #expect(d.evidence.first?.event == "membershipChangeApplied" && d.evidence.first?.time == removal.time)
+            for ref in d.evidence { #expect(events[Int(ref.ordinal)].time == ref.time) }
+        }
+        #expect(busy.advice.filter { $0.feature == .preVote }.count == busy.disruptions.count)
+        #expect(busy.advice.filter { $0.feature == .preVote }.allSatisfy { $0.prevents })
+        #expect(TextReport.render(busy, color: false).contains("a server removed from the voters that had not learned of it"))
+
+        let (idle, _) = try analyzeScenario("removed-server", writesPerSecond: 0)
+        let d = try #require(idle.disruptions.first)
+        #expect(d.cause == .removedServer && d.origin == removed.rawValue)
+        #expect(idle.advice.contains { $0.feature == .preVote && !$0.prevents && $0.disruptions == [d.id] })
+        #expect(idle.advice.contains { $0.feature == .leaderStickiness && $0.prevents && $0.disruptions == [d.id] })
+    }
+
     @Test func rejoinWithPreVoteHasNoDisruptionAndReportsFailedPreVotes() throws {
         let (r, _) = try analyzeScenario("rejoin", features: RaftFeatures(preVote: true))
         #expect(r.disruptions.isEmpty)

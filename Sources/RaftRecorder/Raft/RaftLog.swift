@@ -6,12 +6,29 @@ public struct LogEntry: Sendable, Hashable {
     public var term: UInt64
     public var request: UInt64
     public var hash: UInt64
+    /// A membership change (its `request` is 0); nil for client writes and a leader's no-op.
+    public var change: ConfigurationChange?
 
-    public init(term: UInt64, request: UInt64, hash: UInt64) {
+    public init(term: UInt64, request: UInt64, hash: UInt64, change: ConfigurationChange? = nil) {
         self.term = term
         self.request = request
         self.hash = hash
+        self.change = change
     }
+}
+
+/// One server added to or removed from the voters (Raft thesis §4.1, one at a time).
+public struct ConfigurationChange: Sendable, Hashable {
+    public var kind: MembershipChange
+    public var target: NodeID
+
+    public init(_ kind: MembershipChange, _ target: NodeID) {
+        self.kind = kind
+        self.target = target
+    }
+
+    /// The entry's payload hash (the analyzer compares what nodes apply at each index).
+    var hash: UInt64 { 0xC0F1_6000_0000_0000 | UInt64(kind.rawValue) << 32 | UInt64(target.rawValue) }
 }
 
 /// The replicated log, indexed from 1. Index 0 is a sentinel with term 0.
@@ -26,6 +43,9 @@ public struct RaftLog: Sendable, Equatable {
     /// The last entry compacted into the snapshot (0: none), and its term.
     public private(set) var snapshotIndex: UInt64 = 0
     public private(set) var snapshotTerm: UInt64 = 0
+    /// The voting members as of the snapshot, a mask over the positions of the initial voters
+    /// (`RaftConfiguration.voters`); all of them (`UInt64.max`) until a change is compacted.
+    public private(set) var snapshotMembers: UInt64 = .max
 
     public init(entries: [LogEntry] = []) { self.entries = entries }
 
@@ -62,18 +82,20 @@ public struct RaftLog: Sendable, Equatable {
 
     /// Drops the entries up to `index` (after the snapshot, at most `lastIndex`): the snapshot now
     /// covers them. The storage is kept for the entries to come.
-    mutating func compact(through index: UInt64) {
+    mutating func compact(through index: UInt64, members: UInt64) {
         precondition(index > snapshotIndex && index <= lastIndex, "compacting outside the log")
         snapshotTerm = entry(at: index).term
+        snapshotMembers = members
         entries.removeSubrange(..<Int(index - snapshotIndex))
         snapshotIndex = index
     }
 
     /// Replaces the whole log with a snapshot of another node's that ends at `index` in `term`.
-    mutating func restore(index: UInt64, term: UInt64) {
+    mutating func restore(index: UInt64, term: UInt64, members: UInt64) {
         entries.removeAll(keepingCapacity: true)
         snapshotIndex = index
         snapshotTerm = term
+        snapshotMembers = members
     }
 
     /// For fast back-off: the last index at or below `index` whose term is at most `term` (no

@@ -8,8 +8,8 @@ import TraceFormat
 /// the snapshot covers; for (pre-)votes they are the candidate's last index and term; for
 /// responses `index` is the responder's match or hint.
 ///
-/// The 64-bit fields come first and the narrow ones last, so the message packs into 56 bytes
-/// (declared in the order of `init`'s parameters it took 72): every send copies it a few times.
+/// The 64-bit fields come first and the narrow ones last, so the message packs into 64 bytes
+/// (declared in the order of `init`'s parameters it took 80): every send copies it a few times.
 public struct RaftMessage: Sendable, Equatable, BitwiseCopyable {
     public var term: UInt64
     public var index: UInt64 = 0
@@ -17,6 +17,8 @@ public struct RaftMessage: Sendable, Equatable, BitwiseCopyable {
     public var commit: UInt64 = 0
     /// On a rejected append: the follower's suggestion of where to retry (fast back-off).
     public var rejectHint: UInt64 = 0
+    /// On a snapshot: the voting members as of its last entry (`RaftLog.snapshotMembers`).
+    public var members: UInt64 = .max
     public var from: NodeID
     public var to: NodeID
     /// How many entries an append carries.

@@ -88,7 +88,19 @@ public struct RaftNode: Sendable {
     private var votes: [NodeID: Bool] = [:]
     /// Per voter, indexed by position in `config.voters`; meaningful only while leader.
     private var progress: [Progress] = []
-    private let quorum: Int
+    /// The voting members: a mask over the positions of `config.voters`, the initial voters, which
+    /// membership changes remove one at a time or add back (thesis §4.1). A change takes effect
+    /// when the node applies it, as in etcd.
+    public private(set) var members: UInt64
+    /// Every position of `config.voters`.
+    private let allMembers: UInt64
+    /// A majority of `members`.
+    private var quorum: Int
+    /// The last membership change proposed and maybe not yet applied (etcd's `pendingConfIndex`):
+    /// a leader proposes the next only once its commit index has passed this one.
+    private var pendingChangeIndex: UInt64 = 0
+    /// The time of the input being handled (a step down on removal happens inside a commit).
+    private var now: UInt64
     /// Whole microseconds an election timeout is drawn from, beyond the minimum.
     private let electionSpanMicros: UInt64
 
@@ -101,7 +113,11 @@ public struct RaftNode: Sendable {
         vote = persistent.vote
         log = persistent.log
         self.rng = rng
-        quorum = Quorum.size(voters: config.voters.count)
+        precondition((1...64).contains(config.voters.count), "1 to 64 voters")
+        allMembers = config.voters.count == 64 ? .max : (1 << UInt64(config.voters.count)) - 1
+        members = persistent.log.snapshotMembers & allMembers
+        quorum = Quorum.size(voters: members.nonzeroBitCount)
+        self.now = now
         electionSpanMicros = max(1, (config.timing.electionTimeoutMax - config.timing.electionTimeoutMin) / 1_000)
         role = .follower
         // The snapshot's entries are applied: the state machine starts from it.
@@ -134,6 +150,7 @@ public struct RaftNode: Sendable {
     }
 
     public mutating func tick(now: UInt64) {
+        self.now = now
         switch role {
         case .leader:
             if let target = transferee, now >= transferDeadline {
@@ -144,7 +161,9 @@ public struct RaftNode: Sendable {
             if config.features.checkQuorum, now >= checkQuorumDeadline {
                 checkQuorumDeadline = now + config.timing.electionTimeoutMin
                 // Check-quorum (thesis 6.2): step down unless a majority answered within an election timeout.
-                let active = 1 + progress.indices.filter { config.voters[$0] != config.id && progress[$0].recentActive }.count
+                let active = 1 + progress.indices.filter {
+                    isMember($0) && config.voters[$0] != config.id && progress[$0].recentActive
+                }.count
                 for i in progress.indices { progress[i].recentActive = false }
                 if active < quorum {
                     becomeFollower(term: term, lead: nil, now: now, stepDown: .lostQuorum)
@@ -157,6 +176,11 @@ public struct RaftNode: Sendable {
             }
         case .follower, .preCandidate, .candidate:
             guard now >= electionDeadline else { return }
+            guard isVoter else {
+                // A node that applied its own removal never campaigns (etcd's `promotable`).
+                resetElectionTimer(now)
+                return
+            }
             output.events.append(.electionTimerFired(term: term))
             if config.features.preVote { campaignPreVote(now) } else { campaign(now) }
         }
@@ -212,7 +236,7 @@ public struct RaftNode: Sendable {
     }
 
     private mutating func requestVotes(term voteTerm: UInt64, preVote: Bool, transfer: Bool = false) {
-        for peer in config.voters where peer != config.id {
+        for (i, peer) in config.voters.enumerated() where peer != config.id && isMember(i) {
             output.events.append(.voteRequested(VoteRequest(to: peer, term: voteTerm, lastIndex: log.lastIndex,
                                                             lastTerm: log.lastTerm, preVote: preVote)))
             var m = RaftMessage(type: preVote ? .preVote : .vote, from: config.id, to: peer, term: voteTerm,
@@ -226,6 +250,8 @@ public struct RaftNode: Sendable {
         role = .leader
         lead = config.id
         progress = config.voters.map { _ in Progress(next: log.lastIndex + 1, maxInflight: config.timing.maxInflightAppends) }
+        // A change in the log may not be applied yet: the next waits until this term commits.
+        pendingChangeIndex = log.lastIndex
         heartbeatDeadline = now + config.timing.heartbeatInterval
         checkQuorumDeadline = now + config.timing.electionTimeoutMin
         output.events.append(.becameLeader(term: term))
@@ -256,12 +282,34 @@ public struct RaftNode: Sendable {
         return .accepted(index: index, term: term)
     }
 
+    /// A membership change (thesis §4.1, one server at a time; etcd's `ConfChange`): the leader
+    /// appends it, and every node applies it once committed. Returns its index, or nil when
+    /// refused: this node does not lead, hands leadership over, has a change not yet committed,
+    /// or the change changes nothing (learners are not modelled).
+    public mutating func proposeMembershipChange(_ change: ConfigurationChange) -> UInt64? {
+        guard role == .leader, transferee == nil, pendingChangeIndex <= commit,
+              let i = voterIndex(change.target) else { return nil }
+        switch change.kind {
+        case .remove: guard isMember(i) else { return nil }
+        case .addVoter: guard !isMember(i) else { return nil }
+        case .addLearner: return nil
+        }
+        appendLocal(LogEntry(term: term, request: 0, hash: change.hash, change: change))
+        let index = log.lastIndex
+        pendingChangeIndex = index
+        output.events.append(.membershipChangeProposed(change: change.kind, target: change.target, index: index))
+        output.events.append(.entriesAppended(first: index, last: index, term: term))
+        broadcastAppend()
+        maybeCommit()
+        return index
+    }
+
     /// Leadership transfer (thesis §3.10; etcd's `MsgTransferLeader`): the leader stops taking
     /// proposals, brings `target`'s log up to date, then tells it to campaign at once (TimeoutNow);
     /// it gives up after an election timeout. Ignored unless this node leads and `target` is
     /// another voter; a transfer to another node replaces the one in progress.
     public mutating func transferLeadership(to target: NodeID, now: UInt64) {
-        guard role == .leader, target != config.id, let i = voterIndex(target), transferee != target else { return }
+        guard role == .leader, target != config.id, let i = voterIndex(target), isMember(i), transferee != target else { return }
         if let previous = transferee {
             output.events.append(.transferFinished(target: previous, term: term, succeeded: false))
         }
@@ -280,7 +328,14 @@ public struct RaftNode: Sendable {
     public mutating func compact(through index: UInt64) {
         precondition(index <= commit, "only committed entries can be compacted")
         guard index > log.snapshotIndex else { return }
-        log.compact(through: index)
+        // The members as of `index`: the changes applied since then undone.
+        var snapshotMembers = members
+        for j in stride(from: commit, to: index, by: -1) {
+            if let c = log.entry(at: j).change, let p = voterIndex(c.target) {
+                if c.kind == .remove { snapshotMembers |= 1 << UInt64(p) } else if c.kind == .addVoter { snapshotMembers &= ~(1 << UInt64(p)) }
+            }
+        }
+        log.compact(through: index, members: snapshotMembers)
         output.events.append(.snapshotTaken(index: index, term: log.snapshotTerm))
     }
 
@@ -307,6 +362,7 @@ public struct RaftNode: Sendable {
     /// `entries` are the entries an append carries (`m.entryCount` of them).
     public mutating func step(_ m: RaftMessage, entries: LogEntries = LogEntries(), now: UInt64) {
         precondition(entries.count == Int(m.entryCount), "a message's entries must match its entryCount")
+        self.now = now
         let isVote = m.type == .vote || m.type == .preVote
         if m.term > term {
             if isVote, !m.transfer, inLease(now) {
@@ -379,8 +435,11 @@ public struct RaftNode: Sendable {
             stepFollower(m, entries, now)
         case .preVoteResponse where role == .preCandidate, .voteResponse where role == .candidate:
             votes[m.from] = !m.reject
-            let granted = votes.values.filter { $0 }.count
-            let rejected = votes.count - granted
+            // Only the members' answers count (a removed server may still answer).
+            var granted = 0, rejected = 0
+            for (voter, yes) in votes where voterIndex(voter).map(isMember) ?? false {
+                if yes { granted += 1 } else { rejected += 1 }
+            }
             if granted >= quorum {
                 if role == .preCandidate { campaign(now) } else { becomeLeader(now) }
             } else if rejected >= quorum {
@@ -482,15 +541,17 @@ public struct RaftNode: Sendable {
         } else {
             // Everything in the log is either covered by the snapshot or conflicts with it (and is
             // uncommitted, as the snapshot's entries are committed): discard it all.
-            log.restore(index: m.index, term: m.logTerm)
+            log.restore(index: m.index, term: m.logTerm, members: m.members)
             commit = m.index
+            setMembers(m.members & allMembers)
             output.events.append(.snapshotInstalled(index: m.index, term: m.logTerm))
             send(RaftMessage(type: .appendResponse, from: config.id, to: m.from, term: term, index: m.index))
         }
     }
 
     private mutating func stepLeader(_ m: RaftMessage, _ now: UInt64) {
-        guard let i = voterIndex(m.from) else { return }
+        // Answers from a server no longer a member (to appends sent before its removal) are stale.
+        guard let i = voterIndex(m.from), isMember(i) else { return }
         switch m.type {
         case .appendResponse:
             progress[i].recentActive = true
@@ -541,12 +602,17 @@ public struct RaftNode: Sendable {
         return config.voters.firstIndex(of: id)
     }
 
+    private func isMember(_ i: Int) -> Bool { members >> UInt64(i) & 1 == 1 }
+
+    /// Whether this node is one of the voting members, as far as it has applied.
+    public var isVoter: Bool { voterIndex(config.id).map(isMember) ?? false }
+
     private mutating func broadcastAppend() {
-        for i in config.voters.indices where config.voters[i] != config.id { sendAppend(to: i) }
+        for i in config.voters.indices where config.voters[i] != config.id && isMember(i) { sendAppend(to: i) }
     }
 
     private mutating func broadcastHeartbeat() {
-        for (i, peer) in config.voters.enumerated() where peer != config.id {
+        for (i, peer) in config.voters.enumerated() where peer != config.id && isMember(i) {
             send(RaftMessage(type: .heartbeat, from: config.id, to: peer, term: term,
                              commit: min(progress[i].match, commit)))
         }
@@ -574,8 +640,10 @@ public struct RaftNode: Sendable {
     private mutating func sendSnapshot(to i: Int) {
         let peer = config.voters[i]
         output.events.append(.snapshotSent(to: peer, index: log.snapshotIndex, term: log.snapshotTerm))
-        send(RaftMessage(type: .snapshot, from: config.id, to: peer, term: term, index: log.snapshotIndex,
-                         logTerm: log.snapshotTerm, commit: commit))
+        var m = RaftMessage(type: .snapshot, from: config.id, to: peer, term: term, index: log.snapshotIndex,
+                            logTerm: log.snapshotTerm, commit: commit)
+        m.members = log.snapshotMembers
+        send(m)
         progress[i].becomeSnapshot(index: log.snapshotIndex)
     }
 
@@ -595,6 +663,12 @@ public struct RaftNode: Sendable {
         // Nothing more commits until a quorum has passed the commit index: count that first (it
         // is not so for about half the acknowledgements) before finding the highest such index.
         // (commit - match wraps, setting the top bit, exactly when match > commit.)
+        guard members == allMembers else {
+            let voting = progress.indices.filter(isMember).map { progress[$0] }
+            let n = Quorum.committedIndex(voting)
+            if n > commit, log.term(at: n) == term { commitTo(n) }
+            return
+        }
         var past = 0
         for p in progress { past &+= Int((commit &- p.match) >> 63) }
         guard past >= quorum else { return }
@@ -605,7 +679,53 @@ public struct RaftNode: Sendable {
     private mutating func commitTo(_ index: UInt64) {
         guard index > commit else { return }
         output.events.append(.commitAdvanced(from: commit, to: index))
-        for i in (commit + 1)...index { output.committed.append((i, log.entry(at: i))) }
+        var firstChange: UInt64 = 0
+        for i in (commit + 1)...index {
+            let e = log.entry(at: i)
+            output.committed.append((i, e))
+            if firstChange == 0, e.change != nil { firstChange = i }
+        }
         commit = index
+        if firstChange != 0 { applyChanges(from: firstChange, through: index) }
+    }
+
+    /// The membership changes among the entries `first...last`, just committed (rare: kept out of
+    /// the commit path).
+    @inline(never)
+    private mutating func applyChanges(from first: UInt64, through last: UInt64) {
+        for i in first...last { if let c = log.entry(at: i).change { apply(c, at: i) } }
+    }
+
+    /// A committed membership change takes effect (etcd's `ApplyConfChange`). A leader that
+    /// removed itself steps down and, no longer a voter, never campaigns (etcd's
+    /// `StepDownOnRemoval`); a leader gives a server added back a fresh probe, and may commit
+    /// more with a smaller majority.
+    private mutating func apply(_ change: ConfigurationChange, at index: UInt64) {
+        guard let i = voterIndex(change.target) else { return }
+        let bit: UInt64 = 1 << UInt64(i)
+        switch change.kind {
+        case .remove: setMembers(members & ~bit)
+        case .addVoter: setMembers(members | bit)
+        case .addLearner: return
+        }
+        output.events.append(.membershipChangeApplied(change: change.kind, target: change.target, index: index))
+        guard role == .leader else { return }
+        if change.kind == .addVoter {
+            progress[i] = Progress(next: log.lastIndex + 1, maxInflight: config.timing.maxInflightAppends)
+            sendAppend(to: i)
+        } else if change.target == config.id {
+            becomeFollower(term: term, lead: nil, now: now, stepDown: .removed)
+        } else {
+            if transferee == change.target {
+                output.events.append(.transferFinished(target: change.target, term: term, succeeded: false))
+                transferee = nil
+            }
+            maybeCommit()
+        }
+    }
+
+    private mutating func setMembers(_ newMembers: UInt64) {
+        members = newMembers
+        quorum = Quorum.size(voters: members.nonzeroBitCount)
     }
 }

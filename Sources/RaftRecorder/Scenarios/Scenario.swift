@@ -24,7 +24,7 @@ private let s = nsPerSecond
 public enum ScenarioCatalog {
     public static let all: [Scenario] = [
         steady, leaderCrash, rejoin, partialConnectivityA, partialConnectivityB, chained, quorumLoss,
-        flappingLink, slowNetwork, random, paperElection, laggingFollower, plannedRestart,
+        flappingLink, slowNetwork, random, paperElection, laggingFollower, plannedRestart, removedServer,
     ]
 
     public static func named(_ name: String) -> Scenario? { all.first { $0.name == name } }
@@ -136,6 +136,15 @@ public enum ScenarioCatalog {
         "planned-restart", "the leader is stopped at 3s as etcd stops a member (leadership handed over first) and restarts at 6s",
         fix: .init(),
         faults: [ScheduledFault(at: 3 * s, .stop(.leader)), ScheduledFault(at: 6 * s, .restart(.crashed))])
+
+    /// A removed server (thesis §4.2.3): once the removal commits the leader stops sending to the
+    /// server, which never learns it was removed, so its election timer keeps firing and each of
+    /// its campaigns raises the term. Leader stickiness (with check-quorum) fixes it; pre-vote only
+    /// while writes keep its log behind (in an idle cluster its log is as long as anyone's).
+    public static let removedServer = make(
+        "removed-server", "a follower is removed from the voters at 3s; it never learns it, and campaigns again and again",
+        fix: .init(checkQuorum: true),
+        faults: [ScheduledFault(at: 3 * s, .removeMember(.follower(0)))])
 
     public static let random = make(
         "random", "seeded random faults: partitions, cuts, crashes, pauses and flapping links, healed every few seconds",

@@ -97,7 +97,19 @@ extension Simulator {
             } else {
                 try crash(n)
             }
+        case .removeMember(let s):
+            try changeMembership(.remove, s)
+        case .addMember(let s):
+            try changeMembership(.addVoter, s)
         }
+    }
+
+    /// Has the current leader propose a membership change (ignored without a leader, while it is
+    /// paused, or when the leader refuses it: another change pending, or nothing to change).
+    private mutating func changeMembership(_ kind: MembershipChange, _ s: NodeSelector) throws {
+        guard let target = resolve(s), let l = currentLeader, nodes[l].pausedUntil == nil else { return }
+        _ = nodes[l].raft.proposeMembershipChange(ConfigurationChange(kind, ids[target]))
+        try drain(l)
     }
 
     /// Asks leader `l` to hand leadership to `target` (ignored while it is paused, as any input).

@@ -282,7 +282,7 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
         try sink.record(TraceEvent(time: now, node: node.map { ids[$0] }, kind))
     }
 
-    private mutating func perform(_ action: Action) throws {
+    @inline(__always) private mutating func perform(_ action: Action) throws {
         switch action {
         case .deliverNext(let link):
             try deliverNext(link: link)

@@ -101,11 +101,12 @@ public enum ReportText {
         switch d.cause {
         case .crash: s += "crashed"
         case .lostQuorum: s += "stepped down: it heard from no majority for an election timeout (check-quorum)"
-        case .removedServer: s += "stepped down: it was removed"
+        case .removedServer where d.origin == nil: s += "stepped down: it was removed"
         default:
             s += "stepped down on seeing term \(d.newTerm ?? 0)"
             if let inf = d.termInflation, inf > 1 { s += " (\(inf) terms above its own)" }
-            s += "; the first to campaign against it was \(node(d.origin)): \(cause(d.cause))"
+            s += "; the first to campaign against it was \(node(d.origin)): "
+            s += d.cause == .removedServer ? "a server removed from the voters that had not learned of it" : cause(d.cause)
         }
         if let l = d.leaderlessFor { s += l == 0 ? "; another leader was already in place" : "; no leader for \(time(l))" }
         else { s += "; no leader again before the trace ends" }

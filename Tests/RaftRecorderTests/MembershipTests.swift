@@ -1,0 +1,115 @@
+import RaftRecorder
+import Testing
+import TraceFormat
+
+/// Membership changes, one server at a time (thesis §4.1; etcd's ConfChange, applied when
+/// committed), rule by rule.
+@Suite struct MembershipTests {
+    /// A cluster of `size` led by n1, everything delivered.
+    func ledByN1(_ size: Int, features: RaftFeatures = .init()) -> TestCluster {
+        var c = TestCluster(size: size, features: features)
+        c.fireTimer(1)
+        c.stabilize()
+        #expect(c.leaders == [1])
+        _ = c.takeLog()
+        return c
+    }
+
+    mutating func change(_ c: inout TestCluster, _ kind: MembershipChange, _ id: Int) -> UInt64? {
+        let index = c.nodes[0].proposeMembershipChange(ConfigurationChange(kind, NodeID(UInt32(id))))
+        c.collect(0)
+        return index
+    }
+
+    /// A removal takes effect on the leader once committed: heartbeats and appends no longer go to
+    /// the removed server, which holds the entry but never learns that it committed, so it still
+    /// counts itself a voter (the removed server of thesis §4.2.3).
+    @Test mutating func removalTakesEffectWhenCommittedAndTheRemovedServerIsNotTold() throws {
+        var c = ledByN1(3)
+        let index = try #require(change(&c, .remove, 3))
+        c.stabilize()
+        #expect(c[1].commit >= index)
+        #expect(c.takeLog().contains("n1: membershipChangeApplied(change: remove, target: n3, index: \(index))"))
+        #expect(c[3].log.lastIndex >= index)  // it holds the entry...
+        #expect(c[3].commit < index && c[3].isVoter)  // ...but does not know it committed
+        c.fireTimer(1)
+        #expect(c.mailbox.map(\.to) == [NodeID(2)])  // heartbeats to the members only
+        _ = c.propose(1, request: 1)
+        #expect(!c.mailbox.contains { $0.to == NodeID(3) })
+    }
+
+    /// One change at a time: a second one waits until the first is committed; a change that
+    /// changes nothing is refused.
+    @Test mutating func oneChangeAtATime() {
+        var c = ledByN1(5)
+        #expect(change(&c, .remove, 5) != nil)
+        #expect(change(&c, .remove, 4) == nil)
+        c.stabilize()
+        #expect(change(&c, .remove, 5) == nil)  // already removed
+        #expect(change(&c, .addVoter, 4) == nil)  // already a voter
+        #expect(change(&c, .remove, 4) != nil)
+    }
+
+    /// The majority is of the members: with n4 and n5 removed, n1 and n2 commit without n3, which
+    /// two of five could not.
+    @Test mutating func theMajorityIsOfTheMembers() {
+        var c = ledByN1(5)
+        _ = change(&c, .remove, 5)
+        c.stabilize()
+        _ = change(&c, .remove, 4)
+        c.stabilize()
+        c.isolate(3)
+        let r = c.propose(1, request: 7)
+        c.stabilize()
+        guard case .accepted(let index, _) = r else { Issue.record("refused: \(r)"); return }
+        #expect(c[1].commit == index)
+    }
+
+    /// A leader that removes itself steps down once the removal commits, and then, no longer a
+    /// voter, never campaigns (etcd's StepDownOnRemoval and promotable).
+    @Test mutating func aLeaderRemovingItselfStepsDownAndNeverCampaigns() {
+        var c = ledByN1(3)
+        _ = change(&c, .remove, 1)
+        c.stabilize()
+        #expect(c.takeLog().contains("n1: leaderSteppedDown term=1 removed"))
+        #expect(c[1].role == .follower && !c[1].isVoter)
+        for _ in 0..<5 { c.fireTimer(1) }
+        #expect(!c.takeLog().contains { $0.hasPrefix("n1: electionTimerFired") })
+        #expect(c.mailbox.isEmpty)
+    }
+
+    /// A server added back is probed from the leader's log end and catches up.
+    @Test mutating func aServerAddedBackCatchesUp() {
+        var c = ledByN1(3)
+        _ = change(&c, .remove, 3)
+        c.stabilize()
+        for r in 1...4 { _ = c.propose(1, request: UInt64(r)) }
+        c.stabilize()
+        #expect(c[3].log.lastIndex < c[1].log.lastIndex)
+        _ = change(&c, .addVoter, 3)
+        c.stabilize()
+        c.fireTimer(1)
+        c.stabilize()
+        #expect(c[3].log.lastIndex == c[1].log.lastIndex)
+        #expect(c[3].commit == c[1].commit && c[3].isVoter)
+    }
+
+    /// The membership is part of a snapshot: a node restarting from one that covers a removal
+    /// starts without the removed server; a compaction before the removal keeps it.
+    @Test mutating func snapshotsCarryTheMembership() throws {
+        var c = ledByN1(3)
+        let before = c[1].commit
+        let index = try #require(change(&c, .remove, 3))
+        c.stabilize()
+        c.fireTimer(1)
+        c.stabilize()
+        var early = c.nodes[1]
+        early.compact(through: before)
+        c.nodes[1].compact(through: index)
+        let config = c[2].config
+        let restarted = RaftNode(config: config, persistent: c[2].persistentState, rng: SplitMix64(seed: 1), now: c.now)
+        #expect(restarted.members == 0b011)
+        let restartedEarly = RaftNode(config: config, persistent: early.persistentState, rng: SplitMix64(seed: 1), now: c.now)
+        #expect(restartedEarly.members == 0b111)
+    }
+}
