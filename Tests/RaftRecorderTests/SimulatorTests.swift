@@ -424,10 +424,17 @@ func randomFaultsNeverViolateSafety(seed: Int) throws {
     for _ in 0..<3 {
         c.faults.append(ScheduledFault(at: 1 * nsPerSecond + rng.next() % (8 * nsPerSecond), .transfer(.follower(Int(rng.next() % 3)))))
     }
+    // And membership changes: a node (the leader, at times) removed and added back, twice.
+    for _ in 0..<2 {
+        let node = NodeSelector.node(NodeID(UInt32(1 + rng.next() % 5)))
+        let at = 1 * nsPerSecond + rng.next() % (6 * nsPerSecond)
+        c.faults.append(ScheduledFault(at: at, .removeMember(node)))
+        c.faults.append(ScheduledFault(at: at + 500 * nsPerMillisecond + rng.next() % (2 * nsPerSecond), .addMember(node)))
+    }
     c.faults.sort { $0.at < $1.at }
     var checker = SafetyChecker()
     for e in try Recorder.events(c) { checker.check(e) }
     #expect(checker.violations.isEmpty,
-            "seed \(seed): random scenario, 10s, snapshots every \(30 + seed % 50) keeping \(seed % 20), transfers at \(c.faults.filter { if case .transfer = $0.action { true } else { false } }.map(\.at))")
+            "seed \(seed): random scenario, 10s, snapshots every \(30 + seed % 50) keeping \(seed % 20), transfers and membership changes: \(c.faults.filter { switch $0.action { case .transfer, .removeMember, .addMember: true; default: false } })")
     #expect(!checker.applied.isEmpty, "seed \(seed): nothing was ever applied")
 }
