@@ -19,9 +19,9 @@ count() {
   grep -h '^summary' "$out"/cg.out* | awk '{print $2}' | sort -rn | awk '{printf "%s%.1fM", (NR > 1 ? " + " : ""), $1 / 1e6} END {print ""}'
 }
 
-"$out/raftrecord.nodebug" run --scenario steady --duration 1m -o "$out/steady-1m.trace" >/dev/null
+events=$("$out/raftrecord.nodebug" run --scenario steady --duration 1m -o "$out/steady-1m.trace" | sed -E 's/^[^:]*: ([0-9]+) events.*/\1/')
 "$out/raftrecord.nodebug" run --scenario steady --duration 10m -o "$out/steady-10m.trace" >/dev/null
-echo "simulate 1 min (229,780 events), untraced:        $(count "$out/raftrecord.nodebug" run --scenario steady --duration 1m --no-trace)"
+echo "simulate 1 min ($events events), untraced:        $(count "$out/raftrecord.nodebug" run --scenario steady --duration 1m --no-trace)"
 echo "simulate 1 min, traced (recording + writer):       $(count "$out/raftrecord.nodebug" run --scenario steady --duration 1m -o "$out/ir.trace")"
 "$out/raftrecord.nodebug" run --scenario steady --duration 1s -o "$out/steady-1s.trace" >/dev/null
 echo "analyse a 1 s trace:                               $(count "$out/traceanalyze.nodebug" "$out/steady-1s.trace" -o /dev/null)"
