@@ -147,6 +147,23 @@ func run(_ scenario: Scenario, features: RaftFeatures? = nil, seed: UInt64 = 1, 
         #expect(down.time == started.time + s.configuration.timing.electionTimeoutMin)
     }
 
+    /// A leader being stopped hands over to a voter: in an idle cluster a removed follower's log
+    /// is as long as any (and it is the first follower), but it is not a candidate for the transfer.
+    @Test func stoppedLeaderHandsOverToAVoterNotARemovedServer() throws {
+        var s = ScenarioCatalog.plannedRestart
+        s.configuration.workload.writesPerSecond = 0
+        s.configuration.features = RaftFeatures(checkQuorum: true)  // so the removed server cannot take over
+        s.configuration.faults = [ScheduledFault(at: 2 * nsPerSecond, .removeMember(.follower(0))),
+                                  ScheduledFault(at: 3 * nsPerSecond, .stop(.leader))]
+        let events = try run(s)
+        let removal = try #require(events.first { $0.kind.tag == .membershipChangeApplied })
+        guard case .membershipChangeApplied(.remove, let removed, _) = removal.kind else { Issue.record("\(removal)"); return }
+        let started = try #require(events.first { $0.kind.tag == .transferStarted })
+        guard case .transferStarted(let target, let term) = started.kind else { return }
+        #expect(target != removed)
+        #expect(events.contains { $0.node == target && $0.kind == .becameLeader(term: term + 1) })
+    }
+
     /// The follower down for 10s misses about 1,000 entries, more than the 100 the leader keeps
     /// after its snapshot: on restart it is sent the snapshot once, installs it, and then holds
     /// the same entries as the leader. With compaction off it takes every entry by append.
