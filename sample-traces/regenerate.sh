@@ -32,3 +32,5 @@ run planned-restart.trace                --scenario planned-restart
 run removed-server.trace                 --scenario removed-server
 run removed-server-idle.trace            --scenario removed-server --writes-per-second 0
 run removed-server-check-quorum.trace    --scenario removed-server --check-quorum
+run lease-read-drift.trace               --scenario lease-read-drift
+run lease-read-drift-read-index.trace    --scenario lease-read-drift --no-lease-reads

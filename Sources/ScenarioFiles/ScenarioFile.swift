@@ -130,11 +130,12 @@ public enum ScenarioFile {
                     c.seed = seed
                 case "duration": c.duration = try duration(v, key)
                 case "features":
-                    for (k, f) in try mapping(v, key, allowed: ["pre-vote", "check-quorum", "leader-stickiness"]) {
+                    for (k, f) in try mapping(v, key, allowed: ["pre-vote", "check-quorum", "leader-stickiness", "lease-reads"]) {
                         let on = try bool(f, "features.\(k)")
                         switch k {
                         case "pre-vote": c.features.preVote = on
                         case "check-quorum": c.features.checkQuorum = on
+                        case "lease-reads": c.features.leaseReads = on
                         default: c.features.leaderStickiness = on; stickinessSet = true
                         }
                     }
@@ -186,10 +187,11 @@ public enum ScenarioFile {
                         }
                     }
                 case "workload":
-                    for (k, f) in try mapping(v, key, allowed: ["writes-per-second", "request-timeout", "give-up-after"]) {
+                    for (k, f) in try mapping(v, key, allowed: ["writes-per-second", "reads-per-second", "request-timeout", "give-up-after"]) {
                         let field = "workload.\(k)"
                         switch k {
                         case "writes-per-second": c.workload.writesPerSecond = try double(f, field, 0...1_000_000)
+                        case "reads-per-second": c.workload.readsPerSecond = try double(f, field, 0...1_000_000)
                         case "request-timeout": c.workload.requestTimeout = try duration(f, field)
                         default: c.workload.giveUpAfter = try duration(f, field)
                         }

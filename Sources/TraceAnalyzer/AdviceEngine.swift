@@ -4,6 +4,39 @@ import TraceFormat
 /// shortened it, by evaluating that feature's rule on the state recorded at that moment. Never
 /// advises a feature that was on.
 enum AdviceEngine {
+    /// Stale reads served on a leader's lease (safety violations `staleRead` of mode `lease`):
+    /// ReadIndex would have refused each, as a deposed leader cannot get a majority's heartbeat
+    /// answers. One advice per node and leadership term that served them, citing the newer
+    /// leader in place and the node's clock drift.
+    static func adviseReads(violations: [SafetyViolation], leaders: [TermLeader], faults: [FaultInterval],
+                            features: RaftFeatures) -> [Advice] {
+        guard features.leaseReads && features.checkQuorum else { return [] }
+        var groups: [(node: UInt32, term: UInt64, reads: [SafetyViolation])] = []
+        for v in violations where v.rule == .staleRead {
+            guard let node = v.nodes.first,
+                  v.evidence.contains(where: { $0.event == "readServed" && $0.fields["mode"] == "lease" }) else { continue }
+            let term = leaders.last { $0.leader == node && $0.start <= v.time }?.term ?? 0
+            if let k = groups.firstIndex(where: { $0.node == node && $0.term == term }) { groups[k].reads.append(v) } else {
+                groups.append((node, term, [v]))
+            }
+        }
+        return groups.map { g in
+            let first = g.reads[0], last = g.reads[g.reads.count - 1]
+            let newer = leaders.first { $0.term > g.term && $0.start <= first.time && $0.end >= first.time }
+            let drift = faults.last { $0.kind == .drift && $0.nodes == [g.node] && $0.start <= first.time }
+            var evidence = first.evidence
+            if let d = drift { evidence.insert(contentsOf: d.evidence.prefix(1), at: 0) }
+            return Advice(feature: .readIndex, disruptions: [], window: Window(start: first.time, end: last.time),
+                          windowKind: "staleReads", leader: g.node, prevents: true, candidate: nil,
+                          candidateLastIndex: nil, candidateLastTerm: nil, quorum: nil, preVoteGrants: nil, voters: [],
+                          unavailabilityAvoided: 0, termsAvoided: 0, staleReads: g.reads.count,
+                          newerLeader: newer?.leader, newerTerm: newer?.term,
+                          driftPPM: drift.flatMap { $0.evidence.first?.fields["ppm"] }.flatMap { Int($0) },
+                          reference: "Ongaro thesis §6.4 (ReadIndex); §6.4.1 (a lease assumes bounded clock drift)",
+                          evidence: evidence)
+        }
+    }
+
     static func advise(disruptions: [Disruption], snapshots: [Int: DisruptionDetector.CampaignSnapshot],
                        stalls: [StallAssessment], features: RaftFeatures, timing: RaftTiming, quorum: Int,
                        roundTrip: UInt64) -> [Advice] {

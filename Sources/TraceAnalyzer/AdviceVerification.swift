@@ -22,6 +22,9 @@ public struct AdviceVerification: Codable, Sendable, Equatable {
     public var unavailableAfter: UInt64
     public var highestTermBefore: UInt64
     public var highestTermAfter: UInt64
+    /// Stale reads (safety violations) within the window, recorded run and replay.
+    public var staleReadsBefore: Int = 0
+    public var staleReadsAfter: Int = 0
     /// The replay agrees with the prediction. For advice about a disruption: if prevention was
     /// predicted, the replay has fewer disruptions in the window and no more unavailability; if
     /// not, the replay is still disrupted. For advice about a window: the replay's unavailability
@@ -59,7 +62,12 @@ public struct AdviceVerification: Codable, Sendable, Equatable {
         unavailableAfter = 0
         highestTermBefore = original.elections.highestTerm
         highestTermAfter = 0
+        staleReadsBefore = Self.staleReads(original, in: window)
         confirmed = false
+    }
+
+    static func staleReads(_ r: AnalysisReport, in w: Window) -> Int {
+        r.safety.violations.filter { $0.rule == .staleRead && $0.time >= w.start && $0.time <= w.end }.count
     }
 
     public init(index: Int, advice a: Advice, original: AnalysisReport, replay: AnalysisReport) {
@@ -67,7 +75,11 @@ public struct AdviceVerification: Codable, Sendable, Equatable {
         disruptionsAfter = replay.disruptions.filter { [window] in $0.time >= window.start && $0.time <= window.end }.count
         unavailableAfter = Self.unavailable(replay, in: window)
         highestTermAfter = replay.elections.highestTerm
-        if a.feature == .leadershipTransfer {
+        staleReadsAfter = Self.staleReads(replay, in: window)
+        if a.feature == .readIndex {
+            // Judged by the stale reads alone: ReadIndex keeps reads linearizable.
+            confirmed = staleReadsBefore > 0 && staleReadsAfter == 0
+        } else if a.feature == .leadershipTransfer {
             // Advice for planned restarts: the replay hands over before the leader goes down, so
             // it is judged by the time without a leader it saves (at least half the predicted).
             confirmed = unavailableAfter + predictedUnavailabilityAvoided / 2 <= unavailableBefore
@@ -98,6 +110,7 @@ public struct AdviceVerification: Codable, Sendable, Equatable {
         case .preVote: c.features.preVote = true
         case .checkQuorum: c.features.checkQuorum = true
         case .leaderStickiness: c.features.leaderStickiness = true
+        case .readIndex: c.features.leaseReads = false
         case .leadershipTransfer:
             let ids = Set(report.advice.filter { $0.feature == .leadershipTransfer }.flatMap(\.disruptions))
             let crashes = report.disruptions.filter { ids.contains($0.id) && $0.cause == .crash }

@@ -226,7 +226,10 @@ public struct Availability: Codable, Sendable {
     public var stallTotal: UInt64
     public var stallLongest: UInt64
     public var windowsTruncated: Bool
+    /// Client writes.
     public var client: ClientStats
+    /// Client reads (linearizable, served by the leader), when the run issued any.
+    public var reads: ClientStats?
     public var commitLatency: Percentiles
     public var committedEntries: UInt64
     public var throughputPerSecond: Double
@@ -265,6 +268,9 @@ public struct TermInflation: Codable, Sendable, Equatable {
 public struct SafetyViolation: Codable, Sendable, Equatable {
     public enum Rule: String, Codable, Sendable {
         case electionSafety, stateMachineSafety, commitMonotonic, leaderAppendOnly
+        /// A read answered at an index below a write acknowledged before the read was issued
+        /// (reads must be linearizable, thesis §6.4).
+        case staleRead
     }
     public var rule: Rule
     public var time: UInt64
@@ -277,6 +283,8 @@ public struct SafetyReport: Codable, Sendable {
     public var violations: [SafetyViolation]
     public var leadersChecked: Int
     public var appliedEntriesChecked: UInt64
+    /// Reads answered ok whose index was checked against the writes acknowledged before them.
+    public var readsChecked: UInt64 = 0
 }
 
 /// What one voter would have answered, evaluated on the recorded state at the moment of the
@@ -295,7 +303,8 @@ public struct VoterAssessment: Codable, Sendable, Equatable {
 
 public struct Advice: Codable, Sendable, Equatable {
     public enum Feature: String, Codable, Sendable {
-        case preVote, checkQuorum, leaderStickiness, leadershipTransfer
+        /// `readIndex`: serving reads by ReadIndex instead of on the leader's lease.
+        case preVote, checkQuorum, leaderStickiness, leadershipTransfer, readIndex
     }
     public var feature: Feature
     /// Disruption ids this advice addresses (empty for stall windows).
@@ -315,6 +324,13 @@ public struct Advice: Codable, Sendable, Equatable {
     public var voters: [VoterAssessment]
     public var unavailabilityAvoided: UInt64
     public var termsAvoided: UInt64
+    /// For ReadIndex advice: the stale reads `leader` served in `window`, and the leader of a
+    /// newer term in place when the first was served.
+    public var staleReads: Int? = nil
+    public var newerLeader: UInt32? = nil
+    public var newerTerm: UInt64? = nil
+    /// For ReadIndex advice: the serving leader's clock drift (parts per million) in force then.
+    public var driftPPM: Int? = nil
     public var reference: String
     public var evidence: [EventRef]
 }

@@ -21,14 +21,28 @@ struct AvailabilityTracker {
     /// stopped following, for example one cut off from the majority), seen during this window.
     private var strandedLeader: NodeID?
     private var lastCommit: UInt64
-    /// Client requests not yet answered: when each was first seen.
+    /// Client requests not yet answered: when each was first seen (writes and reads apart).
     private var outstanding = DirectMappedTable<UInt64>()
+    private var outstandingReads = DirectMappedTable<UInt64>()
     private var waitingSince: UInt64?
-    private var requests: UInt64 = 0
-    private var succeeded: UInt64 = 0
-    private var timedOut: UInt64 = 0
-    private var redirects: UInt64 = 0
-    private var clientLatency = LatencyHistogram()
+    private var writes = ClientTally()
+    private var reads = ClientTally()
+
+    /// Outcomes and latencies of one kind of client request.
+    private struct ClientTally {
+        var requests: UInt64 = 0
+        var succeeded: UInt64 = 0
+        var timedOut: UInt64 = 0
+        var redirects: UInt64 = 0
+        var latency = LatencyHistogram()
+
+        var stats: ClientStats {
+            let finished = succeeded + timedOut
+            return ClientStats(requests: requests, succeeded: succeeded, timedOut: timedOut, redirects: redirects,
+                               successRate: finished == 0 ? 1 : Double(succeeded) / Double(finished),
+                               latency: latency.percentiles)
+        }
+    }
     private var commitLatency = LatencyHistogram()
     /// The current proposer's uncommitted proposals, by increasing index: (index, time).
     private var proposed = Deque<(index: UInt64, time: UInt64)>()
@@ -117,25 +131,30 @@ struct AvailabilityTracker {
     /// Client requests and responses, proposals and commits (messages are counted by `countMessage`).
     mutating func observe(_ e: TraceEvent) {
         switch e.kind {
-        case .clientRequest(let id, _):
-            if outstanding[id] == nil {
+        case .clientRequest(let id, let kind):
+            if kind == .read {
+                if outstandingReads[id] == nil {
+                    outstandingReads[id] = e.time
+                    reads.requests += 1
+                    if waitingSince == nil { waitingSince = e.time }
+                }
+            } else if outstanding[id] == nil {
                 outstanding[id] = e.time
-                requests += 1
+                writes.requests += 1
                 if waitingSince == nil { waitingSince = e.time }
             }
         case .clientResponse(let id, let outcome, let latency):
-            switch outcome {
-            case .notLeader:
-                redirects += 1
-                return
-            case .ok:
-                succeeded += 1
-                clientLatency.record(latency)
-            case .timeout, .dropped:
-                timedOut += 1
+            let isRead = reads.requests > 0 && outstandingReads[id] != nil
+            switch (outcome, isRead) {
+            case (.notLeader, false): writes.redirects += 1; return
+            case (.notLeader, true): reads.redirects += 1; return
+            case (.ok, false): writes.succeeded += 1; writes.latency.record(latency)
+            case (.ok, true): reads.succeeded += 1; reads.latency.record(latency)
+            case (.timeout, false), (.dropped, false): writes.timedOut += 1
+            case (.timeout, true), (.dropped, true): reads.timedOut += 1
             }
-            outstanding[id] = nil
-            if outstanding.isEmpty {
+            if isRead { outstandingReads[id] = nil } else { outstanding[id] = nil }
+            if outstanding.isEmpty && outstandingReads.isEmpty {
                 closeStall(at: e.time)
                 waitingSince = nil
             }
@@ -156,7 +175,7 @@ struct AvailabilityTracker {
                     proposed.removeFirst()
                 }
             }
-            if outstanding.isEmpty { waitingSince = nil } else { waitingSince = e.time }
+            if outstanding.isEmpty && outstandingReads.isEmpty { waitingSince = nil } else { waitingSince = e.time }
         default:
             break
         }
@@ -165,13 +184,10 @@ struct AvailabilityTracker {
     mutating func finish(at end: UInt64, duration: UInt64) -> Availability {
         closeStall(at: end)
         if let since = leaderlessSince, end > since { addWindow(Window(start: since, end: end), stall: false) }
-        let finished = succeeded + timedOut
         return Availability(
             leaderless: leaderless, leaderlessTotal: leaderlessTotal, leaderlessLongest: leaderlessLongest,
             stalls: stalls, stallTotal: stallTotal, stallLongest: stallLongest, windowsTruncated: truncated,
-            client: ClientStats(requests: requests, succeeded: succeeded, timedOut: timedOut, redirects: redirects,
-                                successRate: finished == 0 ? 1 : Double(succeeded) / Double(finished),
-                                latency: clientLatency.percentiles),
+            client: writes.stats, reads: reads.requests == 0 ? nil : reads.stats,
             commitLatency: commitLatency.percentiles, committedEntries: committedEntries,
             throughputPerSecond: Double(committedEntries) / max(Double(duration) / 1e9, 1e-9),
             messagesPerCommit: committedEntries == 0 ? 0 : Double(messages) / Double(committedEntries))

@@ -27,6 +27,19 @@ struct SafetyChecker {
     private var commitOf: [UInt64]
     private var commitOfOthers: [UInt32: UInt64] = [:]
     private(set) var violations: [SafetyViolation] = []
+    /// Stale reads: the lowest log index at which each write not yet answered was proposed (a
+    /// write retried at another leader is proposed again, and any one of its proposals may be
+    /// the one committed and acknowledged, so the lowest is what a read must reflect), the
+    /// highest index of a write acknowledged so far with the acknowledgement, and for each open
+    /// read that highest index when it was first issued and the index it was served at. Events
+    /// are kept as they are (formatting each as evidence would cost more than the check) and
+    /// become evidence only in a violation.
+    private typealias Seen = (event: TraceEvent, ordinal: UInt64)
+    private var writeIndex = DirectMappedTable<UInt64>()
+    private var acked: (index: UInt64, seen: Seen?) = (0, nil)
+    private var readFloor: [UInt64: (index: UInt64, ack: Seen?, request: Seen)] = [:]
+    private var readServedAt: [UInt64: (index: UInt64, seen: Seen)] = [:]
+    private(set) var readsChecked: UInt64 = 0
     private(set) var leadersChecked = 0
     private(set) var appliedChecked: UInt64 = 0
 
@@ -45,9 +58,40 @@ struct SafetyChecker {
         if violations.count < 1_000 { violations.append(SafetyViolation(rule: rule, time: t, nodes: nodes, detail: detail, evidence: evidence)) }
     }
 
+    /// Client traffic and proposals, for the stale-read check (the frequent events reach the
+    /// checker only through here).
+    mutating func observeClient(_ e: TraceEvent, ordinal: UInt64) {
+        switch e.kind {
+        case .entryProposed(let request, let index, _):
+            if let known = writeIndex[request], known <= index { return }
+            writeIndex[request] = index
+        case .clientRequest(let id, .read):
+            if readFloor[id] == nil { readFloor[id] = (acked.index, acked.seen, (e, ordinal)) }
+        case .clientResponse(let id, let outcome, _):
+            guard outcome != .notLeader else { return }
+            if let floor = readFloor.removeValue(forKey: id) {
+                let served = readServedAt.removeValue(forKey: id)
+                guard outcome == .ok, let served else { return }
+                readsChecked += 1
+                if served.index < floor.index {
+                    let evidence = [floor.ack, floor.request, served.seen, (e, ordinal)].compactMap { $0 }.map { EventRef($0.event, ordinal: $0.ordinal) }
+                    violate(.staleRead, e.time, [served.seen.event.node?.rawValue].compactMap { $0 },
+                            ["read": "\(id)", "servedAt": "\(served.index)", "acknowledgedWrite": "\(floor.index)"], evidence)
+                }
+            } else if let index = writeIndex[id] {
+                writeIndex[id] = nil
+                if outcome == .ok, index > acked.index { acked = (index, (e, ordinal)) }
+            }
+        default:
+            break
+        }
+    }
+
     mutating func observe(_ e: TraceEvent, ordinal: UInt64, view: ClusterView) {
         guard let node = e.node?.rawValue else { return }
         switch e.kind {
+        case .readServed(let request, let index, _):
+            if readFloor[request] != nil { readServedAt[request] = (index, (e, ordinal)) }
         case .becameLeader(let term):
             leadersChecked += 1
             let ref = EventRef(e, ordinal: ordinal)

@@ -58,6 +58,9 @@ struct AnalysisPass {
     private var ordinal: UInt64 = 0
     private var disruptionsSeen = 0
     private var lastTime: UInt64
+    /// Whether the run's workload reads, so that the stale-read check follows client traffic
+    /// (it costs the analysis of a write-only trace about a tenth more otherwise).
+    private let checksReads: Bool
 
     init(metadata: TraceMetadata, start: UInt64, end: UInt64) {
         let run = metadata.run
@@ -67,6 +70,7 @@ struct AnalysisPass {
         self.end = max(end, start)
         view = ClusterView(ids: ids)
         safety = SafetyChecker(nodes: ids.count)
+        checksReads = run.workload.readsPerSecond > 0
         timeline = TimelineBuilder(nodes: ids.count, start: start, end: self.end,
                                    labelTexts: run.faults.map { if case .label(let text) = $0.action { text } else { nil } })
         availability = AvailabilityTracker(start: start, stallThreshold: run.timing.electionTimeoutMin)
@@ -113,6 +117,7 @@ struct AnalysisPass {
             view.committed(on: e.node)
         case .entryProposed, .clientRequest, .clientResponse:
             availability.observe(e)
+            if checksReads { safety.observeClient(e, ordinal: ordinal) }
         default:
             observeRare(e)
         }
@@ -158,9 +163,12 @@ struct AnalysisPass {
         let duration = end - start
         let avail = availability.finish(at: end, duration: duration)
         let roundTrip = sampler.delivered == 0 ? 0 : 2 * sampler.deliveredLatencySum / sampler.delivered
+        let timelineReport = timeline.finish(ids: view.ids, messages: sampler.arrows)
         let advice = AdviceEngine.advise(disruptions: detector.disruptions, snapshots: detector.snapshots,
                                          stalls: availability.stallAssessments, features: run.features, timing: run.timing,
                                          quorum: view.quorum, roundTrip: roundTrip)
+            + AdviceEngine.adviseReads(violations: safety.violations, leaders: timelineReport.leaders,
+                                       faults: timelineReport.faults, features: run.features)
         var effects: [FeatureEffect] = []
         let electionSummary = elections.summary(duration: duration, highestTerm: view.highestTerm, end: end)
         if run.features.preVote {
@@ -182,13 +190,13 @@ struct AnalysisPass {
             trace: TraceSummary(path: path, scenario: run.scenario, summary: run.summary, seed: run.seed,
                                 nodes: metadata.nodes.map(\.name), features: run.features, timing: run.timing,
                                 start: start, end: end, events: ordinal, integrity: "ok"),
-            timeline: timeline.finish(ids: view.ids, messages: sampler.arrows),
+            timeline: timelineReport,
             elections: electionSummary,
             availability: avail,
             disruptions: detector.disruptions,
             termInflation: detector.inflation,
             safety: SafetyReport(violations: safety.violations, leadersChecked: safety.leadersChecked,
-                                 appliedEntriesChecked: safety.appliedChecked),
+                                 appliedEntriesChecked: safety.appliedChecked, readsChecked: safety.readsChecked),
             advice: advice,
             featureEffects: effects,
             verification: nil,

@@ -50,11 +50,27 @@ public struct RaftFeatures: Codable, Sendable, Equatable {
     /// Reject votes within the minimum election timeout of hearing from a leader. Defaults to the
     /// value of `checkQuorum`, as in etcd-io/raft.
     public var leaderStickiness: Bool
+    /// Reads served by the leader on its lease (etcd's `ReadOnlyLeaseBased`: no round of
+    /// heartbeats, trusting check-quorum to depose it in time, which assumes bounded clock drift)
+    /// instead of ReadIndex (etcd's `ReadOnlySafe`). Takes effect only with check-quorum, as etcd
+    /// requires. Since 1.3.
+    public var leaseReads: Bool
 
-    public init(preVote: Bool = false, checkQuorum: Bool = false, leaderStickiness: Bool? = nil) {
+    public init(preVote: Bool = false, checkQuorum: Bool = false, leaderStickiness: Bool? = nil, leaseReads: Bool = false) {
         self.preVote = preVote
         self.checkQuorum = checkQuorum
         self.leaderStickiness = leaderStickiness ?? checkQuorum
+        self.leaseReads = leaseReads
+    }
+
+    private enum CodingKeys: String, CodingKey { case preVote, checkQuorum, leaderStickiness, leaseReads }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        preVote = try c.decode(Bool.self, forKey: .preVote)
+        checkQuorum = try c.decode(Bool.self, forKey: .checkQuorum)
+        leaderStickiness = try c.decode(Bool.self, forKey: .leaderStickiness)
+        leaseReads = try c.decodeIfPresent(Bool.self, forKey: .leaseReads) ?? false  // before 1.3
     }
 }
 
@@ -123,15 +139,29 @@ public struct NetworkModel: Codable, Sendable, Equatable {
 public struct Workload: Codable, Sendable, Equatable {
     /// Mean client writes per second (Poisson arrivals); 0 disables writes.
     public var writesPerSecond: Double
+    /// Mean client reads per second (Poisson arrivals, linearizable reads served by the leader);
+    /// 0, the default, disables reads. Since 1.3.
+    public var readsPerSecond: Double
     /// A request not answered within this time is retried (at another node) until `giveUpAfter`.
     public var requestTimeout: UInt64
     public var giveUpAfter: UInt64
 
-    public init(writesPerSecond: Double = 100, requestTimeout: UInt64 = 500 * nsPerMillisecond,
+    public init(writesPerSecond: Double = 100, readsPerSecond: Double = 0, requestTimeout: UInt64 = 500 * nsPerMillisecond,
                 giveUpAfter: UInt64 = 5 * nsPerSecond) {
         self.writesPerSecond = writesPerSecond
+        self.readsPerSecond = readsPerSecond
         self.requestTimeout = requestTimeout
         self.giveUpAfter = giveUpAfter
+    }
+
+    private enum CodingKeys: String, CodingKey { case writesPerSecond, readsPerSecond, requestTimeout, giveUpAfter }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        writesPerSecond = try c.decode(Double.self, forKey: .writesPerSecond)
+        readsPerSecond = try c.decodeIfPresent(Double.self, forKey: .readsPerSecond) ?? 0  // before 1.3
+        requestTimeout = try c.decode(UInt64.self, forKey: .requestTimeout)
+        giveUpAfter = try c.decode(UInt64.self, forKey: .giveUpAfter)
     }
 }
 

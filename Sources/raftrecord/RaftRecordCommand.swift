@@ -43,6 +43,9 @@ struct RunOverrides: ParsableArguments {
     @Option(help: "Message latency: a duration (fixed) or a range (uniform), e.g. 10ms-15ms.") var latency: String?
     @Option(help: "Message loss probability, 0-1.") var loss: Double?
     @Option(help: "Client writes per second (Poisson arrivals).") var writesPerSecond: Double?
+    @Option(help: "Client reads per second (Poisson arrivals; default 0).") var readsPerSecond: Double?
+    @Flag(inversion: .prefixedNo, help: "Serve reads on the leader's lease instead of ReadIndex (with check-quorum only, as etcd).")
+    var leaseReads: Bool?
     @Option(help: "Virtual time to simulate, e.g. 30s.") var duration: String?
     @Option(help: "Seed for every random choice.") var seed: UInt64?
     @Option(help: "Snapshot and compact a node's log every this many applied entries; 0: never (default 10000).")
@@ -67,6 +70,7 @@ struct RunOverrides: ParsableArguments {
         if let maxInflight, !(1...1_000).contains(maxInflight) { throw ValidationError("--max-inflight must be between 1 and 1000") }
         if let loss, !(0...1).contains(loss) { throw ValidationError("--loss must be between 0 and 1") }
         if let writesPerSecond, writesPerSecond < 0 { throw ValidationError("--writes-per-second must not be negative") }
+        if let readsPerSecond, readsPerSecond < 0 { throw ValidationError("--reads-per-second must not be negative") }
         if let snapshotEvery, snapshotEvery < 0 { throw ValidationError("--snapshot-every must not be negative") }
         if let snapshotKeep, snapshotKeep < 0 { throw ValidationError("--snapshot-keep must not be negative") }
     }
@@ -92,6 +96,8 @@ struct RunOverrides: ParsableArguments {
         }
         if let loss { c.network.loss = loss }
         if let writesPerSecond { c.workload.writesPerSecond = writesPerSecond }
+        if let readsPerSecond { c.workload.readsPerSecond = readsPerSecond }
+        if let leaseReads { c.features.leaseReads = leaseReads }
         if let d = duration.flatMap(DurationText.parse) { c.duration = d }
         if let seed { c.seed = seed }
         if let snapshotEvery {

@@ -5,13 +5,9 @@ import TraceFormat
 /// Membership changes, one server at a time (thesis §4.1; etcd's ConfChange, applied when
 /// committed), rule by rule.
 @Suite struct MembershipTests {
-    /// A cluster of `size` led by n1, everything delivered.
-    func ledByN1(_ size: Int, features: RaftFeatures = .init()) -> TestCluster {
-        var c = TestCluster(size: size, features: features)
-        c.fireTimer(1)
-        c.stabilize()
+    func ledByN1(_ size: Int) -> TestCluster {
+        let c = TestCluster.ledByN1(size)
         #expect(c.leaders == [1])
-        _ = c.takeLog()
         return c
     }
 

@@ -31,6 +31,16 @@ struct TestCluster {
         log.removeAll()
     }
 
+    /// A cluster of `size` led by n1 (its election timer fired first), everything delivered and
+    /// the log cleared.
+    static func ledByN1(_ size: Int, features: RaftFeatures = .init()) -> TestCluster {
+        var c = TestCluster(size: size, features: features)
+        c.fireTimer(1)
+        c.stabilize()
+        _ = c.takeLog()
+        return c
+    }
+
     subscript(_ id: Int) -> RaftNode { nodes[id - 1] }
 
     mutating func collect(_ i: Int) {

@@ -13,6 +13,8 @@ struct SampleTrace: Sendable, CustomStringConvertible {
     var cause: Disruption.Cause?
     var advised: Advice.Feature?
     var effect: Advice.Feature?
+    /// Stale reads the trace holds (its only expected safety violations).
+    var staleReads: ClosedRange<Int> = 0...0
 
     var description: String { file }
 
@@ -43,6 +45,8 @@ struct SampleTrace: Sendable, CustomStringConvertible {
         .init(file: "removed-server.trace", disruptions: 3...30, cause: .removedServer, advised: .preVote),
         .init(file: "removed-server-idle.trace", disruptions: 1...3, cause: .removedServer, advised: .leaderStickiness),
         .init(file: "removed-server-check-quorum.trace", disruptions: 0...0, effect: .leaderStickiness),
+        .init(file: "lease-read-drift.trace", disruptions: 1...3, advised: .readIndex, staleReads: 5...50),
+        .init(file: "lease-read-drift-read-index.trace", disruptions: 1...3),
     ]
 }
 
@@ -58,7 +62,8 @@ struct SampleTrace: Sendable, CustomStringConvertible {
         if let cause = s.cause { #expect(r.disruptions.contains { $0.cause == cause }, "\(r.disruptions.map(\.cause))") }
         if let f = s.advised { #expect(r.advice.contains { $0.feature == f }, "\(r.advice.map(\.feature))") }
         if let f = s.effect { #expect(r.featureEffects.contains { $0.feature == f && $0.count > 0 }) }
-        #expect(r.safety.violations.isEmpty)
+        #expect(r.safety.violations.allSatisfy { $0.rule == .staleRead })
+        #expect(s.staleReads.contains(r.safety.violations.count), "\(r.safety.violations.count) violations")
     }
 
     @Test(arguments: SampleTrace.all)

@@ -258,3 +258,49 @@ import TraceFormat
     #expect(TextReport.render(r, color: false).contains("started by a leadership transfer: #\(handOver.id) n\(handOver.node) (won)"))
     #expect(HTMLReport.render(r).contains("<td>leadership transfer</td>"))
 }
+
+@Suite struct ReadAnalysisTests {
+    /// Lease reads on a leader whose clock runs slow: cut off, it serves reads older than writes
+    /// the new leader has acknowledged. Each is a staleRead violation whose evidence is the
+    /// acknowledgement, the read's request, its serving and its answer, real events of the trace;
+    /// ReadIndex is advised, citing the newer leader and the drift. With ReadIndex no read is stale.
+    @Test func leaseReadsUnderClockDriftAreStaleAndReadIndexIsAdvised() throws {
+        let (r, path) = try analyzeScenario("lease-read-drift")
+        let stale = r.safety.violations.filter { $0.rule == .staleRead }
+        #expect(stale.count >= 5 && stale.count == r.safety.violations.count)
+        let events = try eventsByOrdinal(path)
+        for v in stale {
+            #expect(v.evidence.map(\.event) == ["clientResponse", "clientRequest", "readServed", "clientResponse"])
+            for ref in v.evidence { #expect(events[Int(ref.ordinal)].time == ref.time) }
+            #expect(Int(v.detail["servedAt"]!)! < Int(v.detail["acknowledgedWrite"]!)!)
+        }
+        let advice = try #require(r.advice.first { $0.feature == .readIndex })
+        #expect(advice.staleReads == stale.count && advice.prevents)
+        #expect(advice.leader == stale[0].nodes.first && advice.newerLeader != advice.leader)
+        #expect(advice.driftPPM == -500_000)
+        #expect(advice.evidence.first?.event == "clockDriftSet")
+        #expect(TextReport.render(r, color: false).contains("ReadIndex (instead of lease reads) would have prevented \(stale.count) stale reads"))
+
+        let (fixed, _) = try analyzeScenario("lease-read-drift", features: RaftFeatures(checkQuorum: true))
+        #expect(fixed.safety.violations.isEmpty)
+        #expect(fixed.safety.readsChecked > 500)
+        #expect(!fixed.advice.contains { $0.feature == .readIndex })
+    }
+
+    /// ReadIndex reads amid random faults, snapshots and retries: never stale, and every read
+    /// answered ok is checked.
+    @Test(arguments: 1...12)
+    func readIndexReadsAreNeverStale(seed: Int) throws {
+        var c = ScenarioCatalog.random.configuration
+        c.seed = UInt64(seed)
+        c.duration = 15 * nsPerSecond
+        c.workload.readsPerSecond = 80
+        c.features = RaftFeatures(preVote: seed % 2 == 0, checkQuorum: seed % 3 == 0)
+        c.snapshots = SnapshotPolicy(every: 50, keep: 10)
+        let events = try Recorder.events(c)
+        let r = TraceAnalysis.analyze(events: events, metadata: Recorder.metadata(for: c), timeRange: 0...c.duration)
+        #expect(r.safety.violations.isEmpty, "seed \(seed): \(r.safety.violations.prefix(3))")
+        #expect(r.safety.readsChecked == r.availability.reads?.succeeded)
+        #expect(r.safety.readsChecked > 100)
+    }
+}

@@ -101,6 +101,22 @@ public struct RaftNode: Sendable {
     private var pendingChangeIndex: UInt64 = 0
     /// The time of the input being handled (a step down on removal happens inside a commit).
     private var now: UInt64
+    /// ReadIndex rounds waiting for a majority's heartbeat answers, oldest first (etcd's
+    /// `readOnly`), and the number of the last round started.
+    private var readRounds: [ReadRound] = []
+    private var lastReadRound: UInt64 = 0
+    /// Reads that came before this leader committed an entry of its term: its commit index may
+    /// still be behind the last leader's, so they wait until it has (thesis §6.4, step 1).
+    private var deferredReads: [UInt64] = []
+
+    private struct ReadRound {
+        var round: UInt64
+        var request: UInt64
+        /// The leader's commit index when the read came: what the read reflects.
+        var index: UInt64
+        /// The members whose heartbeat answers confirmed this round or a later one.
+        var acks: UInt64
+    }
     /// Whole microseconds an election timeout is drawn from, beyond the minimum.
     private let electionSpanMicros: UInt64
 
@@ -192,6 +208,9 @@ public struct RaftNode: Sendable {
                                          stepDown: StepDownReason = .higherTermSeen) {
         if role == .leader {
             output.events.append(.leaderSteppedDown(term: term, reason: stepDown))
+            // Reads not yet served are dropped; their clients time out and retry (as in etcd).
+            readRounds.removeAll()
+            deferredReads.removeAll()
             if let target = transferee {
                 output.events.append(.transferFinished(target: target, term: term, succeeded: stepDown == .transfer))
                 transferee = nil
@@ -302,6 +321,58 @@ public struct RaftNode: Sendable {
         broadcastAppend()
         maybeCommit()
         return index
+    }
+
+    // MARK: Reads
+
+    public enum ReadStart: Sendable, Equatable {
+        /// The read is under way: `readServed` follows in the output once it may be answered.
+        case started
+        case notLeader(hint: NodeID?)
+    }
+
+    /// A linearizable read (thesis §6.4). By ReadIndex (etcd's `ReadOnlySafe`): the leader notes
+    /// its commit index, confirms it still leads with a round of heartbeats answered by a
+    /// majority, and then serves the read at that index (applied, as entries apply when they
+    /// commit). With lease reads and check-quorum (etcd's `ReadOnlyLeaseBased`) it serves at once,
+    /// trusting that it would have stepped down had it lost its majority, which holds only while
+    /// clocks drift little (thesis §6.4.1). A leader handing over takes no reads.
+    public mutating func read(request: UInt64) -> ReadStart {
+        guard role == .leader, transferee == nil else { return .notLeader(hint: role == .leader ? nil : lead) }
+        if log.term(at: commit) == term { startRead(request) } else { deferredReads.append(request) }
+        return .started
+    }
+
+    private mutating func startRead(_ request: UInt64) {
+        if config.features.leaseReads && config.features.checkQuorum {
+            output.events.append(.readServed(request: request, index: commit, mode: .lease))
+            return
+        }
+        output.events.append(.readIndexStarted(request: request, index: commit))
+        guard quorum > 1 else {
+            output.events.append(.readServed(request: request, index: commit, mode: .readIndex))
+            return
+        }
+        lastReadRound += 1
+        let me = voterIndex(config.id).map { UInt64(1) << UInt64($0) } ?? 0
+        readRounds.append(ReadRound(round: lastReadRound, request: request, index: commit, acks: me))
+        broadcastHeartbeat()
+    }
+
+    /// Member `i` answered a heartbeat of read round `round`: it confirms that round and every
+    /// earlier one. A round confirmed by a majority is served, and so is every round before it.
+    private mutating func confirmReads(by i: Int, through round: UInt64) {
+        let bit = UInt64(1) << UInt64(i)
+        var confirmed = -1
+        for k in readRounds.indices where readRounds[k].round <= round {
+            readRounds[k].acks |= bit
+            if (readRounds[k].acks & members).nonzeroBitCount >= quorum { confirmed = k }
+        }
+        guard confirmed >= 0 else { return }
+        for r in readRounds[...confirmed] {
+            output.events.append(.readServed(request: r.request, index: r.index, mode: .readIndex))
+        }
+        readRounds.removeFirst(confirmed + 1)
     }
 
     /// Leadership transfer (thesis §3.10; etcd's `MsgTransferLeader`): the leader stops taking
@@ -462,7 +533,8 @@ public struct RaftNode: Sendable {
             switch m.type {
             case .heartbeat:
                 commitTo(min(m.commit, log.lastIndex))
-                send(RaftMessage(type: .heartbeatResponse, from: config.id, to: m.from, term: term))
+                // The answer carries the heartbeat's read round back (etcd's heartbeat context).
+                send(RaftMessage(type: .heartbeatResponse, from: config.id, to: m.from, term: term, index: m.index))
             case .snapshot:
                 handleSnapshot(m)
             default:
@@ -581,6 +653,7 @@ public struct RaftNode: Sendable {
             }
         case .heartbeatResponse:
             progress[i].heartbeatAnswered()
+            if m.index > 0, !readRounds.isEmpty { confirmReads(by: i, through: m.index) }
             if progress[i].match < log.lastIndex {
                 // The follower may have missed appends. Send from `next`, as etcd does: an empty
                 // append when everything was sent, which a follower missing entries rejects,
@@ -611,9 +684,11 @@ public struct RaftNode: Sendable {
         for i in config.voters.indices where config.voters[i] != config.id && isMember(i) { sendAppend(to: i) }
     }
 
+    /// Heartbeats carry the newest read round waiting for confirmation (0: none) in `index`.
     private mutating func broadcastHeartbeat() {
+        let round = readRounds.last?.round ?? 0
         for (i, peer) in config.voters.enumerated() where peer != config.id && isMember(i) {
-            send(RaftMessage(type: .heartbeat, from: config.id, to: peer, term: term,
+            send(RaftMessage(type: .heartbeat, from: config.id, to: peer, term: term, index: round,
                              commit: min(progress[i].match, commit)))
         }
     }
@@ -687,6 +762,11 @@ public struct RaftNode: Sendable {
         }
         commit = index
         if firstChange != 0 { applyChanges(from: firstChange, through: index) }
+        if !deferredReads.isEmpty, role == .leader, log.term(at: commit) == term {
+            let reads = deferredReads
+            deferredReads.removeAll()
+            for r in reads { startRead(r) }
+        }
     }
 
     /// The membership changes among the entries `first...last`, just committed (rare: kept out of

@@ -25,6 +25,7 @@ public enum ScenarioCatalog {
     public static let all: [Scenario] = [
         steady, leaderCrash, rejoin, partialConnectivityA, partialConnectivityB, chained, quorumLoss,
         flappingLink, slowNetwork, random, paperElection, laggingFollower, plannedRestart, removedServer,
+        leaseReadDrift,
     ]
 
     public static func named(_ name: String) -> Scenario? { all.first { $0.name == name } }
@@ -145,6 +146,20 @@ public enum ScenarioCatalog {
         "removed-server", "a follower is removed from the voters at 3s; it never learns it, and campaigns again and again",
         fix: .init(checkQuorum: true),
         faults: [ScheduledFault(at: 3 * s, .removeMember(.follower(0)))])
+
+    /// Lease reads (etcd's ReadOnlyLeaseBased) assume bounded clock drift (thesis §6.4.1): the
+    /// leader's clock runs at half speed from 2s, and at 3s it is cut off from the other servers
+    /// (not from clients). The majority elects a new leader and commits writes while the old one,
+    /// whose check-quorum timer now takes twice as long, still serves reads on its lease: stale
+    /// reads. ReadIndex (lease reads off) serves none.
+    public static let leaseReadDrift: Scenario = {
+        var s = make("lease-read-drift", "lease reads with the leader's clock at half speed; the leader is cut off at 3s and serves stale reads",
+                     duration: 8 * s, features: .init(checkQuorum: true, leaseReads: true), fix: .init(checkQuorum: true),
+                     faults: [ScheduledFault(at: 2 * s, .drift(.leader, ppm: -500_000)), ScheduledFault(at: 3 * s, .isolate(.leader)),
+                              ScheduledFault(at: 6 * s, .healAll)])
+        s.configuration.workload.readsPerSecond = 100
+        return s
+    }()
 
     public static let random = make(
         "random", "seeded random faults: partitions, cuts, crashes, pauses and flapping links, healed every few seconds",

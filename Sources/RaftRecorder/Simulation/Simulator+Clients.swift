@@ -7,13 +7,14 @@ import Glibc
 import Darwin
 #endif
 
-/// The client model: writes arrive as a Poisson process, go to the node the client believes leads,
-/// follow "not leader" hints, time out and retry at another node, and give up after a while.
+/// The client model: writes and reads arrive as two Poisson processes, go to the node the client
+/// believes leads, follow "not leader" hints, time out and retry at another node, and give up
+/// after a while. A read is answered when that node serves it (`readServed`).
 /// Client <-> server messages are not delayed by the network model: the trace is about the cluster.
 extension Simulator {
-    mutating func nextArrival(after t: UInt64) -> UInt64 {
+    mutating func nextArrival(after t: UInt64, rate: Double? = nil) -> UInt64 {
         let u = max(Double(clientRNG.next() >> 11) / Double(1 << 53), 1e-12)
-        let gap = -log(u) / workload.writesPerSecond * 1e9
+        let gap = -log(u) / (rate ?? workload.writesPerSecond) * 1e9
         // Whole microseconds, like every other random duration in the simulation.
         return t + max(1_000, UInt64(gap / 1_000) * 1_000)
     }
@@ -25,32 +26,66 @@ extension Simulator {
         schedule(at: nextArrival(after: now), .clientArrival)
     }
 
+    mutating func readArrival() throws {
+        nextRequestID += 1
+        pending[nextRequestID] = PendingRequest(firstIssued: now, hash: 0, kind: .read)
+        try issue(nextRequestID)
+        schedule(at: nextArrival(after: now, rate: workload.readsPerSecond), .readArrival)
+    }
+
+    /// Node `i` served read `request`: the client gets its answer if it is still waiting on
+    /// that node (it may have moved on after a timeout).
+    mutating func readServed(_ request: UInt64, by i: Int) throws {
+        guard let p = pending[request], p.node == i else { return }
+        pending[request] = nil
+        try record(i, .clientResponse(id: request, outcome: .ok, latency: now - p.firstIssued))
+    }
+
     /// Sends request `id` to the node the client believes leads (or a random one).
     mutating func issue(_ id: UInt64) throws {
         guard var p = pending[id] else { return }
-        let target = knownLeader ?? Int(clientRNG.next() % UInt64(nodes.count))
+        let target = belief(p.kind) ?? Int(clientRNG.next() % UInt64(nodes.count))
         p.attempt += 1
         p.node = target
         pending[id] = p
-        try record(target, .clientRequest(id: id, kind: .write))
+        try record(target, .clientRequest(id: id, kind: p.kind))
         sequence += 1
         timeouts.append((now + workload.requestTimeout, sequence, id, p.attempt))
         guard nodes[target].up, nodes[target].pausedUntil == nil else { return }
-        switch nodes[target].raft.propose(request: id, hash: p.hash) {
-        case .accepted:
+        let refused: NodeID??
+        if p.kind == .read {
+            switch nodes[target].raft.read(request: id) {
+            case .started: refused = nil
+            case .notLeader(let hint): refused = .some(hint)
+            }
+        } else {
+            switch nodes[target].raft.propose(request: id, hash: p.hash) {
+            case .accepted: refused = nil
+            case .notLeader(let hint): refused = .some(hint)
+            }
+        }
+        switch refused {
+        case .none:
             try drain(target)
-        case .notLeader(let hint):
+        case .some(let hint):
             p.node = nil
             pending[id] = p
             try record(target, .clientResponse(id: id, outcome: .notLeader, latency: now - p.firstIssued))
             if let hint, Int(hint.rawValue - 1) != target {
-                knownLeader = Int(hint.rawValue - 1)
+                setBelief(p.kind, Int(hint.rawValue - 1))
                 schedule(at: now + 1_000_000, .clientRetry(slot: retries.insert(id)))
             } else {
-                knownLeader = nil
+                setBelief(p.kind, nil)
                 schedule(at: now + timing.heartbeatInterval, .clientRetry(slot: retries.insert(id)))
             }
         }
+    }
+
+    /// The node the client sending requests of `kind` believes leads.
+    private func belief(_ kind: ClientRequestKind) -> Int? { kind == .read ? readerLeader : knownLeader }
+
+    private mutating func setBelief(_ kind: ClientRequestKind, _ node: Int?) {
+        if kind == .read { readerLeader = node } else { knownLeader = node }
     }
 
     mutating func clientTimeout(_ id: UInt64, attempt: Int) throws {
@@ -61,7 +96,7 @@ extension Simulator {
             return
         }
         // The believed leader did not answer in time: try the next node.
-        knownLeader = ((p.node ?? knownLeader ?? 0) + 1) % nodes.count
+        setBelief(p.kind, ((p.node ?? belief(p.kind) ?? 0) + 1) % nodes.count)
         try issue(id)
     }
 }
@@ -72,6 +107,7 @@ struct PendingRequest {
     var attempt = 0
     var node: Int?
     var hash: UInt64
+    var kind = ClientRequestKind.write
 }
 
 /// Client requests not yet answered, by id. Ids are handed out in increasing order and most are

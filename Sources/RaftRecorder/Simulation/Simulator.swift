@@ -35,6 +35,8 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
         case deliver(slot: Int)
         case timer(Int)
         case clientArrival
+        /// The next client read arrives (a Poisson process of its own).
+        case readArrival
         /// Re-issue the request in `retries[slot]`.
         case clientRetry(slot: Int)
         case fault(Int)
@@ -63,6 +65,7 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
             case .crashNode(let i): (kind, payload) = (7, i)
             case .deliverNext(let link): (kind, payload) = (8, link)
             case .stopWaitEnded(let i): (kind, payload) = (9, i)
+            case .readArrival: (kind, payload) = (10, 0)
             }
             precondition(payload >= 0 && payload < 1 << Action.payloadBits, "simulation action payload out of range")
             return kind << Action.payloadBits | UInt64(payload)
@@ -80,6 +83,7 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
             case 6: self = .resume(payload)
             case 7: self = .crashNode(payload)
             case 9: self = .stopWaitEnded(payload)
+            case 10: self = .readArrival
             default: self = .deliverNext(link: payload)
             }
         }
@@ -188,6 +192,10 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
     /// in a queue of their own instead of the heap: (time, sequence, request, attempt).
     var timeouts = Deque<(time: UInt64, sequence: UInt64, request: UInt64, attempt: Int)>()
     var knownLeader: Int?
+    /// The node the reading client believes leads. Reads come from a client of their own, which
+    /// learns of a new leader only from "not leader" hints and timeouts (the writing client also
+    /// hears of each election at once), so it stays with a leader for as long as that one answers.
+    var readerLeader: Int?
     /// Nodes in the order they crashed, for the `crashed` selector.
     var crashOrder: [Int] = []
     /// Set by `crashLeaderAfterHeartbeat` until the leader's next heartbeat broadcast.
@@ -232,6 +240,7 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
         for i in nodes.indices { try start(i, restart: false) }
         for (i, f) in configuration.faults.enumerated() { schedule(at: f.at, .fault(i)) }
         if workload.writesPerSecond > 0 { schedule(at: nextArrival(after: 0), .clientArrival) }
+        if workload.readsPerSecond > 0 { schedule(at: nextArrival(after: 0, rate: workload.readsPerSecond), .readArrival) }
         let duration = configuration.duration
         while true {
             // The earliest of the heap's next action and the next client timeout; ties go to the
@@ -296,6 +305,8 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
             try drain(i)
         case .clientArrival:
             try clientArrival()
+        case .readArrival:
+            try readArrival()
         case .clientRetry(let slot):
             let request = retries[slot]
             retries.free(slot)
@@ -353,6 +364,8 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
             case .becameLeader:
                 statistics.leaderChanges += 1
                 knownLeader = i
+            case .readServed(let request, _, _):
+                try readServed(request, by: i)
             default: break
             }
         }

@@ -168,6 +168,10 @@ public enum HTMLReport {
         s += "<tr><th>stalls (a leader, no commits, clients waiting)</th><td>\(esc(T.time(a.stallTotal))) in \(a.stalls.count), longest \(esc(T.time(a.stallLongest)))</td></tr>"
         s += "<tr><th>client writes</th><td>\(a.client.requests) issued, \(a.client.succeeded) ok, \(a.client.timedOut) gave up, \(a.client.redirects) redirects</td></tr>"
         s += "<tr><th>client latency</th><td>\(esc(T.percentiles(a.client.latency)))</td></tr>"
+        if let rd = a.reads {
+            s += "<tr><th>client reads</th><td>\(rd.requests) issued, \(rd.succeeded) ok, \(rd.timedOut) gave up, \(rd.redirects) redirects</td></tr>"
+            s += "<tr><th>read latency</th><td>\(esc(T.percentiles(rd.latency)))</td></tr>"
+        }
         s += "<tr><th>commit latency</th><td>\(esc(T.percentiles(a.commitLatency)))</td></tr>"
         s += "<tr><th>throughput</th><td>\(a.committedEntries) entries, \(esc(T.number(a.throughputPerSecond))) per second, \(esc(T.number(a.messagesPerCommit))) messages per commit</td></tr></table>"
         let windows = (a.leaderless.map { ($0, "no leader") } + a.stalls.map { ($0, "stall") })
@@ -225,7 +229,7 @@ public enum HTMLReport {
         let sr = r.safety
         var s = "<section id=\"safety\"><h2>Safety</h2>"
         if sr.violations.isEmpty {
-            s += "<p class=\"ok\">No violations: at most one leader in each term (\(sr.leadersChecked) elections won), \(sr.appliedEntriesChecked) applied entries agree across nodes, commit indexes never moved back, no leader truncated its log.</p>"
+            s += "<p class=\"ok\">No violations: at most one leader in each term (\(sr.leadersChecked) elections won), \(sr.appliedEntriesChecked) applied entries agree across nodes, commit indexes never moved back, no leader truncated its log\(sr.readsChecked > 0 ? ", and \(sr.readsChecked) reads saw every write acknowledged before them" : "").</p>"
         } else {
             s += "<ul class=\"violations\">"
             for v in sr.violations.prefix(100) {

@@ -19,6 +19,7 @@ public enum ReportText {
 
     public static func features(_ f: RaftFeatures) -> String {
         "pre-vote \(onOff(f.preVote)), check-quorum \(onOff(f.checkQuorum)), leader stickiness \(onOff(f.leaderStickiness))"
+            + (f.leaseReads ? ", lease reads on" : "")
     }
 
     public static func timing(_ t: RaftTiming) -> String {
@@ -119,6 +120,7 @@ public enum ReportText {
         case .checkQuorum: "Check-quorum"
         case .leaderStickiness: "Leader stickiness"
         case .leadershipTransfer: "Leadership transfer"
+        case .readIndex: "ReadIndex"
         }
     }
 
@@ -166,6 +168,16 @@ public enum ReportText {
                 s += ", but no other node reached a majority either, so nothing could have committed."
             }
             return s + " [\(a.reference)]"
+        case .readIndex:
+            let w = a.window.map { "\(time($0.start))-\(time($0.end))" } ?? "-"
+            var s = "\(featureName(a.feature)) (instead of lease reads) would have prevented \(count(a.staleReads ?? 0, "stale read")) "
+            s += "that \(node(a.leader)) served on its lease at \(w)"
+            if let n = a.newerLeader, let t = a.newerTerm { s += ", while \(node(n)) already led term \(t)" }
+            if let ppm = a.driftPPM, ppm != 0 {
+                s += "; its clock ran \(abs(ppm)) ppm \(ppm < 0 ? "slow" : "fast"), so its check-quorum timer, and with it its lease, outlasted its leadership"
+            }
+            s += ". ReadIndex serves a read only after a majority answers a heartbeat round sent for it, which a deposed leader does not get."
+            return s + " [\(a.reference)]"
         case .leadershipTransfer:
             return "Disruption \(target) was a crash: no feature on the list prevents an unplanned one. If the restart was planned, leadership transfer would have replaced \(time((a.window?.duration ?? 0))) without a leader by about one round trip, saving about \(time(a.unavailabilityAvoided)). [\(a.reference)]"
         }
@@ -182,21 +194,26 @@ public enum ReportText {
             return "Leader stickiness was on: \(e.count) vote request\(e.count == 1 ? " was" : "s were") refused because the voter had heard from its leader within the minimum election timeout."
         case .leadershipTransfer:
             return "Leadership transfer: \(count(e.count, "transfer"))."
+        case .readIndex:
+            return "ReadIndex: \(count(e.count, "read")) served after a majority's heartbeat answers."
         }
     }
 
     public static func verification(_ v: AdviceVerification) -> String {
         if let why = v.unverifiable { return "advice \(v.advice + 1) (\(featureName(v.feature))) could not be replayed: \(why)." }
-        let predicted = switch (v.feature == .leadershipTransfer, v.aboutWindow, v.predictedPrevents) {
-        case (true, _, _): "predicted: about \(time(v.predictedUnavailabilityAvoided)) less without a leader, had the restart been planned"
-        case (false, true, true): "predicted: about \(time(v.predictedUnavailabilityAvoided)) less unavailability"
-        case (false, true, false): "predicted: no shorter"
-        case (false, false, true): "predicted: no disruption, \(time(v.predictedUnavailabilityAvoided)) and \(count(v.predictedTermsAvoided, "term")) avoided"
-        case (false, false, false): "predicted: still disrupted"
+        let predicted = switch (v.feature, v.aboutWindow, v.predictedPrevents) {
+        case (.readIndex, _, _): "predicted: no stale read"
+        case (.leadershipTransfer, _, _): "predicted: about \(time(v.predictedUnavailabilityAvoided)) less without a leader, had the restart been planned"
+        case (_, true, true): "predicted: about \(time(v.predictedUnavailabilityAvoided)) less unavailability"
+        case (_, true, false): "predicted: no shorter"
+        case (_, false, true): "predicted: no disruption, \(time(v.predictedUnavailabilityAvoided)) and \(count(v.predictedTermsAvoided, "term")) avoided"
+        case (_, false, false): "predicted: still disrupted"
         }
-        let how = v.feature == .leadershipTransfer ? "replayed handing leadership over before the crash" : "replayed with it on"
+        let how = v.feature == .leadershipTransfer ? "replayed handing leadership over before the crash"
+            : v.feature == .readIndex ? "replayed with lease reads off" : "replayed with it on"
+        let reads = v.staleReadsBefore > 0 || v.staleReadsAfter > 0 ? "stale reads \(v.staleReadsBefore) -> \(v.staleReadsAfter), " : ""
         return "advice \(v.advice + 1) (\(featureName(v.feature))) \(how), \(time(v.window.start))-\(time(v.window.end)): \(predicted); "
-            + "observed: disruptions \(v.disruptionsBefore) -> \(v.disruptionsAfter), unavailable \(time(v.unavailableBefore)) -> \(time(v.unavailableAfter)), "
+            + "observed: \(reads)disruptions \(v.disruptionsBefore) -> \(v.disruptionsAfter), unavailable \(time(v.unavailableBefore)) -> \(time(v.unavailableAfter)), "
             + "highest term of the run \(v.highestTermBefore) -> \(v.highestTermAfter): \(v.confirmed ? "confirmed" : "NOT confirmed")."
     }
 

@@ -18,6 +18,9 @@ public enum TextReport {
         out.append("  stalls            \(a.stalls.isEmpty ? good("none") : bad("\(T.time(a.stallTotal)) in \(a.stalls.count), longest \(T.time(a.stallLongest))"))")
         let c = a.client
         out.append("  clients           \(c.succeeded) of \(c.succeeded + c.timedOut) writes ok (\(T.percent(c.successRate))), \(c.timedOut) gave up, \(c.redirects) redirects; latency \(T.percentiles(c.latency))")
+        if let rd = r.availability.reads {
+            out.append("  reads             \(rd.succeeded) of \(rd.succeeded + rd.timedOut) ok (\(T.percent(rd.successRate))), \(rd.timedOut) gave up, \(rd.redirects) redirects; latency \(T.percentiles(rd.latency))")
+        }
         out.append("  commits           \(a.committedEntries) entries, \(T.number(a.throughputPerSecond)) per second, \(T.number(a.messagesPerCommit)) messages per commit; latency \(T.percentiles(a.commitLatency))")
         out.append("")
         let e = r.elections
@@ -52,7 +55,8 @@ public enum TextReport {
         out.append("")
         let s = r.safety
         out.append(head("Safety") + "  " + (s.violations.isEmpty
-            ? good("no violations") + " (\(T.count(s.leadersChecked, "leader election")), \(s.appliedEntriesChecked) applied entries checked)"
+            ? good("no violations") + " (\(T.count(s.leadersChecked, "leader election")), \(s.appliedEntriesChecked) applied entries"
+                + (s.readsChecked > 0 ? ", \(T.count(s.readsChecked, "read"))" : "") + " checked)"
             : bad(T.count(s.violations.count, "violation"))))
         for v in s.violations.prefix(10) {
             out.append("  \(v.rule.rawValue) at \(T.time(v.time)) on \(v.nodes.map { T.node($0) }.joined(separator: ", ")): \(v.detail.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
