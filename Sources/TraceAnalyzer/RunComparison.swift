@@ -55,12 +55,14 @@ public struct RunComparison: Codable, Sendable {
         return [
             ("scenario", c.scenario), ("seed", "\(c.seed)"), ("nodes", "\(c.clusterSize)"),
             ("pre-vote", onOff(c.features.preVote)), ("check-quorum", onOff(c.features.checkQuorum)),
-            ("leader-stickiness", onOff(c.features.leaderStickiness)),
+            ("leader-stickiness", onOff(c.features.leaderStickiness)), ("lease-reads", onOff(c.features.leaseReads)),
+            ("max-inflight", "\(c.timing.maxInflightAppends)"), ("max-entries-per-append", "\(c.timing.maxEntriesPerAppend)"),
             ("election-timeout", "\(DurationText.format(c.timing.electionTimeoutMin))-\(DurationText.format(c.timing.electionTimeoutMax))"),
             ("heartbeat", DurationText.format(c.timing.heartbeatInterval)),
             ("snapshots", ReportText.snapshotPolicy(c.snapshots)),
             ("latency", latency), ("loss", "\(c.network.loss)"), ("duplication", "\(c.network.duplication)"),
             ("reordering", "\(c.network.reordering)"), ("writes-per-second", "\(c.workload.writesPerSecond)"),
+            ("reads-per-second", "\(c.workload.readsPerSecond)"),
             ("duration", DurationText.format(c.duration)), ("faults", faults.isEmpty ? "none" : faults),
         ]
     }
@@ -104,13 +106,19 @@ public struct RunComparison: Codable, Sendable {
         add("client latency p50", "ns") { Double($0.availability.client.latency.p50) }
         add("client latency p99", "ns") { Double($0.availability.client.latency.p99) }
         add("client success", "ratio", lower: false) { $0.availability.client.successRate }
+        if items.contains(where: { $0.report.availability.reads != nil }) {
+            add("read latency p50", "ns") { Double($0.availability.reads?.latency.p50 ?? 0) }
+            add("read latency p99", "ns") { Double($0.availability.reads?.latency.p99 ?? 0) }
+            add("read success", "ratio", lower: false) { $0.availability.reads?.successRate ?? 1 }
+            add("stale reads", "count") { Double($0.safety.violations.filter { $0.rule == .staleRead }.count) }
+        }
         add("throughput", "perSecond", lower: false) { $0.availability.throughputPerSecond }
         add("messages per commit", "count") { $0.availability.messagesPerCommit }
         add("safety violations", "count") { Double($0.safety.violations.count) }
         self.metrics = metrics
 
         let headline: Set = ["disruptions", "time without leader", "longest window without leader", "highest term",
-                             "election attempts", "stalled with a leader", "client success"]
+                             "election attempts", "stalled with a leader", "client success", "stale reads"]
         attributions = []
         for i in items.indices.dropFirst() {
             let diff = settings.filter { $0.values[0] != $0.values[i] }
