@@ -11,7 +11,7 @@ struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Check Raft's safety properties; exit 1 if any is violated (2 if the trace cannot be read).",
-        discussion: "Election safety, state machine safety, monotonic commit indexes, append-only leaders."
+        discussion: "Election safety, state machine safety, monotonic commit indexes, append-only leaders, and linearizable reads when the run read."
     )
 
     @Argument(help: "The trace file.") var file: String
@@ -29,7 +29,8 @@ struct CheckCommand: ParsableCommand {
             enc.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try enc.encode(s), as: UTF8.self))
         } else if s.violations.isEmpty {
-            print("\(file): safe: \(ReportText.count(s.leadersChecked, "leader election")), \(s.appliedEntriesChecked) applied entries checked")
+            let reads = s.readsChecked > 0 ? ", \(ReportText.count(s.readsChecked, "read"))" : ""
+            print("\(file): safe: \(ReportText.count(s.leadersChecked, "leader election")), \(s.appliedEntriesChecked) applied entries\(reads) checked")
         } else {
             print("\(file): \(ReportText.count(s.violations.count, "safety violation"))")
             for v in s.violations {
