@@ -267,6 +267,21 @@ func htmlStructure(_ html: String) -> [String] {
         #expect(p.overlaps().isEmpty)
     }
 
+    /// Safety violations (the stale reads of lease-read-drift) are instant events on a track of
+    /// their own, with their detail, evidence and the ReadIndex advice about them.
+    @Test func staleReadsAreInstantEventsWithTheirAdvice() throws {
+        let (r, _) = try analyzeScenario("lease-read-drift")
+        let p = try Parsed(ChromeTraceReport.render(r))
+        let safety = p.of("i", "safety")
+        #expect(safety.count == r.safety.violations.count && !safety.isEmpty)
+        #expect(Set(safety.map { $0["tid"] as! Int }).count == 1)
+        #expect(p.trackNames()[safety[0]["tid"] as! Int] == "safety violations")
+        let args = safety[0]["args"] as! [String: Any]
+        #expect(args["rule"] as? String == "staleRead" && args["acknowledgedWrite"] is String)
+        #expect((args["advice"] as? String)?.hasPrefix("ReadIndex") == true)
+        #expect(safety[0]["ts"] as? Double == Double(r.safety.violations[0].time) / 1_000)
+    }
+
     @Test func stringsFromTheTraceStayStrings() throws {
         let events = [
             TraceEvent(time: 0, node: NodeID(1), .nodeStarted(NodeRecovery(term: 0, vote: nil, lastIndex: 0, lastTerm: 0, restart: false))),

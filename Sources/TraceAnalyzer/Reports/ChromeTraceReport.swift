@@ -33,6 +33,7 @@ public enum ChromeTraceReport {
             b.faults()
             b.windows()
             b.disruptions()
+            b.violations()
             b.messages()
             events += b.metadata + b.events
         }
@@ -61,6 +62,7 @@ public enum ChromeTraceReport {
         static let windows = 400_000
         static let disruptions = 500_000
         static let labels = 600_000
+        static let safety = 700_000
     }
 
     /// Assigns each interval a lane (0, 1, ...) so that no two on a lane overlap; intervals that
@@ -279,6 +281,23 @@ public enum ChromeTraceReport {
             for l in labels {
                 events.append(Event(name: l.fields["text"] ?? l.event, cat: "label", ph: "i", ts: Self.micros(l.time),
                                     pid: pid, tid: Track.labels, s: "t", args: ["event": .text(ReportText.event(l))]))
+            }
+        }
+
+        /// Each safety violation (at most the report's 1,000) as an instant event with its detail
+        /// and evidence, and the advice about the window it falls in (ReadIndex for stale reads).
+        mutating func violations() {
+            let list = report.safety.violations
+            if !list.isEmpty { track(Track.safety, "safety violations") }
+            for v in list {
+                var args: [String: Arg] = ["rule": .text(v.rule.rawValue),
+                                           "nodes": .text(v.nodes.map(nodeName).joined(separator: ", ")),
+                                           "evidence": refs(v.evidence)]
+                for (k, x) in v.detail { args[k] = .text(x) }
+                let advice = report.advice.filter { a in a.disruptions.isEmpty && a.window.map { $0.start <= v.time && v.time <= $0.end } == true && a.feature == .readIndex }
+                if !advice.isEmpty { args["advice"] = .text(advice.map(ReportText.advice).joined(separator: " ")) }
+                events.append(Event(name: "\(v.rule.rawValue) on \(v.nodes.map(nodeName).joined(separator: ", "))", cat: "safety", ph: "i",
+                                    ts: Self.micros(v.time), pid: pid, tid: Track.safety, s: "t", args: args))
             }
         }
 
