@@ -280,11 +280,16 @@ import TraceFormat
         #expect(advice.driftPPM == -500_000)
         #expect(advice.evidence.first?.event == "clockDriftSet")
         #expect(TextReport.render(r, color: false).contains("ReadIndex (instead of lease reads) would have prevented \(stale.count) stale reads"))
+        // The HTML timeline marks each on the serving node's lane, and its legend names the mark.
+        let html = HTMLReport.render(r)
+        #expect(html.contains("</i>safety violation"))
+        #expect(html.components(separatedBy: ",\"staleRead\",").count - 1 == stale.count)
 
         let (fixed, _) = try analyzeScenario("lease-read-drift", features: RaftFeatures(checkQuorum: true))
         #expect(fixed.safety.violations.isEmpty)
         #expect(fixed.safety.readsChecked > 500)
         #expect(!fixed.advice.contains { $0.feature == .readIndex })
+        #expect(!HTMLReport.render(fixed).contains("</i>safety violation"))
     }
 
     /// ReadIndex reads amid random faults, snapshots and retries: never stale, and every read

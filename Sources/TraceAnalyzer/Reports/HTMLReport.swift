@@ -40,11 +40,13 @@ public enum HTMLReport {
             + "<div class=\"tooltip\"></div><script type=\"application/json\" class=\"data\" id=\"data-\(id)\">\(embeddedData(r))</script></div>"
     }
 
-    /// The toolbar shared by all timelines of a page; its legend names snapshot marks only when
-    /// one of the `snapshots` reports has an install to mark.
+    /// The toolbar shared by all timelines of a page; its legend names snapshot and violation
+    /// marks only when one of the reports has one to mark.
     static func toolbar(snapshots reports: [AnalysisReport]) -> String {
         let snapshots = reports.contains { ($0.snapshots?.installCount ?? 0) > 0 }
-        return toolbarStart + (snapshots ? " <i class=\"s-mark\"></i>snapshot installed" : "") + toolbarEnd
+        let violations = reports.contains { !$0.safety.violations.isEmpty }
+        return toolbarStart + (snapshots ? " <i class=\"s-mark\"></i>snapshot installed" : "")
+            + (violations ? " <i class=\"v-mark\">×</i>safety violation" : "") + toolbarEnd
     }
 
     private static let toolbarStart = "<div class=\"toolbar\"><button data-zoom=\"in\">zoom in</button><button data-zoom=\"out\">zoom out</button>"
@@ -278,6 +280,10 @@ public enum HTMLReport {
             "snaps": .array((r.snapshots?.installs ?? []).map { i in
                 [.int(i.node), .int(i.time), .int(i.index), .int(i.term), .int(i.lastIndexBefore)]
             }),
+            "viols": .array(r.safety.violations.map { v in
+                [.int(v.time), .int(v.nodes.first ?? 0), .string(v.rule.rawValue),
+                 .string(v.detail.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))]
+            }),
         ]
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -323,11 +329,11 @@ public enum HTMLReport {
     .card .v{font-size:22px;font-weight:600}.card .l{color:var(--muted);font-size:12px}.card.bad .v{color:var(--bad)}
     .toolbar{display:flex;gap:8px;align-items:center;flex-wrap:wrap;margin-bottom:4px}.toolbar button{font:inherit;padding:2px 10px;border:1px solid var(--line);background:#f6f8fa;border-radius:4px;cursor:pointer}
     #range{color:var(--muted);font-variant-numeric:tabular-nums}.legend{margin-left:auto;color:var(--muted);font-size:12px}.legend i{display:inline-block;width:12px;height:10px;margin:0 3px 0 10px;vertical-align:-1px}
-    .r-follower{background:var(--follower)}.r-preCandidate{background:var(--preCandidate)}.r-candidate{background:var(--candidate)}.r-leader{background:var(--leader)}.r-down{background:var(--down)}.f-shade{background:var(--fault);outline:1px solid rgba(214,48,49,.5)}.d-mark{background:var(--bad);border-radius:50%}.s-mark{background:#6c5ce7;transform:rotate(45deg) scale(.8)}
+    .r-follower{background:var(--follower)}.r-preCandidate{background:var(--preCandidate)}.r-candidate{background:var(--candidate)}.r-leader{background:var(--leader)}.r-down{background:var(--down)}.f-shade{background:var(--fault);outline:1px solid rgba(214,48,49,.5)}.d-mark{background:var(--bad);border-radius:50%}.s-mark{background:#6c5ce7;transform:rotate(45deg) scale(.8)}.v-mark{color:#c53030;font-style:normal;font-weight:700;line-height:10px;text-align:center}
     .hint{color:var(--muted);font-size:12px;margin:0 0 6px}#chart,.chart{position:relative;border:1px solid var(--line);border-radius:6px;overflow:hidden;margin-bottom:8px}svg.timeline{display:block;width:100%;cursor:grab;user-select:none}
     #tooltip,.tooltip{position:absolute;pointer-events:none;background:#1d2330;color:#fff;font-size:12px;padding:5px 8px;border-radius:4px;display:none;max-width:420px;white-space:pre-line;z-index:2}
     svg text{font-size:11px;fill:var(--fg)}svg .lane-label{font-weight:600}svg .axis text{fill:var(--muted)}svg .term{fill:#fff;font-size:10px;pointer-events:none}
-    svg .fault{fill:var(--fault);stroke:rgba(214,48,49,.45);stroke-width:.5}svg .fault.light{fill:rgba(214,48,49,.06);stroke:none}svg .faultbar{fill:rgba(214,48,49,.55)}svg .dline{stroke:var(--bad);stroke-width:1.2;stroke-dasharray:4 3}svg .dmark{fill:var(--bad)}svg .snap{fill:#6c5ce7;stroke:#fff;stroke-width:1}svg .dmark-t{fill:#fff;font-weight:700;font-size:10px;pointer-events:none}
+    svg .fault{fill:var(--fault);stroke:rgba(214,48,49,.45);stroke-width:.5}svg .fault.light{fill:rgba(214,48,49,.06);stroke:none}svg .faultbar{fill:rgba(214,48,49,.55)}svg .dline{stroke:var(--bad);stroke-width:1.2;stroke-dasharray:4 3}svg .dmark{fill:var(--bad)}svg .snap{fill:#6c5ce7;stroke:#fff;stroke-width:1}svg .viol{stroke:#c53030;stroke-width:2.5;stroke-linecap:round}svg .dmark-t{fill:#fff;font-weight:700;font-size:10px;pointer-events:none}
     svg .msg{stroke:#4a5568;stroke-width:.8;fill:none;opacity:.75}svg .msg.dropped{stroke:var(--bad);stroke-dasharray:2 2}svg .msg.vote,svg .msg.preVote{stroke:#b7791f}svg .win{fill:rgba(214,48,49,.07)}
     table{border-collapse:collapse;margin:6px 0;font-size:13px}th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}th{color:var(--muted);font-weight:600}
     table.kv th{width:260px}.advice li{margin-bottom:12px}.tag{font-size:11px;padding:1px 6px;border-radius:8px;background:#e6f4ea;color:#1e7e44}.nohelp .tag{background:#f1f1f1;color:#666}
@@ -380,6 +386,8 @@ public enum HTMLReport {
         const p=el('path',{d:'M'+(cx-4)+','+(y)+'L'+(cx+4)+','+(y)+'L'+cx+','+(y+6)+'z',fill:D.outcomes[e[4]]==='won'?'#1e7e44':'#b7791f'},g);tipOn(p,'election '+e[0]+' by n'+e[1]+' for term '+e[5]+': '+D.outcomes[e[4]]+'\n'+fmt(e[2])+', took '+fmt(e[3]-e[2]))}}
       for(const sn of (D.snaps||[])){if(sn[1]<t0||sn[1]>t1||nodeIndex[sn[0]]===undefined)continue;const cx=x(sn[1]),y=laneY(sn[0])+LANE/2-2;
         const p=el('path',{d:'M'+cx+','+(y-6)+'L'+(cx+5)+','+y+'L'+cx+','+(y+6)+'L'+(cx-5)+','+y+'z',class:'snap'},g);tipOn(p,'n'+sn[0]+' installed the leader\'s snapshot at '+fmt(sn[1])+'\nthrough index '+sn[2]+' (term '+sn[3]+'); its log ended at '+sn[4])}
+      for(const v of (D.viols||[])){if(v[0]<t0||v[0]>t1||nodeIndex[v[1]]===undefined)continue;const cx=x(v[0]),y=laneY(v[1])+LANE/2-2;
+        const p=el('path',{d:'M'+(cx-4)+','+(y-4)+'L'+(cx+4)+','+(y+4)+'M'+(cx+4)+','+(y-4)+'L'+(cx-4)+','+(y+4),class:'viol'},g);tipOn(p,v[2]+' on n'+v[1]+' at '+fmt(v[0])+'\n'+v[3])}
       const mode=arrowsEl?arrowsEl.value:'all';
       if(span<=2e9&&mode!=='none'){for(const m of D.msgs){const r=m[3]||0;if(mode==='votes'&&!/[vV]ote/.test(m[4]))continue;if(m[2]>t1||(r||m[2])<t0||nodeIndex[m[0]]===undefined||nodeIndex[m[1]]===undefined)continue;const y0=laneY(m[0])+LANE/2-2,y1=laneY(m[1])+LANE/2-2;
         const end=r?x(r):x(m[2])+Math.min(30,(x(m[2]+1e7)-x(m[2])));const yy=r?y1:(y0+y1)/2;const ln=el('line',{x1:x(m[2]),y1:y0,x2:end,y2:yy,class:'msg '+m[4]+(m[5]?' dropped':''),'marker-end':r?'url(#ah)':''},g);
