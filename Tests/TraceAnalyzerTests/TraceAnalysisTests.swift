@@ -217,6 +217,27 @@ import TraceFormat
         #expect(v.unavailableAfter < v.unavailableBefore)
     }
 
+    /// ReadIndex advice is replayed with lease reads off: the stale reads in its window are gone.
+    /// Stickiness advice for the idle removed server is replayed with stickiness on.
+    @Test func readIndexAndRemovedServerAdviceAreConfirmedByReplay() throws {
+        let (r, _) = try analyzeScenario("lease-read-drift")
+        let advice = try #require(r.advice.first { $0.feature == .readIndex })
+        let v = AdviceVerification(index: 0, advice: advice, original: r, replay: try replay("lease-read-drift", advice))
+        #expect(v.confirmed, "\(ReportText.verification(v))")
+        #expect(v.staleReadsBefore == advice.staleReads && v.staleReadsAfter == 0)
+        #expect(ReportText.verification(v).contains("stale reads \(v.staleReadsBefore) -> 0"))
+
+        let (idle, _) = try analyzeScenario("removed-server", writesPerSecond: 0)
+        let sticky = try #require(idle.advice.first { $0.feature == .leaderStickiness && $0.prevents })
+        var c = ScenarioCatalog.removedServer.configuration
+        c.workload.writesPerSecond = 0
+        c = try #require(AdviceVerification.enabling(.leaderStickiness, in: c, report: idle))
+        let replay = TraceAnalysis.analyze(events: try Recorder.events(c), metadata: Recorder.metadata(for: c), timeRange: 0...c.duration)
+        let w = AdviceVerification(index: 0, advice: sticky, original: idle, replay: replay)
+        #expect(w.confirmed, "\(ReportText.verification(w))")
+        #expect(w.disruptionsAfter == 0)
+    }
+
     /// Leadership-transfer advice (for planned restarts) is replayed by handing over before the
     /// leader goes down: the replay has no disruption and about the predicted time without a leader
     /// less. A crash at no fixed time (the paper's 9.3 experiment) cannot be planned this way.
