@@ -253,6 +253,11 @@ import TraceFormat
             }
             let expected = matches.sorted(by: >)[Quorum.size(voters: n) - 1]
             #expect(Quorum.committedIndex(progress) == expected, "matches \(matches)")
+            // Among a subset of the voters (after membership changes): the same rule over them.
+            let members = rng.next() & ((1 << UInt64(n)) - 1) | 1
+            let voting = matches.indices.filter { members >> UInt64($0) & 1 == 1 }.map { matches[$0] }
+            #expect(Quorum.committedIndex(progress, members: members)
+                    == voting.sorted(by: >)[Quorum.size(voters: voting.count) - 1], "matches \(matches) members \(members)")
         }
     }
 

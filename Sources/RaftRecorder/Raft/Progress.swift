@@ -208,4 +208,18 @@ enum Quorum {
         }
         return best
     }
+
+    /// The same among the voters in `members` (a mask over positions in `progress`), after a
+    /// membership change: rarer, so written plainly.
+    static func committedIndex(_ progress: [Progress], members: UInt64) -> UInt64 {
+        func counts(_ i: Int) -> Bool { members >> UInt64(i) & 1 == 1 }
+        let needed = size(voters: members.nonzeroBitCount)
+        var best: UInt64 = 0
+        for (i, c) in progress.enumerated() where counts(i) && c.match > best {
+            var reached = 0
+            for (j, p) in progress.enumerated() where counts(j) && p.match >= c.match { reached += 1 }
+            if reached >= needed { best = c.match }
+        }
+        return best
+    }
 }

@@ -275,7 +275,14 @@ public struct RaftNode: Sendable {
         checkQuorumDeadline = now + config.timing.electionTimeoutMin
         output.events.append(.becameLeader(term: term))
         // A no-op entry of the new term lets the leader commit entries of earlier terms (§5.4.2).
-        appendLocal(LogEntry(term: term, request: 0, hash: 0))
+        appendAsLeader(LogEntry(term: term, request: 0, hash: 0), recording: nil)
+    }
+
+    /// Appends `entry` to the leader's log, records it (`proposal`, if any, then the append),
+    /// sends it to the followers and commits what a majority holds.
+    @inline(__always) private mutating func appendAsLeader(_ entry: LogEntry, recording proposal: TraceEvent.Kind?) {
+        appendLocal(entry)
+        if let proposal { output.events.append(proposal) }
         output.events.append(.entriesAppended(first: log.lastIndex, last: log.lastIndex, term: term))
         broadcastAppend()
         maybeCommit()
@@ -283,21 +290,23 @@ public struct RaftNode: Sendable {
 
     // MARK: Proposals
 
+    /// A leader handing leadership over takes no client requests (etcd drops them).
+    private var takesRequests: Bool { role == .leader && transferee == nil }
+
+    /// The leader a refused client is pointed to: none while this node hands leadership over
+    /// (it does not know the next leader yet).
+    private var clientHint: NodeID? { role == .leader ? nil : lead }
+
     public enum Proposal: Sendable, Equatable {
         case accepted(index: UInt64, term: UInt64)
         case notLeader(hint: NodeID?)
     }
 
-    /// A leader handing leadership over takes no proposals (etcd drops them): it answers as a
-    /// node that does not know the next leader yet.
     public mutating func propose(request: UInt64, hash: UInt64) -> Proposal {
-        guard role == .leader, transferee == nil else { return .notLeader(hint: role == .leader ? nil : lead) }
-        appendLocal(LogEntry(term: term, request: request, hash: hash))
-        let index = log.lastIndex
-        output.events.append(.entryProposed(request: request, index: index, term: term))
-        output.events.append(.entriesAppended(first: index, last: index, term: term))
-        broadcastAppend()
-        maybeCommit()
+        guard takesRequests else { return .notLeader(hint: clientHint) }
+        let index = log.lastIndex + 1
+        appendAsLeader(LogEntry(term: term, request: request, hash: hash),
+                       recording: .entryProposed(request: request, index: index, term: term))
         return .accepted(index: index, term: term)
     }
 
@@ -313,13 +322,10 @@ public struct RaftNode: Sendable {
         case .addVoter: guard !isMember(i) else { return nil }
         case .addLearner: return nil
         }
-        appendLocal(LogEntry(term: term, request: 0, hash: change.hash, change: change))
-        let index = log.lastIndex
+        let index = log.lastIndex + 1
         pendingChangeIndex = index
-        output.events.append(.membershipChangeProposed(change: change.kind, target: change.target, index: index))
-        output.events.append(.entriesAppended(first: index, last: index, term: term))
-        broadcastAppend()
-        maybeCommit()
+        appendAsLeader(LogEntry(term: term, request: 0, hash: change.hash, change: change),
+                       recording: .membershipChangeProposed(change: change.kind, target: change.target, index: index))
         return index
     }
 
@@ -338,7 +344,7 @@ public struct RaftNode: Sendable {
     /// trusting that it would have stepped down had it lost its majority, which holds only while
     /// clocks drift little (thesis §6.4.1). A leader handing over takes no reads.
     public mutating func read(request: UInt64) -> ReadStart {
-        guard role == .leader, transferee == nil else { return .notLeader(hint: role == .leader ? nil : lead) }
+        guard takesRequests else { return .notLeader(hint: clientHint) }
         if log.term(at: commit) == term { startRead(request) } else { deferredReads.append(request) }
         return .started
     }
@@ -678,7 +684,10 @@ public struct RaftNode: Sendable {
     private func isMember(_ i: Int) -> Bool { members >> UInt64(i) & 1 == 1 }
 
     /// Whether this node is one of the voting members, as far as it has applied.
-    public var isVoter: Bool { voterIndex(config.id).map(isMember) ?? false }
+    public var isVoter: Bool { isVoter(config.id) }
+
+    /// Whether `id` is one of the voting members, as far as this node has applied.
+    public func isVoter(_ id: NodeID) -> Bool { voterIndex(id).map(isMember) ?? false }
 
     private mutating func broadcastAppend() {
         for i in config.voters.indices where config.voters[i] != config.id && isMember(i) { sendAppend(to: i) }
@@ -739,8 +748,7 @@ public struct RaftNode: Sendable {
         // is not so for about half the acknowledgements) before finding the highest such index.
         // (commit - match wraps, setting the top bit, exactly when match > commit.)
         guard members == allMembers else {
-            let voting = progress.indices.filter(isMember).map { progress[$0] }
-            let n = Quorum.committedIndex(voting)
+            let n = Quorum.committedIndex(progress, members: members)
             if n > commit, log.term(at: n) == term { commitTo(n) }
             return
         }

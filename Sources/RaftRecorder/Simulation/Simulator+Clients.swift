@@ -52,22 +52,10 @@ extension Simulator {
         sequence += 1
         timeouts.append((now + workload.requestTimeout, sequence, id, p.attempt))
         guard nodes[target].up, nodes[target].pausedUntil == nil else { return }
-        let refused: NodeID??
-        if p.kind == .read {
-            switch nodes[target].raft.read(request: id) {
-            case .started: refused = nil
-            case .notLeader(let hint): refused = .some(hint)
-            }
-        } else {
-            switch nodes[target].raft.propose(request: id, hash: p.hash) {
-            case .accepted: refused = nil
-            case .notLeader(let hint): refused = .some(hint)
-            }
-        }
-        switch refused {
-        case .none:
+        switch submit(p, id, to: target) {
+        case .taken:
             try drain(target)
-        case .some(let hint):
+        case .notLeader(let hint):
             p.node = nil
             pending[id] = p
             try record(target, .clientResponse(id: id, outcome: .notLeader, latency: now - p.firstIssued))
@@ -79,6 +67,18 @@ extension Simulator {
                 schedule(at: now + timing.heartbeatInterval, .clientRetry(slot: retries.insert(id)))
             }
         }
+    }
+
+    private enum Submission { case taken, notLeader(hint: NodeID?) }
+
+    /// Hands request `id` to node `target`: a write as a proposal, a read as a read.
+    private mutating func submit(_ p: PendingRequest, _ id: UInt64, to target: Int) -> Submission {
+        if p.kind == .read {
+            if case .notLeader(let hint) = nodes[target].raft.read(request: id) { return .notLeader(hint: hint) }
+        } else if case .notLeader(let hint) = nodes[target].raft.propose(request: id, hash: p.hash) {
+            return .notLeader(hint: hint)
+        }
+        return .taken
     }
 
     /// The node the client sending requests of `kind` believes leads.

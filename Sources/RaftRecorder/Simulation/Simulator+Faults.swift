@@ -88,8 +88,8 @@ extension Simulator {
             try transferLeadership(from: l, to: target)
         case .stop(let s):
             guard let n = resolve(s), nodes[n].up else { return }
-            // Running voters, as the leader counts them (voters are numbered as the nodes are).
-            let followers = nodes.indices.filter { $0 != n && nodes[$0].up && nodes[n].raft.members >> UInt64($0) & 1 == 1 }
+            // Running voters, as the leader counts them.
+            let followers = nodes.indices.filter { $0 != n && nodes[$0].up && nodes[n].raft.isVoter(ids[$0]) }
             if nodes[n].raft.role == .leader,
                let target = followers.max(by: { nodes[$0].raft.log.lastIndex < nodes[$1].raft.log.lastIndex }) {
                 nodes[n].stopFor = ids[target]
