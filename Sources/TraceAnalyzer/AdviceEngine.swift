@@ -13,8 +13,7 @@ enum AdviceEngine {
         guard features.leaseReads && features.checkQuorum else { return [] }
         var groups: [(node: UInt32, term: UInt64, reads: [SafetyViolation])] = []
         for v in violations where v.rule == .staleRead {
-            guard let node = v.nodes.first,
-                  v.evidence.contains(where: { $0.event == "readServed" && $0.fields["mode"] == "lease" }) else { continue }
+            guard let node = v.nodes.first, v.detail["mode"] == "\(ReadMode.lease)" else { continue }
             let term = leaders.last { $0.leader == node && $0.start <= v.time }?.term ?? 0
             if let k = groups.firstIndex(where: { $0.node == node && $0.term == term }) { groups[k].reads.append(v) } else {
                 groups.append((node, term, [v]))

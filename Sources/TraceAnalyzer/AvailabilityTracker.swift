@@ -21,20 +21,43 @@ struct AvailabilityTracker {
     /// stopped following, for example one cut off from the majority), seen during this window.
     private var strandedLeader: NodeID?
     private var lastCommit: UInt64
-    /// Client requests not yet answered: when each was first seen (writes and reads apart).
-    private var outstanding = DirectMappedTable<UInt64>()
-    private var outstandingReads = DirectMappedTable<UInt64>()
     private var waitingSince: UInt64?
     private var writes = ClientTally()
     private var reads = ClientTally()
 
     /// Outcomes and latencies of one kind of client request.
     private struct ClientTally {
+        /// Requests not yet answered: when each was first seen.
+        var outstanding = DirectMappedTable<UInt64>()
         var requests: UInt64 = 0
         var succeeded: UInt64 = 0
         var timedOut: UInt64 = 0
         var redirects: UInt64 = 0
         var latency = LatencyHistogram()
+
+        /// Request `id` was issued (again, if it is a retry); returns whether it is new.
+        @inline(__always) mutating func issued(_ id: UInt64, at t: UInt64) -> Bool {
+            guard outstanding[id] == nil else { return false }
+            outstanding[id] = t
+            requests += 1
+            return true
+        }
+
+        /// An answer to request `id`; returns whether it ended the request (a redirect does not).
+        @inline(__always) mutating func answered(_ id: UInt64, _ outcome: ClientOutcome, latency: UInt64) -> Bool {
+            switch outcome {
+            case .notLeader:
+                redirects += 1
+                return false
+            case .ok:
+                succeeded += 1
+                self.latency.record(latency)
+            case .timeout, .dropped:
+                timedOut += 1
+            }
+            outstanding[id] = nil
+            return true
+        }
 
         var stats: ClientStats {
             let finished = succeeded + timedOut
@@ -128,33 +151,19 @@ struct AvailabilityTracker {
 
     @inline(__always) mutating func countMessage() { messages += 1 }
 
+    private var noneWaiting: Bool { writes.outstanding.isEmpty && reads.outstanding.isEmpty }
+
     /// Client requests and responses, proposals and commits (messages are counted by `countMessage`).
     mutating func observe(_ e: TraceEvent) {
         switch e.kind {
         case .clientRequest(let id, let kind):
-            if kind == .read {
-                if outstandingReads[id] == nil {
-                    outstandingReads[id] = e.time
-                    reads.requests += 1
-                    if waitingSince == nil { waitingSince = e.time }
-                }
-            } else if outstanding[id] == nil {
-                outstanding[id] = e.time
-                writes.requests += 1
-                if waitingSince == nil { waitingSince = e.time }
-            }
+            let new = kind == .read ? reads.issued(id, at: e.time) : writes.issued(id, at: e.time)
+            if new, waitingSince == nil { waitingSince = e.time }
         case .clientResponse(let id, let outcome, let latency):
-            let isRead = reads.requests > 0 && outstandingReads[id] != nil
-            switch (outcome, isRead) {
-            case (.notLeader, false): writes.redirects += 1; return
-            case (.notLeader, true): reads.redirects += 1; return
-            case (.ok, false): writes.succeeded += 1; writes.latency.record(latency)
-            case (.ok, true): reads.succeeded += 1; reads.latency.record(latency)
-            case (.timeout, false), (.dropped, false): writes.timedOut += 1
-            case (.timeout, true), (.dropped, true): reads.timedOut += 1
-            }
-            if isRead { outstandingReads[id] = nil } else { outstanding[id] = nil }
-            if outstanding.isEmpty && outstandingReads.isEmpty {
+            let isRead = reads.requests > 0 && reads.outstanding[id] != nil
+            let ended = isRead ? reads.answered(id, outcome, latency: latency) : writes.answered(id, outcome, latency: latency)
+            guard ended else { return }
+            if noneWaiting {
                 closeStall(at: e.time)
                 waitingSince = nil
             }
@@ -175,7 +184,7 @@ struct AvailabilityTracker {
                     proposed.removeFirst()
                 }
             }
-            if outstanding.isEmpty && outstandingReads.isEmpty { waitingSince = nil } else { waitingSince = e.time }
+            waitingSince = noneWaiting ? nil : e.time
         default:
             break
         }

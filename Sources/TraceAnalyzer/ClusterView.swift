@@ -29,10 +29,10 @@ struct ClusterView {
     /// Recent times each unordered node pair's links were cut or healed (newest last, at most 8).
     var linkChanges: [Pair: [UInt64]] = [:]
     var highestTerm: UInt64 = 0
-    /// Servers removed from the voters as the cluster committed it: the first node to apply a
-    /// membership change applies a committed one, so the first `membershipChangeApplied` of each
-    /// index counts (`lastChangeIndex` is the highest seen).
-    var removed: Set<UInt32> = []
+    /// Servers removed from the voters as the cluster committed it, each with the event that
+    /// removed it: the first node to apply a membership change applies a committed one, so the
+    /// first `membershipChangeApplied` of each index counts (`lastChangeIndex` is the highest seen).
+    var removed: [UInt32: EventRef] = [:]
     private var lastChangeIndex: UInt64 = 0
 
     struct Pair: Hashable {
@@ -66,7 +66,7 @@ struct ClusterView {
         for (i, n) in nodes.enumerated() where n.up && n.role == .leader {
             let id = ids[i]
             let followers = nodes.indices.filter {
-                nodes[$0].up && nodes[$0].term == n.term && nodes[$0].leader == id && !removed.contains(ids[$0].rawValue)
+                nodes[$0].up && nodes[$0].term == n.term && nodes[$0].leader == id && removed[ids[$0].rawValue] == nil
             }.count
             if followers >= quorum { return id }
         }
@@ -75,7 +75,7 @@ struct ClusterView {
 
     /// Applies an event of the cluster's shape: links, node lifecycle, roles and terms. The
     /// frequent events (messages, appends, commits) have methods of their own below.
-    mutating func apply(_ e: TraceEvent) {
+    mutating func apply(_ e: TraceEvent, ordinal: UInt64) {
         switch e.kind {
         case .linkCut(let l):
             cut.insert(l)
@@ -88,8 +88,8 @@ struct ClusterView {
         case .membershipChangeApplied(let change, let target, let index) where index > lastChangeIndex:
             lastChangeIndex = index
             switch change {
-            case .remove: removed.insert(target.rawValue)
-            case .addVoter: removed.remove(target.rawValue)
+            case .remove: removed[target.rawValue] = EventRef(e, ordinal: ordinal)
+            case .addVoter: removed[target.rawValue] = nil
             case .addLearner: break
             }
             return

@@ -34,8 +34,6 @@ struct DisruptionDetector {
     private var campaignByTerm: [UInt64: CampaignSnapshot] = [:]
     private var pending: [UInt32: Pending] = [:]
     private var isolation: [UInt32: Isolation] = [:]
-    /// The event that first applied each removed server's removal (evidence for `removedServer`).
-    private var removals: [UInt32: EventRef] = [:]
     private var awaitingLeader: [Int] = []
     /// Disruptions whose root's links had just changed: if they keep changing, it was a flapping link.
     /// `lastChange`: links cut or healed at the same time count as one change.
@@ -98,13 +96,6 @@ struct DisruptionDetector {
                 inflating[node.rawValue] = inf
             } else if let p = pending.removeValue(forKey: node.rawValue) {
                 resolve(leader: node, pending: p, newTerm: to, fromTerm: from, ref: ref(), view: view, now: e.time)
-            }
-        case .membershipChangeApplied(let change, let target, _):
-            // The view applies the first application of each change after this.
-            if change == .remove, removals[target.rawValue] == nil, !view.removed.contains(target.rawValue) {
-                removals[target.rawValue] = ref()
-            } else if change == .addVoter, view.removed.contains(target.rawValue) {
-                removals[target.rawValue] = nil
             }
         case .leaderSteppedDown(let term, let reason):
             guard let node = e.node, view[node].committedAsLeader else {
@@ -211,11 +202,11 @@ struct DisruptionDetector {
         let recentChanges = view.recentLinkChanges(of: root, within: flapWindow, now: now)
         // A rejoin: the root was cut off from everyone and came back within a few election timeouts
         // of this step-down, carrying the term its lonely campaigns inflated.
-        if view.removed.contains(root.rawValue) {
+        if let removal = view.removed[root.rawValue] {
             // A server removed from the voters that never learned it (the leader stopped sending
             // to it once the removal committed): its timer fires and it campaigns (thesis §4.2.3).
             cause = .removedServer
-            if let r = removals[root.rawValue] { evidence.insert(r, at: 0) }
+            evidence.insert(removal, at: 0)
         } else if let iso = isolation[root.rawValue], let end = iso.end, now - end <= 3 * timing.electionTimeoutMax {
             cause = .rejoin
             evidence.insert(contentsOf: [iso.startRef] + iso.campaigns + [iso.endRef].compactMap { $0 }, at: 0)

@@ -27,71 +27,34 @@ struct SafetyChecker {
     private var commitOf: [UInt64]
     private var commitOfOthers: [UInt32: UInt64] = [:]
     private(set) var violations: [SafetyViolation] = []
-    /// Stale reads: the lowest log index at which each write not yet answered was proposed (a
-    /// write retried at another leader is proposed again, and any one of its proposals may be
-    /// the one committed and acknowledged, so the lowest is what a read must reflect), the
-    /// highest index of a write acknowledged so far with the acknowledgement, and for each open
-    /// read that highest index when it was first issued and the index it was served at. Events
-    /// are kept as they are (formatting each as evidence would cost more than the check) and
-    /// become evidence only in a violation.
-    private typealias Seen = (event: TraceEvent, ordinal: UInt64)
-    private var writeIndex = DirectMappedTable<UInt64>()
-    private var acked: (index: UInt64, seen: Seen?) = (0, nil)
-    private var readFloor: [UInt64: (index: UInt64, ack: Seen?, request: Seen)] = [:]
-    private var readServedAt: [UInt64: (index: UInt64, seen: Seen)] = [:]
-    private(set) var readsChecked: UInt64 = 0
     private(set) var leadersChecked = 0
     private(set) var appliedChecked: UInt64 = 0
 
     init(nodes: Int) { commitOf = Array(repeating: 0, count: nodes) }
 
-    private func commit(_ node: UInt32, _ view: ClusterView) -> UInt64 {
-        if let i = view.index(NodeID(node)) { return commitOf[i] }
+    /// The slot of `node` in `commitOf`: nodes the metadata lists are n1... in order (as in
+    /// `ClusterView.index`).
+    private func slot(_ node: UInt32) -> Int? {
+        let i = Int(node) - 1
+        return commitOf.indices.contains(i) ? i : nil
+    }
+
+    private func commit(_ node: UInt32) -> UInt64 {
+        if let i = slot(node) { return commitOf[i] }
         return commitOfOthers[node, default: 0]
     }
 
-    private mutating func setCommit(_ node: UInt32, _ value: UInt64, _ view: ClusterView) {
-        if let i = view.index(NodeID(node)) { commitOf[i] = value } else { commitOfOthers[node] = value }
+    private mutating func setCommit(_ node: UInt32, _ value: UInt64) {
+        if let i = slot(node) { commitOf[i] = value } else { commitOfOthers[node] = value }
     }
 
     private mutating func violate(_ rule: SafetyViolation.Rule, _ t: UInt64, _ nodes: [UInt32], _ detail: [String: String], _ evidence: [EventRef]) {
         if violations.count < 1_000 { violations.append(SafetyViolation(rule: rule, time: t, nodes: nodes, detail: detail, evidence: evidence)) }
     }
 
-    /// Client traffic and proposals, for the stale-read check (the frequent events reach the
-    /// checker only through here).
-    mutating func observeClient(_ e: TraceEvent, ordinal: UInt64) {
-        switch e.kind {
-        case .entryProposed(let request, let index, _):
-            if let known = writeIndex[request], known <= index { return }
-            writeIndex[request] = index
-        case .clientRequest(let id, .read):
-            if readFloor[id] == nil { readFloor[id] = (acked.index, acked.seen, (e, ordinal)) }
-        case .clientResponse(let id, let outcome, _):
-            guard outcome != .notLeader else { return }
-            if let floor = readFloor.removeValue(forKey: id) {
-                let served = readServedAt.removeValue(forKey: id)
-                guard outcome == .ok, let served else { return }
-                readsChecked += 1
-                if served.index < floor.index {
-                    let evidence = [floor.ack, floor.request, served.seen, (e, ordinal)].compactMap { $0 }.map { EventRef($0.event, ordinal: $0.ordinal) }
-                    violate(.staleRead, e.time, [served.seen.event.node?.rawValue].compactMap { $0 },
-                            ["read": "\(id)", "servedAt": "\(served.index)", "acknowledgedWrite": "\(floor.index)"], evidence)
-                }
-            } else if let index = writeIndex[id] {
-                writeIndex[id] = nil
-                if outcome == .ok, index > acked.index { acked = (index, (e, ordinal)) }
-            }
-        default:
-            break
-        }
-    }
-
     mutating func observe(_ e: TraceEvent, ordinal: UInt64, view: ClusterView) {
         guard let node = e.node?.rawValue else { return }
         switch e.kind {
-        case .readServed(let request, let index, _):
-            if readFloor[request] != nil { readServedAt[request] = (index, (e, ordinal)) }
         case .becameLeader(let term):
             leadersChecked += 1
             let ref = EventRef(e, ordinal: ordinal)
@@ -115,22 +78,22 @@ struct SafetyChecker {
                 applied[slot] = Applied(index: index, term: term, hash: hash, node: node, time: e.time, ordinal: ordinal)
             }
         case .commitAdvanced(let from, let to):
-            let previous = commit(node, view)
+            let previous = commit(node)
             if from != previous || to < from {
                 violate(.commitMonotonic, e.time, [node], ["from": "\(from)", "to": "\(to)", "previous": "\(previous)"],
                         [EventRef(e, ordinal: ordinal)])
             }
-            setCommit(node, to, view)
+            setCommit(node, to)
         case .nodeStarted:
-            setCommit(node, 0, view)
+            setCommit(node, 0)
         case .snapshotInstalled(let index, _):
             // The state machine now holds everything through `index`: so does the commit index.
-            let previous = commit(node, view)
+            let previous = commit(node)
             if index < previous {
                 violate(.commitMonotonic, e.time, [node], ["snapshot": "\(index)", "previous": "\(previous)"],
                         [EventRef(e, ordinal: ordinal)])
             }
-            setCommit(node, max(index, previous), view)
+            setCommit(node, max(index, previous))
         case .logTruncated(let from):
             if let id = e.node, view[id].role == .leader {
                 violate(.leaderAppendOnly, e.time, [node], ["from": "\(from)"], [EventRef(e, ordinal: ordinal)])

@@ -160,10 +160,10 @@ struct TimelineBuilder {
             // The first node to apply a change applies a committed one (the view, updated after
             // this, has not counted it yet): a removal opens an interval on the removed node's lane
             // until it is added back.
-            if change == .remove, !view.removed.contains(target.rawValue) {
+            if change == .remove, view.removed[target.rawValue] == nil {
                 addFault(FaultInterval(kind: .removed, start: e.time, end: end, nodes: [target.rawValue], links: [], evidence: [ref()]))
                 if !faultsTruncated { openNodeFaults["removed-\(target.rawValue)"] = faults.count - 1 }
-            } else if change == .addVoter, view.removed.contains(target.rawValue),
+            } else if change == .addVoter, view.removed[target.rawValue] != nil,
                       let k = openNodeFaults.removeValue(forKey: "removed-\(target.rawValue)") {
                 faults[k].end = e.time
                 faults[k].evidence.append(ref())

@@ -53,6 +53,7 @@ struct AnalysisPass {
     private var availability: AvailabilityTracker
     private var detector: DisruptionDetector
     private var safety: SafetyChecker
+    private var staleReads = StaleReadChecker()
     private var snapshots = SnapshotTracker()
     private var sampler = MessageSampler()
     private var ordinal: UInt64 = 0
@@ -117,7 +118,7 @@ struct AnalysisPass {
             view.committed(on: e.node)
         case .entryProposed, .clientRequest, .clientResponse:
             availability.observe(e)
-            if checksReads { safety.observeClient(e, ordinal: ordinal) }
+            if checksReads { staleReads.observe(e, ordinal: ordinal) }
         default:
             observeRare(e)
         }
@@ -130,8 +131,9 @@ struct AnalysisPass {
         elections.observe(e, ordinal: ordinal, view: view)
         detector.observe(e, ordinal: ordinal, view: view)
         safety.observe(e, ordinal: ordinal, view: view)
+        if checksReads, e.kind.tag == .readServed { staleReads.served(e, ordinal: ordinal) }
         snapshots.observe(e, ordinal: ordinal, view: view)
-        view.apply(e)
+        view.apply(e, ordinal: ordinal)
 
         switch e.kind {
         case .linkCut, .linkHealed:
@@ -167,7 +169,7 @@ struct AnalysisPass {
         let advice = AdviceEngine.advise(disruptions: detector.disruptions, snapshots: detector.snapshots,
                                          stalls: availability.stallAssessments, features: run.features, timing: run.timing,
                                          quorum: view.quorum, roundTrip: roundTrip)
-            + AdviceEngine.adviseReads(violations: safety.violations, leaders: timelineReport.leaders,
+            + AdviceEngine.adviseReads(violations: staleReads.violations, leaders: timelineReport.leaders,
                                        faults: timelineReport.faults, features: run.features)
         var effects: [FeatureEffect] = []
         let electionSummary = elections.summary(duration: duration, highestTerm: view.highestTerm, end: end)
@@ -195,8 +197,9 @@ struct AnalysisPass {
             availability: avail,
             disruptions: detector.disruptions,
             termInflation: detector.inflation,
-            safety: SafetyReport(violations: safety.violations, leadersChecked: safety.leadersChecked,
-                                 appliedEntriesChecked: safety.appliedChecked, readsChecked: safety.readsChecked),
+            safety: SafetyReport(violations: (safety.violations + staleReads.violations).sorted { $0.time < $1.time },
+                                 leadersChecked: safety.leadersChecked, appliedEntriesChecked: safety.appliedChecked,
+                                 readsChecked: staleReads.readsChecked),
             advice: advice,
             featureEffects: effects,
             verification: nil,

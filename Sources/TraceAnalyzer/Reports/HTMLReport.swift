@@ -235,7 +235,7 @@ public enum HTMLReport {
         } else {
             s += "<ul class=\"violations\">"
             for v in sr.violations.prefix(100) {
-                let detail = v.detail.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+                let detail = ReportText.detail(v)
                 s += "<li><b>\(esc(v.rule.rawValue))</b> at \(esc(ReportText.time(v.time))) on \(esc(v.nodes.map { "n\($0)" }.joined(separator: ", "))): \(esc(detail))\(evidence(v.evidence))</li>"
             }
             s += "</ul>"
@@ -282,7 +282,7 @@ public enum HTMLReport {
             }),
             "viols": .array(r.safety.violations.map { v in
                 [.int(v.time), .int(v.nodes.first ?? 0), .string(v.rule.rawValue),
-                 .string(v.detail.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))]
+                 .string(ReportText.detail(v))]
             }),
         ]
         let encoder = JSONEncoder()

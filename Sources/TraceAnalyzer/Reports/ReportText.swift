@@ -199,6 +199,11 @@ public enum ReportText {
         }
     }
 
+    /// A safety violation's detail as `key=value` pairs in key order.
+    public static func detail(_ v: SafetyViolation) -> String {
+        v.detail.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+    }
+
     public static func verification(_ v: AdviceVerification) -> String {
         if let why = v.unverifiable { return "advice \(v.advice + 1) (\(featureName(v.feature))) could not be replayed: \(why)." }
         let predicted = switch (v.feature, v.aboutWindow, v.predictedPrevents) {

@@ -59,7 +59,7 @@ public enum TextReport {
                 + (s.readsChecked > 0 ? ", \(T.count(s.readsChecked, "read"))" : "") + " checked)"
             : bad(T.count(s.violations.count, "violation"))))
         for v in s.violations.prefix(10) {
-            out.append("  \(v.rule.rawValue) at \(T.time(v.time)) on \(v.nodes.map { T.node($0) }.joined(separator: ", ")): \(v.detail.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
+            out.append("  \(v.rule.rawValue) at \(T.time(v.time)) on \(v.nodes.map { T.node($0) }.joined(separator: ", ")): \(T.detail(v))")
             for ev in v.evidence { out.append("      \(T.event(ev))") }
         }
         out.append("")
