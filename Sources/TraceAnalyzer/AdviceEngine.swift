@@ -10,7 +10,7 @@ enum AdviceEngine {
     /// leader in place and the node's clock drift.
     static func adviseReads(violations: [SafetyViolation], leaders: [TermLeader], faults: [FaultInterval],
                             features: RaftFeatures) -> [Advice] {
-        guard features.leaseReads && features.checkQuorum else { return [] }
+        guard RaftRules.servesLeaseReads(features) else { return [] }
         var groups: [(node: UInt32, term: UInt64, reads: [SafetyViolation])] = []
         for v in violations where v.rule == .staleRead {
             guard let node = v.nodes.first, v.detail["mode"] == "\(ReadMode.lease)" else { continue }

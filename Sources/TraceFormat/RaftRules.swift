@@ -21,4 +21,8 @@ public enum RaftRules {
         guard let since = sinceContact else { return false }
         return since < minimumElectionTimeout
     }
+
+    /// Reads are served on the leader's lease (etcd's `ReadOnlyLeaseBased`) only when asked for
+    /// and check-quorum is on, which the lease relies on (etcd requires it); otherwise by ReadIndex.
+    public static func servesLeaseReads(_ f: RaftFeatures) -> Bool { f.leaseReads && f.checkQuorum }
 }

@@ -350,7 +350,7 @@ public struct RaftNode: Sendable {
     }
 
     private mutating func startRead(_ request: UInt64) {
-        if config.features.leaseReads && config.features.checkQuorum {
+        if RaftRules.servesLeaseReads(config.features) {
             output.events.append(.readServed(request: request, index: commit, mode: .lease))
             return
         }
