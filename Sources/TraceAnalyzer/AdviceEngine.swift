@@ -36,65 +36,125 @@ enum AdviceEngine {
         }
     }
 
-    static func advise(disruptions: [Disruption], snapshots: [Int: DisruptionDetector.CampaignSnapshot],
-                       stalls: [StallAssessment], features: RaftFeatures, timing: RaftTiming, quorum: Int,
-                       roundTrip: UInt64) -> [Advice] {
-        var out: [Advice] = []
-        for d in disruptions {
-            switch d.cause {
-            case .rejoin, .partialConnectivity, .flappingLink, .electionTimeout, .removedServer:
-                // (A leader that stepped down because it was itself removed has no campaign behind it.)
-                guard let s = snapshots[d.id], let origin = d.origin else { continue }
-                let preVoteGrants = 1 + s.voters.filter(\.grantsPreVote).count
-                let stickyGrants = 1 + s.voters.filter(\.grantsWithStickiness).count
-                let avoided = d.leaderlessFor ?? 0
-                let terms = d.termInflation ?? 0
-                func advice(_ f: Advice.Feature, prevents: Bool, grants: Int, reference: String) -> Advice {
-                    Advice(feature: f, disruptions: [d.id], window: nil, windowKind: nil, leader: d.leader, prevents: prevents, candidate: origin,
-                           candidateLastIndex: s.candidateLastIndex, candidateLastTerm: s.candidateLastTerm,
-                           quorum: quorum, preVoteGrants: grants, voters: s.voters,
-                           unavailabilityAvoided: prevents ? avoided : 0, termsAvoided: prevents ? terms : 0,
-                           reference: reference, evidence: d.evidence)
-                }
-                if !features.preVote {
-                    let a = advice(.preVote, prevents: preVoteGrants < quorum, grants: preVoteGrants,
-                                   reference: "Ongaro thesis §9.6 (pre-vote)")
-                    out.append(a)
-                    if !a.prevents, !features.leaderStickiness {
-                        out.append(advice(.leaderStickiness, prevents: stickyGrants < quorum, grants: stickyGrants,
-                                          reference: "Ongaro thesis §4.2.3 (leader stickiness; etcd enables it with CheckQuorum)"))
-                    }
-                } else if !features.leaderStickiness {
-                    out.append(advice(.leaderStickiness, prevents: stickyGrants < quorum, grants: stickyGrants,
-                                      reference: "Ongaro thesis §4.2.3 (leader stickiness; etcd enables it with CheckQuorum)"))
-                }
-            case .crash:
-                guard let window = d.leaderlessFor else { continue }
-                out.append(Advice(feature: .leadershipTransfer, disruptions: [d.id], window: Window(start: d.time, end: d.time + window),
-                                  windowKind: "leaderless", leader: d.leader, prevents: false, candidate: nil, candidateLastIndex: nil, candidateLastTerm: nil, quorum: quorum,
-                                  preVoteGrants: nil, voters: [], unavailabilityAvoided: window > roundTrip ? window - roundTrip : 0,
-                                  termsAvoided: 0, reference: "Ongaro thesis §3.10 (leadership transfer, for planned restarts only)",
-                                  evidence: d.evidence))
-            case .lostQuorum:
-                continue
+    /// The advice about one disruption, from the campaign snapshot taken when it began.
+    /// `roundTrip`: twice the mean delivery latency seen so far (leadership transfer's cost).
+    static func advise(_ d: Disruption, snapshot: DisruptionDetector.CampaignSnapshot?, features: RaftFeatures,
+                       quorum: Int, roundTrip: UInt64) -> [Advice] {
+        switch d.cause {
+        case .rejoin, .partialConnectivity, .flappingLink, .electionTimeout, .removedServer:
+            // (A leader that stepped down because it was itself removed has no campaign behind it.)
+            guard let s = snapshot, let origin = d.origin else { return [] }
+            let preVoteGrants = 1 + s.voters.filter(\.grantsPreVote).count
+            let stickyGrants = 1 + s.voters.filter(\.grantsWithStickiness).count
+            let avoided = d.leaderlessFor ?? 0
+            let terms = d.termInflation ?? 0
+            func advice(_ f: Advice.Feature, prevents: Bool, grants: Int, reference: String) -> Advice {
+                Advice(feature: f, disruptions: [d.id], window: nil, windowKind: nil, leader: d.leader, prevents: prevents, candidate: origin,
+                       candidateLastIndex: s.candidateLastIndex, candidateLastTerm: s.candidateLastTerm,
+                       quorum: quorum, preVoteGrants: grants, voters: s.voters,
+                       unavailabilityAvoided: prevents ? avoided : 0, termsAvoided: prevents ? terms : 0,
+                       reference: reference, evidence: d.evidence)
             }
-        }
-        if !features.checkQuorum {
-            // Check-quorum steps a leader down after one election timeout without a majority's
-            // answers; a new leader then needs about one more randomized timeout.
-            let cost = 2 * timing.electionTimeoutMin + (timing.electionTimeoutMin + timing.electionTimeoutMax) / 2
-            // Windows shorter than that could not have been shortened; they are not listed.
-            for s in stalls where s.leaderReach < quorum && s.window.duration > cost {
-                let helps = s.alternative != nil
-                out.append(Advice(feature: .checkQuorum, disruptions: [], window: s.window, windowKind: s.kind,
-                                  leader: s.leader, prevents: helps,
-                                  candidate: s.alternative, candidateLastIndex: nil, candidateLastTerm: nil, quorum: quorum,
-                                  preVoteGrants: s.leaderReach, voters: [], unavailabilityAvoided: helps ? s.window.duration - cost : 0,
-                                  termsAvoided: 0, reference: "Ongaro thesis §6.2 (check-quorum)", evidence: s.evidence))
+            let stickiness = { advice(.leaderStickiness, prevents: stickyGrants < quorum, grants: stickyGrants,
+                                      reference: "Ongaro thesis §4.2.3 (leader stickiness; etcd enables it with CheckQuorum)") }
+            if !features.preVote {
+                let a = advice(.preVote, prevents: preVoteGrants < quorum, grants: preVoteGrants,
+                               reference: "Ongaro thesis §9.6 (pre-vote)")
+                return !a.prevents && !features.leaderStickiness ? [a, stickiness()] : [a]
             }
+            return features.leaderStickiness ? [] : [stickiness()]
+        case .crash:
+            guard let window = d.leaderlessFor else { return [] }
+            return [Advice(feature: .leadershipTransfer, disruptions: [d.id], window: Window(start: d.time, end: d.time + window),
+                           windowKind: "leaderless", leader: d.leader, prevents: false, candidate: nil, candidateLastIndex: nil,
+                           candidateLastTerm: nil, quorum: quorum, preVoteGrants: nil, voters: [],
+                           unavailabilityAvoided: window > roundTrip ? window - roundTrip : 0, termsAvoided: 0,
+                           reference: "Ongaro thesis §3.10 (leadership transfer, for planned restarts only)", evidence: d.evidence)]
+        case .lostQuorum:
+            return []
         }
-        return out
     }
+
+    /// Check-quorum advice about one stall or leaderless window, when check-quorum was off and the
+    /// window was long enough for it to matter.
+    static func advise(_ s: StallAssessment, features: RaftFeatures, timing: RaftTiming, quorum: Int) -> Advice? {
+        guard !features.checkQuorum else { return nil }
+        // Check-quorum steps a leader down after one election timeout without a majority's
+        // answers; a new leader then needs about one more randomized timeout.
+        let cost = 2 * timing.electionTimeoutMin + (timing.electionTimeoutMin + timing.electionTimeoutMax) / 2
+        // Windows shorter than that could not have been shortened; they are not listed.
+        guard s.leaderReach < quorum, s.window.duration > cost else { return nil }
+        let helps = s.alternative != nil
+        return Advice(feature: .checkQuorum, disruptions: [], window: s.window, windowKind: s.kind,
+                      leader: s.leader, prevents: helps,
+                      candidate: s.alternative, candidateLastIndex: nil, candidateLastTerm: nil, quorum: quorum,
+                      preVoteGrants: s.leaderReach, voters: [], unavailabilityAvoided: helps ? s.window.duration - cost : 0,
+                      termsAvoided: 0, reference: "Ongaro thesis §6.2 (check-quorum)", evidence: s.evidence)
+    }
+}
+
+/// Gathers the advice as disruptions and windows settle: every item is counted in the summary per
+/// feature, and the items are kept for the disruptions with the first `disruptionLimit` ids and
+/// the first `windowLimit` windows, so a long trace's report (and the memory behind it) stays bounded.
+struct AdviceCollector {
+    static let disruptionLimit = 1_000
+    static let windowLimit = 1_000
+    private(set) var disruptions: [Disruption] = []
+    private(set) var disruptionTotals = DisruptionTotals()
+    private var disruptionAdvice: [Advice] = []
+    private var windowAdvice: [Advice] = []
+    private var tallies: [Advice.Feature: AdviceSummary] = [:]
+    let disruptionLimit: Int
+
+    init(disruptionLimit: Int = Self.disruptionLimit) {
+        self.disruptionLimit = disruptionLimit
+    }
+
+    /// A settled disruption and the advice about it.
+    mutating func add(_ d: Disruption, advice: [Advice]) {
+        disruptionTotals.count += 1
+        disruptionTotals.byCause[d.cause.rawValue, default: 0] += 1
+        disruptionTotals.leaderlessTotal += d.leaderlessFor ?? 0
+        if d.id <= disruptionLimit {
+            disruptions.append(d)
+            disruptionAdvice += advice
+        }
+        advice.forEach { tally($0) }
+    }
+
+    /// Advice about a window (check-quorum) or a run of stale reads.
+    mutating func add(window a: Advice) {
+        tally(a)
+        if windowAdvice.count < Self.windowLimit { windowAdvice.append(a) }
+    }
+
+    private mutating func tally(_ a: Advice) {
+        var t = tallies[a.feature] ?? AdviceSummary(feature: a.feature)
+        t.evaluated += 1
+        if a.prevents { t.helps += 1 }
+        t.unavailabilityAvoided += a.unavailabilityAvoided
+        t.termsAvoided += a.termsAvoided
+        t.staleReads += a.staleReads ?? 0
+        tallies[a.feature] = t
+    }
+
+    /// The kept items: disruption advice in disruption order, then window advice in the order
+    /// the windows ended.
+    var advice: [Advice] {
+        disruptionAdvice.enumerated().sorted { ($0.element.disruptions.first ?? 0, $0.offset) < ($1.element.disruptions.first ?? 0, $1.offset) }
+            .map(\.element) + windowAdvice
+    }
+
+    /// One line per feature evaluated: those that would have helped first, the most
+    /// unavailability avoided first.
+    var summary: [AdviceSummary] {
+        tallies.values.sorted {
+            ($0.helps > 0 ? 0 : 1, UInt64.max - $0.unavailabilityAvoided, -$0.helps, $0.feature.rawValue)
+                < ($1.helps > 0 ? 0 : 1, UInt64.max - $1.unavailabilityAvoided, -$1.helps, $1.feature.rawValue)
+        }
+    }
+
+    var sortedDisruptions: [Disruption] { disruptions.sorted { $0.id < $1.id } }
 }
 
 /// A stall with what the leader could reach when it began.

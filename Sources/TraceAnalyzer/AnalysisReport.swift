@@ -10,10 +10,15 @@ public struct AnalysisReport: Codable, Sendable {
     public var timeline: Timeline
     public var elections: ElectionSummary
     public var availability: Availability
+    /// The first `AdviceCollector.disruptionLimit` disruptions (by id); `disruptionTotals` counts all.
     public var disruptions: [Disruption]
+    public var disruptionTotals: DisruptionTotals
     public var termInflation: [TermInflation]
     public var safety: SafetyReport
+    /// The advice about the listed disruptions and the first `AdviceCollector.windowLimit`
+    /// windows; `adviceSummary` sums every item, listed or not.
     public var advice: [Advice]
+    public var adviceSummary: [AdviceSummary]
     public var featureEffects: [FeatureEffect]
     /// Filled only when verification was asked for (`--verify-advice`).
     public var verification: [AdviceVerification]?
@@ -254,6 +259,30 @@ public struct Disruption: Codable, Sendable, Equatable {
     /// From the disruption to the next leader acknowledged by a majority (nil: none by the end).
     public var leaderlessFor: UInt64?
     public var evidence: [EventRef]
+}
+
+/// Every disruption in the trace, listed or not.
+public struct DisruptionTotals: Codable, Sendable, Equatable {
+    public var count = 0
+    /// By `Disruption.Cause` raw value.
+    public var byCause: [String: Int] = [:]
+    /// The sum of their `leaderlessFor`.
+    public var leaderlessTotal: UInt64 = 0
+}
+
+/// One feature's advice, summed over every item evaluated for it (listed in `advice` or not).
+public struct AdviceSummary: Codable, Sendable, Equatable {
+    public var feature: Advice.Feature
+    /// Items evaluated: disruptions (pre-vote, stickiness, leadership transfer), windows
+    /// (check-quorum) or runs of stale reads (ReadIndex).
+    public var evaluated = 0
+    /// Of those, the ones it would have prevented or shortened (`Advice.prevents`).
+    public var helps = 0
+    /// Sums of the items' figures. For leadership transfer (which prevents no crash), the time a
+    /// planned restart would have saved.
+    public var unavailabilityAvoided: UInt64 = 0
+    public var termsAvoided: UInt64 = 0
+    public var staleReads = 0
 }
 
 public struct TermInflation: Codable, Sendable, Equatable {

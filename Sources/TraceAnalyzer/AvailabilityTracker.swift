@@ -70,6 +70,8 @@ struct AvailabilityTracker {
     /// The current proposer's uncommitted proposals, by increasing index: (index, time).
     private var proposed = Deque<(index: UInt64, time: UInt64)>()
     private var proposer: NodeID?
+    /// Windows closed since the caller last took them (`takeAssessments`), with what their
+    /// leader could reach, for the check-quorum advice.
     private(set) var stallAssessments: [StallAssessment] = []
     /// What the leader could reach, after each topology change (newest last, a few kept).
     private var reach: [(time: UInt64, leader: NodeID?, reach: Int, alternative: UInt32?, ref: EventRef?)] = []
@@ -99,6 +101,11 @@ struct AvailabilityTracker {
             strandedLeader = nil
             if leaderless.count < Self.windowLimit { leaderless.append(w) } else { truncated = true }
         }
+    }
+
+    mutating func takeAssessments() -> [StallAssessment] {
+        defer { stallAssessments.removeAll(keepingCapacity: true) }
+        return stallAssessments
     }
 
     /// Records what `leader` could reach during `w`, for the check-quorum advice.

@@ -25,18 +25,28 @@ struct DisruptionDetector {
         var campaigns: [EventRef] = []
     }
 
+    /// A disruption whose figures may still change: it waits for the next acknowledged leader
+    /// (`leaderlessFor`) and, when its root's links had just changed, for the flap watch to end.
+    struct Open {
+        var disruption: Disruption
+        /// The campaign its advice is evaluated at.
+        var snapshot: CampaignSnapshot?
+    }
+
     let features: RaftFeatures
     let timing: RaftTiming
-    private(set) var disruptions: [Disruption] = []
-    private(set) var snapshots: [Int: CampaignSnapshot] = [:]
+    /// Disruptions found so far (their ids run from 1 to `found`).
+    private(set) var found = 0
+    private var open: [Open] = []
+    /// Disruptions whose figures are final, oldest first, for the caller to take (`takeSettled`).
+    private var settled: [Open] = []
     /// Each recent campaign, by the term campaigned for: who campaigned (its `ref`) and what each
     /// voter would have answered.
     private var campaignByTerm: [UInt64: CampaignSnapshot] = [:]
     private var pending: [UInt32: Pending] = [:]
     private var isolation: [UInt32: Isolation] = [:]
-    private var awaitingLeader: [Int] = []
-    /// Disruptions whose root's links had just changed: if they keep changing, it was a flapping link.
-    /// `lastChange`: links cut or healed at the same time count as one change.
+    /// Disruptions (by id) whose root's links had just changed: if they keep changing, it was a
+    /// flapping link. `lastChange`: links cut or healed at the same time count as one change.
     private var flapWatch: [(disruption: Int, root: NodeID, until: UInt64, changes: Int, lastChange: UInt64?, refs: [EventRef])] = []
     private(set) var inflation: [TermInflation] = []
     private var inflating: [UInt32: (from: UInt64, to: UInt64, start: UInt64, refs: [EventRef], campaigns: Int)] = [:]
@@ -44,6 +54,8 @@ struct DisruptionDetector {
     private(set) var stickinessRejections = 0
     private(set) var lostQuorumStepDowns = 0
     private(set) var effectEvidence: [Advice.Feature: [EventRef]] = [:]
+    /// Term-inflation episodes kept; disruptions are counted and advised on all, and the report
+    /// lists the first `AdviceCollector.disruptionLimit`.
     static let limit = 1_000
 
     init(features: RaftFeatures, timing: RaftTiming) {
@@ -162,21 +174,40 @@ struct DisruptionDetector {
             flapWatch[k].lastChange = e.time
             flapWatch[k].changes += 1
             if flapWatch[k].refs.count < 3 { flapWatch[k].refs.append(EventRef(e, ordinal: ordinal)) }
-            if flapWatch[k].changes >= 4 {
-                let d = flapWatch[k].disruption
-                disruptions[d].cause = .flappingLink
-                disruptions[d].evidence += flapWatch[k].refs
+            if flapWatch[k].changes >= 4, let d = open.firstIndex(where: { $0.disruption.id == flapWatch[k].disruption }) {
+                open[d].disruption.cause = .flappingLink
+                open[d].disruption.evidence += flapWatch[k].refs
                 flapWatch[k].until = 0
             }
         }
     }
 
-    private mutating func add(_ d: Disruption) {
-        guard disruptions.count < Self.limit else { return }
+    private mutating func add(_ d: Disruption, snapshot: CampaignSnapshot? = nil) {
+        found += 1
         var d = d
-        d.id = disruptions.count + 1
-        disruptions.append(d)
-        awaitingLeader.append(disruptions.count - 1)
+        d.id = found
+        open.append(Open(disruption: d, snapshot: snapshot))
+    }
+
+    /// The disruption found last, while it is still open (the caller samples messages around it).
+    var latest: Disruption? { open.last.flatMap { $0.disruption.id == found ? $0.disruption : nil } }
+
+    /// Disruptions whose figures became final since the last call, in the order they settled.
+    mutating func takeSettled() -> [Open] {
+        defer { settled.removeAll(keepingCapacity: true) }
+        return settled
+    }
+
+    /// Moves to `settled` the open disruptions that know their leaderless time and are no longer
+    /// watched for a flapping link (every one, at the end of the trace).
+    private mutating func settle(now: UInt64, all: Bool = false) {
+        guard !open.isEmpty else { return }
+        flapWatch.removeAll { $0.until < now }
+        open.removeAll { o in
+            let done = all || (o.disruption.leaderlessFor != nil && !flapWatch.contains { $0.disruption == o.disruption.id })
+            if done { settled.append(o) }
+            return done
+        }
     }
 
     private mutating func resolve(leader: NodeID, pending p: Pending, newTerm: UInt64, fromTerm: UInt64, ref: EventRef,
@@ -220,21 +251,25 @@ struct DisruptionDetector {
         var seen = Set<UInt64>()
         add(Disruption(id: 0, time: p.ref.time, leader: leader.rawValue, term: p.term, newTerm: newTerm, cause: cause,
                        origin: root.rawValue, termInflation: newTerm > p.term ? newTerm - p.term : 0, leaderlessFor: nil,
-                       evidence: evidence.sorted { $0.ordinal < $1.ordinal }.filter { seen.insert($0.ordinal).inserted }))
-        if let snapshot { snapshots[disruptions.count] = snapshot }
+                       evidence: evidence.sorted { $0.ordinal < $1.ordinal }.filter { seen.insert($0.ordinal).inserted }),
+            snapshot: snapshot)
         // Links of the root changed lately but not yet often: later changes may show a flap.
         if recentChanges > 0 && cause != .flappingLink && cause != .rejoin {
-            flapWatch.append((disruptions.count - 1, root, now + flapWindow, recentChanges, nil, []))
+            flapWatch.append((found, root, now + flapWindow, recentChanges, nil, []))
         }
     }
 
     /// Call when a leader becomes acknowledged by a majority.
     mutating func leaderAcknowledged(at t: UInt64) {
-        for k in awaitingLeader where disruptions[k].leaderlessFor == nil { disruptions[k].leaderlessFor = t - disruptions[k].time }
-        awaitingLeader.removeAll()
+        guard !open.isEmpty else { return }
+        for k in open.indices where open[k].disruption.leaderlessFor == nil {
+            open[k].disruption.leaderlessFor = t - open[k].disruption.time
+        }
+        settle(now: t)
     }
 
     mutating func finish(at end: UInt64) {
+        settle(now: end, all: true)
         for (node, inf) in inflating where inf.campaigns >= 3 && inflation.count < Self.limit {
             inflation.append(TermInflation(node: node, fromTerm: inf.from, toTerm: inf.to, start: inf.start, end: end,
                                            evidence: inf.refs))

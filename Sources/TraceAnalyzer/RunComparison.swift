@@ -83,10 +83,10 @@ public struct RunComparison: Codable, Sendable {
             let best = Set(values).count > 1 ? values.indices.filter { values[$0] == target } : []
             metrics.append(Metric(name: name, unit: unit, lowerIsBetter: lower, values: values, best: best))
         }
-        add("disruptions", "count") { Double($0.disruptions.count) }
-        for cause in [Disruption.Cause.rejoin, .partialConnectivity, .flappingLink, .lostQuorum, .crash, .electionTimeout] {
-            if items.contains(where: { $0.report.disruptions.contains { $0.cause == cause } }) {
-                add("disruptions: \(cause.rawValue)", "count") { r in Double(r.disruptions.filter { $0.cause == cause }.count) }
+        add("disruptions", "count") { Double($0.disruptionTotals.count) }
+        for cause in [Disruption.Cause.rejoin, .partialConnectivity, .flappingLink, .lostQuorum, .crash, .removedServer, .electionTimeout] {
+            if items.contains(where: { $0.report.disruptionTotals.byCause[cause.rawValue] != nil }) {
+                add("disruptions: \(cause.rawValue)", "count") { r in Double(r.disruptionTotals.byCause[cause.rawValue, default: 0]) }
             }
         }
         add("time without leader", "ns") { Double($0.availability.leaderlessTotal) }

@@ -20,7 +20,7 @@ public struct SweepRun: Codable, Sendable, Equatable {
         leaderless = r.availability.leaderless.filter { $0.start > r.trace.start }.reduce(0) { $0 + $1.duration }
         firstRecovery = r.disruptions.first?.leaderlessFor
         candidacies = r.elections.candidacies
-        disruptions = r.disruptions.count
+        disruptions = r.disruptionTotals.count
         highestTerm = r.elections.highestTerm
         committed = r.availability.committedEntries
         safe = r.safety.violations.isEmpty

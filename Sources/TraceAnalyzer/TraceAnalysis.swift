@@ -6,6 +6,8 @@ import TraceFormat
 public enum TraceAnalysis {
     public struct Options: Sendable {
         public var skipCorruptFrames: Bool
+        /// How many disruptions the report lists (all are counted and advised on).
+        var disruptionLimit = AdviceCollector.disruptionLimit
         public init(skipCorruptFrames: Bool = false) { self.skipCorruptFrames = skipCorruptFrames }
     }
 
@@ -13,7 +15,7 @@ public enum TraceAnalysis {
         // The iterator first: its threads start decoding while the pass sets up its tables.
         var events = file.events(skippingCorruptFrames: options.skipCorruptFrames).makeIterator()
         var pass = AnalysisPass(metadata: file.metadata, start: file.timeRange?.lowerBound ?? 0,
-                                end: file.timeRange?.upperBound ?? 0)
+                                end: file.timeRange?.upperBound ?? 0, disruptionLimit: options.disruptionLimit)
         while let chunk = events.nextChunk() {
             for i in chunk.indices { pass.consume(chunk[i]) }
         }
@@ -56,6 +58,7 @@ struct AnalysisPass {
     private var staleReads = StaleReadChecker()
     private var snapshots = SnapshotTracker()
     private var sampler = MessageSampler()
+    private var advice: AdviceCollector
     private var ordinal: UInt64 = 0
     private var disruptionsSeen = 0
     private var lastTime: UInt64
@@ -63,7 +66,7 @@ struct AnalysisPass {
     /// (it costs the analysis of a write-only trace about a tenth more otherwise).
     private let checksReads: Bool
 
-    init(metadata: TraceMetadata, start: UInt64, end: UInt64) {
+    init(metadata: TraceMetadata, start: UInt64, end: UInt64, disruptionLimit: Int = AdviceCollector.disruptionLimit) {
         let run = metadata.run
         let ids = metadata.nodes.map(\.id).sorted()
         self.metadata = metadata
@@ -76,6 +79,7 @@ struct AnalysisPass {
                                    labelTexts: run.faults.map { if case .label(let text) = $0.action { text } else { nil } })
         availability = AvailabilityTracker(start: start, stallThreshold: run.timing.electionTimeoutMin)
         detector = DisruptionDetector(features: run.features, timing: run.timing)
+        advice = AdviceCollector(disruptionLimit: disruptionLimit)
         lastTime = start
     }
 
@@ -114,7 +118,8 @@ struct AnalysisPass {
             safety.observe(e, ordinal: ordinal, view: view)
         case .commitAdvanced:
             safety.observe(e, ordinal: ordinal, view: view)
-            availability.observe(e)
+            availability.observe(e)  // (may end a stall)
+            if !availability.stallAssessments.isEmpty { adviseOnSettled() }
             view.committed(on: e.node)
         case .entryProposed, .clientRequest, .clientResponse:
             availability.observe(e)
@@ -153,9 +158,30 @@ struct AnalysisPass {
         default:
             break
         }
-        if detector.disruptions.count > disruptionsSeen {
-            disruptionsSeen = detector.disruptions.count
-            sampler.capture(around: detector.disruptions[disruptionsSeen - 1].time, recent: view.messages)
+        if detector.found > disruptionsSeen {
+            disruptionsSeen = detector.found
+            if let d = detector.latest, d.id <= advice.disruptionLimit {
+                sampler.capture(around: d.time, recent: view.messages)
+            }
+        }
+        adviseOnSettled()
+    }
+
+    /// The round trip leadership transfer would cost: twice the mean delivery latency so far.
+    private var roundTrip: UInt64 { sampler.delivered == 0 ? 0 : 2 * sampler.deliveredLatencySum / sampler.delivered }
+
+    /// Advises on the disruptions and windows whose figures became final, as they do, so that
+    /// only the listed ones are kept.
+    private mutating func adviseOnSettled() {
+        let run = metadata.run
+        for o in detector.takeSettled() {
+            advice.add(o.disruption, advice: AdviceEngine.advise(o.disruption, snapshot: o.snapshot, features: run.features,
+                                                                 quorum: view.quorum, roundTrip: roundTrip))
+        }
+        for s in availability.takeAssessments() {
+            if let a = AdviceEngine.advise(s, features: run.features, timing: run.timing, quorum: view.quorum) {
+                advice.add(window: a)
+            }
         }
     }
 
@@ -164,13 +190,12 @@ struct AnalysisPass {
         detector.finish(at: end)
         let duration = end - start
         let avail = availability.finish(at: end, duration: duration)
-        let roundTrip = sampler.delivered == 0 ? 0 : 2 * sampler.deliveredLatencySum / sampler.delivered
+        adviseOnSettled()
         let timelineReport = timeline.finish(ids: view.ids, messages: sampler.arrows)
-        let advice = AdviceEngine.advise(disruptions: detector.disruptions, snapshots: detector.snapshots,
-                                         stalls: availability.stallAssessments, features: run.features, timing: run.timing,
-                                         quorum: view.quorum, roundTrip: roundTrip)
-            + AdviceEngine.adviseReads(violations: staleReads.violations, leaders: timelineReport.leaders,
-                                       faults: timelineReport.faults, features: run.features)
+        for a in AdviceEngine.adviseReads(violations: staleReads.violations, leaders: timelineReport.leaders,
+                                          faults: timelineReport.faults, features: run.features) {
+            advice.add(window: a)
+        }
         var effects: [FeatureEffect] = []
         let electionSummary = elections.summary(duration: duration, highestTerm: view.highestTerm, end: end)
         if run.features.preVote {
@@ -195,12 +220,14 @@ struct AnalysisPass {
             timeline: timelineReport,
             elections: electionSummary,
             availability: avail,
-            disruptions: detector.disruptions,
+            disruptions: advice.sortedDisruptions,
+            disruptionTotals: advice.disruptionTotals,
             termInflation: detector.inflation,
             safety: SafetyReport(violations: (safety.violations + staleReads.violations).sorted { $0.time < $1.time },
                                  leadersChecked: safety.leadersChecked, appliedEntriesChecked: safety.appliedChecked,
                                  readsChecked: staleReads.readsChecked),
-            advice: advice,
+            advice: advice.advice,
+            adviceSummary: advice.summary,
             featureEffects: effects,
             verification: nil,
             snapshots: snapshots.summary(policy: run.snapshots))

@@ -131,6 +131,24 @@ func htmlStructure(_ html: String) -> [String] {
         #expect(tl.nodes[0].columns.count == Timeline.columnCount)
     }
 
+    /// However many advice items a report holds, the page lists a fixed number after the summary
+    /// per feature and says how many more there are and where.
+    @Test func longAdviceListsAreSummarisedAndCapped() throws {
+        var (r, _) = try analyzeScenario("rejoin")
+        let item = try #require(r.advice.first)
+        r.advice = Array(repeating: item, count: 400)
+        r.adviceSummary = [AdviceSummary(feature: .preVote, evaluated: 1_000, helps: 1_000, unavailabilityAvoided: 2_500_000_000,
+                                         termsAvoided: 5)]
+        let html = HTMLReport.render(r)
+        #expect(html.components(separatedBy: "<li id=\"advice-").count - 1 == HTMLReport.listedAdvice)
+        #expect(html.contains("\(1_000 - HTMLReport.listedAdvice) more; the JSON report lists the first 400 of all 1000"))
+        #expect(html.contains("Pre-vote would have prevented 1000 of the 1000 disruptions it was evaluated on, avoiding 2.5s without a leader and 5 terms."))
+        let text = TextReport.render(r, color: false)
+        let numbered = text.split(separator: "\n").filter { $0.range(of: #"^  [0-9]+\. "#, options: .regularExpression) != nil }
+        #expect(numbered.count == TextReport.listed)
+        #expect(text.contains("\(1_000 - TextReport.listed) more; the JSON report lists the first 400 of all 1000"))
+    }
+
     @Test func reportOfAChurningRunStaysSmall() throws {
         let (r, _) = try analyzeScenario("partial-connectivity-a", duration: 60 * nsPerSecond)
         let html = HTMLReport.render(r)

@@ -22,6 +22,10 @@ import TraceFormat
         // The voters' recorded logs are newer than the candidate's: that is why pre-vote would fail.
         #expect(preVote.voters.allSatisfy { !$0.logUpToDate })
         #expect(r.termInflation.contains { $0.node == d.origin })
+        #expect(r.disruptionTotals == DisruptionTotals(count: 1, byCause: ["rejoin": 1], leaderlessTotal: d.leaderlessFor ?? 0))
+        #expect(r.adviceSummary.first == AdviceSummary(feature: .preVote, evaluated: 1, helps: 1,
+                                                       unavailabilityAvoided: preVote.unavailabilityAvoided,
+                                                       termsAvoided: preVote.termsAvoided))
 
         // Every piece of evidence is a real event of the trace, at the ordinal and time it claims.
         let events = try eventsByOrdinal(path)
@@ -328,5 +332,63 @@ import TraceFormat
         #expect(r.safety.violations.isEmpty, "seed \(seed): \(r.safety.violations.prefix(3))")
         #expect(r.safety.readsChecked == r.availability.reads?.succeeded)
         #expect(r.safety.readsChecked > 100)
+    }
+}
+
+/// A long trace finds more disruptions than a report lists: every one is still counted (by cause)
+/// and advised on, and the advice summary sums every item, so neither depends on the listing limit.
+@Suite struct ListingLimitTests {
+    static func analyze(_ path: String, limit: Int? = nil) throws -> AnalysisReport {
+        var options = TraceAnalysis.Options()
+        if let limit { options.disruptionLimit = limit }
+        return try TraceAnalysis.analyze(try TraceFile.open(path), options: options)
+    }
+
+    @Test func totalsAndAdviceSummaryDoNotDependOnHowManyDisruptionsAreListed() throws {
+        var c = ScenarioCatalog.named("random")!.configuration
+        c.seed = 2
+        c.duration = 120 * nsPerSecond
+        let path = Scratch.path("analyzer-listing-limit.trace")
+        _ = try Recorder.record(c, to: path)
+        let all = try Self.analyze(path)
+        // This run has disruptions of several causes, and crash and pre-vote advice among them.
+        #expect(all.disruptions.count > 20 && all.disruptions.count == all.disruptionTotals.count)
+        #expect(all.disruptionTotals.byCause.count >= 3)
+        #expect(Set(all.adviceSummary.map(\.feature)).isSuperset(of: [.preVote, .leadershipTransfer]))
+        for limit in [1, 10, all.disruptions.count - 1] {
+            let capped = try Self.analyze(path, limit: limit)
+            #expect(capped.disruptions.map(\.id) == Array(1...limit))
+            #expect(capped.disruptions == Array(all.disruptions.prefix(limit)))
+            #expect(capped.disruptionTotals == all.disruptionTotals)
+            #expect(capped.adviceSummary == all.adviceSummary)
+            // Only the advice about listed disruptions is listed (and all advice about windows).
+            #expect(capped.advice == all.advice.filter { $0.disruptions.allSatisfy { $0 <= limit } })
+            let total = all.disruptionTotals.count
+            #expect(TextReport.render(capped, color: false).contains(limit > TextReport.listed
+                ? "\(total - TextReport.listed) more; the JSON report lists the first \(limit) of all \(total)"
+                : "\(total - limit) more, counted in the totals but not listed"))
+        }
+    }
+
+    /// The summary is the sum of the items, feature by feature; the totals agree with the list.
+    @Test func adviceSummarySumsEveryItem() throws {
+        let (r, _) = try analyzeScenario("random", seed: 2, duration: 60 * nsPerSecond)
+        #expect(!r.adviceSummary.isEmpty)
+        for s in r.adviceSummary {
+            let items = r.advice.filter { $0.feature == s.feature }
+            #expect(s.evaluated == items.count)
+            #expect(s.helps == items.filter(\.prevents).count)
+            #expect(s.unavailabilityAvoided == items.reduce(0) { $0 + $1.unavailabilityAvoided })
+            #expect(s.termsAvoided == items.reduce(0) { $0 + $1.termsAvoided })
+        }
+        // Those that help come first, the most unavailability avoided first.
+        let helping = r.adviceSummary.prefix { $0.helps > 0 }
+        #expect(r.adviceSummary.dropFirst(helping.count).allSatisfy { $0.helps == 0 })
+        #expect(zip(helping, helping.dropFirst()).allSatisfy { $0.unavailabilityAvoided >= $1.unavailabilityAvoided })
+        #expect(r.disruptionTotals.count == r.disruptions.count)
+        #expect(r.disruptionTotals.leaderlessTotal == r.disruptions.reduce(0) { $0 + ($1.leaderlessFor ?? 0) })
+        for (cause, n) in r.disruptionTotals.byCause {
+            #expect(r.disruptions.filter { $0.cause.rawValue == cause }.count == n)
+        }
     }
 }

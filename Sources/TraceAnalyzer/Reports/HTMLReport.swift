@@ -9,6 +9,10 @@ import Foundation
 /// the network. Every string from the trace is escaped. Lists are capped by the analyses, so the
 /// file stays small for any trace length.
 public enum HTMLReport {
+    /// Items listed in the page (the JSON report lists more), so that it stays small.
+    static let listedAdvice = 150
+    static let listedDisruptions = 300
+
     public static func render(_ r: AnalysisReport) -> String {
         typealias T = ReportText
         let t = r.trace
@@ -89,7 +93,7 @@ public enum HTMLReport {
         }
         var s = "<section class=\"cards\">"
         s += card("without a leader (longest \(T.time(a.leaderlessLongest)))", T.time(a.leaderlessTotal), a.leaderlessTotal > 0)
-        s += card("disruptions of a stable leader", "\(r.disruptions.count)", !r.disruptions.isEmpty)
+        s += card("disruptions of a stable leader", "\(r.disruptionTotals.count)", r.disruptionTotals.count > 0)
         s += card("election attempts, highest term \(r.elections.highestTerm)", "\(r.elections.attempts)", r.elections.attempts > 1)
         s += card("client writes ok (\(a.client.succeeded) of \(a.client.succeeded + a.client.timedOut))", T.percent(a.client.successRate), a.client.successRate < 1)
         s += card("stalled with a leader", T.time(a.stallTotal), a.stallTotal > 0)
@@ -102,9 +106,16 @@ public enum HTMLReport {
         if r.advice.isEmpty && r.featureEffects.isEmpty {
             s += "<p>Nothing to advise: no disruption or stall that one of the features would have changed.</p>"
         }
+        if !r.adviceSummary.isEmpty {
+            s += "<ul class=\"verdicts\">"
+            for summary in r.adviceSummary {
+                s += "<li class=\"\(summary.helps > 0 ? "helps" : "nohelp")\">\(esc(ReportText.adviceSummary(summary)))</li>"
+            }
+            s += "</ul>"
+        }
         if !r.advice.isEmpty {
             s += "<ol class=\"advice\">"
-            for (i, a) in r.advice.enumerated() {
+            for (i, a) in r.advice.prefix(Self.listedAdvice).enumerated() {
                 let (t0, t1) = a.window.map { around($0.start, r).0...max(around($0.end, r).1, $0.end) }.map { ($0.lowerBound, $0.upperBound) }
                     ?? around(r.disruptions.first { a.disruptions.contains($0.id) }?.time ?? r.trace.start, r)
                 s += "<li id=\"advice-\(i + 1)\" class=\"\(a.prevents ? "helps" : "nohelp")\"><span class=\"tag\">\(a.prevents ? "would help" : "would not help")</span> "
@@ -126,6 +137,10 @@ public enum HTMLReport {
             }
             s += "</ol>"
         }
+        let total = r.adviceSummary.reduce(0) { $0 + $1.evaluated }
+        if let more = ReportText.more(shown: min(r.advice.count, Self.listedAdvice), listed: r.advice.count, of: total) {
+            s += "<p>\(esc(more.prefix(1).uppercased() + more.dropFirst())).</p>"
+        }
         if !r.featureEffects.isEmpty {
             s += "<ul class=\"effects\">"
             for f in r.featureEffects { s += "<li>\(esc(ReportText.effect(f)))\(evidence(f.evidence))</li>" }
@@ -142,16 +157,20 @@ public enum HTMLReport {
 
     private static func disruptionSection(_ r: AnalysisReport) -> String {
         var s = "<section id=\"disruptions\"><h2>Disruptions</h2>"
-        guard !r.disruptions.isEmpty else { return s + "<p>No stable leader lost its leadership.</p></section>\n" }
+        let totals = r.disruptionTotals
+        guard totals.count > 0 else { return s + "<p>No stable leader lost its leadership.</p></section>\n" }
+        if totals.byCause.count > 1 { s += "<p>\(totals.count) in all: \(esc(ReportText.causes(totals.byCause))).</p>" }
         s += "<table><tr><th>#</th><th>time</th><th>cause</th><th>what happened</th><th>without a leader</th></tr>"
-        for d in r.disruptions.prefix(300) {
+        for d in r.disruptions.prefix(Self.listedDisruptions) {
             let (t0, t1) = around(d.time, r)
             s += "<tr id=\"disruption-\(d.id)\"><td>\(link(t0, t1, "#\(d.id)"))</td><td>\(esc(ReportText.time(d.time)))</td>"
             s += "<td>\(esc(ReportText.cause(d.cause)))</td><td>\(esc(ReportText.disruption(d)))\(evidence(d.evidence))</td>"
             s += "<td>\(esc(d.leaderlessFor.map(ReportText.time) ?? "until the end"))</td></tr>"
         }
         s += "</table>"
-        if r.disruptions.count > 300 { s += "<p>\(r.disruptions.count - 300) more in the JSON report.</p>" }
+        if let more = ReportText.more(shown: min(r.disruptions.count, Self.listedDisruptions), listed: r.disruptions.count, of: totals.count) {
+            s += "<p>\(esc(more.prefix(1).uppercased() + more.dropFirst())).</p>"
+        }
         if !r.termInflation.isEmpty {
             s += "<h3>Term inflation</h3><ul>"
             for i in r.termInflation.prefix(100) {
@@ -336,7 +355,7 @@ public enum HTMLReport {
     svg .fault{fill:var(--fault);stroke:rgba(214,48,49,.45);stroke-width:.5}svg .fault.light{fill:rgba(214,48,49,.06);stroke:none}svg .faultbar{fill:rgba(214,48,49,.55)}svg .dline{stroke:var(--bad);stroke-width:1.2;stroke-dasharray:4 3}svg .dmark{fill:var(--bad)}svg .snap{fill:#6c5ce7;stroke:#fff;stroke-width:1}svg .viol{stroke:#c53030;stroke-width:2.5;stroke-linecap:round}svg .dmark-t{fill:#fff;font-weight:700;font-size:10px;pointer-events:none}
     svg .msg{stroke:#4a5568;stroke-width:.8;fill:none;opacity:.75}svg .msg.dropped{stroke:var(--bad);stroke-dasharray:2 2}svg .msg.vote,svg .msg.preVote{stroke:#b7791f}svg .win{fill:rgba(214,48,49,.07)}
     table{border-collapse:collapse;margin:6px 0;font-size:13px}th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}th{color:var(--muted);font-weight:600}
-    table.kv th{width:260px}.advice li{margin-bottom:12px}.tag{font-size:11px;padding:1px 6px;border-radius:8px;background:#e6f4ea;color:#1e7e44}.nohelp .tag{background:#f1f1f1;color:#666}
+    table.kv th{width:260px}.advice li{margin-bottom:12px}.verdicts{list-style:none;padding:8px 14px;background:#f6faf7;border:1px solid #dce8e0;border-radius:6px}.verdicts li{margin:5px 0}.verdicts li.helps::before{content:"\2713  ";color:#1e7e44;font-weight:700}.verdicts li.nohelp{color:#555}.verdicts li.nohelp::before{content:"\2013  "}.tag{font-size:11px;padding:1px 6px;border-radius:8px;background:#e6f4ea;color:#1e7e44}.nohelp .tag{background:#f1f1f1;color:#666}
     .voters{font-size:12px;margin:6px 0}details{margin:4px 0}summary{cursor:pointer;color:var(--muted);font-size:12px}.ev{font:12px ui-monospace,Menlo,monospace;margin:4px 0;padding-left:18px}
     a.goto{color:#2b6cb0}.ok{color:#1e7e44}.verify{margin:4px 0;font-size:13px}.verify.bad{color:var(--bad)}.o-won{color:#1e7e44}.o-noQuorum,.o-splitVote,.o-preVoteFailed{color:#b7791f}
     """#

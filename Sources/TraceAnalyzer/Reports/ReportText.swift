@@ -97,6 +97,33 @@ public enum ReportText {
         }
     }
 
+    /// Disruption counts by cause, the most frequent first: "97 partial connectivity, 41 crash".
+    public static func causes(_ byCause: [String: Int]) -> String {
+        byCause.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { key, n in
+            let name = Disruption.Cause(rawValue: key).map { c in
+                switch c {
+                case .rejoin: "rejoin"
+                case .partialConnectivity: "partial connectivity"
+                case .flappingLink: "flapping link"
+                case .lostQuorum: "lost quorum"
+                case .crash: "crash"
+                case .removedServer: "removed server"
+                case .electionTimeout: "election timeout"
+                }
+            } ?? key
+            return "\(n) \(name)"
+        }.joined(separator: ", ")
+    }
+
+    /// What a capped list left out: `shown` items printed of `listed` in the report, of `total`
+    /// found (nil when nothing was left out).
+    public static func more(shown: Int, listed: Int, of total: Int) -> String? {
+        guard total > shown else { return nil }
+        if listed == total { return "\(total - shown) more in the JSON report" }
+        if listed > shown { return "\(total - shown) more; the JSON report lists the first \(listed) of all \(total)" }
+        return "\(total - shown) more, counted in the totals but not listed"
+    }
+
     public static func disruption(_ d: Disruption) -> String {
         var s = "leader \(node(d.leader)) of term \(d.term) "
         switch d.cause {
@@ -129,6 +156,44 @@ public enum ReportText {
         return list.isEmpty ? "none" : list.joined(separator: ", ")
     }
 
+    /// The votes a campaign would have collected against the quorum it needed.
+    private static func votes(_ grants: Int?, of quorum: Int?) -> String {
+        let g = grants ?? 0, q = quorum ?? 0
+        return g < q ? "\(g) of the \(q) votes it needed" : "\(g) votes, at least the \(q) it needed"
+    }
+
+    /// One feature's advice over the whole trace, in a sentence.
+    public static func adviceSummary(_ s: AdviceSummary) -> String {
+        let name = featureName(s.feature)
+        /// "would have prevented 6 of the 7 disruptions it was evaluated on", "would not have
+        /// prevented the disruption it was evaluated on", ...
+        func verdict(_ verb: String, _ noun: String, _ context: String) -> String {
+            switch (s.helps, s.evaluated) {
+            case (0, 1): "would not have \(verb) the \(noun) \(context)"
+            case (0, _): "would have \(verb) none of the \(s.evaluated) \(noun)s \(context)"
+            case (1, 1): "would have \(verb) the \(noun) \(context)"
+            default: "would have \(verb) \(s.helps) of the \(count(s.evaluated, noun)) \(context)"
+            }
+        }
+        switch s.feature {
+        case .preVote, .leaderStickiness:
+            var text = "\(name) \(verdict("prevented", "disruption", "it was evaluated on"))"
+            let avoided = (s.unavailabilityAvoided > 0 ? ["\(time(s.unavailabilityAvoided)) without a leader"] : [])
+                + (s.termsAvoided > 0 ? [count(s.termsAvoided, "term")] : [])
+            if s.helps > 0 && !avoided.isEmpty { text += ", avoiding " + avoided.joined(separator: " and ") }
+            return text + "."
+        case .checkQuorum:
+            let text = "\(name) \(verdict("shortened", "window", "in which a leader could not reach a majority"))"
+            return text + (s.helps > 0 ? ", by about \(time(s.unavailabilityAvoided))\(s.helps > 1 ? " in all" : "")." : ": no other node reached one either.")
+        case .leadershipTransfer:
+            let crashes = s.evaluated == 1 ? "1 disruption was a crash" : "\(s.evaluated) disruptions were crashes"
+            let planned = s.evaluated == 1 ? "had it been a planned restart" : "had they been planned restarts"
+            return "\(crashes): no feature prevents an unplanned one; \(planned), leadership transfer would have saved about \(time(s.unavailabilityAvoided)) without a leader."
+        case .readIndex:
+            return "\(name) would have prevented the \(count(s.staleReads, "stale read")) served on a lease (in \(count(s.evaluated, "leadership term")))."
+        }
+    }
+
     public static func advice(_ a: Advice) -> String {
         let target = a.disruptions.map { "#\($0)" }.joined(separator: ", ")
         switch a.feature {
@@ -140,7 +205,7 @@ public enum ReportText {
             var s = "\(featureName(a.feature)) would \(a.prevents ? "have prevented" : "not have prevented") disruption \(target): "
             s += "\(c) campaigned with log \(log) (last index/term); "
             if !unreachable.isEmpty { s += "\(unreachable.joined(separator: ", ")) could not hear it; " }
-            s += "voters with a newer log: \(newer); its pre-vote would have collected \(a.preVoteGrants ?? 0) of the \(a.quorum ?? 0) votes it needed"
+            s += "voters with a newer log: \(newer); its pre-vote would have collected \(votes(a.preVoteGrants, of: a.quorum))"
             if a.prevents {
                 s += ", so it would have stayed in its term. Avoided: \(time(a.unavailabilityAvoided)) without a leader and \(count(a.termsAvoided, "term"))."
             } else {
@@ -153,7 +218,7 @@ public enum ReportText {
             var s = "\(featureName(a.feature)) (etcd turns it on with CheckQuorum) would \(a.prevents ? "have prevented" : "not have prevented") disruption \(target): "
             s += recent.isEmpty ? "no voter had heard from a leader within the minimum election timeout"
                 : "voters that had heard from the leader within the minimum election timeout: \(recent.joined(separator: ", "))"
-            s += "; \(node(a.candidate)) would have collected \(a.preVoteGrants ?? 0) of the \(a.quorum ?? 0) votes it needed"
+            s += "; \(node(a.candidate)) would have collected \(votes(a.preVoteGrants, of: a.quorum))"
             if a.prevents { s += ". Avoided: \(time(a.unavailabilityAvoided)) without a leader and \(count(a.termsAvoided, "term"))." } else { s += "." }
             return s + " [\(a.reference)]"
         case .checkQuorum:

@@ -1,5 +1,8 @@
 /// The terminal report: a summary a person reads top to bottom, with colour on a TTY.
 public enum TextReport {
+    /// Disruptions and advice items printed; the rest are in the JSON report.
+    static let listed = 20
+
     public static func render(_ r: AnalysisReport, color: Bool) -> String {
         func paint(_ s: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
         func head(_ s: String) -> String { paint(s, "1") }
@@ -30,12 +33,16 @@ public enum TextReport {
             out.append("  started by a leadership transfer: " + transfers.prefix(10).map { "#\($0.id) \(T.node($0.node)) (\(T.outcome($0.outcome)))" }.joined(separator: ", "))
         }
         out.append("")
-        out.append(head("Disruptions") + "  \(r.disruptions.isEmpty ? good("none") : bad("\(r.disruptions.count)"))")
-        for d in r.disruptions.prefix(20) {
+        let totals = r.disruptionTotals
+        out.append(head("Disruptions") + "  " + (totals.count == 0 ? good("none")
+            : bad("\(totals.count)") + (totals.byCause.count > 1 ? " (\(T.causes(totals.byCause)))" : "")))
+        for d in r.disruptions.prefix(Self.listed) {
             out.append("  #\(d.id) at \(T.time(d.time)): \(T.disruption(d))")
             for line in T.evidenceLines(d.evidence) { out.append("      \(line)") }
         }
-        if r.disruptions.count > 20 { out.append("  ... \(r.disruptions.count - 20) more in the JSON report") }
+        if let more = T.more(shown: min(r.disruptions.count, Self.listed), listed: r.disruptions.count, of: totals.count) {
+            out.append("  ... \(more)")
+        }
         if !r.termInflation.isEmpty {
             out.append("")
             out.append(head("Term inflation"))
@@ -65,7 +72,15 @@ public enum TextReport {
         out.append("")
         out.append(head("Advice"))
         if r.advice.isEmpty && r.featureEffects.isEmpty { out.append("  nothing to advise: no disruption or stall that a feature would have changed") }
-        for (i, adv) in r.advice.enumerated() { out.append("  \(i + 1). \(adv.prevents ? "" : "(would not help) ")\(T.advice(adv))") }
+        for summary in r.adviceSummary { out.append("  " + (summary.helps > 0 ? "* " : "- ") + T.adviceSummary(summary)) }
+        if !r.adviceSummary.isEmpty && !r.advice.isEmpty { out.append("  In detail:") }
+        for (i, adv) in r.advice.prefix(Self.listed).enumerated() {
+            out.append("  \(i + 1). \(adv.prevents ? "" : "(would not help) ")\(T.advice(adv))")
+        }
+        let adviceTotal = r.adviceSummary.reduce(0) { $0 + $1.evaluated }
+        if let more = T.more(shown: min(r.advice.count, Self.listed), listed: r.advice.count, of: adviceTotal) {
+            out.append("  ... \(more)")
+        }
         for f in r.featureEffects { out.append("  - \(T.effect(f))") }
         if let verification = r.verification {
             out.append("")
