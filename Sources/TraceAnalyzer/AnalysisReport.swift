@@ -13,7 +13,9 @@ public struct AnalysisReport: Codable, Sendable {
     /// The first `AdviceCollector.disruptionLimit` disruptions (by id); `disruptionTotals` counts all.
     public var disruptions: [Disruption]
     public var disruptionTotals: DisruptionTotals
+    /// The first 1,000 term-inflation episodes; `termInflationCount` counts all.
     public var termInflation: [TermInflation]
+    public var termInflationCount: Int
     public var safety: SafetyReport
     /// The advice about the listed disruptions and the first `AdviceCollector.windowLimit`
     /// windows; `adviceSummary` sums every item, listed or not.
@@ -309,7 +311,10 @@ public struct SafetyViolation: Codable, Sendable, Equatable {
 }
 
 public struct SafetyReport: Codable, Sendable {
+    /// The first 1,000 violations of each checker (safety rules, stale reads), by time.
     public var violations: [SafetyViolation]
+    /// Every violation found, listed or not.
+    public var violationCount: Int
     public var leadersChecked: Int
     public var appliedEntriesChecked: UInt64
     /// Reads answered ok whose index was checked against the writes acknowledged before them.

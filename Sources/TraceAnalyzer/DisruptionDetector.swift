@@ -49,6 +49,7 @@ struct DisruptionDetector {
     /// flapping link. `lastChange`: links cut or healed at the same time count as one change.
     private var flapWatch: [(disruption: Int, root: NodeID, until: UInt64, changes: Int, lastChange: UInt64?, refs: [EventRef])] = []
     private(set) var inflation: [TermInflation] = []
+    private(set) var inflationFound = 0
     private var inflating: [UInt32: (from: UInt64, to: UInt64, start: UInt64, refs: [EventRef], campaigns: Int)] = [:]
     private(set) var preVoteRejections: [String: Int] = [:]
     private(set) var stickinessRejections = 0
@@ -133,11 +134,7 @@ struct DisruptionDetector {
             add(Disruption(id: 0, time: e.time, leader: node.rawValue, term: view[node].term, newTerm: nil, cause: .crash,
                            origin: nil, termInflation: nil, leaderlessFor: nil, evidence: [ref()]))
         case .becameLeader:
-            for (node, inf) in inflating where inf.campaigns >= 3 && inflation.count < Self.limit {
-                inflation.append(TermInflation(node: node, fromTerm: inf.from, toTerm: inf.to, start: inf.start,
-                                               end: e.time, evidence: inf.refs))
-            }
-            inflating.removeAll()
+            endInflation(at: e.time)
         case .voteRejected(_, _, let pre, let reason):
             if pre { preVoteRejections["\(reason)", default: 0] += 1; note(.preVote, ref()) }
             if reason == .leaderRecentlyHeard { stickinessRejections += 1; note(.leaderStickiness, ref()) }
@@ -268,13 +265,22 @@ struct DisruptionDetector {
         settle(now: t)
     }
 
-    mutating func finish(at end: UInt64) {
-        settle(now: end, all: true)
-        for (node, inf) in inflating where inf.campaigns >= 3 && inflation.count < Self.limit {
-            inflation.append(TermInflation(node: node, fromTerm: inf.from, toTerm: inf.to, start: inf.start, end: end,
-                                           evidence: inf.refs))
+    /// A leader was elected (or the trace ended): each node that campaigned at least 3 times
+    /// since the last one inflated its term. Counted all; the first `limit` kept, node by node.
+    private mutating func endInflation(at t: UInt64) {
+        for (node, inf) in inflating.sorted(by: { $0.key < $1.key }) where inf.campaigns >= 3 {
+            inflationFound += 1
+            if inflation.count < Self.limit {
+                inflation.append(TermInflation(node: node, fromTerm: inf.from, toTerm: inf.to, start: inf.start, end: t,
+                                               evidence: inf.refs))
+            }
         }
         inflating.removeAll()
+    }
+
+    mutating func finish(at end: UInt64) {
+        settle(now: end, all: true)
+        endInflation(at: end)
         inflation.sort { $0.start < $1.start }
     }
 }

@@ -26,7 +26,9 @@ struct SafetyChecker {
     /// Each node's commit index: by position for the nodes the metadata lists, else by id.
     private var commitOf: [UInt64]
     private var commitOfOthers: [UInt32: UInt64] = [:]
+    /// The first 1,000 violations; `found` counts all.
     private(set) var violations: [SafetyViolation] = []
+    private(set) var found = 0
     private(set) var leadersChecked = 0
     private(set) var appliedChecked: UInt64 = 0
 
@@ -49,6 +51,7 @@ struct SafetyChecker {
     }
 
     private mutating func violate(_ rule: SafetyViolation.Rule, _ t: UInt64, _ nodes: [UInt32], _ detail: [String: String], _ evidence: [EventRef]) {
+        found += 1
         if violations.count < 1_000 { violations.append(SafetyViolation(rule: rule, time: t, nodes: nodes, detail: detail, evidence: evidence)) }
     }
 

@@ -16,7 +16,9 @@ struct StaleReadChecker {
     private var acked: (index: UInt64, seen: Seen?) = (0, nil)
     private var readFloor: [UInt64: (index: UInt64, ack: Seen?, request: Seen)] = [:]
     private var readServedAt: [UInt64: (index: UInt64, seen: Seen)] = [:]
+    /// The first 1,000 stale reads; `found` counts all.
     private(set) var violations: [SafetyViolation] = []
+    private(set) var found = 0
     private(set) var readsChecked: UInt64 = 0
 
     /// Proposals, client requests and responses (`readServed` goes to `served`).
@@ -33,6 +35,7 @@ struct StaleReadChecker {
                 let served = readServedAt.removeValue(forKey: id)
                 guard outcome == .ok, let served else { return }
                 readsChecked += 1
+                if served.index < floor.index { found += 1 }
                 if served.index < floor.index, violations.count < 1_000 {
                     let evidence = [floor.ack, floor.request, served.seen, (e, ordinal)].compactMap { $0 }.map { EventRef($0.event, ordinal: $0.ordinal) }
                     var detail = ["read": "\(id)", "servedAt": "\(served.index)", "acknowledgedWrite": "\(floor.index)"]

@@ -32,7 +32,8 @@ struct CheckCommand: ParsableCommand {
             let reads = s.readsChecked > 0 ? ", \(ReportText.count(s.readsChecked, "read"))" : ""
             print("\(file): safe: \(ReportText.count(s.leadersChecked, "leader election")), \(s.appliedEntriesChecked) applied entries\(reads) checked")
         } else {
-            print("\(file): \(ReportText.count(s.violations.count, "safety violation"))")
+            print("\(file): \(ReportText.count(s.violationCount, "safety violation"))"
+                  + (s.violationCount > s.violations.count ? " (the first \(s.violations.count) listed)" : ""))
             for v in s.violations {
                 let detail = v.detail.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
                 print("  \(v.rule.rawValue) at \(ReportText.time(v.time)) on \(v.nodes.map { "n\($0)" }.joined(separator: ", ")): \(detail)")

@@ -195,6 +195,24 @@ import TraceFormat
         let two = try #require(r.safety.violations.first { $0.rule == .electionSafety })
         #expect(two.nodes.sorted() == [1, 2])
         #expect(two.evidence.map(\.ordinal) == [3, 4])
+        #expect(r.safety.violationCount == r.safety.violations.count)
+    }
+
+    /// Past the 1,000 listed, violations are still counted, and the reports say so.
+    @Test func violationsPastTheListAreCounted() throws {
+        var events = [ev(0, 1, .nodeStarted(NodeRecovery(term: 0, vote: nil, lastIndex: 0, lastTerm: 0, restart: false))),
+                      ev(0, 1, .commitAdvanced(from: 0, to: 1))]
+        for k in 0..<1_500 {  // each commit index moving back is a violation
+            events.append(ev(UInt64(2 * k + 1), 1, .commitAdvanced(from: 1, to: 3)))
+            events.append(ev(UInt64(2 * k + 2), 1, .commitAdvanced(from: 3, to: 1)))
+        }
+        let r = try TraceAnalysis.analyze(try TraceFile.open(try writeTrace(events)))
+        #expect(r.safety.violationCount == 1_500)
+        #expect(r.safety.violations.count == 1_000)
+        let text = TextReport.render(r, color: false)
+        #expect(text.contains("Safety  1500 violations"))
+        #expect(text.contains("1490 more; the JSON report lists the first 1000 of all 1500"))
+        #expect(HTMLReport.render(r).contains("1400 more; the JSON report lists the first 1000 of all 1500"))
     }
 
     @Test(arguments: [1, 2, 3])
@@ -386,6 +404,7 @@ import TraceFormat
         #expect(r.adviceSummary.dropFirst(helping.count).allSatisfy { $0.helps == 0 })
         #expect(zip(helping, helping.dropFirst()).allSatisfy { $0.unavailabilityAvoided >= $1.unavailabilityAvoided })
         #expect(r.disruptionTotals.count == r.disruptions.count)
+        #expect(r.termInflationCount == r.termInflation.count && r.termInflationCount > 0)
         #expect(r.disruptionTotals.leaderlessTotal == r.disruptions.reduce(0) { $0 + ($1.leaderlessFor ?? 0) })
         for (cause, n) in r.disruptionTotals.byCause {
             #expect(r.disruptions.filter { $0.cause.rawValue == cause }.count == n)

@@ -97,7 +97,7 @@ public enum HTMLReport {
         s += card("election attempts, highest term \(r.elections.highestTerm)", "\(r.elections.attempts)", r.elections.attempts > 1)
         s += card("client writes ok (\(a.client.succeeded) of \(a.client.succeeded + a.client.timedOut))", T.percent(a.client.successRate), a.client.successRate < 1)
         s += card("stalled with a leader", T.time(a.stallTotal), a.stallTotal > 0)
-        s += card("safety violations", "\(r.safety.violations.count)", !r.safety.violations.isEmpty)
+        s += card("safety violations", "\(r.safety.violationCount)", r.safety.violationCount > 0)
         return s + "</section>\n"
     }
 
@@ -177,6 +177,9 @@ public enum HTMLReport {
                 s += "<li>\(link(i.start, i.end, "n\(i.node)")) campaigned from term \(i.fromTerm) to \(i.toTerm) between \(esc(ReportText.time(i.start))) and \(esc(ReportText.time(i.end))) with no leader elected\(evidence(i.evidence))</li>"
             }
             s += "</ul>"
+            if let more = ReportText.more(shown: min(r.termInflation.count, 100), listed: r.termInflation.count, of: r.termInflationCount) {
+                s += "<p>\(esc(more.prefix(1).uppercased() + more.dropFirst())).</p>"
+            }
         }
         return s + "</section>\n"
     }
@@ -258,6 +261,9 @@ public enum HTMLReport {
                 s += "<li><b>\(esc(v.rule.rawValue))</b> at \(esc(ReportText.time(v.time))) on \(esc(v.nodes.map { "n\($0)" }.joined(separator: ", "))): \(esc(detail))\(evidence(v.evidence))</li>"
             }
             s += "</ul>"
+            if let more = ReportText.more(shown: min(sr.violations.count, 100), listed: sr.violations.count, of: sr.violationCount) {
+                s += "<p>\(esc(more.prefix(1).uppercased() + more.dropFirst())).</p>"
+            }
         }
         return s + "</section>\n"
     }

@@ -49,6 +49,9 @@ public enum TextReport {
             for i in r.termInflation.prefix(10) {
                 out.append("  \(T.node(i.node)) campaigned from term \(i.fromTerm) to \(i.toTerm) between \(T.time(i.start)) and \(T.time(i.end)) with no leader elected")
             }
+            if let more = T.more(shown: min(r.termInflation.count, 10), listed: r.termInflation.count, of: r.termInflationCount) {
+                out.append("  ... \(more)")
+            }
         }
         if let snap = r.snapshots, !snap.isEmpty {
             out.append("")
@@ -64,10 +67,13 @@ public enum TextReport {
         out.append(head("Safety") + "  " + (s.violations.isEmpty
             ? good("no violations") + " (\(T.count(s.leadersChecked, "leader election")), \(s.appliedEntriesChecked) applied entries"
                 + (s.readsChecked > 0 ? ", \(T.count(s.readsChecked, "read"))" : "") + " checked)"
-            : bad(T.count(s.violations.count, "violation"))))
+            : bad(T.count(s.violationCount, "violation"))))
         for v in s.violations.prefix(10) {
             out.append("  \(v.rule.rawValue) at \(T.time(v.time)) on \(v.nodes.map { T.node($0) }.joined(separator: ", ")): \(T.detail(v))")
             for ev in v.evidence { out.append("      \(T.event(ev))") }
+        }
+        if let more = T.more(shown: min(s.violations.count, 10), listed: s.violations.count, of: s.violationCount) {
+            out.append("  ... \(more)")
         }
         out.append("")
         out.append(head("Advice"))
