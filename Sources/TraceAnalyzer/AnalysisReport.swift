@@ -224,12 +224,16 @@ public struct ClientStats: Codable, Sendable {
 }
 
 public struct Availability: Codable, Sendable {
-    /// Windows with no leader acknowledged by a majority of the nodes.
+    /// Windows with no leader acknowledged by a majority of the nodes: the first 5,000 of
+    /// `leaderlessCount` (`windowsTruncated` when some are left out); total and longest of all.
     public var leaderless: [Window]
+    public var leaderlessCount: Int
     public var leaderlessTotal: UInt64
     public var leaderlessLongest: UInt64
-    /// Windows where an acknowledged leader existed but nothing committed while clients waited.
+    /// Windows where an acknowledged leader existed but nothing committed while clients waited
+    /// (the first 5,000 of `stallCount`).
     public var stalls: [Window]
+    public var stallCount: Int
     public var stallTotal: UInt64
     public var stallLongest: UInt64
     public var windowsTruncated: Bool

@@ -10,7 +10,9 @@ struct AvailabilityTracker {
     private(set) var leaderless: [Window] = []
     private(set) var stalls: [Window] = []
     private(set) var truncated = false
+    private(set) var leaderlessCount = 0
     private(set) var leaderlessTotal: UInt64 = 0
+    private var stallCount = 0
     private(set) var leaderlessLongest: UInt64 = 0
     private var stallTotal: UInt64 = 0
     private var stallLongest: UInt64 = 0
@@ -86,6 +88,7 @@ struct AvailabilityTracker {
 
     private mutating func addWindow(_ w: Window, stall: Bool) {
         if stall {
+            stallCount += 1
             stallTotal += w.duration
             stallLongest = max(stallLongest, w.duration)
             if stalls.count < Self.windowLimit {
@@ -95,6 +98,7 @@ struct AvailabilityTracker {
                 truncated = true
             }
         } else {
+            leaderlessCount += 1
             leaderlessTotal += w.duration
             leaderlessLongest = max(leaderlessLongest, w.duration)
             if let leader = strandedLeader { assess(w, leader: leader, kind: "leaderless") }
@@ -201,8 +205,9 @@ struct AvailabilityTracker {
         closeStall(at: end)
         if let since = leaderlessSince, end > since { addWindow(Window(start: since, end: end), stall: false) }
         return Availability(
-            leaderless: leaderless, leaderlessTotal: leaderlessTotal, leaderlessLongest: leaderlessLongest,
-            stalls: stalls, stallTotal: stallTotal, stallLongest: stallLongest, windowsTruncated: truncated,
+            leaderless: leaderless, leaderlessCount: leaderlessCount, leaderlessTotal: leaderlessTotal,
+            leaderlessLongest: leaderlessLongest, stalls: stalls, stallCount: stallCount, stallTotal: stallTotal,
+            stallLongest: stallLongest, windowsTruncated: truncated,
             client: writes.stats, reads: reads.requests == 0 ? nil : reads.stats,
             commitLatency: commitLatency.percentiles, committedEntries: committedEntries,
             throughputPerSecond: Double(committedEntries) / max(Double(duration) / 1e9, 1e-9),

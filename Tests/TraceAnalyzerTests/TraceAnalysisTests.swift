@@ -405,6 +405,8 @@ import TraceFormat
         #expect(zip(helping, helping.dropFirst()).allSatisfy { $0.unavailabilityAvoided >= $1.unavailabilityAvoided })
         #expect(r.disruptionTotals.count == r.disruptions.count)
         #expect(r.termInflationCount == r.termInflation.count && r.termInflationCount > 0)
+        #expect(r.availability.leaderlessCount == r.availability.leaderless.count && r.availability.leaderlessCount > 1)
+        #expect(r.availability.stallCount == r.availability.stalls.count && r.availability.stallCount > 0)
         #expect(r.disruptionTotals.leaderlessTotal == r.disruptions.reduce(0) { $0 + ($1.leaderlessFor ?? 0) })
         for (cause, n) in r.disruptionTotals.byCause {
             #expect(r.disruptions.filter { $0.cause.rawValue == cause }.count == n)

@@ -188,8 +188,8 @@ public enum HTMLReport {
         typealias T = ReportText
         let a = r.availability
         var s = "<section id=\"availability\"><h2>Availability and latency</h2><table class=\"kv\">"
-        s += "<tr><th>without a leader</th><td>\(esc(T.time(a.leaderlessTotal))) in \(T.count(a.leaderless.count, "window")), longest \(esc(T.time(a.leaderlessLongest)))</td></tr>"
-        s += "<tr><th>stalls (a leader, no commits, clients waiting)</th><td>\(esc(T.time(a.stallTotal))) in \(a.stalls.count), longest \(esc(T.time(a.stallLongest)))</td></tr>"
+        s += "<tr><th>without a leader</th><td>\(esc(T.time(a.leaderlessTotal))) in \(T.count(a.leaderlessCount, "window")), longest \(esc(T.time(a.leaderlessLongest)))</td></tr>"
+        s += "<tr><th>stalls (a leader, no commits, clients waiting)</th><td>\(esc(T.time(a.stallTotal))) in \(a.stallCount), longest \(esc(T.time(a.stallLongest)))</td></tr>"
         s += "<tr><th>client writes</th><td>\(a.client.requests) issued, \(a.client.succeeded) ok, \(a.client.timedOut) gave up, \(a.client.redirects) redirects</td></tr>"
         s += "<tr><th>client latency</th><td>\(esc(T.percentiles(a.client.latency)))</td></tr>"
         if let rd = a.reads {

@@ -17,8 +17,8 @@ public enum TextReport {
         out.append("")
         let a = r.availability
         out.append(head("Availability"))
-        out.append("  without a leader  \(a.leaderlessTotal == 0 ? good("never") : "\(T.time(a.leaderlessTotal)) in \(T.count(a.leaderless.count, "window")), longest \(T.time(a.leaderlessLongest))")")
-        out.append("  stalls            \(a.stalls.isEmpty ? good("none") : bad("\(T.time(a.stallTotal)) in \(a.stalls.count), longest \(T.time(a.stallLongest))"))")
+        out.append("  without a leader  \(a.leaderlessTotal == 0 ? good("never") : "\(T.time(a.leaderlessTotal)) in \(T.count(a.leaderlessCount, "window")), longest \(T.time(a.leaderlessLongest))")")
+        out.append("  stalls            \(a.stallCount == 0 ? good("none") : bad("\(T.time(a.stallTotal)) in \(a.stallCount), longest \(T.time(a.stallLongest))"))")
         let c = a.client
         out.append("  clients           \(c.succeeded) of \(c.succeeded + c.timedOut) writes ok (\(T.percent(c.successRate))), \(c.timedOut) gave up, \(c.redirects) redirects; latency \(T.percentiles(c.latency))")
         if let rd = r.availability.reads {
