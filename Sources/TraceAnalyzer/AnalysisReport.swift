@@ -206,6 +206,13 @@ public struct Window: Codable, Sendable, Equatable {
     public var duration: UInt64 { end - start }
 }
 
+/// A window without a leader (`leaderless`) or a stall (`stall`), among the longest of the trace.
+public struct LongWindow: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable { case leaderless, stall }
+    public var kind: Kind
+    public var window: Window
+}
+
 public struct Percentiles: Codable, Sendable, Equatable {
     public var count: UInt64
     public var p50: UInt64
@@ -237,6 +244,9 @@ public struct Availability: Codable, Sendable {
     public var stallTotal: UInt64
     public var stallLongest: UInt64
     public var windowsTruncated: Bool
+    /// The 50 longest windows of either kind, listed or not, longest first (earliest first among
+    /// equals).
+    public var longestWindows: [LongWindow]
     /// Client writes.
     public var client: ClientStats
     /// Client reads (linearizable, served by the leader), when the run issued any.

@@ -13,6 +13,8 @@ struct AvailabilityTracker {
     private(set) var leaderlessCount = 0
     private(set) var leaderlessTotal: UInt64 = 0
     private var stallCount = 0
+    private var longest: [LongWindow] = []
+    static let longestKept = 50
     private(set) var leaderlessLongest: UInt64 = 0
     private var stallTotal: UInt64 = 0
     private var stallLongest: UInt64 = 0
@@ -87,6 +89,11 @@ struct AvailabilityTracker {
     }
 
     private mutating func addWindow(_ w: Window, stall: Bool) {
+        if w.duration > 0, longest.count < Self.longestKept || w.duration > longest[longest.count - 1].window.duration {
+            let at = longest.firstIndex { $0.window.duration < w.duration } ?? longest.count
+            longest.insert(LongWindow(kind: stall ? .stall : .leaderless, window: w), at: at)
+            if longest.count > Self.longestKept { longest.removeLast() }
+        }
         if stall {
             stallCount += 1
             stallTotal += w.duration
@@ -207,7 +214,7 @@ struct AvailabilityTracker {
         return Availability(
             leaderless: leaderless, leaderlessCount: leaderlessCount, leaderlessTotal: leaderlessTotal,
             leaderlessLongest: leaderlessLongest, stalls: stalls, stallCount: stallCount, stallTotal: stallTotal,
-            stallLongest: stallLongest, windowsTruncated: truncated,
+            stallLongest: stallLongest, windowsTruncated: truncated, longestWindows: longest,
             client: writes.stats, reads: reads.requests == 0 ? nil : reads.stats,
             commitLatency: commitLatency.percentiles, committedEntries: committedEntries,
             throughputPerSecond: Double(committedEntries) / max(Double(duration) / 1e9, 1e-9),

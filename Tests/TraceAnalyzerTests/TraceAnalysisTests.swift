@@ -407,6 +407,10 @@ import TraceFormat
         #expect(r.termInflationCount == r.termInflation.count && r.termInflationCount > 0)
         #expect(r.availability.leaderlessCount == r.availability.leaderless.count && r.availability.leaderlessCount > 1)
         #expect(r.availability.stallCount == r.availability.stalls.count && r.availability.stallCount > 0)
+        let a = r.availability
+        let durations = (a.leaderless + a.stalls).map(\.duration).filter { $0 > 0 }.sorted(by: >)
+        #expect(a.longestWindows.map(\.window.duration) == Array(durations.prefix(AvailabilityTracker.longestKept)))
+        #expect(a.longestWindows.first?.window.duration == max(a.leaderlessLongest, a.stallLongest))
         #expect(r.disruptionTotals.leaderlessTotal == r.disruptions.reduce(0) { $0 + ($1.leaderlessFor ?? 0) })
         for (cause, n) in r.disruptionTotals.byCause {
             #expect(r.disruptions.filter { $0.cause.rawValue == cause }.count == n)

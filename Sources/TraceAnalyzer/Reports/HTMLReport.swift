@@ -198,11 +198,10 @@ public enum HTMLReport {
         }
         s += "<tr><th>commit latency</th><td>\(esc(T.percentiles(a.commitLatency)))</td></tr>"
         s += "<tr><th>throughput</th><td>\(a.committedEntries) entries, \(esc(T.number(a.throughputPerSecond))) per second, \(esc(T.number(a.messagesPerCommit))) messages per commit</td></tr></table>"
-        let windows = (a.leaderless.map { ($0, "no leader") } + a.stalls.map { ($0, "stall") })
-            .filter { $0.0.duration > 0 }.sorted { $0.0.duration > $1.0.duration }.prefix(50)
-        if !windows.isEmpty {
+        if !a.longestWindows.isEmpty {
             s += "<h3>Longest windows</h3><table><tr><th>kind</th><th>from</th><th>to</th><th>length</th></tr>"
-            for (w, kind) in windows {
+            for l in a.longestWindows {
+                let w = l.window, kind = l.kind == .stall ? "stall" : "no leader"
                 s += "<tr><td>\(kind)</td><td>\(link(around(w.start, r).0, max(w.end, around(w.end, r).1), T.time(w.start)))</td>"
                 s += "<td>\(esc(T.time(w.end)))</td><td>\(esc(T.time(w.duration)))</td></tr>"
             }
