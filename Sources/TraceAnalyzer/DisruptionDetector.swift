@@ -189,6 +189,8 @@ struct DisruptionDetector {
     /// The disruption found last, while it is still open (the caller samples messages around it).
     var latest: Disruption? { open.last.flatMap { $0.disruption.id == found ? $0.disruption : nil } }
 
+    var hasSettled: Bool { !settled.isEmpty }
+
     /// Disruptions whose figures became final since the last call, in the order they settled.
     mutating func takeSettled() -> [Open] {
         defer { settled.removeAll(keepingCapacity: true) }

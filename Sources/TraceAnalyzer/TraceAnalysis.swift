@@ -171,8 +171,9 @@ struct AnalysisPass {
     private var roundTrip: UInt64 { sampler.delivered == 0 ? 0 : 2 * sampler.deliveredLatencySum / sampler.delivered }
 
     /// Advises on the disruptions and windows whose figures became final, as they do, so that
-    /// only the listed ones are kept.
-    private mutating func adviseOnSettled() {
+    /// only the listed ones are kept. Out of line: the loop over events calls it on a rare branch.
+    @inline(never) private mutating func adviseOnSettled() {
+        guard detector.hasSettled || !availability.stallAssessments.isEmpty else { return }
         let run = metadata.run
         for o in detector.takeSettled() {
             advice.add(o.disruption, advice: AdviceEngine.advise(o.disruption, snapshot: o.snapshot, features: run.features,
