@@ -114,7 +114,7 @@ public struct RunComparison: Codable, Sendable {
         }
         add("throughput", "perSecond", lower: false) { $0.availability.throughputPerSecond }
         add("messages per commit", "count") { $0.availability.messagesPerCommit }
-        add("safety violations", "count") { Double($0.safety.violations.count) }
+        add("safety violations", "count") { Double($0.safety.violationCount) }
         self.metrics = metrics
 
         let headline: Set = ["disruptions", "time without leader", "longest window without leader", "highest term",
