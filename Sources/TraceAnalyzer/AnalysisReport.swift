@@ -102,7 +102,7 @@ public struct RoleColumn: Codable, Sendable, Equatable {
 
 public struct NodeTimeline: Codable, Sendable {
     public var node: UInt32
-    /// Exact intervals, up to `Timeline.intervalLimit` per node; `truncated` when more existed.
+    /// Exact intervals, up to `Timeline.intervalLimit(nodes:)`; `truncated` when more existed.
     public var intervals: [RoleInterval]
     public var truncated: Bool
     /// Always complete: one entry per column of `Timeline.columnWidth` nanoseconds.
@@ -144,7 +144,13 @@ public struct MessageArrow: Codable, Sendable, Equatable {
 
 public struct Timeline: Codable, Sendable {
     public static let columnCount = 1_200
-    public static let intervalLimit = 4_000
+    /// Exact role intervals kept over all nodes, each node an equal share: 4,000 a node in a
+    /// 5-node cluster, fewer in a larger one, so the report does not grow with the cluster either.
+    public static let intervalBudget = 20_000
+    /// Exact role intervals kept per node in a cluster of `nodes`.
+    public static func intervalLimit(nodes: Int) -> Int { max(100, intervalBudget / max(nodes, 1)) }
+    /// Term leaders and fault intervals kept.
+    public static let listLimit = 4_000
     public var start: UInt64
     public var end: UInt64
     public var columnWidth: UInt64

@@ -16,6 +16,7 @@ struct TimelineBuilder {
     private var open: [Open]
     private var intervals: [[RoleInterval]]
     private var truncated: [Bool]
+    private let intervalLimit: Int
     /// Per node, per column (flat, at `cell(node, column)`): nanoseconds spent in each role (at
     /// `cell * roles + role`), role changes, highest term. Flat arrays: nested ones cost a
     /// uniqueness check per level on every update.
@@ -45,6 +46,7 @@ struct TimelineBuilder {
         columnWidth = (self.end - start) / UInt64(Timeline.columnCount) + 1
         open = Array(repeating: Open(since: start), count: nodes)
         intervals = Array(repeating: [], count: nodes)
+        intervalLimit = Timeline.intervalLimit(nodes: nodes)
         truncated = Array(repeating: false, count: nodes)
         occupancy = Array(repeating: 0, count: nodes * Timeline.columnCount * Self.roles)
         changes = Array(repeating: 0, count: nodes * Timeline.columnCount)
@@ -65,7 +67,7 @@ struct TimelineBuilder {
     private mutating func close(_ i: Int, at t: UInt64) {
         let o = open[i]
         guard t > o.since || intervals[i].isEmpty else { return }
-        if intervals[i].count < Timeline.intervalLimit {
+        if intervals[i].count < intervalLimit {
             intervals[i].append(RoleInterval(start: o.since, end: t, role: o.role, term: o.term))
         } else {
             truncated[i] = true
@@ -100,7 +102,7 @@ struct TimelineBuilder {
         switch e.kind {
         case .becameLeader(let term):
             if let n = e.node {
-                if leaders.count < Timeline.intervalLimit {
+                if leaders.count < Timeline.listLimit {
                     openLeader[n.rawValue] = leaders.count
                     leaders.append(TermLeader(term: term, leader: n.rawValue, start: e.time, end: end))
                 } else {
@@ -180,7 +182,7 @@ struct TimelineBuilder {
     }
 
     private mutating func addFault(_ f: FaultInterval) {
-        if faults.count < Timeline.intervalLimit { faults.append(f) } else { faultsTruncated = true }
+        if faults.count < Timeline.listLimit { faults.append(f) } else { faultsTruncated = true }
     }
 
     mutating func finish(ids: [NodeID], messages: [MessageArrow]) -> Timeline {

@@ -122,13 +122,26 @@ func htmlStructure(_ html: String) -> [String] {
 @Suite struct BoundedOutputTests {
     @Test func timelineKeepsAFixedNumberOfColumnsAndCapsIntervals() {
         var t = TimelineBuilder(nodes: 1, start: 0, end: 100 * nsPerSecond)
-        for k in 0..<(Timeline.intervalLimit + 500) {
+        for k in 0..<(Timeline.intervalLimit(nodes: 1) + 500) {
             t.nodeChanged(0, role: k % 2 == 0 ? .leader : .follower, term: UInt64(k), at: UInt64(k) * 1_000_000)
         }
         let tl = t.finish(ids: [NodeID(1)], messages: [])
-        #expect(tl.nodes[0].intervals.count == Timeline.intervalLimit)
+        #expect(tl.nodes[0].intervals.count == Timeline.intervalLimit(nodes: 1))
         #expect(tl.nodes[0].truncated)
         #expect(tl.nodes[0].columns.count == Timeline.columnCount)
+    }
+
+    /// The nodes share one budget of exact intervals, so a larger cluster does not make a larger report.
+    @Test func nodesShareTheIntervalBudget() {
+        #expect(Timeline.intervalLimit(nodes: 5) == 4_000)
+        let nodes = 9, limit = Timeline.intervalLimit(nodes: nodes)
+        var t = TimelineBuilder(nodes: nodes, start: 0, end: 100 * nsPerSecond)
+        for k in 0..<(limit + 50) {
+            for i in 0..<nodes { t.nodeChanged(i, role: k % 2 == 0 ? .leader : .follower, term: UInt64(k), at: UInt64(k) * 1_000_000) }
+        }
+        let tl = t.finish(ids: (1...UInt32(nodes)).map(NodeID.init(rawValue:)), messages: [])
+        #expect(tl.nodes.allSatisfy { $0.intervals.count == limit && $0.truncated })
+        #expect(tl.nodes.reduce(0) { $0 + $1.intervals.count } <= Timeline.intervalBudget)
     }
 
     /// However many advice items a report holds, the page lists a fixed number after the summary
@@ -253,18 +266,19 @@ func htmlStructure(_ html: String) -> [String] {
     /// summaries, still without overlaps, and the file stays small.
     @Test func truncatedTimelineContinuesWithColumnSummaries() throws {
         var (r, _) = try analyzeScenario("rejoin")
-        var t = TimelineBuilder(nodes: 1, start: 0, end: 100 * nsPerSecond)
-        for k in 0..<(Timeline.intervalLimit + 500) {
+        // One node of five changes role all the time; the others keep theirs (one interval each).
+        var t = TimelineBuilder(nodes: 5, start: 0, end: 100 * nsPerSecond)
+        for k in 0..<(Timeline.intervalLimit(nodes: 5) + 500) {
             t.nodeChanged(0, role: k % 2 == 0 ? .leader : .follower, term: UInt64(k), at: UInt64(k) * 20_000_000)
         }
-        r.timeline = t.finish(ids: [NodeID(1)], messages: [])
+        r.timeline = t.finish(ids: (1...5).map(NodeID.init(rawValue:)), messages: [])
         let data = ChromeTraceReport.render(r)
         #expect(data.count < 3_000_000)
         let p = try Parsed(data)
         #expect(p.overlaps().isEmpty, "\(p.overlaps())")
         let roles = p.of("X", "role")
         let summaries = roles.filter { ($0["name"] as? String)?.hasSuffix("(summary)") == true }
-        #expect(roles.count - summaries.count == Timeline.intervalLimit)
+        #expect(roles.count - summaries.count == Timeline.intervalLimit(nodes: 5) + 4)
         #expect(!summaries.isEmpty)
         let last = try #require(roles.max { ($0["ts"] as! Double) < ($1["ts"] as! Double) })
         #expect(abs((last["ts"] as! Double) + (last["dur"] as! Double) - 100e6) < 1e-3)
@@ -276,7 +290,7 @@ func htmlStructure(_ html: String) -> [String] {
         var (r, _) = try analyzeScenario("rejoin")
         let start = UInt64.max - 1_000_000_000_000
         var t = TimelineBuilder(nodes: 1, start: start, end: UInt64.max)
-        for k in 0..<(Timeline.intervalLimit + 10) {
+        for k in 0..<(Timeline.intervalLimit(nodes: 1) + 10) {
             t.nodeChanged(0, role: k % 2 == 0 ? .leader : .follower, term: UInt64(k), at: start + UInt64(k) * 1_000)
         }
         r.timeline = t.finish(ids: [NodeID(1)], messages: [])

@@ -13,7 +13,7 @@ import Foundation
 /// windows without a leader or without commits, and disruptions (instant events whose arguments
 /// give the report's explanation, advice and evidence), and the report's sampled messages as flow
 /// arrows between node tracks. Everything comes from the `AnalysisReport`, so the file is as
-/// bounded as the report: the exact role intervals up to `Timeline.intervalLimit` per node, then
+/// bounded as the report: the exact role intervals up to `Timeline.intervalLimit(nodes:)` per node, then
 /// the timeline's per-column summaries. Slices that overlap (two elections at once, a partition
 /// during a crash) go on separate tracks of their group, as the format draws only nested slices.
 public enum ChromeTraceReport {
@@ -207,7 +207,7 @@ public enum ChromeTraceReport {
                     let role = n.columns[k].role
                     slice("mostly \(role.rawValue) (summary)", "role", start, end, tid: tid,
                           ["role": .text(role.rawValue), "roleChanges": .number(UInt64(changes)), "highestTerm": .number(maxTerm),
-                           "note": .text("past \(Timeline.intervalLimit) role intervals the report keeps one summary per column of \(ReportText.time(tl.columnWidth))")])
+                           "note": .text("past \(n.intervals.count) role intervals the report keeps one summary per column of \(ReportText.time(tl.columnWidth))")])
                     counter(n.node, term: maxTerm, at: start, last: &lastTerm)
                     k = j
                 }
