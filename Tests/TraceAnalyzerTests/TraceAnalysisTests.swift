@@ -373,6 +373,7 @@ import TraceFormat
         #expect(all.disruptions.count > 20 && all.disruptions.count == all.disruptionTotals.count)
         #expect(all.disruptionTotals.byCause.count >= 3)
         #expect(Set(all.adviceSummary.map(\.feature)).isSuperset(of: [.preVote, .leadershipTransfer]))
+        #expect(ReportText.timelineDetail(all) == nil)  // nothing left out: no note under the timeline
         for limit in [1, 10, all.disruptions.count - 1] {
             let capped = try Self.analyze(path, limit: limit)
             #expect(capped.disruptions.map(\.id) == Array(1...limit))
@@ -382,6 +383,8 @@ import TraceFormat
             // Only the advice about listed disruptions is listed (and all advice about windows).
             #expect(capped.advice == all.advice.filter { $0.disruptions.allSatisfy { $0 <= limit } })
             let total = all.disruptionTotals.count
+            let last = try #require(capped.disruptions.last)
+            #expect(ReportText.timelineDetail(capped)?.contains("disruptions to \(ReportText.time(last.time)) (\(limit) of \(total))") == true)
             #expect(TextReport.render(capped, color: false).contains(limit > TextReport.listed
                 ? "\(total - TextReport.listed) more; the JSON report lists the first \(limit) of all \(total)"
                 : "\(total - limit) more, counted in the totals but not listed"))

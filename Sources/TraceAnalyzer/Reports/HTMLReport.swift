@@ -42,6 +42,7 @@ public enum HTMLReport {
     static func chart(_ r: AnalysisReport, id: String) -> String {
         "<div class=\"chart\"><svg id=\"\(id)\" class=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"timeline\"></svg>"
             + "<div class=\"tooltip\"></div><script type=\"application/json\" class=\"data\" id=\"data-\(id)\">\(embeddedData(r))</script></div>"
+            + (ReportText.timelineDetail(r).map { "<p class=\"hint\">\(esc($0))</p>" } ?? "")
     }
 
     /// The toolbar shared by all timelines of a page; its legend names snapshot and violation
@@ -357,7 +358,7 @@ public enum HTMLReport {
     .hint{color:var(--muted);font-size:12px;margin:0 0 6px}#chart,.chart{position:relative;border:1px solid var(--line);border-radius:6px;overflow:hidden;margin-bottom:8px}svg.timeline{display:block;width:100%;cursor:grab;user-select:none}
     #tooltip,.tooltip{position:absolute;pointer-events:none;background:#1d2330;color:#fff;font-size:12px;padding:5px 8px;border-radius:4px;display:none;max-width:420px;white-space:pre-line;z-index:2}
     svg text{font-size:11px;fill:var(--fg)}svg .lane-label{font-weight:600}svg .axis text{fill:var(--muted)}svg .term{fill:#fff;font-size:10px;pointer-events:none}
-    svg .fault{fill:var(--fault);stroke:rgba(214,48,49,.45);stroke-width:.5}svg .fault.light{fill:rgba(214,48,49,.06);stroke:none}svg .faultbar{fill:rgba(214,48,49,.55)}svg .dline{stroke:var(--bad);stroke-width:1.2;stroke-dasharray:4 3}svg .dmark{fill:var(--bad)}svg .snap{fill:#6c5ce7;stroke:#fff;stroke-width:1}svg .viol{stroke:#c53030;stroke-width:2.5;stroke-linecap:round}svg .dmark-t{fill:#fff;font-weight:700;font-size:10px;pointer-events:none}
+    svg .fault{fill:var(--fault);stroke:rgba(214,48,49,.45);stroke-width:.5}svg .fault.light{fill:rgba(214,48,49,.06);stroke:none}svg .faultbar{fill:rgba(214,48,49,.55)}svg .dline{stroke:var(--bad);stroke-width:1.2;stroke-dasharray:4 3}svg .dmark{fill:var(--bad)}svg .dmark.many{fill:#7f1d1d}svg .snap{fill:#6c5ce7;stroke:#fff;stroke-width:1}svg .viol{stroke:#c53030;stroke-width:2.5;stroke-linecap:round}svg .dmark-t{fill:#fff;font-weight:700;font-size:10px;pointer-events:none}
     svg .msg{stroke:#4a5568;stroke-width:.8;fill:none;opacity:.75}svg .msg.dropped{stroke:var(--bad);stroke-dasharray:2 2}svg .msg.vote,svg .msg.preVote{stroke:#b7791f}svg .win{fill:rgba(214,48,49,.07)}
     table{border-collapse:collapse;margin:6px 0;font-size:13px}th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}th{color:var(--muted);font-weight:600}
     table.kv th{width:260px}.advice li{margin-bottom:12px}.verdicts{list-style:none;padding:8px 14px;background:#f6faf7;border:1px solid #dce8e0;border-radius:6px}.verdicts li{margin:5px 0}.verdicts li.helps::before{content:"\2713  ";color:#1e7e44;font-weight:700}.verdicts li.nohelp{color:#555}.verdicts li.nohelp::before{content:"\2013  "}.tag{font-size:11px;padding:1px 6px;border-radius:8px;background:#e6f4ea;color:#1e7e44}.nohelp .tag{background:#f1f1f1;color:#666}
@@ -416,10 +417,17 @@ public enum HTMLReport {
       if(span<=2e9&&mode!=='none'){for(const m of D.msgs){const r=m[3]||0;if(mode==='votes'&&!/[vV]ote/.test(m[4]))continue;if(m[2]>t1||(r||m[2])<t0||nodeIndex[m[0]]===undefined||nodeIndex[m[1]]===undefined)continue;const y0=laneY(m[0])+LANE/2-2,y1=laneY(m[1])+LANE/2-2;
         const end=r?x(r):x(m[2])+Math.min(30,(x(m[2]+1e7)-x(m[2])));const yy=r?y1:(y0+y1)/2;const ln=el('line',{x1:x(m[2]),y1:y0,x2:end,y2:yy,class:'msg '+m[4]+(m[5]?' dropped':''),'marker-end':r?'url(#ah)':''},g);
         tipOn(ln,m[4]+' n'+m[0]+' -> n'+m[1]+' term '+m[6]+'\nsent '+fmt(m[2])+(r?', delivered '+fmt(r):', dropped ('+(m[5]||'in flight')+')'))}}
-      for(const d of D.disruptions){if(d[1]<t0||d[1]>t1)continue;const cx=x(d[1]);el('line',{x1:cx,y1:TOP-8,x2:cx,y2:TOP+lanes.length*LANE,class:'dline'},g);
-        const c=el('circle',{cx:cx,cy:TOP-8,r:8,class:'dmark'},svg);el('text',{x:cx,y:TOP-4.5,class:'dmark-t','text-anchor':'middle'},svg,String(d[0]));
-        tipOn(c,'disruption #'+d[0]+' at '+fmt(d[1])+'\nleader n'+d[2]+': '+d[3]+(d[4]?'\nfirst campaign by n'+d[4]:'')+(d[5]?'\nno leader for '+fmt(d[5]):''));
-        c.style.cursor='pointer';c.addEventListener('click',()=>{const row=document.getElementById('disruption-'+d[0]);if(row)row.scrollIntoView({behavior:'smooth'})})}
+      // Marks closer than 18 px merge into one that counts them (click: zoom to them), so a long run zoomed out is not a red smear.
+      const groups=[];for(const d of D.disruptions){if(d[1]<t0||d[1]>t1)continue;const cx=x(d[1]),last=groups[groups.length-1];if(last&&cx-last.x<18)last.items.push(d);else groups.push({x:cx,items:[d]})}
+      for(const gr of groups){const cx=gr.x,d=gr.items[0];
+        if(gr.items.length===1){el('line',{x1:cx,y1:TOP-8,x2:cx,y2:TOP+lanes.length*LANE,class:'dline'},g);
+          const c=el('circle',{cx:cx,cy:TOP-8,r:8,class:'dmark'},svg);el('text',{x:cx,y:TOP-4.5,class:'dmark-t','text-anchor':'middle'},svg,String(d[0]));
+          tipOn(c,'disruption #'+d[0]+' at '+fmt(d[1])+'\nleader n'+d[2]+': '+d[3]+(d[4]?'\nfirst campaign by n'+d[4]:'')+(d[5]?'\nno leader for '+fmt(d[5]):''));
+          c.style.cursor='pointer';c.addEventListener('click',()=>{const row=document.getElementById('disruption-'+d[0]);if(row)row.scrollIntoView({behavior:'smooth'})})}
+        else{const a=gr.items[0],b=gr.items[gr.items.length-1];
+          const c=el('circle',{cx:cx,cy:TOP-8,r:9,class:'dmark many'},svg);el('text',{x:cx,y:TOP-4.5,class:'dmark-t','text-anchor':'middle'},svg,String(gr.items.length));
+          tipOn(c,gr.items.length+' disruptions, #'+a[0]+' to #'+b[0]+'\n'+fmt(a[1])+' - '+fmt(b[1])+'\nclick to zoom in');
+          c.style.cursor='pointer';c.addEventListener('click',()=>{const pad=Math.max(2e8,(b[1]-a[1])/4);setRange(a[1]-pad,b[1]+pad)})}}
       const ay=H-20,ax=el('g',{class:'axis'});el('line',{x1:L,y1:ay-12,x2:W-R,y2:ay-12,stroke:'#d9dee7'},ax);
       const target=span/8,steps=[1e3,2e3,5e3,1e4,2e4,5e4,1e5,2e5,5e5,1e6,2e6,5e6,1e7,2e7,5e7,1e8,2e8,5e8,1e9,2e9,5e9,1e10,2e10,3e10,6e10,1.2e11,3e11,6e11,1.2e12,1.8e12,3.6e12,7.2e12];let step=steps.find(s=>s>=target)||steps[steps.length-1];
       for(let tt=Math.ceil(t0/step)*step;tt<=t1;tt+=step){el('line',{x1:x(tt),y1:ay-15,x2:x(tt),y2:ay-9,stroke:'#9aa3b2'},ax);el('text',{x:x(tt),y:ay+2,'text-anchor':'middle'},ax,fmt(tt))}

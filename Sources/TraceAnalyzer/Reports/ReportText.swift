@@ -115,6 +115,25 @@ public enum ReportText {
         }.joined(separator: ", ")
     }
 
+    /// What a timeline draws only in part on a long trace, with how far each kept list reaches
+    /// (nil when it draws everything).
+    public static func timelineDetail(_ r: AnalysisReport) -> String? {
+        let tl = r.timeline
+        var parts: [String] = []
+        if let last = tl.nodes.filter(\.truncated).compactMap({ $0.intervals.last?.end }).min() {
+            parts.append("exact roles to \(time(last)) (each lane then shows its main role per column)")
+        }
+        if tl.leadersTruncated, let last = tl.leaders.last { parts.append("term leaders to \(time(last.start))") }
+        if tl.faultsTruncated, let last = tl.faults.last { parts.append("faults to \(time(last.start))") }
+        if r.disruptionTotals.count > r.disruptions.count, let last = r.disruptions.last {
+            parts.append("disruptions to \(time(last.time)) (\(r.disruptions.count) of \(r.disruptionTotals.count))")
+        }
+        if r.elections.truncated, let last = r.elections.list.last {
+            parts.append("election marks to \(time(last.start)) (\(r.elections.list.count) of \(r.elections.attempts))")
+        }
+        return parts.isEmpty ? nil : "This run is long: the report keeps " + parts.joined(separator: ", ") + "."
+    }
+
     /// What a capped list left out: `shown` items printed of `listed` in the report, of `total`
     /// found (nil when nothing was left out).
     public static func more(shown: Int, listed: Int, of total: Int) -> String? {
