@@ -60,12 +60,81 @@ public struct SnapshotInstall: Codable, Sendable, Equatable {
 
 /// A reference to one event of the trace: `ordinal` is its position in the trace (0-based), so
 /// every claim can be checked against the events. `fields` holds the event's own values.
+///
+/// Made from a trace, it keeps the event itself (plain bytes) and spells out `event` and
+/// `fields` only when a report reads them: the analyses keep many references, and a dictionary
+/// of strings for each made them the largest part of the analyzer's memory on churning traces.
 public struct EventRef: Codable, Sendable, Equatable {
     public var ordinal: UInt64
-    public var time: UInt64
-    public var node: UInt32?
-    public var event: String
-    public var fields: [String: String]
+    private var source: Source
+
+    private enum Source: Sendable {
+        case event(TraceEvent)
+        case spelled(time: UInt64, node: UInt32?, event: String, fields: [String: String])
+    }
+
+    public init(ordinal: UInt64, time: UInt64, node: UInt32?, event: String, fields: [String: String]) {
+        self.ordinal = ordinal
+        source = .spelled(time: time, node: node, event: event, fields: fields)
+    }
+
+    init(_ e: TraceEvent, ordinal: UInt64) {
+        self.ordinal = ordinal
+        source = .event(e)
+    }
+
+    public var time: UInt64 {
+        switch source {
+        case .event(let e): e.time
+        case .spelled(let time, _, _, _): time
+        }
+    }
+
+    public var node: UInt32? {
+        switch source {
+        case .event(let e): e.node?.rawValue
+        case .spelled(_, let node, _, _): node
+        }
+    }
+
+    public var event: String {
+        switch source {
+        case .event(let e): e.kind.tag.description
+        case .spelled(_, _, let event, _): event
+        }
+    }
+
+    public var fields: [String: String] {
+        get {
+            switch source {
+            case .event(let e): Self.fields(of: e.kind)
+            case .spelled(_, _, _, let fields): fields
+            }
+        }
+        set { source = .spelled(time: time, node: node, event: event, fields: newValue) }
+    }
+
+    private enum CodingKeys: String, CodingKey { case ordinal, time, node, event, fields }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(ordinal: try c.decode(UInt64.self, forKey: .ordinal), time: try c.decode(UInt64.self, forKey: .time),
+                  node: try c.decodeIfPresent(UInt32.self, forKey: .node), event: try c.decode(String.self, forKey: .event),
+                  fields: try c.decode([String: String].self, forKey: .fields))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(ordinal, forKey: .ordinal)
+        try c.encode(time, forKey: .time)
+        try c.encodeIfPresent(node, forKey: .node)
+        try c.encode(event, forKey: .event)
+        try c.encode(fields, forKey: .fields)
+    }
+
+    public static func == (a: EventRef, b: EventRef) -> Bool {
+        a.ordinal == b.ordinal && a.time == b.time && a.node == b.node && a.event == b.event && a.fields == b.fields
+    }
 }
 
 public struct TraceSummary: Codable, Sendable {

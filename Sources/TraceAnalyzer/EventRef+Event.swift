@@ -2,10 +2,10 @@ import TraceFormat
 
 extension EventRef {
     /// The event's own values as strings, keyed by field name, so a report can cite it exactly.
-    init(_ e: TraceEvent, ordinal: UInt64) {
+    static func fields(of kind: TraceEvent.Kind) -> [String: String] {
         var f: [String: String] = [:]
         func n(_ id: NodeID?) -> String { id.map { String($0.rawValue) } ?? "none" }
-        switch e.kind {
+        switch kind {
         case .nodeStarted(let r):
             f = ["term": "\(r.term)", "vote": n(r.vote), "lastIndex": "\(r.lastIndex)", "lastTerm": "\(r.lastTerm)", "restart": "\(r.restart)"]
         case .nodeCrashed, .nodePaused, .nodeResumed: break
@@ -44,6 +44,6 @@ extension EventRef {
         case .clockDriftSet(let t, let ppm): f = ["target": n(t), "ppm": "\(ppm)"]
         case .label(let fault): f = ["fault": "\(fault)"]
         }
-        self.init(ordinal: ordinal, time: e.time, node: e.node?.rawValue, event: e.kind.tag.description, fields: f)
+        return f
     }
 }

@@ -55,36 +55,27 @@ struct SafetyChecker {
         if violations.count < 1_000 { violations.append(SafetyViolation(rule: rule, time: t, nodes: nodes, detail: detail, evidence: evidence)) }
     }
 
+    /// Applications and commits are most of the events: their checks stay small, and what
+    /// reports a violation (or keeps a leader's evidence) is out of line.
     mutating func observe(_ e: TraceEvent, ordinal: UInt64, view: ClusterView) {
         guard let node = e.node?.rawValue else { return }
         switch e.kind {
         case .becameLeader(let term):
-            leadersChecked += 1
-            let ref = EventRef(e, ordinal: ordinal)
-            if let other = leaderOfTerm[term], other.node != node {
-                violate(.electionSafety, e.time, [other.node, node], ["term": "\(term)"], [other.ref, ref])
-            }
-            leaderOfTerm[term] = (node, ref)
-            if leaderOfTerm.count > 4_096 { leaderOfTerm = leaderOfTerm.filter { $0.key &+ 1_024 > term } }
+            leaderElected(e, term: term, node: node, ordinal: ordinal)
         case .entryApplied(let index, let term, let hash):
             appliedChecked += 1
             guard index > 0 else { break }  // not a Raft index (a hand-made or damaged trace)
             let slot = Int(index % UInt64(Self.window))
             let a = applied[slot]
             if a.index == index {
-                if a.term != term || a.hash != hash {
-                    let first = EventRef(TraceEvent(time: a.time, node: NodeID(a.node), .entryApplied(index: index, term: a.term, hash: a.hash)),
-                                         ordinal: a.ordinal)
-                    violate(.stateMachineSafety, e.time, [a.node, node], ["index": "\(index)"], [first, EventRef(e, ordinal: ordinal)])
-                }
+                if a.term != term || a.hash != hash { appliedDiffers(a, e, node: node, ordinal: ordinal) }
             } else if a.index < index {
                 applied[slot] = Applied(index: index, term: term, hash: hash, node: node, time: e.time, ordinal: ordinal)
             }
         case .commitAdvanced(let from, let to):
             let previous = commit(node)
             if from != previous || to < from {
-                violate(.commitMonotonic, e.time, [node], ["from": "\(from)", "to": "\(to)", "previous": "\(previous)"],
-                        [EventRef(e, ordinal: ordinal)])
+                violate(.commitMonotonic, e, ordinal: ordinal, ["from": "\(from)", "to": "\(to)", "previous": "\(previous)"])
             }
             setCommit(node, to)
         case .nodeStarted:
@@ -93,16 +84,38 @@ struct SafetyChecker {
             // The state machine now holds everything through `index`: so does the commit index.
             let previous = commit(node)
             if index < previous {
-                violate(.commitMonotonic, e.time, [node], ["snapshot": "\(index)", "previous": "\(previous)"],
-                        [EventRef(e, ordinal: ordinal)])
+                violate(.commitMonotonic, e, ordinal: ordinal, ["snapshot": "\(index)", "previous": "\(previous)"])
             }
             setCommit(node, max(index, previous))
         case .logTruncated(let from):
             if let id = e.node, view[id].role == .leader {
-                violate(.leaderAppendOnly, e.time, [node], ["from": "\(from)"], [EventRef(e, ordinal: ordinal)])
+                violate(.leaderAppendOnly, e, ordinal: ordinal, ["from": "\(from)"])
             }
         default:
             break
         }
+    }
+
+    @inline(never) private mutating func leaderElected(_ e: TraceEvent, term: UInt64, node: UInt32, ordinal: UInt64) {
+        leadersChecked += 1
+        let ref = EventRef(e, ordinal: ordinal)
+        if let other = leaderOfTerm[term], other.node != node {
+            violate(.electionSafety, e.time, [other.node, node], ["term": "\(term)"], [other.ref, ref])
+        }
+        leaderOfTerm[term] = (node, ref)
+        if leaderOfTerm.count > 4_096 { leaderOfTerm = leaderOfTerm.filter { $0.key &+ 1_024 > term } }
+    }
+
+    /// Two nodes applied different entries at one index: the first application's evidence is
+    /// rebuilt from the compact record.
+    @inline(never) private mutating func appliedDiffers(_ a: Applied, _ e: TraceEvent, node: UInt32, ordinal: UInt64) {
+        let first = EventRef(TraceEvent(time: a.time, node: NodeID(a.node), .entryApplied(index: a.index, term: a.term, hash: a.hash)),
+                             ordinal: a.ordinal)
+        violate(.stateMachineSafety, e.time, [a.node, node], ["index": "\(a.index)"], [first, EventRef(e, ordinal: ordinal)])
+    }
+
+    /// A violation shown by one event of one node.
+    @inline(never) private mutating func violate(_ rule: SafetyViolation.Rule, _ e: TraceEvent, ordinal: UInt64, _ detail: [String: String]) {
+        violate(rule, e.time, [e.node?.rawValue].compactMap { $0 }, detail, [EventRef(e, ordinal: ordinal)])
     }
 }
