@@ -9,6 +9,8 @@ public struct RunComparison: Codable, Sendable {
         public var path: String
         public var scenario: String
         public var seed: UInt64
+        /// What the run's own analysis advises, per feature (its report's `adviceSummary`).
+        public var advice: [AdviceSummary]
     }
 
     public struct Setting: Codable, Sendable {
@@ -70,7 +72,8 @@ public struct RunComparison: Codable, Sendable {
     public init(_ items: [(path: String, metadata: TraceMetadata, report: AnalysisReport)]) {
         let labels = items.indices.map { i in i < 26 ? String(UnicodeScalar(UInt8(97 + i))) : "r\(i + 1)" }
         runs = items.enumerated().map { i, it in
-            Run(label: labels[i], path: it.path, scenario: it.metadata.run.scenario, seed: it.metadata.run.seed)
+            Run(label: labels[i], path: it.path, scenario: it.metadata.run.scenario, seed: it.metadata.run.seed,
+                advice: it.report.adviceSummary)
         }
         let flat = items.map { Self.settings(of: $0.metadata.run) }
         settings = (flat.first ?? []).indices.map { k in Setting(name: flat[0][k].0, values: flat.map { $0[k].1 }) }

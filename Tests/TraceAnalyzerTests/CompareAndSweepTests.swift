@@ -22,6 +22,12 @@ import TraceFormat
         let sentence = CompareReport.attribution(a, c)
         #expect(sentence.hasPrefix("b enables pre-vote"))
         #expect(sentence.contains("disruptions 1 -> 0"))
+        // Each run's own advice: pre-vote for the first; nothing for the run that has it on.
+        #expect(c.runs[0].advice.map(\.feature) == [.preVote] && c.runs[0].advice[0].helps == 1)
+        #expect(c.runs[1].advice.isEmpty)
+        let text = CompareReport.text(c)
+        #expect(text.contains("a: Pre-vote would have prevented the disruption it was evaluated on"))
+        #expect(text.contains("b: nothing to advise"))
     }
 
     @Test func runsDifferingInSeveralSettingsGetNoAttribution() throws {

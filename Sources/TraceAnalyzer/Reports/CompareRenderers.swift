@@ -61,6 +61,14 @@ public enum CompareReport {
             out.append("")
             for a in c.attributions { out.append(attribution(a, c)) }
         }
+        if c.runs.contains(where: { !$0.advice.isEmpty }) {
+            out.append("")
+            out.append("advice of each run's own analysis:")
+            for r in c.runs {
+                if r.advice.isEmpty { out.append("  \(r.label): nothing to advise") }
+                for s in r.advice { out.append("  \(r.label): " + ReportText.adviceSummary(s)) }
+            }
+        }
         return out.joined(separator: "\n") + "\n"
     }
 
@@ -94,6 +102,13 @@ public enum CompareReport {
                 h += "<td\(m.best.contains(i) ? " class=\"best\"" : "")>\(esc(cell(m, i)))</td>"
             }
             h += "</tr>"
+        }
+        if c.runs.contains(where: { !$0.advice.isEmpty }) {
+            h += "</table></section><section id=\"advice\"><h2>What each run's analysis advises</h2><table><tr><th>run</th><th>advice</th></tr>"
+            for r in c.runs {
+                let lines = r.advice.isEmpty ? ["Nothing to advise."] : r.advice.map(ReportText.adviceSummary)
+                h += "<tr><td>\(esc(r.label))</td><td>" + lines.map(esc).joined(separator: "<br>") + "</td></tr>"
+            }
         }
         h += "</table></section><section id=\"timeline-section\"><h2>Timelines on a common time axis</h2>" + HTMLReport.toolbar(snapshots: reports)
         for (i, r) in reports.enumerated() {
