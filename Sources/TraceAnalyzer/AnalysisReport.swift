@@ -352,6 +352,11 @@ public struct Disruption: Codable, Sendable, Equatable {
     public var evidence: [EventRef]
 }
 
+extension AnalysisReport {
+    /// Advice items evaluated over the whole trace, listed in `advice` or not.
+    public var adviceEvaluated: Int { adviceSummary.reduce(0) { $0 + $1.evaluated } }
+}
+
 /// Every disruption in the trace, listed or not.
 public struct DisruptionTotals: Codable, Sendable, Equatable {
     public var count = 0

@@ -10,7 +10,7 @@ struct AvailabilityTracker {
     private(set) var leaderless: [Window] = []
     private(set) var stalls: [Window] = []
     private(set) var truncated = false
-    private(set) var leaderlessCount = 0
+    private var leaderlessCount = 0
     private(set) var leaderlessTotal: UInt64 = 0
     private var stallCount = 0
     private var longest: [LongWindow] = []

@@ -138,16 +138,18 @@ public enum HTMLReport {
             }
             s += "</ol>"
         }
-        let total = r.adviceSummary.reduce(0) { $0 + $1.evaluated }
-        if let more = ReportText.more(shown: min(r.advice.count, Self.listedAdvice), listed: r.advice.count, of: total) {
-            s += "<p>\(esc(more.prefix(1).uppercased() + more.dropFirst())).</p>"
-        }
+        s += more(limit: Self.listedAdvice, listed: r.advice.count, of: r.adviceEvaluated)
         if !r.featureEffects.isEmpty {
             s += "<ul class=\"effects\">"
             for f in r.featureEffects { s += "<li>\(esc(ReportText.effect(f)))\(evidence(f.evidence))</li>" }
             s += "</ul>"
         }
         return s + "</section>\n"
+    }
+
+    /// A paragraph saying what a capped list left out (empty when nothing was).
+    private static func more(limit: Int, listed: Int, of total: Int) -> String {
+        ReportText.more(limit: limit, listed: listed, of: total).map { "<p>\(esc($0)).</p>" } ?? ""
     }
 
     private static func evidence(_ refs: [EventRef]) -> String {
@@ -169,18 +171,14 @@ public enum HTMLReport {
             s += "<td>\(esc(d.leaderlessFor.map(ReportText.time) ?? "until the end"))</td></tr>"
         }
         s += "</table>"
-        if let more = ReportText.more(shown: min(r.disruptions.count, Self.listedDisruptions), listed: r.disruptions.count, of: totals.count) {
-            s += "<p>\(esc(more.prefix(1).uppercased() + more.dropFirst())).</p>"
-        }
+        s += more(limit: Self.listedDisruptions, listed: r.disruptions.count, of: totals.count)
         if !r.termInflation.isEmpty {
             s += "<h3>Term inflation</h3><ul>"
             for i in r.termInflation.prefix(100) {
                 s += "<li>\(link(i.start, i.end, "n\(i.node)")) campaigned from term \(i.fromTerm) to \(i.toTerm) between \(esc(ReportText.time(i.start))) and \(esc(ReportText.time(i.end))) with no leader elected\(evidence(i.evidence))</li>"
             }
             s += "</ul>"
-            if let more = ReportText.more(shown: min(r.termInflation.count, 100), listed: r.termInflation.count, of: r.termInflationCount) {
-                s += "<p>\(esc(more.prefix(1).uppercased() + more.dropFirst())).</p>"
-            }
+            s += more(limit: 100, listed: r.termInflation.count, of: r.termInflationCount)
         }
         return s + "</section>\n"
     }
@@ -261,9 +259,7 @@ public enum HTMLReport {
                 s += "<li><b>\(esc(v.rule.rawValue))</b> at \(esc(ReportText.time(v.time))) on \(esc(v.nodes.map { "n\($0)" }.joined(separator: ", "))): \(esc(detail))\(evidence(v.evidence))</li>"
             }
             s += "</ul>"
-            if let more = ReportText.more(shown: min(sr.violations.count, 100), listed: sr.violations.count, of: sr.violationCount) {
-                s += "<p>\(esc(more.prefix(1).uppercased() + more.dropFirst())).</p>"
-            }
+            s += more(limit: 100, listed: sr.violations.count, of: sr.violationCount)
         }
         return s + "</section>\n"
     }

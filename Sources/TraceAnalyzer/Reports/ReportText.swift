@@ -134,9 +134,10 @@ public enum ReportText {
         return parts.isEmpty ? nil : "This run is long: the report keeps " + parts.joined(separator: ", ") + "."
     }
 
-    /// What a capped list left out: `shown` items printed of `listed` in the report, of `total`
-    /// found (nil when nothing was left out).
-    public static func more(shown: Int, listed: Int, of total: Int) -> String? {
+    /// What a capped list left out: at most `limit` items printed of `listed` in the report, of
+    /// `total` found (nil when nothing was left out).
+    public static func more(limit: Int, listed: Int, of total: Int) -> String? {
+        let shown = min(limit, listed)
         guard total > shown else { return nil }
         if listed == total { return "\(total - shown) more in the JSON report" }
         if listed > shown { return "\(total - shown) more; the JSON report lists the first \(listed) of all \(total)" }

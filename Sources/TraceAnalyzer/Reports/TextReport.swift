@@ -40,7 +40,7 @@ public enum TextReport {
             out.append("  #\(d.id) at \(T.time(d.time)): \(T.disruption(d))")
             for line in T.evidenceLines(d.evidence) { out.append("      \(line)") }
         }
-        if let more = T.more(shown: min(r.disruptions.count, Self.listed), listed: r.disruptions.count, of: totals.count) {
+        if let more = T.more(limit: Self.listed, listed: r.disruptions.count, of: totals.count) {
             out.append("  ... \(more)")
         }
         if !r.termInflation.isEmpty {
@@ -49,7 +49,7 @@ public enum TextReport {
             for i in r.termInflation.prefix(10) {
                 out.append("  \(T.node(i.node)) campaigned from term \(i.fromTerm) to \(i.toTerm) between \(T.time(i.start)) and \(T.time(i.end)) with no leader elected")
             }
-            if let more = T.more(shown: min(r.termInflation.count, 10), listed: r.termInflation.count, of: r.termInflationCount) {
+            if let more = T.more(limit: 10, listed: r.termInflation.count, of: r.termInflationCount) {
                 out.append("  ... \(more)")
             }
         }
@@ -72,7 +72,7 @@ public enum TextReport {
             out.append("  \(v.rule.rawValue) at \(T.time(v.time)) on \(v.nodes.map { T.node($0) }.joined(separator: ", ")): \(T.detail(v))")
             for ev in v.evidence { out.append("      \(T.event(ev))") }
         }
-        if let more = T.more(shown: min(s.violations.count, 10), listed: s.violations.count, of: s.violationCount) {
+        if let more = T.more(limit: 10, listed: s.violations.count, of: s.violationCount) {
             out.append("  ... \(more)")
         }
         out.append("")
@@ -83,8 +83,7 @@ public enum TextReport {
         for (i, adv) in r.advice.prefix(Self.listed).enumerated() {
             out.append("  \(i + 1). \(adv.prevents ? "" : "(would not help) ")\(T.advice(adv))")
         }
-        let adviceTotal = r.adviceSummary.reduce(0) { $0 + $1.evaluated }
-        if let more = T.more(shown: min(r.advice.count, Self.listed), listed: r.advice.count, of: adviceTotal) {
+        if let more = T.more(limit: Self.listed, listed: r.advice.count, of: r.adviceEvaluated) {
             out.append("  ... \(more)")
         }
         for f in r.featureEffects { out.append("  - \(T.effect(f))") }
