@@ -28,7 +28,14 @@ public func fuzzTrace(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         guard let trace = try? TraceFile.open(path) else { return 0 }
         var skipped: [TraceFormatError] = []
         try? trace.forEachEvent(skippingCorruptFrames: true, skipped: &skipped) { _ in }
-        for _ in trace.events(skippingCorruptFrames: true) {}
+        // In chunks: each starts where the last ended, or further on after a skipped frame.
+        var chunks = trace.events(skippingCorruptFrames: true).makeIterator()
+        var next: UInt64 = 0
+        while let chunk = chunks.nextChunk() {
+            precondition(chunks.chunkOrdinal >= next, "a chunk numbered before the previous one's end")
+            precondition(chunks.chunkFollowsGap || chunks.chunkOrdinal == next, "events missing with no gap said")
+            next = chunks.chunkOrdinal + UInt64(chunk.count)
+        }
     }
     return 0
 }

@@ -33,6 +33,19 @@ public struct EventSequence: Sequence {
         public private(set) var error: TraceFormatError?
         /// Frames left out because they were corrupt (only when skipping corrupt frames).
         public private(set) var skipped: [TraceFormatError] = []
+        /// Whether the last chunk does not follow on from the one before it: a corrupt frame, or
+        /// the rest of one, was skipped in between. A consumer that relates each event to the
+        /// ones before it (a commit index to the previous one) must not do so across the gap.
+        public private(set) var chunkFollowsGap = false
+        /// The position in the whole trace (0 is its first event) of the last chunk's first event;
+        /// skipped frames keep their places, so positions stay those of the file.
+        public private(set) var chunkOrdinal: UInt64 = 0
+        /// The position of the current frame's first event.
+        private var frameOrdinal: UInt64 = 0
+        /// Events were lost since the last chunk returned.
+        private var gapPending = false
+        /// The current frame ended early: events are lost after it.
+        private var gapAfterFrame = false
 
         init(_ s: EventSequence) {
             timeRange = s.timeRange
@@ -56,7 +69,12 @@ public struct EventSequence: Sequence {
                         hi = end
                     }
                     position = count
-                    if lo < hi { return events[lo..<hi] }
+                    if lo < hi {
+                        chunkOrdinal = frameOrdinal + UInt64(lo)
+                        chunkFollowsGap = gapPending
+                        gapPending = false
+                        return events[lo..<hi]
+                    }
                     continue
                 }
                 guard advanceFrame() else { return nil }
@@ -84,8 +102,16 @@ public struct EventSequence: Sequence {
             guard !stopped, let frame = prefetcher.take(recycling: &events) else { return false }
             position = 0
             count = frame.count
+            frameOrdinal = frame.firstOrdinal
+            if gapAfterFrame { gapPending = true; gapAfterFrame = false }
             if let problem = frame.error {
-                if skipCorrupt { skipped.append(problem) } else { error = problem; stopped = true }
+                if skipCorrupt {
+                    skipped.append(problem)
+                    if count == 0 { gapPending = true } else { gapAfterFrame = true }
+                } else {
+                    error = problem
+                    stopped = true
+                }
             }
             return true
         }
@@ -103,6 +129,8 @@ final class FramePrefetcher: @unchecked Sendable {
         var events: [TraceEvent]
         var count: Int
         var error: TraceFormatError?
+        /// The position in the trace of the frame's first event.
+        var firstOrdinal: UInt64 = 0
     }
 
     private final class Slot: @unchecked Sendable {
@@ -157,7 +185,8 @@ final class FramePrefetcher: @unchecked Sendable {
         var recycled: [TraceEvent] = []
         swap(&recycled, &events)
         swap(&events, &slot.decoded.events)
-        let taken = Decoded(events: [], count: slot.decoded.count, error: slot.decoded.error)
+        let taken = Decoded(events: [], count: slot.decoded.count, error: slot.decoded.error,
+                            firstOrdinal: slot.decoded.firstOrdinal)
         schedule(reusing: &recycled)
         return taken
     }
@@ -186,7 +215,7 @@ final class FramePrefetcher: @unchecked Sendable {
             var count = 0
             let error = outOfOrder ?? Self.decode(frame, of: file, buffers: slot.buffers, into: &events, capacity: largestFrame,
                                                   count: &count)
-            slot.decoded = Decoded(events: events, count: count, error: error)
+            slot.decoded = Decoded(events: events, count: count, error: error, firstOrdinal: frame.firstOrdinal)
             slot.ready.signal()
         }
     }

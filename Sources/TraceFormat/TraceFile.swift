@@ -150,8 +150,14 @@ public final class TraceFile {
         var frames: [FrameInfo] = []
         frames.reserveCapacity(rows.count)
         var at = metadataEnd
+        var ordinal: UInt64 = 0
         for (i, row) in rows.enumerated() {
             let e = entries[i + 1]
+            // Readers number events by these (evidence names events by their place in the file).
+            guard row.firstOrdinal == ordinal else {
+                return .failure(.init(text: "frame \(i + 1)'s first event is numbered \(row.firstOrdinal), not \(ordinal)"))
+            }
+            ordinal += UInt64(row.count)
             guard Int(e.decompressedSize) <= Container.maxFrameContent else {
                 return .failure(.init(text: "frame \(i + 1) declares \(e.decompressedSize) bytes"))
             }

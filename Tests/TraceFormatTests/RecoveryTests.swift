@@ -84,6 +84,17 @@ private func truncate(_ path: String, to size: Int) throws -> String {
         #expect(skipping.error == nil)
         #expect(skipping.skipped.count == 1)
         #expect(kept.count == Self.events.count - victim.eventCount)
+
+        // In chunks: each says where its first event is in the file, and the one after the skipped
+        // frame (only that one) says that events are missing before it.
+        var chunks = f.events(skippingCorruptFrames: true).makeIterator()
+        var gaps: [UInt64] = []
+        while let chunk = chunks.nextChunk() {
+            let ordinal = chunks.chunkOrdinal
+            #expect(Array(chunk) == Array(Self.events[Int(ordinal)..<(Int(ordinal) + chunk.count)]))
+            if chunks.chunkFollowsGap { gaps.append(ordinal) }
+        }
+        #expect(gaps == [victim.firstOrdinal + UInt64(victim.eventCount)])
     }
 
     @Test func newerMajorVersionIsRefusedWithAMessageSayingSo() throws {
@@ -119,6 +130,28 @@ private func truncate(_ path: String, to size: Int) throws -> String {
         #expect(reason.contains("declares 2147483647 events"))
         #expect(f.frames.map(\.eventCount) == good.frames.map(\.eventCount))
         #expect(try readAll(bad) == Self.events)
+    }
+
+    /// Readers number events by the index's first ordinals: an index that numbers them wrongly is
+    /// not believed either.
+    @Test func indexMisnumberingEventsFallsBackToScanning() throws {
+        let path = temporaryPath()
+        try writeTrace(path, Self.events)
+        let good = try TraceFile.open(path)
+        #expect(good.frames.count > 2)
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let last = try #require(good.frames.last)
+        // Row 1's first ordinal: past the rows' start (header, tag, row count), row 0, and row 1's
+        // sequence, count and times.
+        let ordinal = Int(last.offset) + last.compressedSize + 8 + Container.payloadMagic.count + 4 + 32 + 24
+        #expect(TraceFile.u32(bytes, ordinal) == UInt32(good.frames[1].firstOrdinal))
+        bytes.replaceSubrange(ordinal..<(ordinal + 8), with: [UInt8](repeating: 0, count: 8))
+        let bad = temporaryPath("index")
+        try Data(bytes).write(to: URL(fileURLWithPath: bad))
+        let f = try TraceFile.open(bad)
+        guard case .recovered(_, let reason) = f.integrity else { Issue.record("expected a scan"); return }
+        #expect(reason.contains("frame 2's first event is numbered 0, not \(good.frames[1].firstOrdinal)"))
+        #expect(f.frames.map(\.firstOrdinal) == good.frames.map(\.firstOrdinal))
     }
 
     @Test func hugeDeclaredMetadataIsRefusedBeforeAllocating() throws {
