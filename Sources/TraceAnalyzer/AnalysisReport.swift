@@ -147,8 +147,12 @@ public struct TraceSummary: Codable, Sendable {
     public var timing: RaftTiming
     public var start: UInt64
     public var end: UInt64
+    /// Events analysed (those of skipped frames are not).
     public var events: UInt64
     public var integrity: String
+    /// The stretches of trace time held by frames skipped as corrupt (`--skip-corrupt`): their
+    /// events were not analysed.
+    public var unread: [Window] = []
 }
 
 public enum RoleName: String, Codable, Sendable, CaseIterable {

@@ -167,6 +167,23 @@ struct AvailabilityTracker {
         proposed.removeAll()
     }
 
+    /// Events are missing between `lastSeen` and `nextSeen` (a skipped frame). Windows end where
+    /// the gap begins and, if nothing acknowledged a leader before it, start again after it: no
+    /// unavailability is claimed for time whose events went unread. Clients waiting before the gap
+    /// may have been answered in it, and proposals committed, so they are forgotten.
+    mutating func eventsLost(lastSeen: UInt64, nextSeen: UInt64) {
+        closeStall(at: lastSeen)
+        if let since = leaderlessSince {
+            if lastSeen > since { addWindow(Window(start: since, end: lastSeen), stall: false) }
+            leaderlessSince = nextSeen
+        }
+        waitingSince = nil
+        writes.outstanding = DirectMappedTable()
+        reads.outstanding = DirectMappedTable()
+        proposed.removeAll()
+        lastCommit = nextSeen
+    }
+
     @inline(__always) mutating func countMessage() { messages += 1 }
 
     private var noneWaiting: Bool { writes.outstanding.isEmpty && reads.outstanding.isEmpty }

@@ -32,7 +32,27 @@ struct SafetyChecker {
     private(set) var leadersChecked = 0
     private(set) var appliedChecked: UInt64 = 0
 
+    /// Nodes whose role is not known since events were lost (`eventsLost`), until their next
+    /// role change: a truncation by one of them is not taken for a leader's.
+    private var roleUnknown: Set<UInt32> = []
+    /// A commit index not known since events were lost: the next commit sets it.
+    private static var unknownCommit: UInt64 { .max }
+
     init(nodes: Int) { commitOf = Array(repeating: 0, count: nodes) }
+
+    /// Events are missing before the next one (a skipped frame): a commit index may have moved
+    /// and a role changed unseen, so neither is held against what follows. Leaders per term and
+    /// applied entries are still compared across the gap: those hold whatever happened in it.
+    mutating func eventsLost() {
+        for i in commitOf.indices {
+            commitOf[i] = Self.unknownCommit
+            roleUnknown.insert(UInt32(i + 1))
+        }
+        for id in commitOfOthers.keys {
+            commitOfOthers[id] = Self.unknownCommit
+            roleUnknown.insert(id)
+        }
+    }
 
     /// The slot of `node` in `commitOf`: nodes the metadata lists are n1... in order (as in
     /// `ClusterView.index`).
@@ -62,6 +82,7 @@ struct SafetyChecker {
         switch e.kind {
         case .becameLeader(let term):
             leaderElected(e, term: term, node: node, ordinal: ordinal)
+            if !roleUnknown.isEmpty { roleUnknown.remove(node) }
         case .entryApplied(let index, let term, let hash):
             appliedChecked += 1
             guard index > 0 else { break }  // not a Raft index (a hand-made or damaged trace)
@@ -74,21 +95,24 @@ struct SafetyChecker {
             }
         case .commitAdvanced(let from, let to):
             let previous = commit(node)
-            if from != previous || to < from {
+            if from != previous || to < from, previous != Self.unknownCommit || to < from {
                 violate(.commitMonotonic, e, ordinal: ordinal, ["from": "\(from)", "to": "\(to)", "previous": "\(previous)"])
             }
             setCommit(node, to)
         case .nodeStarted:
             setCommit(node, 0)
+            if !roleUnknown.isEmpty { roleUnknown.remove(node) }
         case .snapshotInstalled(let index, _):
             // The state machine now holds everything through `index`: so does the commit index.
             let previous = commit(node)
-            if index < previous {
+            if index < previous, previous != Self.unknownCommit {
                 violate(.commitMonotonic, e, ordinal: ordinal, ["snapshot": "\(index)", "previous": "\(previous)"])
             }
-            setCommit(node, max(index, previous))
+            setCommit(node, previous == Self.unknownCommit ? index : max(index, previous))
+        case .becameFollower, .becamePreCandidate, .becameCandidate, .nodeCrashed:
+            if !roleUnknown.isEmpty { roleUnknown.remove(node) }
         case .logTruncated(let from):
-            if let id = e.node, view[id].role == .leader {
+            if let id = e.node, view[id].role == .leader, roleUnknown.isEmpty || !roleUnknown.contains(node) {
                 violate(.leaderAppendOnly, e, ordinal: ordinal, ["from": "\(from)"])
             }
         default:

@@ -20,15 +20,31 @@ struct StaleReadChecker {
     private(set) var violations: [SafetyViolation] = []
     private(set) var found = 0
     private(set) var readsChecked: UInt64 = 0
+    /// Events were lost (a skipped frame): a write may have been proposed unseen at a lower
+    /// index, so only writes first requested since then (`requestedSinceGap`) raise `acked`.
+    private var afterGap = false
+    private var requestedSinceGap: Set<UInt64> = []
+
+    /// Events are missing before the next one. Writes requested before the gap are no longer
+    /// trusted to have been seen at their lowest proposal; reads keep the floors they had (those
+    /// writes were acknowledged before them, gap or not).
+    mutating func eventsLost() {
+        afterGap = true
+        writeIndex = DirectMappedTable<UInt64>()
+        requestedSinceGap.removeAll()
+    }
 
     /// Proposals, client requests and responses (`readServed` goes to `served`).
     mutating func observe(_ e: TraceEvent, ordinal: UInt64) {
         switch e.kind {
         case .entryProposed(let request, let index, _):
+            if afterGap, !requestedSinceGap.contains(request) { return }
             if let known = writeIndex[request], known <= index { return }
             writeIndex[request] = index
         case .clientRequest(let id, .read):
             if readFloor[id] == nil { readFloor[id] = (acked.index, acked.seen, (e, ordinal)) }
+        case .clientRequest(let id, .write) where afterGap:
+            requestedSinceGap.insert(id)
         case .clientResponse(let id, let outcome, _):
             guard outcome != .notLeader else { return }
             if let floor = readFloor.removeValue(forKey: id) {
@@ -43,7 +59,10 @@ struct StaleReadChecker {
                     violations.append(SafetyViolation(rule: .staleRead, time: e.time, nodes: [served.seen.event.node?.rawValue].compactMap { $0 },
                                                       detail: detail, evidence: evidence))
                 }
-            } else if let index = writeIndex[id] {
+            } else {
+                // (After a gap, `writeIndex` holds only writes requested since.)
+                if afterGap { requestedSinceGap.remove(id) }
+                guard let index = writeIndex[id] else { return }
                 writeIndex[id] = nil
                 if outcome == .ok, index > acked.index { acked = (index, (e, ordinal)) }
             }

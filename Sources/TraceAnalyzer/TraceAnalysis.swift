@@ -17,6 +17,11 @@ public enum TraceAnalysis {
         var pass = AnalysisPass(metadata: file.metadata, start: file.timeRange?.lowerBound ?? 0,
                                 end: file.timeRange?.upperBound ?? 0, disruptionLimit: options.disruptionLimit)
         while let chunk = events.nextChunk() {
+            // After a skipped frame, events keep their places in the file (evidence names them as
+            // `info` and the raw events count), and the checks that relate an event to earlier ones
+            // start afresh.
+            if events.chunkFollowsGap { pass.eventsLost(resumingAt: chunk[chunk.startIndex].time) }
+            pass.position(events.chunkOrdinal)
             for i in chunk.indices { pass.consume(chunk[i]) }
         }
         if let error = events.error { throw error }
@@ -25,6 +30,8 @@ public enum TraceAnalysis {
         case .ok: events.skipped.isEmpty ? "ok" : "corrupt frames skipped: \(events.skipped.count)"
         case .recovered(let lost, _): "recovered (\(lost) bytes lost at the tail)"
         }
+        report.trace.unread = events.skipped.compactMap { e in e.frame.flatMap { i in file.frames.first { $0.index == i } } }
+            .map { Window(start: $0.firstTime, end: $0.lastTime) }
         return report
     }
 
@@ -60,6 +67,8 @@ struct AnalysisPass {
     private var sampler = MessageSampler()
     private var advice: AdviceCollector
     private var ordinal: UInt64 = 0
+    /// Events in skipped frames: `ordinal` counts them, the report's event count does not.
+    private var lost: UInt64 = 0
     private var disruptionsSeen = 0
     private var lastTime: UInt64
     /// Whether the run's workload reads, so that the stale-read check follows client traffic
@@ -81,6 +90,25 @@ struct AnalysisPass {
         detector = DisruptionDetector(features: run.features, timing: run.timing)
         advice = AdviceCollector(disruptionLimit: disruptionLimit)
         lastTime = start
+    }
+
+    /// The next event's position in the trace (further on than the last one's after a skipped
+    /// frame, whose events count as `lost`).
+    mutating func position(_ next: UInt64) {
+        // Never behind: the reader checks the index's numbering (and falls back to counting).
+        guard next > ordinal else { return }
+        lost += next - ordinal
+        ordinal = next
+    }
+
+    /// Events are missing before the next one, at `next` (a corrupt frame was skipped): the
+    /// safety checks stop relating what follows to what came before (a commit index to the
+    /// previous one, a truncation to the role last seen), so the gap is not taken for a
+    /// violation, and no unavailability is claimed for the time it spans.
+    mutating func eventsLost(resumingAt next: UInt64) {
+        safety.eventsLost()
+        staleReads.eventsLost()
+        availability.eventsLost(lastSeen: lastTime, nextSeen: max(next, lastTime))
     }
 
     mutating func consume(_ e: TraceEvent) {
@@ -217,7 +245,7 @@ struct AnalysisPass {
         return AnalysisReport(
             trace: TraceSummary(path: path, scenario: run.scenario, summary: run.summary, seed: run.seed,
                                 nodes: metadata.nodes.map(\.name), features: run.features, timing: run.timing,
-                                start: start, end: end, events: ordinal, integrity: "ok"),
+                                start: start, end: end, events: ordinal - lost, integrity: "ok"),
             timeline: timelineReport,
             elections: electionSummary,
             availability: avail,

@@ -16,10 +16,11 @@ struct CheckCommand: ParsableCommand {
 
     @Argument(help: "The trace file.") var file: String
     @Flag(help: "Print JSON.") var json = false
+    @Flag(help: "Skip corrupt frames instead of stopping at the first one.") var skipCorrupt = false
 
     func run() throws {
         let report: AnalysisReport
-        do { report = try TraceAnalysis.analyze(try TraceFile.open(file)) } catch {
+        do { report = try TraceAnalysis.analyze(try TraceFile.open(file), options: .init(skipCorruptFrames: skipCorrupt)) } catch {
             printError("error: \(error)")
             throw ExitCode(2)
         }
@@ -39,6 +40,14 @@ struct CheckCommand: ParsableCommand {
                 print("  \(v.rule.rawValue) at \(ReportText.time(v.time)) on \(v.nodes.map { "n\($0)" }.joined(separator: ", ")): \(detail)")
                 for e in v.evidence { print("    \(ReportText.event(e))") }
             }
+        }
+        let t = report.trace
+        if !json, t.integrity != "ok" {
+            // A recovered or damaged trace is checked only as far as it could be read: say so,
+            // so that "safe" is not taken for the whole run.
+            let span = t.unread.isEmpty ? "only \(ReportText.time(t.start))-\(ReportText.time(t.end))"
+                                        : "all but the unread stretches"
+            print("  \(span) could be checked: integrity \(ReportText.integrity(t))")
         }
         if !s.violations.isEmpty { throw ExitCode(1) }
     }

@@ -26,12 +26,14 @@ func eventsByOrdinal(_ path: String) throws -> [TraceEvent] {
     return all
 }
 
-/// Writes hand-made events to a trace with `nodes` nodes.
+/// Writes hand-made events to a trace with `nodes` nodes (of a run whose clients read, if
+/// `reads`, so that the stale-read check follows them).
 func writeTrace(_ events: [TraceEvent], nodes: Int = 3, scenario: String = "hand-made",
-                faults: [ScheduledFault] = []) throws -> String {
+                faults: [ScheduledFault] = [], reads: Bool = false) throws -> String {
     let path = Scratch.path("hand.trace")
     var run = RunConfiguration(scenario: scenario, clusterSize: nodes)
     run.faults = faults
+    if reads { run.workload.readsPerSecond = 10 }
     run.summary = "made by a test"
     let meta = TraceMetadata(writer: .init(name: "tests", version: "1"),
                              nodes: run.nodeIDs.map { .init(id: $0, name: $0.description) }, run: run)

@@ -100,6 +100,7 @@ struct CommandLineTests {
         let trace = dir.appendingPathComponent("run.trace").path
         _ = try Tool.run("raftrecord", ["run", "--scenario", "steady", "--duration", "20s", "-o", trace])
         var data = try Data(contentsOf: URL(fileURLWithPath: trace))
+        let original = data
         let frame = try TraceFile.open(trace).frames[1]
         data[Int(frame.offset) + frame.compressedSize / 2] ^= 0xFF
         try data.write(to: URL(fileURLWithPath: trace))
@@ -113,6 +114,23 @@ struct CommandLineTests {
         let skipping = try Tool.run("traceanalyze", [trace, "--skip-corrupt"])
         #expect(skipping.status == 0)
         #expect(skipping.out.contains("corrupt frames skipped: 1"))
+        let check = try Tool.run("traceanalyze", ["check", trace])
+        #expect(check.status == 2)
+        #expect(check.err.contains("frame \(frame.index) at byte offset \(frame.offset)"))
+        // Skipping the frame, `check` still says what it could not read, so "safe" is not taken
+        // for the whole run.
+        let checkSkipping = try Tool.run("traceanalyze", ["check", trace, "--skip-corrupt"])
+        #expect(checkSkipping.status == 0)
+        #expect(checkSkipping.out.contains("safe: "))
+        #expect(checkSkipping.out.contains("all but the unread stretches could be checked: integrity corrupt frames skipped: 1 ("))
+        // A trace cut short (a crashed writer): the complete frames are checked, and the span said.
+        let cut = dir.appendingPathComponent("cut.trace").path
+        let third = try TraceFile.open(trace).frames[2]
+        try original.prefix(Int(third.offset) + 10).write(to: URL(fileURLWithPath: cut))
+        let checkCut = try Tool.run("traceanalyze", ["check", cut])
+        #expect(checkCut.status == 0)
+        #expect(checkCut.out.contains("only 0s-"))
+        #expect(checkCut.out.contains("could be checked: integrity recovered"))
 
         let missing = try Tool.run("traceanalyze", [dir.appendingPathComponent("nope.trace").path])
         #expect(missing.status == 1)

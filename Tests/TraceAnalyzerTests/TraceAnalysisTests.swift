@@ -215,6 +215,110 @@ import TraceFormat
         #expect(HTMLReport.render(r).contains("1400 more; the JSON report lists the first 1000 of all 1500"))
     }
 
+    /// A corrupt frame skipped: what the lost events would explain (a commit index that moved, a
+    /// leader that stepped down) is not taken for a violation, what holds across any gap (one
+    /// leader per term, commits never moving back within an event) still is, and evidence names
+    /// events by their places in the file.
+    @Test func aSkippedFrameIsNotTakenForAViolation() throws {
+        let s = nsPerSecond
+        let start = NodeRecovery(term: 0, vote: nil, lastIndex: 0, lastTerm: 0, restart: false)
+        let events = [
+            // Frame 1 (frames are cut every 5 s of trace time).
+            ev(1 * s, 1, .nodeStarted(start)), ev(1 * s, 2, .nodeStarted(start)), ev(1 * s, 3, .nodeStarted(start)),
+            ev(1 * s, 1, .becameLeader(term: 1)),
+            ev(2 * s, 1, .commitAdvanced(from: 0, to: 5)),
+            ev(2 * s, 2, .commitAdvanced(from: 0, to: 5)),
+            // Frame 2, to be lost: n1 commits further and steps down; n3 leads term 2.
+            ev(6 * s, 1, .commitAdvanced(from: 5, to: 8)),
+            ev(6 * s, 1, .leaderSteppedDown(term: 1, reason: .higherTermSeen)),
+            ev(6 * s, 1, .becameFollower(term: 2, leader: nil)),
+            ev(6 * s, 3, .becameLeader(term: 2)),
+            // Frame 3.
+            ev(11 * s, 1, .logTruncated(from: 7)),              // a follower's truncation
+            ev(11 * s, 1, .commitAdvanced(from: 8, to: 9)),     // follows the lost 5 -> 8
+            ev(11 * s, 2, .commitAdvanced(from: 7, to: 6)),     // moves back: a violation
+            ev(12 * s, 2, .becameLeader(term: 1)),              // a second leader of term 1
+        ]
+        let path = try writeTrace(events)
+        let lost = try TraceFile.open(path).frames[1]
+        #expect(lost.firstOrdinal == 6 && lost.eventCount == 4)
+        var data = try Data(contentsOf: URL(fileURLWithPath: path))
+        data[Int(lost.offset) + lost.compressedSize / 2] ^= 0x5A
+        try data.write(to: URL(fileURLWithPath: path))
+
+        let r = try TraceAnalysis.analyze(try TraceFile.open(path), options: .init(skipCorruptFrames: true))
+        #expect(r.trace.integrity == "corrupt frames skipped: 1")
+        #expect(r.trace.unread == [Window(start: 6 * s, end: 6 * s)])
+        #expect(r.trace.events == UInt64(events.count - 4))
+        #expect(TextReport.render(r, color: false).contains("integrity corrupt frames skipped: 1 (6s-6s unread)"))
+        let found = r.safety.violations.map { "\($0.rule) \($0.nodes)" }.sorted()
+        #expect(found == ["commitMonotonic [2]", "electionSafety [1, 2]"])
+        let moved = try #require(r.safety.violations.first { $0.rule == .commitMonotonic })
+        #expect(moved.evidence.map(\.ordinal) == [12])
+        let two = try #require(r.safety.violations.first { $0.rule == .electionSafety })
+        #expect(two.evidence.map(\.ordinal) == [3, 13])
+    }
+
+    /// A recorded run with a frame skipped: no window without a leader and no stall is claimed in
+    /// the stretch it held (the run has a stall there; a gap in the events looked like a 5 s
+    /// one), the windows before it are those of the whole trace, and it is still safe.
+    @Test func aSkippedFrameOfARecordedRunClaimsNothingInIt() throws {
+        let (whole, path) = try analyzeScenario("random", duration: 30 * nsPerSecond)
+        let lost = try TraceFile.open(path).frames[2]
+        let inside = { (w: Window) in w.end > lost.firstTime && w.start < lost.lastTime }
+        #expect(whole.availability.stalls.contains(where: inside))
+        var data = try Data(contentsOf: URL(fileURLWithPath: path))
+        data[Int(lost.offset) + lost.compressedSize / 2] ^= 0x5A
+        try data.write(to: URL(fileURLWithPath: path))
+
+        let r = try TraceAnalysis.analyze(try TraceFile.open(path), options: .init(skipCorruptFrames: true))
+        #expect(r.trace.unread == [Window(start: lost.firstTime, end: lost.lastTime)])
+        #expect(r.trace.events == whole.trace.events - UInt64(lost.eventCount))
+        #expect(r.safety.violationCount == 0)
+        let windows = r.availability.leaderless + r.availability.stalls
+        #expect(!windows.contains(where: inside))
+        let before = { (w: Window) in w.end < lost.firstTime }
+        #expect(r.availability.stalls.filter(before) == whole.availability.stalls.filter(before))
+        #expect(r.availability.leaderless.filter(before) == whole.availability.leaderless.filter(before))
+    }
+
+    /// A write proposed again in a lost frame may have been committed at a lower index than the
+    /// one seen: after the gap, only writes requested since bind later reads.
+    @Test func aSkippedFrameHidesNoStaleReadAndInventsNone() throws {
+        let s = nsPerSecond
+        let events = [
+            ev(1 * s, nil, .clientRequest(id: 10, kind: .write)),
+            ev(1 * s, 1, .entryProposed(request: 10, index: 5, term: 1)),
+            // Lost: the write proposed again, lower, at the next leader (which commits it there).
+            ev(6 * s, 2, .entryProposed(request: 10, index: 3, term: 2)),
+            // And again, higher, at the one after. A read served at 4 after the write's
+            // acknowledgement: fine, the write may have been committed at 3.
+            ev(11 * s, 3, .entryProposed(request: 10, index: 6, term: 3)),
+            ev(11 * s, nil, .clientResponse(id: 10, outcome: .ok, latency: 10 * s)),
+            ev(11 * s, nil, .clientRequest(id: 20, kind: .read)),
+            ev(11 * s, 2, .readServed(request: 20, index: 4, mode: .readIndex)),
+            ev(11 * s, nil, .clientResponse(id: 20, outcome: .ok, latency: 1)),
+            // A write requested after the gap, then a read served below it: stale.
+            ev(12 * s, nil, .clientRequest(id: 30, kind: .write)),
+            ev(12 * s, 2, .entryProposed(request: 30, index: 9, term: 2)),
+            ev(12 * s, nil, .clientResponse(id: 30, outcome: .ok, latency: 1)),
+            ev(12 * s, nil, .clientRequest(id: 40, kind: .read)),
+            ev(12 * s, 2, .readServed(request: 40, index: 8, mode: .readIndex)),
+            ev(12 * s, nil, .clientResponse(id: 40, outcome: .ok, latency: 1)),
+        ]
+        let path = try writeTrace(events, reads: true)
+        let whole = try TraceAnalysis.analyze(try TraceFile.open(path))
+        #expect(whole.safety.violations.map(\.rule) == [.staleRead])
+        let lost = try TraceFile.open(path).frames[1]
+        var data = try Data(contentsOf: URL(fileURLWithPath: path))
+        data[Int(lost.offset) + lost.compressedSize / 2] ^= 0x5A
+        try data.write(to: URL(fileURLWithPath: path))
+        let r = try TraceAnalysis.analyze(try TraceFile.open(path), options: .init(skipCorruptFrames: true))
+        let stale = r.safety.violations.filter { $0.rule == .staleRead }
+        #expect(stale.count == 1)
+        #expect(stale.first?.detail["read"] == "40")
+    }
+
     @Test(arguments: [1, 2, 3])
     func recordedRandomRunsAreSafe(seed: UInt64) throws {
         let (r, _) = try analyzeScenario("random", seed: seed, duration: 8 * nsPerSecond)

@@ -14,6 +14,14 @@ public enum ReportText {
 
     public static func onOff(_ b: Bool) -> String { b ? "on" : "off" }
 
+    /// "ok", "recovered (... bytes lost at the tail)", or "corrupt frames skipped: 2 (5s-10s,
+    /// 20s-25s unread)": the stretches of time the skipped frames held, the first three of them.
+    public static func integrity(_ t: TraceSummary) -> String {
+        guard !t.unread.isEmpty else { return t.integrity }
+        let spans = t.unread.prefix(3).map { "\(time($0.start))-\(time($0.end))" }
+        return t.integrity + " (" + spans.joined(separator: ", ") + (t.unread.count > 3 ? ", ..." : "") + " unread)"
+    }
+
     /// "1 window", "2 windows": a count and its noun, plural unless the count is one.
     public static func count(_ n: some BinaryInteger, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
 

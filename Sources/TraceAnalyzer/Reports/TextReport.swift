@@ -11,7 +11,7 @@ public enum TextReport {
         typealias T = ReportText
         var out: [String] = []
         let t = r.trace
-        out.append(head("\(t.scenario)") + " (seed \(t.seed)): \(t.nodes.count) nodes, \(T.time(t.end - t.start)), \(t.events) events, integrity \(t.integrity)")
+        out.append(head("\(t.scenario)") + " (seed \(t.seed)): \(t.nodes.count) nodes, \(T.time(t.end - t.start)), \(t.events) events, integrity \(T.integrity(t))")
         if !t.summary.isEmpty { out.append("  \(t.summary)") }
         out.append("  \(T.features(t.features)); \(T.timing(t.timing))")
         out.append("")
