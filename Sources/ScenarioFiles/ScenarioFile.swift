@@ -59,7 +59,10 @@ public enum ScenarioFile {
         }
 
         func string(_ node: Node, _ field: String) throws(Error) -> String {
-            guard let s = node.scalar?.string else { throw fail(node, field, "expected a value") }
+            guard let s = node.scalar?.string else {
+                let found = node.mapping != nil ? "a mapping" : node.sequence != nil ? "a list" : "something else"
+                throw fail(node, field, "expected a single value, found \(found)")
+            }
             return s
         }
 

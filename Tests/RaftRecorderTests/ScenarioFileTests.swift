@@ -86,6 +86,16 @@ import TraceFormat
         #expect(events.contains { if case .label(fault: UInt32(phase2)) = $0.kind { true } else { false } })
     }
 
+    /// A mapping or a list where one value goes says what it found.
+    @Test func aStructureWhereAValueGoesIsNamed() {
+        for (yaml, found) in [("cluster: {nodes: 5}\n", "a mapping"), ("seed: [1, 2]\n", "a list")] {
+            #expect(throws: ScenarioFile.Error.self) { try ScenarioFile.parse(yaml) }
+            do { _ = try ScenarioFile.parse(yaml) } catch {
+                #expect(error.problem == "expected a single value, found \(found)", "\(error)")
+            }
+        }
+    }
+
     @Test(arguments: [
         ("cluster: 3\nfaults:\n  - at: 1s\n    crash: n9\n", 4, "faults[0].crash"),
         ("cluster: 3\nduration: soon\n", 2, "duration"),
@@ -98,6 +108,7 @@ import TraceFormat
         ("cluster: 3\nsnapshots: sometimes\n", 2, "snapshots"),
         ("cluster: 3\nfaults:\n  - at: 1s\n    transfer: n4\n", 4, "faults[0].transfer"),
         ("cluster: 3\nfaults:\n  - at: 1s\n    remove: [n1]\n", 4, "faults[0].remove"),
+        ("cluster:\n  nodes: 5\n", 2, "cluster"),
     ])
     func malformedFilesNameTheLineAndTheField(yaml: String, line: Int, field: String) {
         do {
