@@ -417,6 +417,8 @@ public struct SafetyReport: Codable, Sendable {
     public var appliedEntriesChecked: UInt64
     /// Reads answered ok whose index was checked against the writes acknowledged before them.
     public var readsChecked: UInt64 = 0
+    /// Every stale read found, listed or not (counted in `violationCount` too).
+    public var staleReadCount = 0
 }
 
 /// What one voter would have answered, evaluated on the recorded state at the moment of the

@@ -24,8 +24,12 @@ public struct RunComparison: Codable, Sendable {
         public var unit: String
         public var lowerIsBetter: Bool
         public var values: [Double]
-        /// Indices of the runs with the best value (empty when all are equal).
+        /// Indices of the runs with the best value (empty when all are equal, or when the metric
+        /// is not judged).
         public var best: [Int]
+        /// False for a breakdown that is neither better nor worse by itself (elections by outcome:
+        /// more failed pre-vote rounds are pre-vote doing its work).
+        public var judged = true
     }
 
     /// Run `run` differs from the first run only in `setting`.
@@ -80,11 +84,11 @@ public struct RunComparison: Codable, Sendable {
         differing = settings.filter { Set($0.values).count > 1 }.map(\.name)
 
         var metrics: [Metric] = []
-        func add(_ name: String, _ unit: String, lower: Bool = true, _ value: (AnalysisReport) -> Double) {
+        func add(_ name: String, _ unit: String, lower: Bool = true, judged: Bool = true, _ value: (AnalysisReport) -> Double) {
             let values = items.map { value($0.report) }
             let target = lower ? values.min() : values.max()
-            let best = Set(values).count > 1 ? values.indices.filter { values[$0] == target } : []
-            metrics.append(Metric(name: name, unit: unit, lowerIsBetter: lower, values: values, best: best))
+            let best = judged && Set(values).count > 1 ? values.indices.filter { values[$0] == target } : []
+            metrics.append(Metric(name: name, unit: unit, lowerIsBetter: lower, values: values, best: best, judged: judged))
         }
         add("disruptions", "count") { Double($0.disruptionTotals.count) }
         for cause in [Disruption.Cause.rejoin, .partialConnectivity, .flappingLink, .lostQuorum, .crash, .removedServer, .electionTimeout] {
@@ -98,7 +102,7 @@ public struct RunComparison: Codable, Sendable {
         add("election attempts", "count") { Double($0.elections.attempts) }
         for outcome in ElectionAttempt.Outcome.allCases where outcome != .open {
             if items.contains(where: { ($0.report.elections.byOutcome[outcome.rawValue] ?? 0) > 0 }) {
-                add("elections: \(outcome.rawValue)", "count") {
+                add("elections: \(outcome.rawValue)", "count", judged: false) {
                     Double($0.elections.byOutcome[outcome.rawValue] ?? 0)
                 }
             }
@@ -113,7 +117,7 @@ public struct RunComparison: Codable, Sendable {
             add("read latency p50", "ns") { Double($0.availability.reads?.latency.p50 ?? 0) }
             add("read latency p99", "ns") { Double($0.availability.reads?.latency.p99 ?? 0) }
             add("read success", "ratio", lower: false) { $0.availability.reads?.successRate ?? 1 }
-            add("stale reads", "count") { Double($0.safety.violations.filter { $0.rule == .staleRead }.count) }
+            add("stale reads", "count") { Double($0.safety.staleReadCount) }
         }
         add("throughput", "perSecond", lower: false) { $0.availability.throughputPerSecond }
         add("messages per commit", "count") { $0.availability.messagesPerCommit }

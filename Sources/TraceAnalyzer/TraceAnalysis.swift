@@ -256,7 +256,7 @@ struct AnalysisPass {
             safety: SafetyReport(violations: (safety.violations + staleReads.violations).sorted { $0.time < $1.time },
                                  violationCount: safety.found + staleReads.found,
                                  leadersChecked: safety.leadersChecked, appliedEntriesChecked: safety.appliedChecked,
-                                 readsChecked: staleReads.readsChecked),
+                                 readsChecked: staleReads.readsChecked, staleReadCount: staleReads.found),
             advice: advice.advice,
             adviceSummary: advice.summary,
             featureEffects: effects,

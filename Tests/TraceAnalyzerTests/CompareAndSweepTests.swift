@@ -19,6 +19,11 @@ import TraceFormat
         let disruptions = try #require(c.metrics.first { $0.name == "disruptions" })
         #expect(disruptions.values == [1, 0])
         #expect(disruptions.best == [1])
+        // Failed pre-vote rounds are pre-vote at work: the breakdown by outcome is not judged.
+        let failed = try #require(c.metrics.first { $0.name == "elections: preVoteFailed" })
+        #expect(failed.values[0] == 0 && failed.values[1] > 0)
+        #expect(!failed.judged && failed.best.isEmpty)
+        #expect(c.metrics.first { $0.name == "election attempts" }?.judged == true)
         let sentence = CompareReport.attribution(a, c)
         #expect(sentence.hasPrefix("b enables pre-vote"))
         #expect(sentence.contains("disruptions 1 -> 0"))

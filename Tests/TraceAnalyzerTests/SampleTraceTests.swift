@@ -64,6 +64,7 @@ struct SampleTrace: Sendable, CustomStringConvertible {
         if let f = s.effect { #expect(r.featureEffects.contains { $0.feature == f && $0.count > 0 }) }
         #expect(r.safety.violations.allSatisfy { $0.rule == .staleRead })
         #expect(s.staleReads.contains(r.safety.violations.count), "\(r.safety.violations.count) violations")
+        #expect(r.safety.staleReadCount == r.safety.violations.count)
     }
 
     @Test(arguments: SampleTrace.all)

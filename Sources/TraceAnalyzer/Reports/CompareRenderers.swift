@@ -49,7 +49,7 @@ public enum CompareReport {
         }
         out.append("")
         let rows: [[String]] = c.metrics.map { m in
-            [m.name] + m.values.indices.map { cell(m, $0) } + [m.best.isEmpty ? "=" : m.best.map { labels[$0] }.joined(separator: ",")]
+            [m.name] + m.values.indices.map { cell(m, $0) } + [!m.judged ? "" : m.best.isEmpty ? "=" : m.best.map { labels[$0] }.joined(separator: ",")]
         }
         let header = ["metric"] + labels + ["better"]
         let widths = header.indices.map { k in ([header] + rows).map { $0[k].count }.max() ?? 0 }
