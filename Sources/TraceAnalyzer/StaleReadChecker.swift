@@ -20,36 +20,37 @@ struct StaleReadChecker {
     private(set) var violations: [SafetyViolation] = []
     private(set) var found = 0
     private(set) var readsChecked: UInt64 = 0
-    /// Events were lost (a skipped frame): a write may have been proposed unseen at a lower
-    /// index, so only writes first requested since then (`requestedSinceGap`) raise `acked`.
-    private var afterGap = false
-    private var requestedSinceGap: Set<UInt64> = []
+    /// When the events resumed after the last skipped frame, if any. A request first issued
+    /// before then (its answer's latency runs from its first issue) may have events in the gap:
+    /// a write proposed there at a lower index, a read first issued there, when fewer writes were
+    /// acknowledged. Neither binds nor is checked.
+    private var resumedAt: UInt64?
 
-    /// Events are missing before the next one. Writes requested before the gap are no longer
-    /// trusted to have been seen at their lowest proposal; reads keep the floors they had (those
-    /// writes were acknowledged before them, gap or not).
-    mutating func eventsLost() {
-        afterGap = true
+    /// Events are missing before the next one, at `time`.
+    mutating func eventsLost(resumingAt time: UInt64) {
+        resumedAt = time
         writeIndex = DirectMappedTable<UInt64>()
-        requestedSinceGap.removeAll()
+    }
+
+    /// Whether a request answered at `t` after `latency` was first issued before the last gap.
+    private func issuedBeforeGap(answeredAt t: UInt64, latency: UInt64) -> Bool {
+        guard let resumedAt else { return false }
+        return t &- latency < resumedAt
     }
 
     /// Proposals, client requests and responses (`readServed` goes to `served`).
     mutating func observe(_ e: TraceEvent, ordinal: UInt64) {
         switch e.kind {
         case .entryProposed(let request, let index, _):
-            if afterGap, !requestedSinceGap.contains(request) { return }
             if let known = writeIndex[request], known <= index { return }
             writeIndex[request] = index
         case .clientRequest(let id, .read):
             if readFloor[id] == nil { readFloor[id] = (acked.index, acked.seen, (e, ordinal)) }
-        case .clientRequest(let id, .write) where afterGap:
-            requestedSinceGap.insert(id)
-        case .clientResponse(let id, let outcome, _):
+        case .clientResponse(let id, let outcome, let latency):
             guard outcome != .notLeader else { return }
             if let floor = readFloor.removeValue(forKey: id) {
                 let served = readServedAt.removeValue(forKey: id)
-                guard outcome == .ok, let served else { return }
+                guard outcome == .ok, let served, !issuedBeforeGap(answeredAt: e.time, latency: latency) else { return }
                 readsChecked += 1
                 if served.index < floor.index { found += 1 }
                 if served.index < floor.index, violations.count < 1_000 {
@@ -59,12 +60,11 @@ struct StaleReadChecker {
                     violations.append(SafetyViolation(rule: .staleRead, time: e.time, nodes: [served.seen.event.node?.rawValue].compactMap { $0 },
                                                       detail: detail, evidence: evidence))
                 }
-            } else {
-                // (After a gap, `writeIndex` holds only writes requested since.)
-                if afterGap { requestedSinceGap.remove(id) }
-                guard let index = writeIndex[id] else { return }
+            } else if let index = writeIndex[id] {
                 writeIndex[id] = nil
-                if outcome == .ok, index > acked.index { acked = (index, (e, ordinal)) }
+                if outcome == .ok, index > acked.index, !issuedBeforeGap(answeredAt: e.time, latency: latency) {
+                    acked = (index, (e, ordinal))
+                }
             }
         default:
             break

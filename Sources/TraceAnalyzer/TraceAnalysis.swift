@@ -107,7 +107,7 @@ struct AnalysisPass {
     /// violation, and no unavailability is claimed for the time it spans.
     mutating func eventsLost(resumingAt next: UInt64) {
         safety.eventsLost()
-        staleReads.eventsLost()
+        staleReads.eventsLost(resumingAt: max(next, lastTime))
         availability.eventsLost(lastSeen: lastTime, nextSeen: max(next, lastTime))
     }
 

@@ -283,14 +283,18 @@ import TraceFormat
     }
 
     /// A write proposed again in a lost frame may have been committed at a lower index than the
-    /// one seen: after the gap, only writes requested since bind later reads.
+    /// one seen: after the gap, only writes first issued since (their answers' latencies run from
+    /// the first issue) bind later reads, and only reads first issued since are checked.
     @Test func aSkippedFrameHidesNoStaleReadAndInventsNone() throws {
         let s = nsPerSecond
         let events = [
             ev(1 * s, nil, .clientRequest(id: 10, kind: .write)),
             ev(1 * s, 1, .entryProposed(request: 10, index: 5, term: 1)),
-            // Lost: the write proposed again, lower, at the next leader (which commits it there).
+            // Lost: the write proposed again, lower, at the next leader (which commits it there);
+            // another write first issued and proposed.
             ev(6 * s, 2, .entryProposed(request: 10, index: 3, term: 2)),
+            ev(6 * s, nil, .clientRequest(id: 50, kind: .write)),
+            ev(6 * s, 2, .entryProposed(request: 50, index: 2, term: 2)),
             // And again, higher, at the one after. A read served at 4 after the write's
             // acknowledgement: fine, the write may have been committed at 3.
             ev(11 * s, 3, .entryProposed(request: 10, index: 6, term: 3)),
@@ -305,6 +309,14 @@ import TraceFormat
             ev(12 * s, nil, .clientRequest(id: 40, kind: .read)),
             ev(12 * s, 2, .readServed(request: 40, index: 8, mode: .readIndex)),
             ev(12 * s, nil, .clientResponse(id: 40, outcome: .ok, latency: 1)),
+            // The write first issued in the lost frame, retried (it looks new after the gap) and
+            // proposed higher; a read served below that: fine, it may have been committed at 2.
+            ev(13 * s, nil, .clientRequest(id: 50, kind: .write)),
+            ev(13 * s, 3, .entryProposed(request: 50, index: 12, term: 3)),
+            ev(13 * s, nil, .clientResponse(id: 50, outcome: .ok, latency: 7 * s)),
+            ev(13 * s, nil, .clientRequest(id: 60, kind: .read)),
+            ev(13 * s, 3, .readServed(request: 60, index: 11, mode: .readIndex)),
+            ev(13 * s, nil, .clientResponse(id: 60, outcome: .ok, latency: 1)),
         ]
         let path = try writeTrace(events, reads: true)
         let whole = try TraceAnalysis.analyze(try TraceFile.open(path))
