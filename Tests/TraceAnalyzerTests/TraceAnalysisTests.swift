@@ -280,6 +280,14 @@ import TraceFormat
         let before = { (w: Window) in w.end < lost.firstTime }
         #expect(r.availability.stalls.filter(before) == whole.availability.stalls.filter(before))
         #expect(r.availability.leaderless.filter(before) == whole.availability.leaderless.filter(before))
+        // Each report shows the unread stretch: greyed out on the HTML timeline, a slice of its own
+        // in the Chrome trace.
+        #expect(HTMLReport.render(r).contains("\"unread\":[[\(lost.firstTime),\(lost.lastTime)]]"))
+        #expect(!HTMLReport.render(whole).contains("\"unread\""))
+        let chrome = try #require(try JSONSerialization.jsonObject(with: ChromeTraceReport.render(r)) as? [String: Any])
+        let slices = (chrome["traceEvents"] as? [[String: Any]] ?? []).filter { $0["cat"] as? String == "integrity" }
+        #expect(slices.count == 1)
+        #expect(slices.first?["ts"] as? Double == Double(lost.firstTime) / 1_000)
     }
 
     /// A write proposed again in a lost frame may have been committed at a lower index than the

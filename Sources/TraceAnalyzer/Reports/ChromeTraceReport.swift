@@ -32,6 +32,7 @@ public enum ChromeTraceReport {
             b.elections()
             b.faults()
             b.windows()
+            b.unread()
             b.disruptions()
             b.violations()
             b.messages()
@@ -63,6 +64,7 @@ public enum ChromeTraceReport {
         static let disruptions = 500_000
         static let labels = 600_000
         static let safety = 700_000
+        static let unread = 800_000
     }
 
     /// Assigns each interval a lane (0, 1, ...) so that no two on a lane overlap; intervals that
@@ -261,6 +263,16 @@ public enum ChromeTraceReport {
             guard !list.isEmpty else { return }
             laned(list, base: Track.windows, name: "unavailable", span: { ($0.0.start, $0.0.end) }) { b, w, tid in
                 b.slice(w.1, "availability", w.0.start, w.0.end, tid: tid, ["duration": .text(ReportText.time(w.0.duration))])
+            }
+        }
+
+        /// The stretches of corrupt frames skipped (`--skip-corrupt`): nothing is known of them.
+        mutating func unread() {
+            guard !report.trace.unread.isEmpty else { return }
+            track(Track.unread, "unread")
+            for w in report.trace.unread {
+                slice("unread: a corrupt frame was skipped", "integrity", w.start, w.end, tid: Track.unread,
+                      ["duration": .text(ReportText.time(w.duration))])
             }
         }
 
