@@ -45,8 +45,8 @@ struct CheckCommand: ParsableCommand {
         if !json, t.integrity != "ok" {
             // A recovered or damaged trace is checked only as far as it could be read: say so,
             // so that "safe" is not taken for the whole run.
-            let span = t.unread.isEmpty ? "only \(ReportText.time(t.start))-\(ReportText.time(t.end))"
-                                        : "all but the unread stretches"
+            let span = "only \(ReportText.time(t.start))-\(ReportText.time(t.end))"
+                + (t.unread.isEmpty ? "" : ", less the unread stretches,")
             print("  \(span) could be checked: integrity \(ReportText.integrity(t))")
         }
         if !s.violations.isEmpty { throw ExitCode(1) }
