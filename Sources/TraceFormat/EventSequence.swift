@@ -236,16 +236,22 @@ final class FramePrefetcher: @unchecked Sendable {
             events = Array(repeating: TraceEvent(time: 0, node: nil, .nodeCrashed), count: max(capacity, frame.eventCount))
         }
         var problem: WireError?
+        let total = frame.eventCount
         events.withUnsafeMutableBufferPointer { buffer in
+            // Locals, not the captured `decoder` and `count`: the closure would keep those in
+            // memory and load and store each column's position for every event.
+            var d = decoder
+            var n = 0
             do throws(WireError) {
-                while count < frame.eventCount {
-                    buffer[count] = try decoder.next()
-                    count += 1
+                while n < total {
+                    buffer[n] = try d.next()
+                    n += 1
                 }
-                try decoder.finish()
+                try d.finish()
             } catch {
                 problem = error
             }
+            count = n
         }
         guard let problem else { return nil }
         return .corrupt(frame, path: file.path, problem.text)
