@@ -26,6 +26,42 @@ public struct AnalysisReport: Codable, Sendable {
     public var verification: [AdviceVerification]?
     /// Log compaction; absent from reports written before it was analysed.
     public var snapshots: SnapshotSummary?
+    /// Messages per directed link; absent from reports written before it was analysed.
+    public var network: NetworkReport?
+}
+
+/// What the network did with the messages: in all, and per directed link.
+public struct NetworkReport: Codable, Sendable, Equatable {
+    /// Messages sent between the nodes the metadata lists.
+    public var sent: UInt64
+    /// Deliveries that ended a message's flight (a duplicate's second copy is not counted).
+    public var delivered: UInt64
+    /// Messages dropped, by reason (`partition`, `loss`, `receiverDown`).
+    public var dropped: [String: UInt64]
+    /// Mean time from `messageSent` to its first `messageDelivered`.
+    public var meanLatency: UInt64
+    /// Every link that carried a message, the most messages dropped first (then the largest share).
+    public var links: [LinkStats]
+    /// Links whose deliveries took at least `NetworkReport.slowFactor` times the mean of all, the
+    /// busiest first (a link that carried a vote or two says little), at most 10.
+    public var slowLinks: [LinkStats]
+    public static let slowFactor = 1.5
+
+    public var droppedTotal: UInt64 { dropped.values.reduce(0, +) }
+}
+
+public struct LinkStats: Codable, Sendable, Equatable {
+    public var from: UInt32
+    public var to: UInt32
+    public var sent: UInt64
+    public var delivered: UInt64
+    public var dropped: [String: UInt64]
+    public var meanLatency: UInt64
+    public var maxLatency: UInt64
+
+    public var droppedTotal: UInt64 { dropped.values.reduce(0, +) }
+    /// Dropped / sent.
+    public var droppedShare: Double { sent == 0 ? 0 : Double(droppedTotal) / Double(sent) }
 }
 
 /// Log compaction seen in the trace (Raft §7): snapshots taken, sent by leaders to followers

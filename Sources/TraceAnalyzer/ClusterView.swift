@@ -156,7 +156,10 @@ struct ClusterView {
         return m
     }
 
-    @inline(__always) mutating func dropped(_ id: UInt64, reason: DropReason) { messages.dropped(id, reason: reason) }
+    /// Ends message `id`'s flight as dropped and returns it (nil if it was not in flight).
+    @inline(__always) mutating func dropped(_ id: UInt64, reason: DropReason) -> RecentMessages.Message? {
+        messages.dropped(id, reason: reason)
+    }
 
     @inline(__always) mutating func appended(on node: NodeID?, last: UInt64, term: UInt64) {
         guard let node, let i = index(node) else { return }
@@ -284,11 +287,18 @@ struct RecentMessages {
     private var slots = ZeroedTable<Message>(count: size)
     /// Messages still in flight whose slot a newer message took.
     private var overflow: [UInt64: Message] = [:]
-    /// Messages sent and neither delivered nor dropped (for tests: it walks the whole table).
+    /// Messages sent and neither delivered nor dropped (it walks the whole table).
     var inFlight: Int {
-        var n = overflow.count
-        for k in 0..<Self.size where slots[k].state == .inFlight { n += 1 }
+        var n = 0
+        forEachInFlight { _ in n += 1 }
         return n
+    }
+
+    /// Calls `body` with each message sent and neither delivered nor dropped (it walks the whole
+    /// table: for the end of the pass and for tests).
+    func forEachInFlight(_ body: (Message) -> Void) {
+        for m in overflow.values { body(m) }
+        for k in 0..<Self.size where slots[k].state == .inFlight { body(slots[k]) }
     }
 
     @inline(__always) mutating func sent(_ m: MessageSend, from: NodeID, at t: UInt64) {
@@ -314,15 +324,18 @@ struct RecentMessages {
         return wasInFlight ? m : nil
     }
 
-    @inline(__always) mutating func dropped(_ id: UInt64, reason: DropReason) {
+    /// Records a drop; returns the message if this ended its flight (as `delivered` does).
+    @inline(__always) mutating func dropped(_ id: UInt64, reason: DropReason) -> Message? {
         let k = Int(id % UInt64(Self.size))
         var m = slots[k]
         guard m.id == id, m.state != .none else {
-            if !overflow.isEmpty { overflow.removeValue(forKey: id) }
-            return
+            guard !overflow.isEmpty else { return nil }
+            return overflow.removeValue(forKey: id)
         }
+        let wasInFlight = m.state == .inFlight
         m.drop(reason)
         slots[k] = m
+        return wasInFlight ? m : nil
     }
 
     /// The messages in the table sent within `window` before `t` (at `t` included), oldest first.

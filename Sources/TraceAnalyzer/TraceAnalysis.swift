@@ -65,6 +65,7 @@ struct AnalysisPass {
     private var staleReads = StaleReadChecker()
     private var snapshots = SnapshotTracker()
     private var sampler = MessageSampler()
+    private var network: NetworkTracker
     private var advice: AdviceCollector
     private var ordinal: UInt64 = 0
     /// Events in skipped frames: `ordinal` counts them, the report's event count does not.
@@ -83,6 +84,7 @@ struct AnalysisPass {
         self.end = max(end, start)
         view = ClusterView(ids: ids)
         safety = SafetyChecker(nodes: ids.count)
+        network = NetworkTracker(nodes: ids.count)
         checksReads = run.workload.readsPerSecond > 0
         timeline = TimelineBuilder(nodes: ids.count, start: start, end: self.end,
                                    labelTexts: run.faults.map { if case .label(let text) = $0.action { text } else { nil } })
@@ -137,9 +139,10 @@ struct AnalysisPass {
         case .messageDelivered(let id):
             let m = view.delivered(id, to: e.node, at: e.time)
             sampler.delivered(id, sent: m?.sent, at: e.time)
+            if let m { network.delivered(m, at: e.time) }
         case .messageDropped(let id, let reason):
             sampler.dropped(id, reason: reason)
-            view.dropped(id, reason: reason)
+            if let m = view.dropped(id, reason: reason) { network.dropped(m, reason: reason) }
         case .entriesAppended(_, let last, let term):
             view.appended(on: e.node, last: last, term: term)
         case .entryApplied:
@@ -261,6 +264,7 @@ struct AnalysisPass {
             adviceSummary: advice.summary,
             featureEffects: effects,
             verification: nil,
-            snapshots: snapshots.summary(policy: run.snapshots))
+            snapshots: snapshots.summary(policy: run.snapshots),
+            network: network.finish(ids: view.ids, inFlight: view.messages))
     }
 }

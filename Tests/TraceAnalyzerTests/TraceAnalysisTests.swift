@@ -544,3 +544,51 @@ import TraceFormat
         }
     }
 }
+
+@Suite struct NetworkAnalysisTests {
+    /// Every link between n3 and another node (both ways) loses a fifth of its messages and takes
+    /// 50 ms longer: those are the links the report names as dropping messages and as slow, with
+    /// the drops by reason.
+    @Test func degradedLinksAreTheLossyAndSlowOnes() throws {
+        var c = ScenarioCatalog.steady.configuration
+        c.duration = 10 * nsPerSecond
+        c.faults = [1, 2, 4, 5].map { n in
+            ScheduledFault(at: 0, .degrade(.node(NodeID(n)), .node(NodeID(3)), loss: 0.2, extraLatency: 50 * nsPerMillisecond))
+        }
+        let path = Scratch.path("degraded.trace")
+        _ = try Recorder.record(c, to: path)
+        let r = try TraceAnalysis.analyze(try TraceFile.open(path))
+        let n = try #require(r.network)
+        let touches = { (l: LinkStats) in l.from == 3 || l.to == 3 }
+        let busy = n.links.filter { touches($0) && $0.sent > 100 }
+        #expect(busy.count == 2)  // the leader's link to n3, and back
+        for l in busy {
+            #expect(l.dropped.keys.sorted() == ["loss"])
+            #expect((0.1...0.3).contains(l.droppedShare), "\(l)")
+            #expect(l.meanLatency > 50 * nsPerMillisecond)
+        }
+        // The links that dropped the most share are the degraded ones, and only they are slow.
+        #expect(n.links.first.map(touches) == true)
+        #expect(!n.slowLinks.isEmpty && n.slowLinks.allSatisfy(touches))
+        #expect(busy.allSatisfy { l in n.slowLinks.contains(l) })
+        #expect(n.links.filter { !touches($0) }.allSatisfy { $0.droppedTotal == 0 && $0.meanLatency < 20 * nsPerMillisecond })
+        // Totals are the links' sums, and every message is delivered, dropped or in flight at the end.
+        #expect(n.sent == n.links.reduce(0) { $0 + $1.sent })
+        #expect(n.droppedTotal == n.links.reduce(0) { $0 + $1.droppedTotal })
+        #expect(n.delivered + n.droppedTotal <= n.sent && n.sent - n.delivered - n.droppedTotal < 50)
+        let text = TextReport.render(r, color: false)
+        #expect(text.contains("network           \(n.sent) messages sent, \(n.droppedTotal) dropped"))
+        #expect(text.contains("slow: n"))
+        #expect(HTMLReport.render(r).contains("<h3>Links</h3>"))
+    }
+
+    @Test func aSteadyRunDropsNothingAndHasNoSlowLink() throws {
+        let (r, _) = try analyzeScenario("steady")
+        let n = try #require(r.network)
+        #expect(n.droppedTotal == 0 && n.slowLinks.isEmpty)
+        // The leader's links to its four followers and back carry the traffic (the rest, the
+        // first election's votes).
+        #expect(n.links.filter { $0.sent > 100 }.count == 8, "\(n.links)")
+        #expect(!HTMLReport.render(r).contains("<h3>Links</h3>"))
+    }
+}

@@ -25,6 +25,18 @@ public enum TextReport {
             out.append("  reads             \(rd.succeeded) of \(rd.succeeded + rd.timedOut) ok (\(T.percent(rd.successRate))), \(rd.timedOut) gave up, \(rd.redirects) redirects; latency \(T.percentiles(rd.latency))")
         }
         out.append("  commits           \(a.committedEntries) entries, \(T.number(a.throughputPerSecond)) per second, \(T.number(a.messagesPerCommit)) messages per commit; latency \(T.percentiles(a.commitLatency))")
+        if let n = r.network {
+            out.append("  network           \(T.network(n))")
+            let lossy = n.links.prefix { $0.droppedTotal > 0 }
+            if !lossy.isEmpty {
+                out.append("                    most dropped: " + lossy.prefix(3).map(T.linkDrops).joined(separator: "; ")
+                           + (lossy.count > 3 ? "; \(lossy.count - 3) more links" : ""))
+            }
+            if !n.slowLinks.isEmpty {
+                out.append("                    slow: " + n.slowLinks.prefix(3).map(T.linkLatency).joined(separator: "; ")
+                           + (n.slowLinks.count > 3 ? "; \(n.slowLinks.count - 3) more" : ""))
+            }
+        }
         out.append("")
         let e = r.elections
         out.append(head("Elections") + "  \(e.attempts) attempts (\(T.outcomes(e.byOutcome))), \(T.number(e.ratePerMinute)) candidacies per minute, highest term \(e.highestTerm)")
