@@ -48,6 +48,10 @@ public struct NetworkReport: Codable, Sendable, Equatable {
     public static let slowFactor = 1.5
 
     public var droppedTotal: UInt64 { dropped.values.reduce(0, +) }
+    /// Dropped / sent.
+    public var droppedShare: Double { sent == 0 ? 0 : Double(droppedTotal) / Double(sent) }
+    /// The links that dropped messages, the most first (the head of `links`).
+    public var lossyLinks: ArraySlice<LinkStats> { links.prefix { $0.droppedTotal > 0 } }
 }
 
 public struct LinkStats: Codable, Sendable, Equatable {

@@ -67,8 +67,7 @@ struct NetworkTracker {
     }
 
     /// Every link that carried a message, the most messages dropped first (then the largest share
-    /// dropped, then by link); `inFlight`
-    /// holds the messages neither delivered nor dropped by the end.
+    /// dropped, then by link); `inFlight` holds the messages neither delivered nor dropped by the end.
     func finish(ids: [NodeID], inFlight: RecentMessages) -> NetworkReport {
         inFlight.forEachInFlight { m in counts(m.from, m.to)?.pointee.inFlight &+= 1 }
         var out: [LinkStats] = []

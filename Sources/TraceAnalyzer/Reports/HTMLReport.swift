@@ -199,18 +199,18 @@ public enum HTMLReport {
         s += "<tr><th>throughput</th><td>\(a.committedEntries) entries, \(esc(T.number(a.throughputPerSecond))) per second, \(esc(T.number(a.messagesPerCommit))) messages per commit</td></tr>"
         if let n = r.network { s += "<tr><th>network</th><td>\(esc(T.network(n)))</td></tr>" }
         s += "</table>"
-        if let n = r.network, n.links.first.map({ $0.droppedTotal > 0 }) == true || !n.slowLinks.isEmpty {
+        if let n = r.network, !n.lossyLinks.isEmpty || !n.slowLinks.isEmpty {
             // The links that dropped messages (most first) and the slow ones; the JSON report has all.
-            let shown = Array(n.links.prefix { $0.droppedTotal > 0 }.prefix(20))
+            let shown = Array(n.lossyLinks.prefix(20))
             let slow = n.slowLinks.filter { l in !shown.contains { $0.from == l.from && $0.to == l.to } }
             s += "<h3>Links</h3><table><tr><th>link</th><th>sent</th><th>dropped</th><th>why</th><th>mean latency</th><th>max latency</th></tr>"
             for l in shown + slow {
-                let why = l.dropped.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-                s += "<tr><td>\(T.node(l.from))→\(T.node(l.to))</td><td>\(l.sent)</td><td>\(l.droppedTotal) (\(esc(T.percent(l.droppedShare))))</td>"
+                let why = T.dropReasons(l.dropped)
+                s += "<tr><td>\(T.link(l))</td><td>\(l.sent)</td><td>\(l.droppedTotal) (\(esc(T.percent(l.droppedShare))))</td>"
                 s += "<td>\(esc(why))</td><td>\(l.delivered == 0 ? "-" : esc(T.time(l.meanLatency)))</td><td>\(l.delivered == 0 ? "-" : esc(T.time(l.maxLatency)))</td></tr>"
             }
             s += "</table>"
-            let lossy = n.links.prefix { $0.droppedTotal > 0 }.count
+            let lossy = n.lossyLinks.count
             if lossy > shown.count { s += "<p class=\"more\">\(lossy - shown.count) more links dropped messages; the JSON report lists every link.</p>" }
         }
         if !a.longestWindows.isEmpty {

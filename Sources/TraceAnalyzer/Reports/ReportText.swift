@@ -24,21 +24,27 @@ public enum ReportText {
 
     /// "152342 messages sent, 812 dropped (0.5%: partition 800, loss 12); delivery latency mean 12.51ms".
     public static func network(_ n: NetworkReport) -> String {
-        let share = n.sent == 0 ? 0 : Double(n.droppedTotal) / Double(n.sent)
-        let reasons = n.dropped.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.key) \($0.value)" }
-        let dropped = n.droppedTotal == 0 ? "none dropped" : "\(n.droppedTotal) dropped (\(percent(share)): \(reasons.joined(separator: ", ")))"
+        let dropped = n.droppedTotal == 0 ? "none dropped"
+            : "\(n.droppedTotal) dropped (\(percent(n.droppedShare)): \(dropReasons(n.dropped)))"
         return "\(n.sent) messages sent, \(dropped); delivery latency mean \(time(n.meanLatency))"
     }
 
     /// "n4→n1 812 of 812 (100%: partition 812)".
     public static func linkDrops(_ l: LinkStats) -> String {
-        let reasons = l.dropped.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.key) \($0.value)" }
-        return "\(node(l.from))→\(node(l.to)) \(l.droppedTotal) of \(l.sent) (\(percent(l.droppedShare)): \(reasons.joined(separator: ", ")))"
+        "\(link(l)) \(l.droppedTotal) of \(l.sent) (\(percent(l.droppedShare)): \(dropReasons(l.dropped)))"
+    }
+
+    /// "n4→n1".
+    public static func link(_ l: LinkStats) -> String { "\(node(l.from))→\(node(l.to))" }
+
+    /// "partition 800, loss 12": messages dropped by reason, the most first.
+    public static func dropReasons(_ dropped: [String: UInt64]) -> String {
+        dropped.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
     }
 
     /// "n1→n5 mean 71ms, max 251ms (703 delivered)".
     public static func linkLatency(_ l: LinkStats) -> String {
-        "\(node(l.from))→\(node(l.to)) mean \(time(l.meanLatency)), max \(time(l.maxLatency)) (\(l.delivered) delivered)"
+        "\(link(l)) mean \(time(l.meanLatency)), max \(time(l.maxLatency)) (\(l.delivered) delivered)"
     }
 
     /// "1 window", "2 windows": a count and its noun, plural unless the count is one.

@@ -27,7 +27,7 @@ public enum TextReport {
         out.append("  commits           \(a.committedEntries) entries, \(T.number(a.throughputPerSecond)) per second, \(T.number(a.messagesPerCommit)) messages per commit; latency \(T.percentiles(a.commitLatency))")
         if let n = r.network {
             out.append("  network           \(T.network(n))")
-            let lossy = n.links.prefix { $0.droppedTotal > 0 }
+            let lossy = n.lossyLinks
             if !lossy.isEmpty {
                 out.append("                    most dropped: " + lossy.prefix(3).map(T.linkDrops).joined(separator: "; ")
                            + (lossy.count > 3 ? "; \(lossy.count - 3) more links" : ""))
