@@ -65,7 +65,7 @@ enum AdviceEngine {
             return features.leaderStickiness ? [] : [stickiness()]
         case .crash:
             guard let window = d.leaderlessFor else { return [] }
-            return [Advice(feature: .leadershipTransfer, disruptions: [d.id], window: Window(start: d.time, end: d.time + window),
+            return [Advice(feature: .leadershipTransfer, disruptions: [d.id], window: Window(start: d.leaderlessStart, end: d.leaderlessStart + window),
                            windowKind: "leaderless", leader: d.leader, prevents: false, candidate: nil, candidateLastIndex: nil,
                            candidateLastTerm: nil, quorum: quorum, preVoteGrants: nil, voters: [],
                            unavailabilityAvoided: window > roundTrip ? window - roundTrip : 0, termsAvoided: 0,

@@ -391,9 +391,16 @@ public struct Disruption: Codable, Sendable, Equatable {
     public var origin: UInt32?
     /// How many terms the origin's campaigns skipped past the leader's term.
     public var termInflation: UInt64?
-    /// From the disruption to the next leader acknowledged by a majority (nil: none by the end).
+    /// When a majority stopped following the leader, if that was before `time`: the leader held
+    /// the role, unacknowledged, until it stepped down (for example while a node it could not
+    /// hear raised the others' term). The event that did it is among the evidence.
+    public var leaderlessFrom: UInt64? = nil
+    /// From `leaderlessStart` to the next leader acknowledged by a majority (nil: none by the end).
     public var leaderlessFor: UInt64?
     public var evidence: [EventRef]
+
+    /// Where the disruption's time without a leader begins: `leaderlessFrom`, else `time`.
+    public var leaderlessStart: UInt64 { leaderlessFrom ?? time }
 }
 
 extension AnalysisReport {

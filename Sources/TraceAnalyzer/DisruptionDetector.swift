@@ -55,6 +55,12 @@ struct DisruptionDetector {
     private(set) var stickinessRejections = 0
     private(set) var lostQuorumStepDowns = 0
     private(set) var effectEvidence: [Advice.Feature: [EventRef]] = [:]
+    /// The leader a majority follows now, if any.
+    private var acknowledged: (leader: NodeID, term: UInt64)?
+    /// The leader a majority followed last, while no leader is acknowledged: the event after which
+    /// its majority no longer followed it (a follower took a higher term, campaigned or crashed).
+    /// A leader that steps down later had already lost the cluster then.
+    private var unacknowledged: (leader: NodeID, term: UInt64, ref: EventRef)?
     /// Term-inflation episodes kept; disruptions are counted and advised on all, and the report
     /// lists the first `AdviceCollector.disruptionLimit`.
     static let limit = 1_000
@@ -183,6 +189,12 @@ struct DisruptionDetector {
         found += 1
         var d = d
         d.id = found
+        if let u = unacknowledged, u.leader.rawValue == d.leader, u.term == d.term, u.ref.time < d.time {
+            d.leaderlessFrom = u.ref.time
+            d.evidence.append(u.ref)
+            var seen = Set<UInt64>()
+            d.evidence = d.evidence.sorted { $0.ordinal < $1.ordinal }.filter { seen.insert($0.ordinal).inserted }
+        }
         open.append(Open(disruption: d, snapshot: snapshot))
     }
 
@@ -258,13 +270,27 @@ struct DisruptionDetector {
         }
     }
 
-    /// Call when a leader becomes acknowledged by a majority.
-    mutating func leaderAcknowledged(at t: UInt64) {
+    /// Call after the view applied an event that may change who leads: `leader` is the leader a
+    /// majority follows now (`ClusterView.acknowledgedLeader`) and `term` its term.
+    mutating func acknowledgement(_ leader: NodeID?, term: UInt64, after e: EventRef) {
+        guard let leader else {
+            if let a = acknowledged { unacknowledged = (a.leader, a.term, e) }
+            acknowledged = nil
+            return
+        }
+        acknowledged = (leader, term)
+        unacknowledged = nil
         guard !open.isEmpty else { return }
         for k in open.indices where open[k].disruption.leaderlessFor == nil {
-            open[k].disruption.leaderlessFor = t - open[k].disruption.time
+            open[k].disruption.leaderlessFor = e.time - open[k].disruption.leaderlessStart
         }
-        settle(now: t)
+        settle(now: e.time)
+    }
+
+    /// Events were lost: who led across the gap is unknown.
+    mutating func eventsLost() {
+        acknowledged = nil
+        unacknowledged = nil
     }
 
     /// A leader was elected (or the trace ended): each node that campaigned at least 3 times

@@ -109,6 +109,7 @@ struct AnalysisPass {
     /// violation, and no unavailability is claimed for the time it spans.
     mutating func eventsLost(resumingAt next: UInt64) {
         safety.eventsLost()
+        detector.eventsLost()
         staleReads.eventsLost(resumingAt: max(next, lastTime))
         availability.eventsLost(lastSeen: lastTime, nextSeen: max(next, lastTime))
     }
@@ -182,7 +183,7 @@ struct AnalysisPass {
             }
             let hasLeader = view.acknowledgedLeader
             availability.leadershipMayHaveChanged(view, at: e.time)
-            if hasLeader != nil { detector.leaderAcknowledged(at: e.time) }
+            detector.acknowledgement(hasLeader, term: hasLeader.map { view[$0].term } ?? 0, after: EventRef(e, ordinal: ordinal))
             if e.kind.tag == .nodeCrashed || e.kind.tag == .nodeStarted || e.kind.tag == .becameLeader {
                 availability.topologyChanged(view, at: e.time, ref: EventRef(e, ordinal: ordinal))
             }

@@ -115,10 +115,27 @@ import TraceFormat
     }
 
     @Test func chainedCutIsPartialConnectivityFixedByPreVote() throws {
-        let (r, _) = try analyzeScenario("chained")
+        let (r, path) = try analyzeScenario("chained")
         let d = try #require(r.disruptions.first)
         #expect(d.cause == .partialConnectivity)
-        #expect(r.advice.contains { $0.feature == .preVote && $0.prevents && $0.disruptions == [d.id] })
+        let preVote = try #require(r.advice.first { $0.feature == .preVote && $0.prevents && $0.disruptions == [d.id] })
+
+        // The leader cannot hear the root, so it steps down only when a later message brings the
+        // higher term; the third node took that term long before, and from then on no majority
+        // followed the leader. The disruption's time without a leader starts there: it is the
+        // whole window the availability analysis finds, and what pre-vote would have saved.
+        let from = try #require(d.leaderlessFrom)
+        #expect(from + 100_000_000 < d.time)
+        let leaderFor = try #require(d.leaderlessFor)
+        #expect(r.availability.leaderless.contains(Window(start: from, end: from + leaderFor)))
+        #expect(preVote.unavailabilityAvoided == leaderFor)
+        let events = try eventsByOrdinal(path)
+        let lost = try #require(d.evidence.first { $0.time == from })
+        guard case .termChanged(_, _, .higherTermSeen) = events[Int(lost.ordinal)].kind else {
+            Issue.record("the evidence at \(from) is \(lost.event), not the follower taking the higher term")
+            return
+        }
+        #expect(lost.node != d.leader && lost.node != d.origin)
     }
 
     @Test func quorumLossAdvisesCheckQuorum() throws {
@@ -541,6 +558,16 @@ import TraceFormat
         #expect(r.disruptionTotals.leaderlessTotal == r.disruptions.reduce(0) { $0 + ($1.leaderlessFor ?? 0) })
         for (cause, n) in r.disruptionTotals.byCause {
             #expect(r.disruptions.filter { $0.cause.rawValue == cause }.count == n)
+        }
+        // A disruption's time without a leader is the end of a window without one, counted from
+        // where the window or the disruption began, whichever came later.
+        #expect(r.disruptions.contains { $0.leaderlessFrom != nil })
+        for d in r.disruptions {
+            if let from = d.leaderlessFrom { #expect(from < d.time) }
+            guard let l = d.leaderlessFor, l > 0 else { continue }
+            #expect(a.leaderless.contains { w in
+                w.end == d.leaderlessStart + l && (w.start == d.leaderlessStart || (d.leaderlessFrom == nil && w.start < d.time))
+            }, "disruption #\(d.id)")
         }
     }
 }

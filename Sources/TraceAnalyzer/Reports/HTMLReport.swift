@@ -168,7 +168,9 @@ public enum HTMLReport {
             let (t0, t1) = around(d.time, r)
             s += "<tr id=\"disruption-\(d.id)\"><td>\(link(t0, t1, "#\(d.id)"))</td><td>\(esc(ReportText.time(d.time)))</td>"
             s += "<td>\(esc(ReportText.cause(d.cause)))</td><td>\(esc(ReportText.disruption(d)))\(evidence(d.evidence))</td>"
-            s += "<td>\(esc(d.leaderlessFor.map(ReportText.time) ?? "until the end"))</td></tr>"
+            s += "<td>\(esc(d.leaderlessFor.map(ReportText.time) ?? "until the end"))"
+            if let from = d.leaderlessFrom { s += " from \(esc(ReportText.time(from)))" }
+            s += "</td></tr>"
         }
         s += "</table>"
         s += more(limit: Self.listedDisruptions, listed: r.disruptions.count, of: totals.count)
@@ -307,7 +309,7 @@ public enum HTMLReport {
             }),
             "disruptions": .array(r.disruptions.map { x in
                 [.int(x.id), .int(x.time), .int(x.leader), .string(ReportText.cause(x.cause)), .int(x.origin ?? 0),
-                 .int(x.leaderlessFor ?? 0)]
+                 .int(x.leaderlessFor ?? 0), .int(x.leaderlessStart)]
             }),
             "elections": .array(r.elections.list.map { a in
                 [.int(a.id), .int(a.node), .int(a.start), .int(a.end), .int(outcomes.firstIndex(of: a.outcome)!), .int(a.term)]
@@ -440,7 +442,7 @@ public enum HTMLReport {
       for(const gr of groups){const cx=gr.x,d=gr.items[0];
         if(gr.items.length===1){el('line',{x1:cx,y1:TOP-8,x2:cx,y2:TOP+lanes.length*LANE,class:'dline'},g);
           const c=el('circle',{cx:cx,cy:TOP-8,r:8,class:'dmark'},svg);el('text',{x:cx,y:TOP-4.5,class:'dmark-t','text-anchor':'middle'},svg,String(d[0]));
-          tipOn(c,'disruption #'+d[0]+' at '+fmt(d[1])+'\nleader n'+d[2]+': '+d[3]+(d[4]?'\nfirst campaign by n'+d[4]:'')+(d[5]?'\nno leader for '+fmt(d[5]):''));
+          tipOn(c,'disruption #'+d[0]+' at '+fmt(d[1])+'\nleader n'+d[2]+': '+d[3]+(d[4]?'\nfirst campaign by n'+d[4]:'')+(d[5]?'\nno leader for '+fmt(d[5])+(d[6]<d[1]?' from '+fmt(d[6]):''):''));
           c.style.cursor='pointer';c.addEventListener('click',()=>{const row=document.getElementById('disruption-'+d[0]);if(row)row.scrollIntoView({behavior:'smooth'})})}
         else{const a=gr.items[0],b=gr.items[gr.items.length-1];
           const c=el('circle',{cx:cx,cy:TOP-8,r:9,class:'dmark many'},svg);el('text',{x:cx,y:TOP-4.5,class:'dmark-t','text-anchor':'middle'},svg,String(gr.items.length));

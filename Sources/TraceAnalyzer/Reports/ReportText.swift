@@ -191,6 +191,8 @@ public enum ReportText {
         }
         if let l = d.leaderlessFor { s += l == 0 ? "; another leader was already in place" : "; no leader for \(time(l))" }
         else { s += "; no leader again before the trace ends" }
+        // (Not when it reads as the disruption's own time.)
+        if let from = d.leaderlessFrom, time(from) != time(d.time) { s += ", from \(time(from)), when a majority stopped following it" }
         return s
     }
 
