@@ -5,16 +5,27 @@ public enum DurationText {
         ("ns", 1), ("us", 1e3), ("µs", 1e3), ("ms", 1e6), ("s", 1e9), ("m", 60e9), ("h", 3600e9),
     ]
 
-    /// Parses one duration; `nil` when the text is not a number followed by a unit.
+    /// Parses one duration: a number and a unit, or several with units from largest to smallest
+    /// (`1m30s`, `30m05.591541s`, `1h00m02.5s`, as `format` and the event listing write them);
+    /// `nil` for anything else.
     public static func parse(_ text: String) -> UInt64? {
-        let t = text.trimmingCharacters(in: " ")
-        // Longest suffix first, so "ms" is not read as "m" + "s".
-        for (suffix, scale) in units.sorted(by: { $0.suffix.count > $1.suffix.count }) where t.hasSuffix(suffix) {
-            let number = t.dropLast(suffix.count)
-            guard let v = Double(number), v >= 0, v.isFinite, v * scale < 1.8e19 else { return nil }
-            return UInt64((v * scale).rounded())
-        }
-        return nil
+        var rest = text.trimmingCharacters(in: " ")
+        var total = 0.0
+        var lastScale = Double.infinity
+        repeat {
+            let number = rest.prefix { $0.isNumber || $0 == "." }
+            rest = rest.dropFirst(number.count)
+            // Longest suffix first, so "ms" is not read as "m" + "s".
+            guard let v = Double(number), v >= 0, v.isFinite,
+                  let (suffix, scale) = units.sorted(by: { $0.suffix.count > $1.suffix.count }).first(where: { rest.hasPrefix($0.suffix) }),
+                  scale < lastScale
+            else { return nil }
+            rest = rest.dropFirst(suffix.count)
+            total += v * scale
+            lastScale = scale
+        } while !rest.isEmpty
+        guard total < 1.8e19 else { return nil }
+        return UInt64(total.rounded())
     }
 
     /// Parses `a-b` (or a single duration, giving `a...a`).

@@ -13,8 +13,10 @@ import Darwin
 // Where the commands' output goes: standard error for diagnostics, a file or standard output for
 // reports. Plain POSIX calls, so a failure says why in the system's words.
 
-/// Writes `s` and a newline to standard error.
+/// Writes `s` and a newline to standard error, after what was printed to standard output (so a
+/// terminal shows both in order).
 func printError(_ s: String) {
+    fflush(nil)  // every output stream: standard output first
     var line = s + "\n"
     line.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
 }

@@ -5,7 +5,7 @@ struct TraceAnalyzeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "traceanalyze",
         abstract: "Explain why a Raft cluster lost its leader, from a trace recorded by raftrecord.",
-        subcommands: [AnalyzeCommand.self, CompareCommand.self, CheckCommand.self, InfoCommand.self, BenchCommand.self],
+        subcommands: [AnalyzeCommand.self, CompareCommand.self, CheckCommand.self, EventsCommand.self, InfoCommand.self, BenchCommand.self],
         defaultSubcommand: AnalyzeCommand.self
     )
 }

@@ -95,6 +95,44 @@ struct CommandLineTests {
         #expect(failed.err.contains("cannot write") && failed.err.contains("No such file or directory"))
     }
 
+    /// The evidence a report cites can be looked up: `events --around` lists the cited event,
+    /// marked, among its neighbours.
+    @Test func eventsListsWhatTheReportCites() throws {
+        let dir = try scratchDirectory()
+        let trace = dir.appendingPathComponent("events.trace").path
+        _ = try Tool.run("raftrecord", ["run", "--scenario", "chained", "-o", trace])
+        let report = try Tool.run("traceanalyze", [trace]).out
+        let cited = try #require(report.split(separator: "\n").first { $0.hasPrefix("      #") && $0.contains("leaderSteppedDown") })
+        let words = cited.split(separator: " ")
+        let position = String(words[0].dropFirst())  // "#5933" -> "5933"
+
+        let around = try Tool.run("traceanalyze", ["events", trace, "--around", "#" + position, "--context", "2", "--no-messages"])
+        #expect(around.status == 0, "\(around.err)")
+        let lines = around.out.split(separator: "\n")
+        #expect(lines.count == 5)
+        let target = try #require(lines.first { $0.hasPrefix("> ") })
+        #expect(target.hasPrefix("> #\(position) ") && target.contains(" \(words[2]) leaderSteppedDown ") && target.hasSuffix(String(words.last!)))
+        #expect(!around.out.contains("message"))
+
+        let json = try Tool.run("traceanalyze", ["events", trace, "--from", "2s", "--to", "2.05s", "--node", "n1", "--json"])
+        #expect(json.status == 0)
+        let objects = try json.out.split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        #expect(objects.count > 10)
+        #expect(objects.allSatisfy { o in
+            let t = (o["time"] as? NSNumber)?.uint64Value ?? 0
+            return t >= 2_000_000_000 && t <= 2_050_000_000 && (o["node"] as? Int ?? 1) == 1 && o["ordinal"] != nil
+        })
+
+        let missing = try Tool.run("traceanalyze", ["events", trace, "--around", "99999999"])
+        #expect(missing.status == 1 && missing.err.contains("there is no #99999999"))
+        let badKind = try Tool.run("traceanalyze", ["events", trace, "--kind", "leaderElected"])
+        #expect(badKind.status != 0 && badKind.err.contains("no event kind 'leaderElected'") && badKind.err.contains("becameLeader"))
+        let limited = try Tool.run("traceanalyze", ["events", trace, "--limit", "3"])
+        #expect(limited.out.split(separator: "\n").count == 3 && limited.err.contains("stopped after 3 events"))
+    }
+
     @Test func damagedTracesGetErrorsNamingFrameAndOffset() throws {
         let dir = try scratchDirectory()
         let trace = dir.appendingPathComponent("run.trace").path

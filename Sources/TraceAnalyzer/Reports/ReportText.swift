@@ -94,6 +94,33 @@ public enum ReportText {
         return "#\(r.ordinal) \(time(r.time)) \(node(r.node)) \(r.event)" + (fields.isEmpty ? "" : " \(fields)")
     }
 
+    /// Trace time to the microsecond, for listing events: `2.940123s`, `1m02.940123s`, `1h00m02.940123s`.
+    public static func preciseTime(_ ns: UInt64) -> String {
+        let micros = ns / 1_000
+        let fraction = String(micros % 1_000_000)
+        var s = String(repeating: "0", count: 6 - fraction.count) + fraction + "s"
+        let seconds = micros / 1_000_000
+        func two(_ v: UInt64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        if seconds < 60 { return "\(seconds)." + s }
+        s = two(seconds % 60) + "." + s
+        if seconds < 3_600 { return "\(seconds / 60)m" + s }
+        return "\(seconds / 3_600)h" + two(seconds / 60 % 60) + "m" + s
+    }
+
+    /// One line of `traceanalyze events`: the event as evidence cites it, at microsecond
+    /// precision, and for a delivery or drop the send it ends ("<- #5990 n1 append term=6 entries=1").
+    public static func listed(_ x: ListedEvent) -> String {
+        let r = x.event
+        let fields = r.fields.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        var s = "#\(r.ordinal) \(preciseTime(r.time)) \(node(r.node)) \(r.event)" + (fields.isEmpty ? "" : " \(fields)")
+        if let m = x.sent {
+            let f = m.fields
+            s += "  <- #\(m.ordinal) \(node(m.node)) \(f["type"] ?? "?") term=\(f["term"] ?? "?")"
+            if let n = f["entries"], n != "0" { s += " entries=\(n)" }
+        }
+        return s
+    }
+
     /// At most `limit` evidence lines: the first and last halves when there are more.
     public static func evidenceLines(_ refs: [EventRef], limit: Int = 8) -> [String] {
         guard refs.count > limit else { return refs.map(event) }
