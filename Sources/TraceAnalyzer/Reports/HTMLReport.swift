@@ -133,7 +133,7 @@ public enum HTMLReport {
                 if let v = r.verification?.first(where: { $0.advice == i }) {
                     s += "<p class=\"verify \(v.confirmed ? "ok" : "bad")\"><b>Replay:</b> \(esc(ReportText.verification(v)))</p>"
                 }
-                s += evidence(a.evidence)
+                s += evidence(a.evidence, in: r)
                 s += "</li>"
             }
             s += "</ol>"
@@ -141,7 +141,7 @@ public enum HTMLReport {
         s += more(limit: Self.listedAdvice, listed: r.advice.count, of: r.adviceEvaluated)
         if !r.featureEffects.isEmpty {
             s += "<ul class=\"effects\">"
-            for f in r.featureEffects { s += "<li>\(esc(ReportText.effect(f)))\(evidence(f.evidence))</li>" }
+            for f in r.featureEffects { s += "<li>\(esc(ReportText.effect(f)))\(evidence(f.evidence, in: r))</li>" }
             s += "</ul>"
         }
         return s + "</section>\n"
@@ -152,10 +152,11 @@ public enum HTMLReport {
         ReportText.more(limit: limit, listed: listed, of: total).map { "<p>\(esc($0)).</p>" } ?? ""
     }
 
-    private static func evidence(_ refs: [EventRef]) -> String {
-        guard !refs.isEmpty else { return "" }
+    private static func evidence(_ refs: [EventRef], in r: AnalysisReport) -> String {
+        guard let first = refs.first else { return "" }
         return "<details><summary>evidence (\(ReportText.count(refs.count, "event")))</summary><ul class=\"ev\">"
-            + refs.map { "<li>\(esc(ReportText.event($0)))</li>" }.joined() + "</ul></details>"
+            + refs.map { "<li>\(esc(ReportText.event($0)))</li>" }.joined() + "</ul>"
+            + "<p class=\"evhint\">The events around one: <code>traceanalyze events \(esc(r.trace.path)) --around \(first.ordinal)</code></p></details>"
     }
 
     private static func disruptionSection(_ r: AnalysisReport) -> String {
@@ -167,7 +168,7 @@ public enum HTMLReport {
         for d in r.disruptions.prefix(Self.listedDisruptions) {
             let (t0, t1) = around(d.time, r)
             s += "<tr id=\"disruption-\(d.id)\"><td>\(link(t0, t1, "#\(d.id)"))</td><td>\(esc(ReportText.time(d.time)))</td>"
-            s += "<td>\(esc(ReportText.cause(d.cause)))</td><td>\(esc(ReportText.disruption(d)))\(evidence(d.evidence))</td>"
+            s += "<td>\(esc(ReportText.cause(d.cause)))</td><td>\(esc(ReportText.disruption(d)))\(evidence(d.evidence, in: r))</td>"
             s += "<td>\(esc(d.leaderlessFor.map(ReportText.time) ?? "until the end"))"
             if let from = d.leaderlessFrom { s += " from \(esc(ReportText.time(from)))" }
             s += "</td></tr>"
@@ -177,7 +178,7 @@ public enum HTMLReport {
         if !r.termInflation.isEmpty {
             s += "<h3>Term inflation</h3><ul>"
             for i in r.termInflation.prefix(100) {
-                s += "<li>\(link(i.start, i.end, "n\(i.node)")) campaigned from term \(i.fromTerm) to \(i.toTerm) between \(esc(ReportText.time(i.start))) and \(esc(ReportText.time(i.end))) with no leader elected\(evidence(i.evidence))</li>"
+                s += "<li>\(link(i.start, i.end, "n\(i.node)")) campaigned from term \(i.fromTerm) to \(i.toTerm) between \(esc(ReportText.time(i.start))) and \(esc(ReportText.time(i.end))) with no leader elected\(evidence(i.evidence, in: r))</li>"
             }
             s += "</ul>"
             s += more(limit: 100, listed: r.termInflation.count, of: r.termInflationCount)
@@ -255,7 +256,7 @@ public enum HTMLReport {
             s += "<ul>"
             for i in snap.installs {
                 let (t0, t1) = around(i.time, r)
-                s += "<li>\(link(t0, t1, ReportText.time(i.time))): \(esc(ReportText.snapshotInstall(i)))\(evidence(i.evidence))</li>"
+                s += "<li>\(link(t0, t1, ReportText.time(i.time))): \(esc(ReportText.snapshotInstall(i)))\(evidence(i.evidence, in: r))</li>"
             }
             s += "</ul>"
             if snap.installCount > snap.installs.count {
@@ -274,7 +275,7 @@ public enum HTMLReport {
             s += "<ul class=\"violations\">"
             for v in sr.violations.prefix(100) {
                 let detail = ReportText.detail(v)
-                s += "<li><b>\(esc(v.rule.rawValue))</b> at \(esc(ReportText.time(v.time))) on \(esc(v.nodes.map { "n\($0)" }.joined(separator: ", "))): \(esc(detail))\(evidence(v.evidence))</li>"
+                s += "<li><b>\(esc(v.rule.rawValue))</b> at \(esc(ReportText.time(v.time))) on \(esc(v.nodes.map { "n\($0)" }.joined(separator: ", "))): \(esc(detail))\(evidence(v.evidence, in: r))</li>"
             }
             s += "</ul>"
             s += more(limit: 100, listed: sr.violations.count, of: sr.violationCount)
@@ -381,7 +382,7 @@ public enum HTMLReport {
     svg .msg{stroke:#4a5568;stroke-width:.8;fill:none;opacity:.75}svg .msg.dropped{stroke:var(--bad);stroke-dasharray:2 2}svg .msg.vote,svg .msg.preVote{stroke:#b7791f}svg .win{fill:rgba(214,48,49,.07)}svg .unread{fill:rgba(90,96,110,.55);stroke:#5a606e;stroke-dasharray:3 2}
     table{border-collapse:collapse;margin:6px 0;font-size:13px}th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}th{color:var(--muted);font-weight:600}
     table.kv th{width:260px}.advice li{margin-bottom:12px}.verdicts{list-style:none;padding:8px 14px;background:#f6faf7;border:1px solid #dce8e0;border-radius:6px}.verdicts li{margin:5px 0}.verdicts li.helps::before{content:"\2713  ";color:#1e7e44;font-weight:700}.verdicts li.nohelp{color:#555}.verdicts li.nohelp::before{content:"\2013  "}.tag{font-size:11px;padding:1px 6px;border-radius:8px;background:#e6f4ea;color:#1e7e44}.nohelp .tag{background:#f1f1f1;color:#666}
-    .voters{font-size:12px;margin:6px 0}details{margin:4px 0}summary{cursor:pointer;color:var(--muted);font-size:12px}.ev{font:12px ui-monospace,Menlo,monospace;margin:4px 0;padding-left:18px}
+    .voters{font-size:12px;margin:6px 0}details{margin:4px 0}summary{cursor:pointer;color:var(--muted);font-size:12px}.ev{font:12px ui-monospace,Menlo,monospace;margin:4px 0;padding-left:18px}.evhint{font-size:12px;color:var(--muted);margin:2px 0 6px 18px}
     a.goto{color:#2b6cb0}.ok{color:#1e7e44}.verify{margin:4px 0;font-size:13px}.verify.bad{color:var(--bad)}.o-won{color:#1e7e44}.o-noQuorum,.o-splitVote,.o-preVoteFailed{color:#b7791f}
     """#
 
