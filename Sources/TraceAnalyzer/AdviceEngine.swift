@@ -41,8 +41,9 @@ enum AdviceEngine {
     static func advise(_ d: Disruption, snapshot: DisruptionDetector.CampaignSnapshot?, features: RaftFeatures,
                        quorum: Int, roundTrip: UInt64) -> [Advice] {
         switch d.cause {
-        case .rejoin, .partialConnectivity, .flappingLink, .electionTimeout, .removedServer:
-            // (A leader that stepped down because it was itself removed has no campaign behind it.)
+        case .rejoin, .partialConnectivity, .flappingLink, .electionTimeout, .removedServer, .lostQuorum, .leaderPaused:
+            // (A leader that stepped down because it was itself removed, or by check-quorum, has no
+            // campaign behind it.)
             guard let s = snapshot, let origin = d.origin else { return [] }
             let preVoteGrants = 1 + s.voters.filter(\.grantsPreVote).count
             let stickyGrants = 1 + s.voters.filter(\.grantsWithStickiness).count
@@ -70,8 +71,6 @@ enum AdviceEngine {
                            candidateLastTerm: nil, quorum: quorum, preVoteGrants: nil, voters: [],
                            unavailabilityAvoided: window > roundTrip ? window - roundTrip : 0, termsAvoided: 0,
                            reference: "Ongaro thesis §3.10 (leadership transfer, for planned restarts only)", evidence: d.evidence)]
-        case .lostQuorum:
-            return []
         }
     }
 

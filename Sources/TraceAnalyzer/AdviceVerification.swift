@@ -35,7 +35,8 @@ public struct AdviceVerification: Codable, Sendable, Equatable {
     public static func window(for a: Advice, in r: AnalysisReport) -> Window {
         let pad = 2 * r.trace.timing.electionTimeoutMax
         let span: Window = if let w = a.window { w } else if let d = r.disruptions.first(where: { a.disruptions.contains($0.id) }) {
-            Window(start: d.leaderlessStart, end: d.leaderlessFor.map { d.leaderlessStart + $0 } ?? r.trace.end)
+            // The time without a leader, and the step-down (which may come after it).
+            Window(start: d.leaderlessStart, end: max(d.time, d.leaderlessFor.map { d.leaderlessStart + $0 } ?? r.trace.end))
         } else { Window(start: r.trace.start, end: r.trace.end) }
         return Window(start: span.start > pad ? span.start - pad : 0, end: min(r.trace.end, span.end + pad))
     }

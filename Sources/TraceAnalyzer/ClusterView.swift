@@ -16,6 +16,8 @@ struct ClusterView {
         var committedAsLeader = false
         /// When it last started: a snapshot it installs then is its own, already in its log.
         var startedAt: UInt64?
+        /// The `nodePaused` of a node stalled now.
+        var pausedBy: EventRef?
 
         /// A `snapshotInstalled` at `t` is the node's own snapshot, loaded as it (re)started, not
         /// a leader's replacing its log.
@@ -26,6 +28,10 @@ struct ClusterView {
     var nodes: [Node]
     var messages = RecentMessages()
     var cut: Set<DirectedLink> = []
+    /// The event that cut each link in `cut`.
+    var cutBy: [DirectedLink: EventRef] = [:]
+    /// The last `linkHealed` between each node pair.
+    var healedBy: [Pair: EventRef] = [:]
     /// Recent times each unordered node pair's links were cut or healed (newest last, at most 8).
     var linkChanges: [Pair: [UInt64]] = [:]
     var highestTerm: UInt64 = 0
@@ -60,6 +66,23 @@ struct ClusterView {
         a == b || (!cut.contains(DirectedLink(from: a, to: b)) && !cut.contains(DirectedLink(from: b, to: a)) && self[b].up)
     }
 
+    /// How many voters `node` reaches (itself included), and the events that cut it off from
+    /// the running voters it does not reach (one per voter).
+    func reach(of node: NodeID) -> (count: Int, cuts: [EventRef]) {
+        var count = 0
+        var cuts: [EventRef] = []
+        for v in ids where removed[v.rawValue] == nil {
+            if reachable(node, v) { count += 1; continue }
+            if let ref = cut(between: node, v) { cuts.append(ref) }
+        }
+        return (count, cuts)
+    }
+
+    /// The event that cut a link between `a` and `b` (either way), if one is cut.
+    func cut(between a: NodeID, _ b: NodeID) -> EventRef? {
+        cutBy[DirectedLink(from: a, to: b)] ?? cutBy[DirectedLink(from: b, to: a)]
+    }
+
     /// The node leading the highest term among running nodes, if a majority (itself included)
     /// currently follows it in that term.
     var acknowledgedLeader: NodeID? {
@@ -79,10 +102,13 @@ struct ClusterView {
         switch e.kind {
         case .linkCut(let l):
             cut.insert(l)
+            cutBy[l] = EventRef(e, ordinal: ordinal)
             noteLinkChange(l, e.time)
             return
         case .linkHealed(let l):
             cut.remove(l)
+            cutBy[l] = nil
+            healedBy[Pair(l.from, l.to)] = EventRef(e, ordinal: ordinal)
             noteLinkChange(l, e.time)
             return
         case .membershipChangeApplied(let change, let target, let index) where index > lastChangeIndex:
@@ -105,6 +131,11 @@ struct ClusterView {
             nodes[i].up = false
             nodes[i].role = .down
             nodes[i].leader = nil
+            nodes[i].pausedBy = nil
+        case .nodePaused:
+            nodes[i].pausedBy = EventRef(e, ordinal: ordinal)
+        case .nodeResumed:
+            nodes[i].pausedBy = nil
         case .becameFollower(let t, let l):
             nodes[i].role = .follower
             nodes[i].term = t

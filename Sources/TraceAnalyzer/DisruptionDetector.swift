@@ -10,6 +10,22 @@ struct DisruptionDetector {
         var candidateLastTerm: UInt64
         var voters: [VoterAssessment]
         var ref: EventRef
+        /// The running nodes in the leader role when the candidate campaigned.
+        var leaders: [LeaderState] = []
+        /// The events that cut the candidate off from the running nodes it could not reach, and
+        /// the heal of its link to a leader if that came less than an election timeout before.
+        var cutOff: [EventRef] = []
+    }
+
+    /// A leader as a candidate campaigned against it.
+    struct LeaderState {
+        var leader: NodeID
+        var term: UInt64
+        /// It reached fewer than a quorum of voters (itself included): the cuts of its links to
+        /// the running voters it did not reach. Nil when it reached a quorum.
+        var withoutQuorum: [EventRef]?
+        /// It was paused (stalled): the `nodePaused`.
+        var pausedBy: EventRef?
     }
 
     private struct Pending {
@@ -57,10 +73,11 @@ struct DisruptionDetector {
     private(set) var effectEvidence: [Advice.Feature: [EventRef]] = [:]
     /// The leader a majority follows now, if any.
     private var acknowledged: (leader: NodeID, term: UInt64)?
-    /// The leader a majority followed last, while no leader is acknowledged: the event after which
-    /// its majority no longer followed it (a follower took a higher term, campaigned or crashed).
-    /// A leader that steps down later had already lost the cluster then.
-    private var unacknowledged: (leader: NodeID, term: UInt64, ref: EventRef)?
+    /// By node: a leader whose majority stopped following it while it kept the role, the event
+    /// after which it had lost them (a follower took a higher term, campaigned or crashed), and
+    /// when a leader was next acknowledged (nil: none yet). A leader that steps down later had
+    /// lost the cluster then; one acknowledged again in the same term had not.
+    private var abandoned: [UInt32: (term: UInt64, ref: EventRef, until: UInt64?)] = [:]
     /// Term-inflation episodes kept; disruptions are counted and advised on all, and the report
     /// lists the first `AdviceCollector.disruptionLimit`.
     static let limit = 1_000
@@ -101,7 +118,23 @@ struct DisruptionDetector {
             if cause == .campaign {
                 campaignByTerm[to] = CampaignSnapshot(
                     term: to, candidateLastIndex: view[node].lastIndex, candidateLastTerm: view[node].lastTerm,
-                    voters: Self.assess(node, view: view, now: e.time, timing: timing), ref: ref())
+                    voters: Self.assess(node, view: view, now: e.time, timing: timing), ref: ref(),
+                    leaders: view.ids.indices.compactMap { i in
+                        let n = view.nodes[i]
+                        guard n.up, n.role == .leader else { return nil }
+                        let reach = view.reach(of: view.ids[i])
+                        return LeaderState(leader: view.ids[i], term: n.term,
+                                           withoutQuorum: reach.count < view.quorum ? reach.cuts : nil, pausedBy: n.pausedBy)
+                    },
+                    cutOff: view.ids.compactMap { v in
+                        guard view[v].up else { return nil }
+                        if let cut = view.cut(between: node, v) { return cut }
+                        // A link to a leader healed within an election timeout: the candidate's
+                        // timer ran while it could not hear that leader.
+                        guard view[v].role == .leader, let heal = view.healedBy[.init(node, v)],
+                              e.time - heal.time <= timing.electionTimeoutMax else { return nil }
+                        return heal
+                    })
                 // Terms far below the newest cannot be asked about again.
                 if campaignByTerm.count > 4_096 { campaignByTerm = campaignByTerm.filter { $0.key &+ 1_024 > to } }
                 if isolation[node.rawValue]?.end == nil, isolation[node.rawValue] != nil,
@@ -189,8 +222,10 @@ struct DisruptionDetector {
         found += 1
         var d = d
         d.id = found
-        if let u = unacknowledged, u.leader.rawValue == d.leader, u.term == d.term, u.ref.time < d.time {
+        if let u = abandoned.removeValue(forKey: d.leader), u.term == d.term, u.ref.time < d.time {
             d.leaderlessFrom = u.ref.time
+            // Another leader may have been acknowledged before this one stepped down.
+            d.leaderlessFor = u.until.map { $0 - u.ref.time }
             d.evidence.append(u.ref)
             var seen = Set<UInt64>()
             d.evidence = d.evidence.sorted { $0.ordinal < $1.ordinal }.filter { seen.insert($0.ordinal).inserted }
@@ -239,6 +274,7 @@ struct DisruptionDetector {
         if let s = campaignByTerm[p.term &+ 1], s.term != snapshot?.term { evidence.insert(s.ref, at: 0) }
         if let snapshot { evidence.insert(snapshot.ref, at: 0) }
         let cause: Disruption.Cause
+        let rootCampaign = campaignByTerm[p.term &+ 1]
         let unreachable = view.ids.filter { $0 != root && !view.reachable(root, $0) && view[$0].up }
         let flapWindow = 10 * timing.electionTimeoutMax
         let recentChanges = view.recentLinkChanges(of: root, within: flapWindow, now: now)
@@ -252,8 +288,22 @@ struct DisruptionDetector {
         } else if let iso = isolation[root.rawValue], let end = iso.end, now - end <= 3 * timing.electionTimeoutMax {
             cause = .rejoin
             evidence.insert(contentsOf: [iso.startRef] + iso.campaigns + [iso.endRef].compactMap { $0 }, at: 0)
+        } else if let pause = rootCampaign?.leaders.first(where: { $0.leader == leader && $0.term == p.term })?.pausedBy {
+            // The leader was stalled when the root campaigned: its followers rightly stopped
+            // waiting for it, and it learned of the new term once it resumed.
+            cause = .leaderPaused
+            evidence.append(pause)
+        } else if let cuts = rootCampaign?.leaders.first(where: { $0.leader == leader && $0.term == p.term })?.withoutQuorum {
+            // The leader itself could not reach a majority when the root campaigned: the others
+            // rightly elected another, and it learned of that only later (a partition of the leader).
+            cause = .lostQuorum
+            evidence += cuts
         } else if recentChanges >= 4 {
             cause = .flappingLink
+        } else if let cuts = rootCampaign?.cutOff, !cuts.isEmpty {
+            // Judged when the root first campaigned: the cut may have healed by the step-down.
+            cause = .partialConnectivity
+            evidence += cuts
         } else if !unreachable.isEmpty {
             cause = .partialConnectivity
         } else {
@@ -274,12 +324,15 @@ struct DisruptionDetector {
     /// majority follows now (`ClusterView.acknowledgedLeader`) and `term` its term.
     mutating func acknowledgement(_ leader: NodeID?, term: UInt64, after e: EventRef) {
         guard let leader else {
-            if let a = acknowledged { unacknowledged = (a.leader, a.term, e) }
+            if let a = acknowledged { abandoned[a.leader.rawValue] = (a.term, e, nil) }
             acknowledged = nil
             return
         }
+        if acknowledged == nil {
+            if abandoned[leader.rawValue]?.term == term { abandoned[leader.rawValue] = nil }
+            for (k, u) in abandoned where u.until == nil { abandoned[k]!.until = e.time }
+        }
         acknowledged = (leader, term)
-        unacknowledged = nil
         guard !open.isEmpty else { return }
         for k in open.indices where open[k].disruption.leaderlessFor == nil {
             open[k].disruption.leaderlessFor = e.time - open[k].disruption.leaderlessStart
@@ -290,7 +343,7 @@ struct DisruptionDetector {
     /// Events were lost: who led across the gap is unknown.
     mutating func eventsLost() {
         acknowledged = nil
-        unacknowledged = nil
+        abandoned.removeAll()
     }
 
     /// A leader was elected (or the trace ended): each node that campaigned at least 3 times

@@ -138,6 +138,69 @@ import TraceFormat
         #expect(lost.node != d.leader && lost.node != d.origin)
     }
 
+    /// The leader is cut off from everyone for 2 s (no check-quorum): the others elect a new
+    /// leader; the old one steps down only on seeing the new term after the heal. It had lost its
+    /// quorum: the disruption says so with the cuts as evidence, its time without a leader is the
+    /// election while it was cut off, and pre-vote is evaluated (the others would have granted it).
+    @Test func anIsolatedLeaderLostItsQuorum() throws {
+        var c = ScenarioCatalog.steady.configuration
+        c.duration = 8 * nsPerSecond
+        c.faults = [ScheduledFault(at: 3 * nsPerSecond, .isolate(.leader)), ScheduledFault(at: 5 * nsPerSecond, .healAll)]
+        let path = Scratch.path("isolated-leader.trace")
+        _ = try Recorder.record(c, to: path)
+        let r = try TraceAnalysis.analyze(try TraceFile.open(path))
+        let d = try #require(r.disruptions.first)
+        #expect(r.disruptions.count == 1)
+        #expect(d.cause == .lostQuorum)
+        #expect(d.time > 5 * nsPerSecond && d.newTerm == d.term + 1)
+        let from = try #require(d.leaderlessFrom)
+        #expect(from > 3 * nsPerSecond && from < 4 * nsPerSecond)
+        let window = try #require(r.availability.leaderless.first { $0.start == from })
+        #expect(d.leaderlessFor == window.duration && window.end < 4 * nsPerSecond)
+        let cuts = d.evidence.filter { $0.event == "linkCut" }
+        #expect(cuts.count == 4 && cuts.allSatisfy { $0.time == 3 * nsPerSecond && $0.fields["link"]!.hasPrefix("\(d.leader)->") })
+        let preVote = try #require(r.advice.first { $0.feature == .preVote && $0.disruptions == [d.id] })
+        #expect(!preVote.prevents && preVote.unavailabilityAvoided == 0)
+        #expect(ReportText.disruption(d).contains("the leader had lost its quorum"))
+    }
+
+    /// The leader stalls for a second (a GC pause): its followers elect another, and it steps
+    /// down when it resumes and sees the new term. The cause is the pause, not "no fault".
+    @Test func aPausedLeaderIsTheCause() throws {
+        var c = ScenarioCatalog.steady.configuration
+        c.duration = 6 * nsPerSecond
+        c.faults = [ScheduledFault(at: 3 * nsPerSecond, .pause(.leader, duration: nsPerSecond))]
+        let path = Scratch.path("paused-leader.trace")
+        _ = try Recorder.record(c, to: path)
+        let r = try TraceAnalysis.analyze(try TraceFile.open(path))
+        let d = try #require(r.disruptions.first)
+        #expect(r.disruptions.count == 1 && d.cause == .leaderPaused)
+        #expect(d.time == 4 * nsPerSecond)
+        #expect(d.evidence.contains { $0.event == "nodePaused" && $0.node == d.leader && $0.time == 3 * nsPerSecond })
+        #expect((d.leaderlessFrom ?? .max) < d.time)
+        #expect(r.advice.contains { $0.feature == .preVote && $0.disruptions == [d.id] && !$0.prevents })
+    }
+
+    /// A single link cut while the follower campaigns, healed just before the leader hears the
+    /// higher term: the connectivity when the root campaigned decides (the cut is evidence).
+    @Test func partialConnectivityIsJudgedWhenTheRootCampaigned() throws {
+        var c = ScenarioCatalog.steady.configuration
+        c.clusterSize = 3
+        c.duration = 6 * nsPerSecond
+        c.faults = [ScheduledFault(at: 2 * nsPerSecond, .cut(.leader, .follower(0), oneWay: false))]
+        let path = Scratch.path("cut-then-healed.trace")
+        _ = try Recorder.record(c, to: path)
+        let full = try TraceAnalysis.analyze(try TraceFile.open(path))
+        let first = try #require(full.disruptions.first)
+        // Heal the cut just before the first step-down: the same run up to then.
+        c.faults.append(ScheduledFault(at: first.time - 1_000_000, .healAll))
+        _ = try Recorder.record(c, to: path)
+        let r = try TraceAnalysis.analyze(try TraceFile.open(path))
+        let d = try #require(r.disruptions.first)
+        #expect(d.time == first.time && d.cause == .partialConnectivity)
+        #expect(d.evidence.contains { $0.event == "linkCut" && $0.time == 2 * nsPerSecond })
+    }
+
     @Test func quorumLossAdvisesCheckQuorum() throws {
         let (r, _) = try analyzeScenario("quorum-loss")
         let a = try #require(r.advice.first { $0.feature == .checkQuorum })

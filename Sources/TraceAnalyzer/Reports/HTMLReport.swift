@@ -214,7 +214,7 @@ public enum HTMLReport {
             }
             s += "</table>"
             let lossy = n.lossyLinks.count
-            if lossy > shown.count { s += "<p class=\"more\">\(lossy - shown.count) more links dropped messages; the JSON report lists every link.</p>" }
+            if lossy > shown.count { s += "<p class=\"more\">\(ReportText.count(lossy - shown.count, "more link")) dropped messages; the JSON report lists every link.</p>" }
         }
         if !a.longestWindows.isEmpty {
             s += "<h3>Longest windows</h3><table><tr><th>kind</th><th>from</th><th>to</th><th>length</th></tr>"

@@ -150,7 +150,8 @@ public enum ReportText {
         case .rejoin: "rejoining node with an inflated term"
         case .partialConnectivity: "partial connectivity"
         case .flappingLink: "flapping link"
-        case .lostQuorum: "leader lost its quorum"
+        case .lostQuorum: "the leader had lost its quorum (it reached no majority)"
+        case .leaderPaused: "the leader was paused (stalled) past its followers' election timeout"
         case .crash: "leader crashed"
         case .removedServer: "removed server"
         case .electionTimeout: "a follower's election timeout (no fault in force)"
@@ -166,6 +167,7 @@ public enum ReportText {
                 case .partialConnectivity: "partial connectivity"
                 case .flappingLink: "flapping link"
                 case .lostQuorum: "lost quorum"
+                case .leaderPaused: "leader paused"
                 case .crash: "crash"
                 case .removedServer: "removed server"
                 case .electionTimeout: "election timeout"
@@ -208,7 +210,7 @@ public enum ReportText {
         var s = "leader \(node(d.leader)) of term \(d.term) "
         switch d.cause {
         case .crash: s += "crashed"
-        case .lostQuorum: s += "stepped down: it heard from no majority for an election timeout (check-quorum)"
+        case .lostQuorum where d.origin == nil: s += "stepped down: it heard from no majority for an election timeout (check-quorum)"
         case .removedServer where d.origin == nil: s += "stepped down: it was removed"
         default:
             s += "stepped down on seeing term \(d.newTerm ?? 0)"

@@ -30,7 +30,7 @@ public enum TextReport {
             let lossy = n.lossyLinks
             if !lossy.isEmpty {
                 out.append("                    most dropped: " + lossy.prefix(3).map(T.linkDrops).joined(separator: "; ")
-                           + (lossy.count > 3 ? "; \(lossy.count - 3) more links" : ""))
+                           + (lossy.count > 3 ? "; \(ReportText.count(lossy.count - 3, "more link"))" : ""))
             }
             if !n.slowLinks.isEmpty {
                 out.append("                    slow: " + n.slowLinks.prefix(3).map(T.linkLatency).joined(separator: "; ")
