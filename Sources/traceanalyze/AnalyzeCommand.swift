@@ -56,7 +56,7 @@ struct AnalyzeCommand: ParsableCommand {
             metadata = trace.metadata
             analysis = try TraceAnalysis.analyze(trace, options: .init(skipCorruptFrames: skipCorrupt))
         } catch {
-            printError("error: \(error)")
+            printReadError(error, skipping: skipCorrupt)
             throw ExitCode(1)
         }
         if verifyAdvice { analysis.verification = try AdviceReplay.verify(analysis, metadata: metadata) }

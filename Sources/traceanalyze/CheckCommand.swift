@@ -21,7 +21,7 @@ struct CheckCommand: ParsableCommand {
     func run() throws {
         let report: AnalysisReport
         do { report = try TraceAnalysis.analyze(try TraceFile.open(file), options: .init(skipCorruptFrames: skipCorrupt)) } catch {
-            printError("error: \(error)")
+            printReadError(error, skipping: skipCorrupt)
             throw ExitCode(2)
         }
         let s = report.safety

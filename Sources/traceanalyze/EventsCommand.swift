@@ -127,7 +127,7 @@ struct EventsCommand: ParsableCommand {
                 }
             }
         } catch let error as TraceFormatError {
-            printError("error: \(error)")
+            printReadError(error, skipping: skipCorrupt)
             throw ExitCode(2)
         }
         for e in summary.skipped { printError("warning: skipped \(e)") }

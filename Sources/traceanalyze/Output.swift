@@ -1,4 +1,5 @@
 import ArgumentParser
+import TraceFormat
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -19,6 +20,15 @@ func printError(_ s: String) {
     fflush(nil)  // every output stream: standard output first
     var line = s + "\n"
     line.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
+}
+
+/// Says why a trace could not be read; for a corrupt frame met while not skipping such frames,
+/// also how to read past it.
+func printReadError(_ error: any Error, skipping: Bool) {
+    printError("error: \(error)")
+    if !skipping, let e = error as? TraceFormatError, e.code == .corruptFrame {
+        printError("  (--skip-corrupt reads past corrupt frames and says which stretches went unread)")
+    }
 }
 
 /// Writes `data` to the file at `path` (replacing it), or explains on standard error why it cannot.
