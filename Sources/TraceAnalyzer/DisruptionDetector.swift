@@ -182,7 +182,8 @@ struct DisruptionDetector {
         }
     }
 
-    /// Call after the view applied a partition change: tracks which nodes are cut off from all others.
+    /// Call after the view applied a partition change: tracks which nodes are cut off from a
+    /// majority of the voters (themselves included): alone, or in a minority partition.
     mutating func linksChanged(_ e: TraceEvent, ordinal: UInt64, view: ClusterView) {
         switch e.kind {
         case .linkCut(let l) where !flapWatch.isEmpty, .linkHealed(let l) where !flapWatch.isEmpty:
@@ -191,8 +192,11 @@ struct DisruptionDetector {
             break
         }
         for id in view.ids {
-            let cutOff = view.ids.allSatisfy { $0 == id || (view.cut.contains(DirectedLink(from: id, to: $0))
-                                                            && view.cut.contains(DirectedLink(from: $0, to: id))) }
+            let connected = view.ids.filter { v in
+                v == id || (view.removed[v.rawValue] == nil && !view.cut.contains(DirectedLink(from: id, to: v))
+                            && !view.cut.contains(DirectedLink(from: v, to: id)))
+            }.count
+            let cutOff = connected < view.quorum
             let open = isolation[id.rawValue].map { $0.end == nil } ?? false
             if cutOff && !open {
                 isolation[id.rawValue] = Isolation(start: e.time, startRef: EventRef(e, ordinal: ordinal))

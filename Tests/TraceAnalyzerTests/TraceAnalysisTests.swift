@@ -164,6 +164,26 @@ import TraceFormat
         #expect(ReportText.disruption(d).contains("the leader had lost its quorum"))
     }
 
+    /// Two nodes cut off together (a minority partition) campaign again and again; when the
+    /// partition heals, their inflated term deposes the leader: a rejoin, as for a single node.
+    @Test func aMinorityPartitionRejoinsWithAnInflatedTerm() throws {
+        var c = ScenarioCatalog.steady.configuration
+        c.duration = 8 * nsPerSecond
+        let group = { (ids: [UInt32]) in ids.map { NodeSelector.node(NodeID($0)) } }
+        // (n5 leads this run: the minority is two followers.)
+        c.faults = [ScheduledFault(at: 2 * nsPerSecond, .partition(groups: [group([3, 4, 5]), group([1, 2])])),
+                    ScheduledFault(at: 5 * nsPerSecond, .healAll)]
+        let path = Scratch.path("minority-partition.trace")
+        _ = try Recorder.record(c, to: path)
+        let r = try TraceAnalysis.analyze(try TraceFile.open(path))
+        let d = try #require(r.disruptions.first)
+        #expect(r.disruptions.count == 1 && d.cause == .rejoin)
+        #expect(d.leader == 5 && [1, 2].contains(d.origin ?? 0) && (d.termInflation ?? 0) > 3)
+        #expect(d.evidence.contains { $0.event == "linkCut" && $0.time == 2 * nsPerSecond })
+        #expect(d.evidence.contains { $0.event == "linkHealed" && $0.time == 5 * nsPerSecond })
+        #expect(r.advice.contains { $0.feature == .preVote && $0.prevents && $0.disruptions == [d.id] })
+    }
+
     /// The leader stalls for a second (a GC pause): its followers elect another, and it steps
     /// down when it resumes and sees the new term. The cause is the pause, not "no fault".
     @Test func aPausedLeaderIsTheCause() throws {
