@@ -116,6 +116,56 @@ public enum ScenarioFile {
             return (try selector(seq[0], field, nodes: nodes), try selector(seq[1], field, nodes: nodes))
         }
 
+        /// `10ms` (fixed), `10ms-15ms` (uniform), or `{mean: 20ms, stddev: 5ms, floor: 2ms}` (normal).
+        func latency(_ f: Node, _ field: String) throws(Error) -> LatencyModel {
+            guard f.mapping != nil else {
+                let r = try range(f, field)
+                return r.lowerBound == r.upperBound ? .fixed(r.lowerBound) : .uniform(min: r.lowerBound, max: r.upperBound)
+            }
+            var mean: UInt64 = 0, sd: UInt64 = 0, floor: UInt64 = 0
+            for (lk, lv) in try mapping(f, field, allowed: ["mean", "stddev", "floor"]) {
+                let d = try duration(lv, "\(field).\(lk)")
+                if lk == "mean" { mean = d } else if lk == "stddev" { sd = d } else { floor = d }
+            }
+            return .normal(mean: mean, stddev: sd, floor: floor)
+        }
+
+        /// A list of nodes named n1..nN (links are set before the run: no `leader` or `follower`).
+        func nodeList(_ node: Node, _ field: String, nodes: Int) throws(Error) -> [NodeID] {
+            guard let seq = node.sequence, !seq.isEmpty else { throw fail(node, field, "expected a list of nodes, like [n1, n2]") }
+            var ids: [NodeID] = []
+            for item in seq {
+                guard case .node(let id) = try selector(item, field, nodes: nodes) else {
+                    throw fail(item, field, "links are set before the run starts: name nodes n1..n\(nodes)")
+                }
+                ids.append(id)
+            }
+            return ids
+        }
+
+        /// `links: [{between: [n1, n2], and: [n3], latency: 40ms-60ms, loss: 0.01}, ...]`.
+        func links(_ node: Node, _ field: String, nodes: Int) throws(Error) -> [LinkSettings] {
+            guard let seq = node.sequence else {
+                throw fail(node, field, "expected a list like [{between: [n1, n2], and: [n3], latency: 40ms-60ms}]")
+            }
+            guard seq.count <= 64 else { throw fail(node, field, "at most 64 entries") }
+            return try seq.enumerated().map { (i, item) throws(Error) -> LinkSettings in
+                let itemField = "\(field)[\(i)]"
+                var s = LinkSettings(between: [], and: [])
+                for (k, v) in try mapping(item, itemField, allowed: ["between", "and", "latency", "loss"]) {
+                    switch k {
+                    case "between": s.between = try nodeList(v, "\(itemField).between", nodes: nodes)
+                    case "and": s.and = try nodeList(v, "\(itemField).and", nodes: nodes)
+                    case "latency": s.latency = try latency(v, "\(itemField).latency")
+                    default: s.loss = try double(v, "\(itemField).loss", 0...1)
+                    }
+                }
+                guard !s.between.isEmpty, !s.and.isEmpty else { throw fail(item, itemField, "needs 'between' and 'and' (lists of nodes)") }
+                guard s.latency != nil || s.loss != nil else { throw fail(item, itemField, "needs 'latency' or 'loss' (or both)") }
+                return s
+            }
+        }
+
         mutating func configuration(_ root: Node) throws(Error) -> RunConfiguration {
             let top = try mapping(root, "", allowed: ["name", "description", "cluster", "seed", "duration", "features",
                                                       "timing", "snapshots", "network", "workload", "faults"])
@@ -168,22 +218,11 @@ public enum ScenarioFile {
                     }
                     c.snapshots = policy
                 case "network":
-                    for (k, f) in try mapping(v, key, allowed: ["latency", "loss", "duplication", "reordering"]) {
+                    for (k, f) in try mapping(v, key, allowed: ["latency", "loss", "duplication", "reordering", "links"]) {
                         let field = "network.\(k)"
                         switch k {
-                        case "latency":
-                            if f.mapping != nil {
-                                var mean: UInt64 = 0, sd: UInt64 = 0, floor: UInt64 = 0
-                                for (lk, lv) in try mapping(f, field, allowed: ["mean", "stddev", "floor"]) {
-                                    let d = try duration(lv, "\(field).\(lk)")
-                                    if lk == "mean" { mean = d } else if lk == "stddev" { sd = d } else { floor = d }
-                                }
-                                c.network.latency = .normal(mean: mean, stddev: sd, floor: floor)
-                            } else {
-                                let r = try range(f, field)
-                                c.network.latency = r.lowerBound == r.upperBound ? .fixed(r.lowerBound)
-                                    : .uniform(min: r.lowerBound, max: r.upperBound)
-                            }
+                        case "latency": c.network.latency = try latency(f, field)
+                        case "links": c.network.links = try links(f, field, nodes: c.clusterSize)
                         case "loss": c.network.loss = try double(f, field, 0...1)
                         case "duplication": c.network.duplication = try double(f, field, 0...1)
                         default: c.network.reordering = try double(f, field, 0...1)

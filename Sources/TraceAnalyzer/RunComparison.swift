@@ -52,11 +52,6 @@ public struct RunComparison: Codable, Sendable {
     /// Flattens a configuration into named settings, in a fixed order.
     public static func settings(of c: RunConfiguration) -> [(String, String)] {
         func onOff(_ b: Bool) -> String { b ? "on" : "off" }
-        let latency: String = switch c.network.latency {
-        case .fixed(let v): DurationText.format(v)
-        case .uniform(let a, let b): "\(DurationText.format(a))-\(DurationText.format(b))"
-        case .normal(let m, let sd, let f): "normal(\(DurationText.format(m)), sd \(DurationText.format(sd)), floor \(DurationText.format(f)))"
-        }
         let faults = c.faults.map { "\(DurationText.format($0.at)) \($0.action)" }.joined(separator: "; ")
         return [
             ("scenario", c.scenario), ("seed", "\(c.seed)"), ("nodes", "\(c.clusterSize)"),
@@ -66,7 +61,8 @@ public struct RunComparison: Codable, Sendable {
             ("election-timeout", "\(DurationText.format(c.timing.electionTimeoutMin))-\(DurationText.format(c.timing.electionTimeoutMax))"),
             ("heartbeat", DurationText.format(c.timing.heartbeatInterval)),
             ("snapshots", ReportText.snapshotPolicy(c.snapshots)),
-            ("latency", latency), ("loss", "\(c.network.loss)"), ("duplication", "\(c.network.duplication)"),
+            ("latency", "\(c.network.latency)"), ("loss", "\(c.network.loss)"),
+            ("links", c.network.links.isEmpty ? "as the network" : c.network.links.map(\.description).joined(separator: "; ")), ("duplication", "\(c.network.duplication)"),
             ("reordering", "\(c.network.reordering)"), ("writes-per-second", "\(c.workload.writesPerSecond)"),
             ("reads-per-second", "\(c.workload.readsPerSecond)"),
             ("duration", DurationText.format(c.duration)), ("faults", faults.isEmpty ? "none" : faults),

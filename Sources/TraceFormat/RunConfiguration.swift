@@ -111,10 +111,44 @@ public struct SnapshotPolicy: Codable, Sendable, Equatable {
 }
 
 /// How long one message takes on a link.
-public enum LatencyModel: Codable, Sendable, Equatable {
+public enum LatencyModel: Codable, Sendable, Equatable, CustomStringConvertible {
     case fixed(UInt64)
     case uniform(min: UInt64, max: UInt64)
     case normal(mean: UInt64, stddev: UInt64, floor: UInt64)
+
+    /// `10ms`, `10ms-15ms`, `normal(70ms, sd 40ms, floor 5ms)`.
+    public var description: String {
+        switch self {
+        case .fixed(let v): DurationText.format(v)
+        case .uniform(let a, let b): "\(DurationText.format(a))-\(DurationText.format(b))"
+        case .normal(let m, let sd, let f): "normal(\(DurationText.format(m)), sd \(DurationText.format(sd)), floor \(DurationText.format(f)))"
+        }
+    }
+}
+
+/// The links between two groups of nodes, both ways (for example two sites), with a latency
+/// model and a loss rate of their own instead of the network's. Since 1.4.
+public struct LinkSettings: Codable, Sendable, Equatable, CustomStringConvertible {
+    public var between: [NodeID]
+    public var and: [NodeID]
+    /// Nil: the network's.
+    public var latency: LatencyModel?
+    /// Nil: the network's.
+    public var loss: Double?
+
+    public init(between: [NodeID], and: [NodeID], latency: LatencyModel? = nil, loss: Double? = nil) {
+        self.between = between
+        self.and = and
+        self.latency = latency
+        self.loss = loss
+    }
+
+    /// `n1,n2,n3 <-> n4,n5: latency 40ms-60ms, loss 0.01`.
+    public var description: String {
+        func names(_ ids: [NodeID]) -> String { ids.map(\.description).joined(separator: ",") }
+        let parts = [latency.map { "latency \($0)" }, loss.map { "loss \($0)" }].compactMap { $0 }
+        return "\(names(between)) <-> \(names(and))" + (parts.isEmpty ? "" : ": " + parts.joined(separator: ", "))
+    }
 }
 
 public struct NetworkModel: Codable, Sendable, Equatable {
@@ -126,13 +160,37 @@ public struct NetworkModel: Codable, Sendable, Equatable {
     /// Probability that a message gets extra delay of up to one latency maximum, so later messages
     /// may overtake it.
     public var reordering: Double
+    /// Links with settings of their own; where two entries cover a link, the later one wins.
+    /// Since 1.4 (absent from the metadata when empty, as in earlier traces).
+    public var links: [LinkSettings]
 
     public init(latency: LatencyModel = .uniform(min: 10 * nsPerMillisecond, max: 15 * nsPerMillisecond),
-                loss: Double = 0, duplication: Double = 0, reordering: Double = 0) {
+                loss: Double = 0, duplication: Double = 0, reordering: Double = 0, links: [LinkSettings] = []) {
         self.latency = latency
         self.loss = loss
         self.duplication = duplication
         self.reordering = reordering
+        self.links = links
+    }
+
+    private enum CodingKeys: String, CodingKey { case latency, loss, duplication, reordering, links }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        latency = try c.decode(LatencyModel.self, forKey: .latency)
+        loss = try c.decode(Double.self, forKey: .loss)
+        duplication = try c.decode(Double.self, forKey: .duplication)
+        reordering = try c.decode(Double.self, forKey: .reordering)
+        links = try c.decodeIfPresent([LinkSettings].self, forKey: .links) ?? []  // before 1.4
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(latency, forKey: .latency)
+        try c.encode(loss, forKey: .loss)
+        try c.encode(duplication, forKey: .duplication)
+        try c.encode(reordering, forKey: .reordering)
+        if !links.isEmpty { try c.encode(links, forKey: .links) }
     }
 }
 

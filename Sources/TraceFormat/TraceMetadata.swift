@@ -54,5 +54,5 @@ public struct TraceMetadata: Codable, Sendable, Equatable {
 /// The format version the code writes. A reader accepts any minor version of its major version.
 public enum TraceFormatVersion {
     public static let major: UInt16 = 1
-    public static let minor: UInt16 = 3
+    public static let minor: UInt16 = 4
 }

@@ -1,3 +1,4 @@
+import Foundation
 import ScenarioFiles
 import Testing
 import TraceFormat
@@ -77,6 +78,32 @@ import TraceFormat
         #expect(c.faults.contains(ScheduledFault(at: 14 * nsPerSecond, .flap(.node(NodeID(1)), .node(NodeID(2)), period: 400 * nsPerMillisecond, until: 18 * nsPerSecond))))
     }
 
+    /// Links between groups of nodes with their own latency and loss; the example in docs parses.
+    @Test func linkSettingsAreRead() throws {
+        let c = try ScenarioFile.parse("""
+            cluster: 5
+            network:
+              latency: 1ms-2ms
+              links:
+                - between: [n1, n2, n3]
+                  and: [n4, n5]
+                  latency: {mean: 60ms, stddev: 30ms, floor: 30ms}
+                  loss: 0.01
+                - between: [n4]
+                  and: [n5]
+                  latency: 20ms
+            """)
+        let ids = { (n: [UInt32]) in n.map { NodeID($0) } }
+        #expect(c.network.latency == .uniform(min: nsPerMillisecond, max: 2 * nsPerMillisecond))
+        #expect(c.network.links == [
+            LinkSettings(between: ids([1, 2, 3]), and: ids([4, 5]),
+                         latency: .normal(mean: 60 * nsPerMillisecond, stddev: 30 * nsPerMillisecond, floor: 30 * nsPerMillisecond), loss: 0.01),
+            LinkSettings(between: ids([4]), and: ids([5]), latency: .fixed(20 * nsPerMillisecond)),
+        ])
+        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/examples/two-sites.yaml").path
+        #expect(try ScenarioFile.load(path: example).network.links.count == 1)
+    }
+
     @Test func aParsedScenarioRuns() throws {
         var c = try ScenarioFile.parse(Self.full)
         c.duration = 6 * nsPerSecond
@@ -109,6 +136,10 @@ import TraceFormat
         ("cluster: 3\nfaults:\n  - at: 1s\n    transfer: n4\n", 4, "faults[0].transfer"),
         ("cluster: 3\nfaults:\n  - at: 1s\n    remove: [n1]\n", 4, "faults[0].remove"),
         ("cluster:\n  nodes: 5\n", 2, "cluster"),
+        ("cluster: 3\nnetwork:\n  links:\n    - between: [leader]\n      and: [n2]\n      latency: 5ms\n", 4, "network.links[0].between"),
+        ("cluster: 3\nnetwork:\n  links:\n    - between: [n1]\n      and: [n2]\n", 4, "network.links[0]"),
+        ("cluster: 3\nnetwork:\n  links: {between: [n1], and: [n2], loss: 0.1}\n", 3, "network.links"),
+        ("cluster: 3\nnetwork:\n  links:\n    - {between: [n1], and: [n4], loss: 0.1}\n", 4, "network.links[0].and"),
     ])
     func malformedFilesNameTheLineAndTheField(yaml: String, line: Int, field: String) {
         do {

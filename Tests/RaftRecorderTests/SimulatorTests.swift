@@ -238,6 +238,50 @@ func run(_ scenario: Scenario, features: RaftFeatures? = nil, seed: UInt64 = 1, 
         return (overtaken, delivered)
     }
 
+    /// Two sites: links between them take 40 ms and lose a tenth of their messages; links within
+    /// a site take 1 ms and lose none. A run without link settings draws the same latencies as
+    /// before they existed (its trace is that of the network alone).
+    @Test func linkSettingsGiveLinksTheirOwnLatencyAndLoss() throws {
+        var c = ScenarioCatalog.steady.configuration
+        c.duration = 5 * nsPerSecond
+        c.network.latency = .fixed(nsPerMillisecond)
+        let site = { (a: UInt32) in a <= 3 ? 0 : 1 }
+        c.network.links = [LinkSettings(between: [1, 2, 3].map { NodeID($0) }, and: [4, 5].map { NodeID($0) },
+                                        latency: .fixed(40 * nsPerMillisecond), loss: 0.1)]
+        var sent: [UInt64: (time: UInt64, from: UInt32, to: UInt32)] = [:]
+        var latencies: [Bool: [UInt64]] = [:]  // crossing sites -> delivery latencies
+        var losses: [Bool: Int] = [:], sends: [Bool: Int] = [:]
+        for e in try Recorder.events(c) {
+            switch e.kind {
+            case .messageSent(let m):
+                let from = try #require(e.node).rawValue
+                sent[m.id] = (e.time, from, m.to.rawValue)
+                sends[site(from) != site(m.to.rawValue), default: 0] += 1
+            case .messageDelivered(let id):
+                let s = try #require(sent[id])
+                latencies[site(s.from) != site(s.to), default: []].append(e.time - s.time)
+            case .messageDropped(let id, .loss):
+                let s = try #require(sent[id])
+                losses[site(s.from) != site(s.to), default: 0] += 1
+            default: break
+            }
+        }
+        let local = try #require(latencies[false]), crossing = try #require(latencies[true])
+        #expect(local.count > 1_000 && crossing.count > 500)
+        #expect(local.allSatisfy { $0 >= nsPerMillisecond && $0 < 40 * nsPerMillisecond })
+        #expect(crossing.allSatisfy { $0 >= 40 * nsPerMillisecond })
+        #expect(losses[false] == nil)
+        let share = Double(losses[true] ?? 0) / Double(sends[true] ?? 1)
+        #expect(share > 0.05 && share < 0.15, "\(share)")
+
+        // Without link settings, the run is the one recorded before they existed.
+        var plain = ScenarioCatalog.steady.configuration
+        plain.duration = 2 * nsPerSecond
+        var same = plain
+        same.network.links = [LinkSettings(between: [NodeID(1)], and: [NodeID(2)])]  // neither latency nor loss
+        #expect(try Recorder.events(plain) == Recorder.events(same))
+    }
+
     @Test func linksDeliverInOrderUnlessReordering() throws {
         let inOrder = try overtakes(reordering: 0)
         #expect(inOrder.delivered > 1_000)

@@ -27,6 +27,20 @@ import Testing
         #expect(f.integrity == .ok)
     }
 
+    /// Link settings (format 1.4) round-trip; a network without them is written as before 1.4,
+    /// and metadata from before 1.4 (no `links` key) reads as a network without them.
+    @Test func networkLinksAreWrittenOnlyWhenSet() throws {
+        var network = NetworkModel(latency: .fixed(1_000_000))
+        let plain = String(decoding: try JSONEncoder().encode(network), as: UTF8.self)
+        #expect(!plain.contains("links"))
+        #expect(try JSONDecoder().decode(NetworkModel.self, from: Data(plain.utf8)) == network)
+        network.links = [LinkSettings(between: [NodeID(1)], and: [NodeID(2), NodeID(3)], latency: .uniform(min: 1, max: 2), loss: 0.5)]
+        let encoded = try JSONEncoder().encode(network)
+        #expect(String(decoding: encoded, as: UTF8.self).contains("links"))
+        #expect(try JSONDecoder().decode(NetworkModel.self, from: encoded) == network)
+        #expect(network.links[0].description == "n1 <-> n2,n3: latency 1ns-2ns, loss 0.5")
+    }
+
     @Test func emptyTraceHasNoFramesAndReadsCleanly() throws {
         let path = temporaryPath()
         let summary = try writeTrace(path, [TraceEvent]())

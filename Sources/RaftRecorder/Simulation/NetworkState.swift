@@ -11,7 +11,11 @@ struct NetworkState: ~Copyable {
         var cut = false
         var loss: Double
         var extraLatency: UInt64 = 0
+        /// 0: the network's latency model; k: `linkLatency[k - 1]` (`NetworkModel.links`).
+        var latency: UInt8 = 0
     }
+    /// The latency models of `NetworkModel.links` that set one, by `Link.latency`.
+    private let linkLatency: [LatencyModel]
     /// By `slot(_:)`.
     private var links: FixedTable<Link>
     /// For the uniform model (with a range): its minimum and the number of whole microseconds to
@@ -22,7 +26,32 @@ struct NetworkState: ~Copyable {
         self.size = size
         self.model = model
         self.rng = rng
-        links = FixedTable(Array(repeating: Link(loss: model.loss), count: size * size))
+        var table = Array(repeating: Link(loss: model.loss), count: size * size)
+        var linkLatency: [LatencyModel] = []
+        // Later settings override earlier ones, link by link.
+        for settings in model.links {
+            // Each distinct model once (at most 255 of them: scenario files list at most 64 entries).
+            var latency: UInt8 = 0
+            if let model = settings.latency {
+                if let k = linkLatency.firstIndex(of: model) {
+                    latency = UInt8(k + 1)
+                } else if linkLatency.count < Int(UInt8.max) {
+                    linkLatency.append(model)
+                    latency = UInt8(linkLatency.count)
+                }
+            }
+            for a in settings.between where (1...size).contains(Int(a.rawValue)) {
+                for b in settings.and where a != b && (1...size).contains(Int(b.rawValue)) {
+                    for (from, to) in [(a, b), (b, a)] {
+                        let s = Int(from.rawValue - 1) * size + Int(to.rawValue - 1)
+                        if latency != 0 { table[s].latency = latency }
+                        if let loss = settings.loss { table[s].loss = loss }
+                    }
+                }
+            }
+        }
+        links = FixedTable(table)
+        self.linkLatency = linkLatency
         if case .uniform(let lo, let hi) = model.latency, hi > lo {
             uniform = (lo, max(1, (hi - lo) / 1_000))
         } else {
@@ -67,18 +96,22 @@ struct NetworkState: ~Copyable {
 
     private mutating func unit() -> Double { Double(rng.next() >> 11) / Double(1 << 53) }
 
-    /// Drawn for every message: the uniform model (the catalog's) is inlined, the others are not.
-    @inline(__always) mutating func baseLatency() -> UInt64 {
+    /// Drawn for every message on the link in `slot`: the network's uniform model (the catalog's)
+    /// is inlined, the others are not.
+    @inline(__always) mutating func baseLatency(_ slot: Int) -> UInt64 {
+        let k = links[slot].latency
+        if k != 0 { return draw(linkLatency[Int(k) - 1]) }
         if let uniform { return uniform.low + (rng.next() % uniform.span) * 1_000 }
-        return otherLatency()
+        return draw(model.latency)
     }
 
-    @inline(never) private mutating func otherLatency() -> UInt64 {
-        switch model.latency {
+    @inline(never) private mutating func draw(_ latency: LatencyModel) -> UInt64 {
+        switch latency {
         case .fixed(let v):
             return v
-        case .uniform(let lo, _):
-            return lo  // an empty range: `uniform` covers the others
+        case .uniform(let lo, let hi):
+            // Whole microseconds, as `uniform` draws them (an empty range gives its minimum).
+            return hi > lo ? lo + (rng.next() % max(1, (hi - lo) / 1_000)) * 1_000 : lo
         case .normal(let mean, let sd, let floor):
             // Box-Muller; rounded to whole microseconds like the other models.
             let z = (-2 * log(max(unit(), 1e-300))).squareRoot() * cos(2 * Double.pi * unit())
@@ -103,15 +136,15 @@ struct NetworkState: ~Copyable {
         let s = slot(l)
         let p = links[s].loss
         if p > 0, unit() < p { return .lost }
-        var delay = baseLatency() + links[s].extraLatency
+        var delay = baseLatency(s) + links[s].extraLatency
         let heldBack = model.reordering > 0 && unit() < model.reordering
         if heldBack {
-            delay += baseLatency()
+            delay += baseLatency(s)
         } else {
             delay = max(delay, notBefore > now ? notBefore - now : 0)
         }
         var dup: UInt64?
-        if model.duplication > 0, unit() < model.duplication { dup = delay + baseLatency() }
+        if model.duplication > 0, unit() < model.duplication { dup = delay + baseLatency(s) }
         return .delivered(after: delay, inOrder: !heldBack, duplicateAfter: dup)
     }
 }
