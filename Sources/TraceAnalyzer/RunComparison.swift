@@ -95,7 +95,10 @@ public struct RunComparison: Codable, Sendable {
         add("time without leader", "ns") { Double($0.availability.leaderlessTotal) }
         add("longest window without leader", "ns") { Double($0.availability.leaderlessLongest) }
         add("stalled with a leader", "ns") { Double($0.availability.stallTotal) }
-        add("election attempts", "count") { Double($0.elections.attempts) }
+        // Attempts include pre-vote rounds, which failing is pre-vote at work: candidacies (terms
+        // campaigned for) are what is judged.
+        add("election attempts", "count", judged: false) { Double($0.elections.attempts) }
+        add("candidacies", "count") { Double($0.elections.candidacies) }
         for outcome in ElectionAttempt.Outcome.allCases where outcome != .open {
             if items.contains(where: { ($0.report.elections.byOutcome[outcome.rawValue] ?? 0) > 0 }) {
                 add("elections: \(outcome.rawValue)", "count", judged: false) {
@@ -121,7 +124,7 @@ public struct RunComparison: Codable, Sendable {
         self.metrics = metrics
 
         let headline: Set = ["disruptions", "time without leader", "longest window without leader", "highest term",
-                             "election attempts", "stalled with a leader", "client success", "stale reads"]
+                             "candidacies", "stalled with a leader", "client success", "stale reads"]
         attributions = []
         for i in items.indices.dropFirst() {
             let diff = settings.filter { $0.values[0] != $0.values[i] }

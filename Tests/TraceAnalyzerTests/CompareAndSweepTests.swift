@@ -23,7 +23,10 @@ import TraceFormat
         let failed = try #require(c.metrics.first { $0.name == "elections: preVoteFailed" })
         #expect(failed.values[0] == 0 && failed.values[1] > 0)
         #expect(!failed.judged && failed.best.isEmpty)
-        #expect(c.metrics.first { $0.name == "election attempts" }?.judged == true)
+        // Attempts count failed pre-vote rounds too: candidacies are judged instead.
+        #expect(c.metrics.first { $0.name == "election attempts" }?.judged == false)
+        let candidacies = try #require(c.metrics.first { $0.name == "candidacies" })
+        #expect(candidacies.judged && candidacies.values[1] < candidacies.values[0] && candidacies.best == [1])
         let sentence = CompareReport.attribution(a, c)
         #expect(sentence.hasPrefix("b enables pre-vote"))
         #expect(sentence.contains("disruptions 1 -> 0"))
