@@ -185,6 +185,8 @@ public struct TraceSummary: Codable, Sendable {
     public var nodes: [String]
     public var features: RaftFeatures
     public var timing: RaftTiming
+    /// The network the run was recorded on (latency, loss, link settings).
+    public var network: NetworkModel?
     public var start: UInt64
     public var end: UInt64
     /// Events analysed (those of skipped frames are not).

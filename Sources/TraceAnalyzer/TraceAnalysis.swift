@@ -249,7 +249,7 @@ struct AnalysisPass {
         return AnalysisReport(
             trace: TraceSummary(path: path, scenario: run.scenario, summary: run.summary, seed: run.seed,
                                 nodes: metadata.nodes.map(\.name), features: run.features, timing: run.timing,
-                                start: start, end: end, events: ordinal - lost, integrity: "ok"),
+                                network: run.network, start: start, end: end, events: ordinal - lost, integrity: "ok"),
             timeline: timelineReport,
             elections: electionSummary,
             availability: avail,

@@ -57,9 +57,7 @@ struct InfoReport {
         row("features", "pre-vote \(onOff(run.features.preVote)), check-quorum \(onOff(run.features.checkQuorum)), leader stickiness \(onOff(run.features.leaderStickiness))")
         row("timing", "election timeout \(DurationText.format(run.timing.electionTimeoutMin))-\(DurationText.format(run.timing.electionTimeoutMax)), heartbeat \(DurationText.format(run.timing.heartbeatInterval))")
         row("snapshots", ReportText.snapshotPolicy(run.snapshots))
-        let net = run.network
-        row("network", "latency \(net.latency), loss \(net.loss), duplication \(net.duplication), reordering \(net.reordering)"
-            + net.links.map { "; \($0)" }.joined())
+        row("network", ReportText.networkModel(run.network))
         row("faults", run.faults.isEmpty ? "none scheduled" : "\(run.faults.count) scheduled")
         row("frames", "\(trace.frames.count) event frames")
         let span = inventory.firstTime.flatMap { a in inventory.lastTime.map { DurationText.format($0 - a) } } ?? "-"

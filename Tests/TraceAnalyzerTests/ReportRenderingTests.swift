@@ -98,6 +98,21 @@ func htmlStructure(_ html: String) -> [String] {
         #expect(back.advice == r.advice)
     }
 
+    /// The recorded network heads the text and HTML reports and is in the JSON one, link settings too.
+    @Test func reportsSayWhatNetworkTheRunHad() throws {
+        var c = ScenarioCatalog.steady.configuration
+        c.duration = 2 * nsPerSecond
+        c.network.links = [LinkSettings(between: [NodeID(1), NodeID(2)], and: [NodeID(3)], latency: .fixed(40 * nsPerMillisecond), loss: 0.05)]
+        let path = Scratch.path("network-header.trace")
+        _ = try Recorder.record(c, to: path)
+        let r = try TraceAnalysis.analyze(try TraceFile.open(path))
+        #expect(r.trace.network == c.network)
+        let header = "latency 10ms-15ms; n1,n2 <-> n3: latency 40ms, loss 0.05"
+        #expect(TextReport.render(r, color: false).split(separator: "\n")[2].hasSuffix(header))
+        #expect(HTMLReport.render(r).contains("latency 10ms-15ms; n1,n2 &lt;-&gt; n3: latency 40ms, loss 0.05"))
+        #expect(try JSONDecoder().decode(AnalysisReport.self, from: JSONReport.render(r)).trace.network == c.network)
+    }
+
     @Test func textReportNamesTheCauseAndTheAdvice() throws {
         let (r, _) = try analyzeScenario("rejoin")
         let text = TextReport.render(r, color: false)

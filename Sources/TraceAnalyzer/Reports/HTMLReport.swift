@@ -22,7 +22,7 @@ public enum HTMLReport {
         h += "<header><h1>\(esc(t.scenario)) <span class=\"sub\">seed \(t.seed)</span></h1>"
         if !t.summary.isEmpty { h += "<p class=\"summary\">\(esc(t.summary))</p>" }
         h += "<p class=\"meta\">\(t.nodes.count) nodes &middot; \(esc(T.time(t.end - t.start))) &middot; \(t.events) events &middot; "
-        h += "\(esc(T.features(t.features))) &middot; \(esc(T.timing(t.timing))) &middot; integrity \(esc(T.integrity(t)))</p>"
+        h += "\(esc(T.features(t.features))) &middot; \(esc(T.timing(t.timing)))\(t.network.map { " &middot; " + esc(T.networkModel($0)) } ?? "") &middot; integrity \(esc(T.integrity(t)))</p>"
         h += "<p class=\"meta\">\(esc(t.path))</p></header>\n"
         h += cards(r)
         h += "<section id=\"timeline-section\"><h2>Timeline</h2>"

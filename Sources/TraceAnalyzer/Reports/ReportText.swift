@@ -59,6 +59,16 @@ public enum ReportText {
         "election timeout \(time(t.electionTimeoutMin))-\(time(t.electionTimeoutMax)), heartbeat \(time(t.heartbeatInterval))"
     }
 
+    /// "latency 10ms-15ms", with loss, duplication and reordering when set, and each link setting:
+    /// "latency 1ms-2ms; n1,n2,n3 <-> n4,n5: latency 40ms-60ms, loss 0.01".
+    public static func networkModel(_ n: NetworkModel) -> String {
+        var s = "latency \(n.latency)"
+        for (name, p) in [("loss", n.loss), ("duplication", n.duplication), ("reordering", n.reordering)] where p > 0 {
+            s += ", \(name) \(p)"
+        }
+        return s + n.links.map { "; \($0)" }.joined()
+    }
+
     public static func percent(_ x: Double) -> String {
         let v = (x * 1000).rounded() / 10
         return v == v.rounded() ? "\(Int(v))%" : "\(v)%"

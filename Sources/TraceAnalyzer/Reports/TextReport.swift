@@ -13,7 +13,7 @@ public enum TextReport {
         let t = r.trace
         out.append(head("\(t.scenario)") + " (seed \(t.seed)): \(t.nodes.count) nodes, \(T.time(t.end - t.start)), \(t.events) events, integrity \(T.integrity(t))")
         if !t.summary.isEmpty { out.append("  \(t.summary)") }
-        out.append("  \(T.features(t.features)); \(T.timing(t.timing))")
+        out.append("  \(T.features(t.features)); \(T.timing(t.timing))" + (t.network.map { "; \(T.networkModel($0))" } ?? ""))
         out.append("")
         let a = r.availability
         out.append(head("Availability"))
