@@ -43,6 +43,8 @@ struct SampleTrace: Sendable, CustomStringConvertible {
         .init(file: "lagging-follower.trace", disruptions: 0...0),
         .init(file: "planned-restart.trace", disruptions: 0...0),
         .init(file: "removed-server.trace", disruptions: 3...30, cause: .removedServer, advised: .preVote),
+        .init(file: "two-sites.trace", disruptions: 1...1, cause: .rejoin, advised: .preVote),
+        .init(file: "two-sites-pre-vote.trace", disruptions: 0...0, effect: .preVote),
         .init(file: "removed-server-idle.trace", disruptions: 1...3, cause: .removedServer, advised: .leaderStickiness),
         .init(file: "removed-server-check-quorum.trace", disruptions: 0...0, effect: .leaderStickiness),
         .init(file: "lease-read-drift.trace", disruptions: 1...3, advised: .readIndex, staleReads: 5...50),
