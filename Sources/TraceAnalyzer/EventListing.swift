@@ -95,7 +95,7 @@ public struct EventListing {
     let filter: EventFilter
     let limit: Int?
     let skipCorrupt: Bool
-    private let labelTexts: [String?]
+    private let run: RunConfiguration
 
     /// - Parameter limit: the most events to list (nil: no limit).
     public init(file: TraceFile, selection: Selection, filter: EventFilter = .init(), limit: Int? = nil,
@@ -105,7 +105,7 @@ public struct EventListing {
         self.filter = filter
         self.limit = limit
         skipCorrupt = skipCorruptFrames
-        labelTexts = file.metadata.run.faults.map { if case .label(let text) = $0.action { text } else { nil } }
+        run = file.metadata.run
     }
 
     /// Calls `body` with each listed event, in order. Throws `TraceFormatError` when a frame
@@ -129,7 +129,7 @@ public struct EventListing {
 
         func item(_ e: TraceEvent, _ ordinal: UInt64) -> ListedEvent {
             var ref = EventRef(e, ordinal: ordinal)
-            if case .label(let fault) = e.kind, labelTexts.indices.contains(Int(fault)), let text = labelTexts[Int(fault)] {
+            if case .label(let fault) = e.kind, let text = run.labelText(fault) {
                 ref.fields["text"] = text
             }
             var listed = ListedEvent(event: ref)

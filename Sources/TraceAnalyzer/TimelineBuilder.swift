@@ -34,13 +34,13 @@ struct TimelineBuilder {
     /// The partition fault that the last `linkCut` opened, and when: links cut at the same time
     /// belong to one partition.
     private var lastCut: (fault: Int, time: UInt64)?
-    /// Label texts by fault-schedule index, from the trace's metadata.
-    private let labelTexts: [String?]
+    /// A label event's text, from the trace's metadata (`RunConfiguration.labelText`).
+    private let labelText: (UInt32) -> String?
     private var openNodeFaults: [String: Int] = [:]
     private var labels: [EventRef] = []
 
-    init(nodes: Int, start: UInt64, end: UInt64, labelTexts: [String?] = []) {
-        self.labelTexts = labelTexts
+    init(nodes: Int, start: UInt64, end: UInt64, labelText: @escaping (UInt32) -> String? = { _ in nil }) {
+        self.labelText = labelText
         self.start = start
         self.end = max(end, start + 1)
         columnWidth = (self.end - start) / UInt64(Timeline.columnCount) + 1
@@ -173,7 +173,7 @@ struct TimelineBuilder {
         case .label(let fault):
             if labels.count < 1_000 {
                 var r = ref()
-                r.fields["text"] = labelTexts.indices.contains(Int(fault)) ? labelTexts[Int(fault)] ?? "" : ""
+                r.fields["text"] = labelText(fault) ?? ""
                 labels.append(r)
             }
         default:

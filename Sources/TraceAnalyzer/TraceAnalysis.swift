@@ -87,7 +87,7 @@ struct AnalysisPass {
         network = NetworkTracker(nodes: ids.count)
         checksReads = run.workload.readsPerSecond > 0
         timeline = TimelineBuilder(nodes: ids.count, start: start, end: self.end,
-                                   labelTexts: run.faults.map { if case .label(let text) = $0.action { text } else { nil } })
+                                   labelText: run.labelText)
         availability = AvailabilityTracker(start: start, stallThreshold: run.timing.electionTimeoutMin)
         detector = DisruptionDetector(features: run.features, timing: run.timing)
         advice = AdviceCollector(disruptionLimit: disruptionLimit)

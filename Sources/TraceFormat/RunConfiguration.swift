@@ -111,24 +111,15 @@ public struct SnapshotPolicy: Codable, Sendable, Equatable {
 }
 
 /// How long one message takes on a link.
-public enum LatencyModel: Codable, Sendable, Equatable, CustomStringConvertible {
+public enum LatencyModel: Codable, Sendable, Equatable {
     case fixed(UInt64)
     case uniform(min: UInt64, max: UInt64)
     case normal(mean: UInt64, stddev: UInt64, floor: UInt64)
-
-    /// `10ms`, `10ms-15ms`, `normal(70ms, sd 40ms, floor 5ms)`.
-    public var description: String {
-        switch self {
-        case .fixed(let v): DurationText.format(v)
-        case .uniform(let a, let b): "\(DurationText.format(a))-\(DurationText.format(b))"
-        case .normal(let m, let sd, let f): "normal(\(DurationText.format(m)), sd \(DurationText.format(sd)), floor \(DurationText.format(f)))"
-        }
-    }
 }
 
 /// The links between two groups of nodes, both ways (for example two sites), with a latency
 /// model and a loss rate of their own instead of the network's. Since 1.4.
-public struct LinkSettings: Codable, Sendable, Equatable, CustomStringConvertible {
+public struct LinkSettings: Codable, Sendable, Equatable {
     public var between: [NodeID]
     public var and: [NodeID]
     /// Nil: the network's.
@@ -141,13 +132,6 @@ public struct LinkSettings: Codable, Sendable, Equatable, CustomStringConvertibl
         self.and = and
         self.latency = latency
         self.loss = loss
-    }
-
-    /// `n1,n2,n3 <-> n4,n5: latency 40ms-60ms, loss 0.01`.
-    public var description: String {
-        func names(_ ids: [NodeID]) -> String { ids.map(\.description).joined(separator: ",") }
-        let parts = [latency.map { "latency \($0)" }, loss.map { "loss \($0)" }].compactMap { $0 }
-        return "\(names(between)) <-> \(names(and))" + (parts.isEmpty ? "" : ": " + parts.joined(separator: ", "))
     }
 }
 
@@ -286,4 +270,12 @@ public enum FaultAction: Codable, Sendable, Equatable {
     case removeMember(NodeSelector)
     /// The leader proposes adding a removed node back to the voters. Since 1.3.
     case addMember(NodeSelector)
+}
+
+extension RunConfiguration {
+    /// The text of entry `fault` of the fault schedule if it is a label: what a `label` event names.
+    public func labelText(_ fault: UInt32) -> String? {
+        guard faults.indices.contains(Int(fault)), case .label(let text) = faults[Int(fault)].action else { return nil }
+        return text
+    }
 }

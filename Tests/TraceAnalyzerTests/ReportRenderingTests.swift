@@ -111,6 +111,9 @@ func htmlStructure(_ html: String) -> [String] {
         #expect(TextReport.render(r, color: false).split(separator: "\n")[2].hasSuffix(header))
         #expect(HTMLReport.render(r).contains("latency 10ms-15ms; n1,n2 &lt;-&gt; n3: latency 40ms, loss 0.05"))
         #expect(try JSONDecoder().decode(AnalysisReport.self, from: JSONReport.render(r)).trace.network == c.network)
+        #expect(ReportText.linkSettings(LinkSettings(between: [NodeID(1)], and: [NodeID(2), NodeID(3)],
+                                                     latency: .uniform(min: 1, max: 2), loss: 0.5))
+                == "n1 <-> n2,n3: latency 1ns-2ns, loss 0.5")
     }
 
     @Test func textReportNamesTheCauseAndTheAdvice() throws {

@@ -38,7 +38,6 @@ import Testing
         let encoded = try JSONEncoder().encode(network)
         #expect(String(decoding: encoded, as: UTF8.self).contains("links"))
         #expect(try JSONDecoder().decode(NetworkModel.self, from: encoded) == network)
-        #expect(network.links[0].description == "n1 <-> n2,n3: latency 1ns-2ns, loss 0.5")
     }
 
     @Test func emptyTraceHasNoFramesAndReadsCleanly() throws {

@@ -62,11 +62,27 @@ public enum ReportText {
     /// "latency 10ms-15ms", with loss, duplication and reordering when set, and each link setting:
     /// "latency 1ms-2ms; n1,n2,n3 <-> n4,n5: latency 40ms-60ms, loss 0.01".
     public static func networkModel(_ n: NetworkModel) -> String {
-        var s = "latency \(n.latency)"
+        var s = "latency \(latency(n.latency))"
         for (name, p) in [("loss", n.loss), ("duplication", n.duplication), ("reordering", n.reordering)] where p > 0 {
             s += ", \(name) \(p)"
         }
-        return s + n.links.map { "; \($0)" }.joined()
+        return s + n.links.map { "; \(linkSettings($0))" }.joined()
+    }
+
+    /// "10ms", "10ms-15ms", "normal(70ms, sd 40ms, floor 5ms)".
+    public static func latency(_ l: LatencyModel) -> String {
+        switch l {
+        case .fixed(let v): time(v)
+        case .uniform(let a, let b): "\(time(a))-\(time(b))"
+        case .normal(let m, let sd, let f): "normal(\(time(m)), sd \(time(sd)), floor \(time(f)))"
+        }
+    }
+
+    /// "n1,n2,n3 <-> n4,n5: latency 40ms-60ms, loss 0.01".
+    public static func linkSettings(_ l: LinkSettings) -> String {
+        func names(_ ids: [NodeID]) -> String { ids.map { node($0.rawValue) }.joined(separator: ",") }
+        let parts = [l.latency.map { "latency \(latency($0))" }, l.loss.map { "loss \($0)" }].compactMap { $0 }
+        return "\(names(l.between)) <-> \(names(l.and))" + (parts.isEmpty ? "" : ": " + parts.joined(separator: ", "))
     }
 
     public static func percent(_ x: Double) -> String {
@@ -99,9 +115,12 @@ public enum ReportText {
         p.count == 0 ? "none" : "p50 \(time(p.p50)), p90 \(time(p.p90)), p99 \(time(p.p99)), max \(time(p.max))"
     }
 
-    public static func event(_ r: EventRef) -> String {
+    /// "#5933 2.94s n1 leaderSteppedDown reason=higherTermSeen term=1": an event as evidence cites it.
+    public static func event(_ r: EventRef) -> String { event(r, at: time(r.time)) }
+
+    private static func event(_ r: EventRef, at time: String) -> String {
         let fields = r.fields.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        return "#\(r.ordinal) \(time(r.time)) \(node(r.node)) \(r.event)" + (fields.isEmpty ? "" : " \(fields)")
+        return "#\(r.ordinal) \(time) \(node(r.node)) \(r.event)" + (fields.isEmpty ? "" : " \(fields)")
     }
 
     /// Trace time to the microsecond, for listing events: `2.940123s`, `1m02.940123s`, `1h00m02.940123s`.
@@ -120,9 +139,7 @@ public enum ReportText {
     /// One line of `traceanalyze events`: the event as evidence cites it, at microsecond
     /// precision, and for a delivery or drop the send it ends ("<- #5990 n1 append term=6 entries=1").
     public static func listed(_ x: ListedEvent) -> String {
-        let r = x.event
-        let fields = r.fields.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        var s = "#\(r.ordinal) \(preciseTime(r.time)) \(node(r.node)) \(r.event)" + (fields.isEmpty ? "" : " \(fields)")
+        var s = event(x.event, at: preciseTime(x.event.time))
         if let m = x.sent {
             let f = m.fields
             s += "  <- #\(m.ordinal) \(node(m.node)) \(f["type"] ?? "?") term=\(f["term"] ?? "?")"
