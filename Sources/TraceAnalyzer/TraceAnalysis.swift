@@ -28,7 +28,9 @@ public enum TraceAnalysis {
         var report = pass.finish(path: file.path)
         report.trace.integrity = switch file.integrity {
         case .ok: events.skipped.isEmpty ? "ok" : "corrupt frames skipped: \(events.skipped.count)"
-        case .recovered(let lost, _): "recovered (\(lost) bytes lost at the tail)"
+        case .recovered(let lost, _):
+            "recovered (\(lost) bytes lost at the tail"
+                + (events.skipped.isEmpty ? ")" : "; corrupt frames skipped: \(events.skipped.count))")
         }
         report.trace.unread = events.skipped.compactMap { e in e.frame.flatMap { i in file.frames.first { $0.index == i } } }
             .map { Window(start: $0.firstTime, end: $0.lastTime) }

@@ -79,6 +79,10 @@ public struct FrameInfo: Sendable, Equatable {
     public var firstTime: UInt64
     public var lastTime: UInt64
     public var firstOrdinal: UInt64
+    /// Not a frame: bytes a recovery scan could not read, between two frames it could (`offset`
+    /// and `compressedSize` say where; the times are those of the frames on either side). It holds
+    /// no known events, and reading it fails as a corrupt frame would.
+    public var isDamaged = false
 }
 
 enum TimeIndex {

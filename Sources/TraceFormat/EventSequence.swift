@@ -321,6 +321,10 @@ final class FrameBuffers {
     func load(_ frame: FrameInfo, of file: TraceFile) throws(TraceFormatError) -> UnsafeRawBufferPointer {
         let path = file.path
         func corrupt(_ why: String) -> TraceFormatError { .corrupt(frame, path: path, why) }
+        if frame.isDamaged {
+            throw corrupt("\(frame.compressedSize) bytes that do not read as a frame, found by a recovery scan "
+                          + "(no seek table says how many events they held)")
+        }
         guard frame.compressedSize <= Container.maxFrameCompressed, frame.decompressedSize <= Container.maxFrameContent else {
             throw TraceFormatError(.limitExceeded, path: path, frame: frame.index, offset: frame.offset,
                                    "frame declares \(frame.compressedSize) compressed, \(frame.decompressedSize) decompressed bytes")

@@ -9,7 +9,8 @@
 public final class TraceFile {
     public enum Integrity: Sendable, Equatable {
         case ok
-        /// No usable seek table: `frames` holds every complete frame found by scanning;
+        /// No usable seek table: `frames` holds every complete frame found by scanning, and an
+        /// entry for each stretch of damaged bytes between two of them (`FrameInfo.isDamaged`);
         /// `lostBytes` at the tail could not be read as a complete frame.
         case recovered(lostBytes: UInt64, reason: String)
     }
@@ -23,6 +24,8 @@ public final class TraceFile {
     let file: FileDescriptor
 
     public var eventCount: UInt64 { frames.reduce(0) { $0 + UInt64($1.eventCount) } }
+    /// The frames that hold events: all of `frames` but the damaged stretches a recovery scan passed over.
+    public var eventFrameCount: Int { frames.count { !$0.isDamaged } }
     /// Time of the first and last event, if there are any.
     public var timeRange: ClosedRange<UInt64>? {
         guard let first = frames.first, let last = frames.last else { return nil }
@@ -174,50 +177,54 @@ public final class TraceFile {
         return .success(frames)
     }
 
-    /// Walks frames from `from`, keeping every complete, valid event frame. Stops at the first frame
-    /// that is incomplete or unreadable; the bytes from there on are reported as lost.
+    /// Walks frames from `from`, keeping every complete, valid event frame. Bytes that do not read
+    /// as one (damage) are passed over to the next frame that does, and kept as a damaged entry in
+    /// its place, which reading reports as a corrupt frame (`--skip-corrupt` reads past it); the
+    /// bytes after the last frame that reads are reported as lost. Reads each byte about once:
+    /// a frame is read in a window sized by the content it declares.
     private static func scanFrames(file: FileDescriptor, size: UInt64, from start: UInt64) throws(TraceFormatError)
         -> ([FrameInfo], UInt64)
     {
+        let scan = FrameScan(file: file, size: size)
         var frames: [FrameInfo] = []
         var offset = start
-        var raw: [UInt8] = []
-        var content: [UInt8] = []
-        let decompressor = ZstdFrameDecompressor()
         var ordinal: UInt64 = 0
         var index = 1
+        func add(_ frame: FrameScan.Found, at offset: UInt64) {
+            frames.append(FrameInfo(index: index, offset: offset, compressedSize: frame.length,
+                                    decompressedSize: frame.size, sequence: frame.header.sequence,
+                                    eventCount: Int(frame.header.count), firstTime: frame.header.firstTime,
+                                    lastTime: frame.header.lastTime, firstOrdinal: ordinal))
+            ordinal += UInt64(frame.header.count)
+            index += 1
+        }
         while offset + 8 <= size {
-            try file.read(at: offset, count: 8, into: &raw)
-            let magic = u32(raw, 0)
+            let magic = try scan.u32(at: offset)
             if Container.isSkippable(magic) {
-                let len = UInt64(u32(raw, 4))
+                let len = UInt64(try scan.u32(at: offset + 4))
                 guard offset + 8 + len <= size else { break }
                 offset += 8 + len
                 index += 1
                 continue
             }
-            guard magic == Container.zstdFrameMagic else { break }
-            let window = Int(min(UInt64(Container.maxFrameCompressed), size - offset))
-            try file.read(at: offset, count: window, into: &raw)
-            // A frame counts as complete only if it decompresses (checksum included) and decodes.
-            let ok: (length: Int, size: Int, header: EventFrameHeader)? = raw.withUnsafeBytes { p in
-                guard let length = try? ZstdFrameDecompressor.frameLength(p),
-                      case .success(let declared) = ZstdFrameDecompressor.declaredSize(p, limit: Container.maxFrameContent),
-                      (try? decompressor.decompress(UnsafeRawBufferPointer(rebasing: p[0..<length]), size: declared,
-                                                    into: &content)) != nil
-                else { return nil }
-                let header: EventFrameHeader? = content.withUnsafeBytes { c in
-                    try? FrameDecoder(UnsafeRawBufferPointer(rebasing: c[0..<declared])).header
-                }
-                return header.map { (length, declared, $0) }
+            if magic == Container.zstdFrameMagic, let frame = try scan.eventFrame(at: offset) {
+                add(frame, at: offset)
+                offset += UInt64(frame.length)
+                continue
             }
-            guard let (length, size, header) = ok else { break }
-            frames.append(FrameInfo(index: index, offset: offset, compressedSize: length, decompressedSize: size,
-                                    sequence: header.sequence, eventCount: Int(header.count),
-                                    firstTime: header.firstTime, lastTime: header.lastTime, firstOrdinal: ordinal))
-            ordinal += UInt64(header.count)
-            offset += UInt64(length)
+            // Damage, or the end of what was written: the next event frame that reads and follows
+            // on from the last one (a later sequence number, not earlier in time) ends the damage.
+            let last = frames.last
+            guard let (next, frame) = try scan.nextEventFrame(after: offset, where: { h in
+                last.map { h.sequence > $0.sequence && h.firstTime >= $0.lastTime } ?? true
+            }) else { break }
+            frames.append(FrameInfo(index: index, offset: offset, compressedSize: Int(next - offset), decompressedSize: 0,
+                                    sequence: last.map { $0.sequence + 1 } ?? 0, eventCount: 0,
+                                    firstTime: last?.lastTime ?? frame.header.firstTime, lastTime: frame.header.firstTime,
+                                    firstOrdinal: ordinal, isDamaged: true))
             index += 1
+            add(frame, at: next)
+            offset = next + UInt64(frame.length)
         }
         // A complete time index and seek table without a valid footer would still be skipped above;
         // whatever could not be parsed as a whole frame is lost.
@@ -300,5 +307,80 @@ extension Collection {
             }
         }
         return lo
+    }
+}
+
+/// Reads frames for a recovery scan, which cannot trust any size the file states: a frame counts
+/// only if it decompresses (checksum included) and its event header decodes.
+private final class FrameScan {
+    struct Found {
+        var length: Int
+        var size: Int
+        var header: EventFrameHeader
+    }
+
+    let file: FileDescriptor
+    let size: UInt64
+    private var raw: [UInt8] = []
+    private var block: [UInt8] = []
+    private var content: [UInt8] = []
+    private let decompressor = ZstdFrameDecompressor()
+
+    init(file: FileDescriptor, size: UInt64) {
+        self.file = file
+        self.size = size
+    }
+
+    /// The little-endian `UInt32` at `offset` (0 past the end).
+    func u32(at offset: UInt64) throws(TraceFormatError) -> UInt32 {
+        try file.read(at: offset, count: 4, into: &raw)
+        return raw.count == 4 ? TraceFile.u32(raw, 0) : 0
+    }
+
+    /// The event frame that starts at `offset`, if a whole one does.
+    func eventFrame(at offset: UInt64) throws(TraceFormatError) -> Found? {
+        // The frame header (at most 18 bytes) declares the content size; the frame is no longer
+        // than zstd's bound for that much content, so only that much is read.
+        try file.read(at: offset, count: Int(min(18, size - offset)), into: &raw)
+        guard case .success(let declared) = raw.withUnsafeBytes({
+            ZstdFrameDecompressor.declaredSize($0, limit: Container.maxFrameContent)
+        }) else { return nil }
+        let window = min(UInt64(ZstdFrameCompressor.bound(declared)) + 64, size - offset)
+        try file.read(at: offset, count: Int(window), into: &raw)
+        var content = self.content
+        defer { self.content = content }
+        return raw.withUnsafeBytes { p -> Found? in
+            guard let length = try? ZstdFrameDecompressor.frameLength(p),
+                  (try? decompressor.decompress(UnsafeRawBufferPointer(rebasing: p[0..<length]), size: declared,
+                                                into: &content)) != nil,
+                  let header = content.withUnsafeBytes({ c in
+                      try? FrameDecoder(UnsafeRawBufferPointer(rebasing: c[0..<declared])).header
+                  })
+            else { return nil }
+            return Found(length: length, size: declared, header: header)
+        }
+    }
+
+    /// The first event frame after `offset` whose header `accept`s, and where it starts: each
+    /// place the zstd frame magic appears is tried in turn.
+    func nextEventFrame(after offset: UInt64, where accept: (EventFrameHeader) -> Bool) throws(TraceFormatError)
+        -> (offset: UInt64, frame: Found)?
+    {
+        let chunk: UInt64 = 1 << 20
+        var at = offset + 1
+        while at + 4 <= size {
+            // Chunks overlap by 3 bytes, so a magic across a boundary is seen.
+            try file.read(at: at, count: Int(min(chunk + 3, size - at)), into: &block)
+            let candidates = block.withUnsafeBytes { p -> [Int] in
+                guard p.count >= 4 else { return [] }
+                return (0...(p.count - 4)).filter { p.loadUnaligned(fromByteOffset: $0, as: UInt32.self) == Container.zstdFrameMagic.littleEndian }
+            }
+            for i in candidates {
+                let start = at + UInt64(i)
+                if let frame = try eventFrame(at: start), accept(frame.header) { return (start, frame) }
+            }
+            at += chunk
+        }
+        return nil
     }
 }

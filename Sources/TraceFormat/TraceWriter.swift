@@ -38,7 +38,7 @@ public final class TraceWriter {
 
     /// Events per batch handed to the writer's thread, and how many batches there are: the
     /// caller fills one while the writer's thread works through the others. Small batches (8K
-    /// events, 448 KiB) stay in a core's cache between being written and being encoded; several
+    /// events, 384 KiB) stay in a core's cache between being written and being encoded; several
     /// of them let the caller run on while the writer's thread catches up with a slow moment.
     static var batchSize: Int { 1 << 13 }
     static var batchCount: Int { 8 }

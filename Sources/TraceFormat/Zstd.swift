@@ -31,6 +31,9 @@ final class ZstdFrameCompressor {
 
     deinit { ZSTD_freeCCtx(context) }
 
+    /// The largest frame that `size` bytes of content can compress to.
+    static func bound(_ size: Int) -> Int { ZSTD_compressBound(size) }
+
     /// Writes one zstd frame holding `input` to the start of `output` (grown as needed, never
     /// shrunk, so it is reused across frames) and returns its length.
     func compress(_ input: [UInt8], into output: inout [UInt8]) throws(ZstdError) -> Int {

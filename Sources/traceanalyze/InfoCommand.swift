@@ -35,12 +35,13 @@ struct InfoReport {
     let inventory: TraceInventory
 
     var integrity: (status: String, detail: String?) {
-        if !inventory.corruptFrames.isEmpty {
-            return ("corrupt", inventory.corruptFrames.map(\.description).joined(separator: "\n"))
-        }
+        let corrupt = inventory.corruptFrames.map(\.description)
         switch trace.integrity {
-        case .ok: return ("ok", nil)
-        case .recovered(let lost, let reason): return ("recovered", "\(reason); \(lost) bytes at the tail lost")
+        case .ok:
+            return corrupt.isEmpty ? ("ok", nil) : ("corrupt", corrupt.joined(separator: "\n"))
+        case .recovered(let lost, let reason):
+            // A recovery scan that passed over damage lists each damaged stretch as a corrupt frame.
+            return ("recovered", (["\(reason); \(lost) bytes at the tail lost"] + corrupt).joined(separator: "\n"))
         }
     }
 
@@ -59,14 +60,15 @@ struct InfoReport {
         row("snapshots", ReportText.snapshotPolicy(run.snapshots))
         row("network", ReportText.networkModel(run.network))
         row("faults", run.faults.isEmpty ? "none scheduled" : "\(run.faults.count) scheduled")
-        row("frames", "\(trace.frames.count) event frames")
+        row("frames", "\(trace.eventFrameCount) event frames")
         let span = inventory.firstTime.flatMap { a in inventory.lastTime.map { DurationText.format($0 - a) } } ?? "-"
         row("events", "\(inventory.decodedEvents) over \(span)")
         if let a = inventory.firstTime, let b = inventory.lastTime {
             row("time", "\(DurationText.format(a)) .. \(DurationText.format(b))")
         }
         let (status, detail) = integrity
-        row("integrity", status + (detail.map { ": \($0)" } ?? ""))
+        // One line per problem, aligned under the first.
+        row("integrity", status + (detail.map { ": " + $0.split(separator: "\n").joined(separator: "\n" + String(repeating: " ", count: 11)) } ?? ""))
         lines.append("events by kind:")
         for (tag, n) in inventory.countsByKind.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             lines.append("  " + ReportText.padded(tag.description, to: 26) + String(n))
@@ -91,7 +93,7 @@ struct InfoReport {
         let (status, detail) = integrity
         let out = Out(path: trace.path, fileBytes: trace.fileSize,
                       formatVersion: "\(trace.formatVersion.major).\(trace.formatVersion.minor)",
-                      metadata: trace.metadata, frames: trace.frames.count, events: inventory.decodedEvents,
+                      metadata: trace.metadata, frames: trace.eventFrameCount, events: inventory.decodedEvents,
                       firstTime: inventory.firstTime, lastTime: inventory.lastTime, integrity: status,
                       integrityDetail: detail,
                       eventsByKind: Dictionary(uniqueKeysWithValues: inventory.countsByKind.map { ($0.key.description, $0.value) }))

@@ -97,6 +97,108 @@ private func truncate(_ path: String, to size: Int) throws -> String {
         #expect(gaps == [victim.firstOrdinal + UInt64(victim.eventCount)])
     }
 
+    /// A file without its index (writer killed) whose bytes `damage` changes: the frames of the
+    /// intact file, the damaged file's path, and what reading it skipping corrupt frames gives.
+    private func damagedWithoutIndex(_ damage: ([FrameInfo], inout [UInt8]) -> Void) throws
+        -> (frames: [FrameInfo], path: String, kept: [TraceEvent], skipped: [TraceFormatError], gaps: [UInt64], lost: UInt64)
+    {
+        let path = temporaryPath()
+        try writeTrace(path, Self.events)
+        let frames = try TraceFile.open(path).frames
+        let last = try #require(frames.last)
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)).prefix(Int(last.offset) + last.compressedSize))
+        damage(frames, &bytes)
+        let damaged = temporaryPath("damaged")
+        try Data(bytes).write(to: URL(fileURLWithPath: damaged))
+        let f = try TraceFile.open(damaged)
+        guard case .recovered(let lost, _) = f.integrity else { throw TraceFormatError(.io, path: damaged, "expected a scan") }
+        var it = f.events(skippingCorruptFrames: true).makeIterator()
+        var kept: [TraceEvent] = []
+        var gaps: [UInt64] = []
+        while let chunk = it.nextChunk() {
+            if it.chunkFollowsGap { gaps.append(it.chunkOrdinal) }
+            kept += chunk
+        }
+        #expect(it.error == nil)
+        return (frames, damaged, kept, it.skipped, gaps, lost)
+    }
+
+    /// Without an index a scan finds the frames; damage in one used to end the scan there, losing
+    /// every frame after it. Now the scan passes over the damage to the next frame that reads.
+    @Test func scanPassesOverADamagedFrameToTheFramesAfterIt() throws {
+        for part in ["payload", "magic", "two frames"] {
+            let victim = 3
+            let r = try damagedWithoutIndex { frames, bytes in
+                let f = frames[victim]
+                switch part {
+                case "payload": bytes[Int(f.offset) + f.compressedSize / 2] ^= 0x5A
+                case "magic": bytes[Int(f.offset)] ^= 0xFF
+                default:  // from the middle of one frame to the middle of the next
+                    let from = Int(f.offset) + f.compressedSize / 2, to = Int(frames[victim + 1].offset) + 20
+                    for i in from..<to { bytes[i] = 0 }
+                }
+            }
+            let lostFrames = part == "two frames" ? [victim, victim + 1] : [victim]
+            let lost = lostFrames.map { r.frames[$0] }
+            let expected = r.frames.indices.filter { !lostFrames.contains($0) }.flatMap { i in
+                Self.events[Int(r.frames[i].firstOrdinal)..<(Int(r.frames[i].firstOrdinal) + r.frames[i].eventCount)]
+            }
+            let same = r.kept.elementsEqual(expected)  // (a failure prints the message, not both arrays)
+            #expect(same, "\(part): \(r.kept.count) events read, \(expected.count) expected")
+            #expect(r.skipped.count == 1, "\(part)")
+            #expect(r.lost == 0, "\(part)")
+            #expect(r.skipped.first?.offset == lost[0].offset, "\(part)")
+            #expect(r.skipped.first?.code == .corruptFrame, "\(part)")
+            // The frames after the damage are numbered on from the last event before it (how many
+            // events the damage held is unknown); the chunk after it follows a gap.
+            #expect(r.gaps == [lost[0].firstOrdinal], "\(part)")
+
+            let f = try TraceFile.open(r.path)
+            #expect(f.eventFrameCount == r.frames.count - lostFrames.count, "\(part)")
+            let damaged = try #require(f.frames.first { $0.isDamaged })
+            #expect(damaged.offset == lost[0].offset)
+            #expect(damaged.offset + UInt64(damaged.compressedSize) == r.frames[lostFrames.last! + 1].offset)
+            #expect(damaged.firstTime == r.frames[victim - 1].lastTime)
+            #expect(damaged.lastTime == r.frames[lostFrames.last! + 1].firstTime)
+            // Read without skipping, the damage is an error naming its place, after the events before it.
+            var it = f.events().makeIterator()
+            var count = 0
+            while it.next() != nil { count += 1 }
+            #expect(count == Int(lost[0].firstOrdinal))
+            #expect(it.error?.offset == lost[0].offset)
+            #expect(it.error?.description.contains("do not read as a frame") == true)
+        }
+    }
+
+    /// Wherever a run of bytes is damaged, a scan keeps exactly the frames it does not touch.
+    @Test func scanKeepsEveryFrameTheDamageDoesNotTouch() throws {
+        var rng = SplitMix64(seed: 11)
+        for _ in 0..<12 {
+            var touched: Set<Int> = []
+            let r = try damagedWithoutIndex { frames, bytes in
+                let start = Int(frames[0].offset)
+                let at = start + Int(rng.next() % UInt64(bytes.count - start))
+                let length = 1 + Int(rng.next() % 3000)
+                let end = min(at + length, bytes.count)
+                for i in at..<end { bytes[i] ^= UInt8(truncatingIfNeeded: rng.next() | 1) }
+                touched = Set(frames.indices.filter { i in
+                    Int(frames[i].offset) < end && at < Int(frames[i].offset) + frames[i].compressedSize
+                })
+            }
+            let expected = r.frames.indices.filter { !touched.contains($0) }.flatMap { i in
+                Self.events[Int(r.frames[i].firstOrdinal)..<(Int(r.frames[i].firstOrdinal) + r.frames[i].eventCount)]
+            }
+            let same = r.kept.elementsEqual(expected)
+            #expect(same, "frames \(touched.sorted()): \(r.kept.count) events read, \(expected.count) expected")
+            // Damage with a frame after it is passed over; damage to the last frame is a lost tail.
+            let last = r.frames[r.frames.count - 1]
+            let tail = touched.contains(r.frames.count - 1)
+            #expect(r.skipped.count == (tail ? 0 : 1), "frames \(touched.sorted())")
+            #expect(r.lost == (tail ? last.offset + UInt64(last.compressedSize) - r.frames[touched.min()!].offset : 0),
+                    "frames \(touched.sorted())")
+        }
+    }
+
     @Test func newerMajorVersionIsRefusedWithAMessageSayingSo() throws {
         let path = temporaryPath()
         try writeTrace(path, Self.events.prefix(10))
