@@ -38,7 +38,9 @@ final class FileDescriptor {
 
     /// Reads up to `count` bytes at `offset` into `buffer` (resized to what was read).
     func read(at offset: UInt64, count: Int, into buffer: inout [UInt8]) throws(TraceFormatError) {
-        if buffer.count < count { buffer.append(contentsOf: repeatElement(0, count: count - buffer.count)) }
+        // Appending an array of zeros is a memset and a copy; appending `repeatElement` went
+        // element by element (slow in debug builds, where a recovery scan reads large windows).
+        if buffer.count < count { buffer += [UInt8](repeating: 0, count: count - buffer.count) }
         var done = 0
         let failure: String? = buffer.withUnsafeMutableBytes { raw in
             while done < count {

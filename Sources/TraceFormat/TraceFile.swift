@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// An open trace: metadata, where each event frame is, and whether the file was complete.
 ///
 /// Opening reads only the metadata frame, the footer, the seek table and the time index. A file
@@ -321,6 +327,12 @@ private final class FrameScan {
 
     let file: FileDescriptor
     let size: UInt64
+    /// Bytes read and decompressed so far. Looking for the frame after damage tries every place
+    /// the frame magic appears, and a made-up frame header there can declare up to 64 MiB; the
+    /// look gives up once the scan has spent `searchLimit`, so that no file makes it do more than
+    /// a few times the work of reading it (the walk over whole frames reads each byte about once).
+    private var spent: UInt64 = 0
+    private var searchLimit: UInt64 { 8 * size + 4 * UInt64(Container.maxFrameCompressed) }
     private var raw: [UInt8] = []
     private var block: [UInt8] = []
     private var content: [UInt8] = []
@@ -333,22 +345,30 @@ private final class FrameScan {
 
     /// The little-endian `UInt32` at `offset` (0 past the end).
     func u32(at offset: UInt64) throws(TraceFormatError) -> UInt32 {
-        try file.read(at: offset, count: 4, into: &raw)
+        try read(at: offset, count: 4, into: &raw)
         return raw.count == 4 ? TraceFile.u32(raw, 0) : 0
+    }
+
+    private func read(at offset: UInt64, count: Int, into buffer: inout [UInt8]) throws(TraceFormatError) {
+        try file.read(at: offset, count: count, into: &buffer)
+        spent += UInt64(buffer.count)
     }
 
     /// The event frame that starts at `offset`, if a whole one does.
     func eventFrame(at offset: UInt64) throws(TraceFormatError) -> Found? {
         // The frame header (at most 18 bytes) declares the content size; the frame is no longer
         // than zstd's bound for that much content, so only that much is read.
-        try file.read(at: offset, count: Int(min(18, size - offset)), into: &raw)
+        try read(at: offset, count: Int(min(18, size - offset)), into: &raw)
         guard case .success(let declared) = raw.withUnsafeBytes({
             ZstdFrameDecompressor.declaredSize($0, limit: Container.maxFrameContent)
         }) else { return nil }
         let window = min(UInt64(ZstdFrameCompressor.bound(declared)) + 64, size - offset)
-        try file.read(at: offset, count: Int(window), into: &raw)
-        var content = self.content
-        defer { self.content = content }
+        try read(at: offset, count: Int(window), into: &raw)
+        spent += UInt64(declared)
+        // Moved out and back, so that growing it never copies it.
+        var content: [UInt8] = []
+        swap(&content, &self.content)
+        defer { swap(&content, &self.content) }
         return raw.withUnsafeBytes { p -> Found? in
             guard let length = try? ZstdFrameDecompressor.frameLength(p),
                   (try? decompressor.decompress(UnsafeRawBufferPointer(rebasing: p[0..<length]), size: declared,
@@ -370,12 +390,21 @@ private final class FrameScan {
         var at = offset + 1
         while at + 4 <= size {
             // Chunks overlap by 3 bytes, so a magic across a boundary is seen.
-            try file.read(at: at, count: Int(min(chunk + 3, size - at)), into: &block)
+            try read(at: at, count: Int(min(chunk + 3, size - at)), into: &block)
             let candidates = block.withUnsafeBytes { p -> [Int] in
-                guard p.count >= 4 else { return [] }
-                return (0...(p.count - 4)).filter { p.loadUnaligned(fromByteOffset: $0, as: UInt32.self) == Container.zstdFrameMagic.littleEndian }
+                var found: [Int] = []
+                guard let base = p.baseAddress, p.count >= 4 else { return found }
+                // memchr finds each possible first byte of the magic; the rest is compared there.
+                var i = 0
+                while i <= p.count - 4, let hit = memchr(base + i, 0x28, p.count - 3 - i) {
+                    i = base.distance(to: UnsafeRawPointer(hit))
+                    if p.loadUnaligned(fromByteOffset: i, as: UInt32.self) == Container.zstdFrameMagic.littleEndian { found.append(i) }
+                    i += 1
+                }
+                return found
             }
             for i in candidates {
+                guard spent < searchLimit else { return nil }
                 let start = at + UInt64(i)
                 if let frame = try eventFrame(at: start), accept(frame.header) { return (start, frame) }
             }

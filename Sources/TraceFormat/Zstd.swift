@@ -77,7 +77,8 @@ final class ZstdFrameDecompressor {
     /// Decompresses exactly one frame of `size` bytes into the start of `output`, which grows as
     /// needed and is never shrunk, so it is reused across frames.
     func decompress(_ frame: UnsafeRawBufferPointer, size: Int, into output: inout [UInt8]) throws(ZstdError) {
-        if output.count < size { output.append(contentsOf: repeatElement(0, count: size - output.count)) }
+        // Its old bytes are overwritten: a fresh array (filled by one memset) grows it fastest.
+        if output.count < size { output = [UInt8](repeating: 0, count: size) }
         try output.withUnsafeMutableBytes { dst in
             Result { () throws(ZstdError) in try decompress(frame, into: UnsafeMutableRawBufferPointer(rebasing: dst[0..<size])) }
         }.get()

@@ -199,6 +199,26 @@ private func truncate(_ path: String, to size: Int) throws -> String {
         }
     }
 
+    /// Bytes that look like frame headers declaring 64 MiB each, over and over, after a real frame:
+    /// each is tried as the frame after the damage, but the scan stops looking once it has read a
+    /// few times the file (trying all of them would read about 2 MB for each of 80,000).
+    @Test func manyFakeFrameHeadersAfterDamageEndTheScan() throws {
+        let path = temporaryPath()
+        try writeTrace(path, Self.events.prefix(500))
+        let frames = try TraceFile.open(path).frames
+        let first = try #require(frames.first)
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)).prefix(Int(first.offset) + first.compressedSize))
+        // zstd magic, a descriptor for an 8-byte content size and a single segment, 64 MiB.
+        let fake: [UInt8] = [0x28, 0xB5, 0x2F, 0xFD, 0xE0] + [0, 0, 0, 4, 0, 0, 0, 0]
+        for _ in 0..<80_000 { bytes += fake }
+        let bad = temporaryPath("fake")
+        try Data(bytes).write(to: URL(fileURLWithPath: bad))
+        let f = try TraceFile.open(bad)
+        guard case .recovered(let lost, _) = f.integrity else { Issue.record("expected a scan"); return }
+        #expect(f.frames == [first])
+        #expect(lost == UInt64(fake.count * 80_000))
+    }
+
     @Test func newerMajorVersionIsRefusedWithAMessageSayingSo() throws {
         let path = temporaryPath()
         try writeTrace(path, Self.events.prefix(10))
