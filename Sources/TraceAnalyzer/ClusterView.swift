@@ -32,8 +32,9 @@ struct ClusterView {
     var cutBy: [DirectedLink: EventRef] = [:]
     /// The last `linkHealed` between each node pair.
     var healedBy: [Pair: EventRef] = [:]
-    /// Recent times each unordered node pair's links were cut or healed (newest last, at most 8).
-    var linkChanges: [Pair: [UInt64]] = [:]
+    /// The recent changes of each unordered node pair's links (a cut or heal, newest last, at most
+    /// 8): links of a pair cut or healed at the same instant count as one change, the first event.
+    var linkChanges: [Pair: [EventRef]] = [:]
     var highestTerm: UInt64 = 0
     /// Servers removed from the voters as the cluster committed it, each with the event that
     /// removed it: the first node to apply a membership change applies a committed one, so the
@@ -103,13 +104,13 @@ struct ClusterView {
         case .linkCut(let l):
             cut.insert(l)
             cutBy[l] = EventRef(e, ordinal: ordinal)
-            noteLinkChange(l, e.time)
+            noteLinkChange(l, EventRef(e, ordinal: ordinal))
             return
         case .linkHealed(let l):
             cut.remove(l)
             cutBy[l] = nil
             healedBy[Pair(l.from, l.to)] = EventRef(e, ordinal: ordinal)
-            noteLinkChange(l, e.time)
+            noteLinkChange(l, EventRef(e, ordinal: ordinal))
             return
         case .membershipChangeApplied(let change, let target, let index) where index > lastChangeIndex:
             lastChangeIndex = index
@@ -203,18 +204,17 @@ struct ClusterView {
         if nodes[i].role == .leader { nodes[i].committedAsLeader = true }
     }
 
-    private mutating func noteLinkChange(_ l: DirectedLink, _ t: UInt64) {
+    private mutating func noteLinkChange(_ l: DirectedLink, _ ref: EventRef) {
         let key = Pair(l.from, l.to)
-        var times = linkChanges[key, default: []]
-        if times.last != t { times.append(t) }
-        if times.count > 8 { times.removeFirst(times.count - 8) }
-        linkChanges[key] = times
+        var changes = linkChanges[key, default: []]
+        if changes.last?.time != ref.time { changes.append(ref) }
+        if changes.count > 8 { changes.removeFirst(changes.count - 8) }
+        linkChanges[key] = changes
     }
 
-    /// Link changes touching `node` within `window` before `now`.
-    func recentLinkChanges(of node: NodeID, within window: UInt64, now: UInt64) -> Int {
-        linkChanges.filter { $0.key.a == node.rawValue || $0.key.b == node.rawValue }
-            .map { $0.value.filter { now - $0 <= window }.count }.max() ?? 0
+    /// The changes of the links between `a` and `b` since `since` (at most the last 8).
+    func linkChanges(between a: NodeID, _ b: NodeID, since: UInt64) -> [EventRef] {
+        linkChanges[Pair(a, b)]?.filter { $0.time >= since } ?? []
     }
 }
 

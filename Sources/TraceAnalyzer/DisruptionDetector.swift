@@ -61,9 +61,10 @@ struct DisruptionDetector {
     private var campaignByTerm: [UInt64: CampaignSnapshot] = [:]
     private var pending: [UInt32: Pending] = [:]
     private var isolation: [UInt32: Isolation] = [:]
-    /// Disruptions (by id) whose root's links had just changed: if they keep changing, it was a
-    /// flapping link. `lastChange`: links cut or healed at the same time count as one change.
-    private var flapWatch: [(disruption: Int, root: NodeID, until: UInt64, changes: Int, lastChange: UInt64?, refs: [EventRef])] = []
+    /// Disruptions (by id) put down to partial connectivity or a plain timeout whose root's links
+    /// to the leader had just changed: if they keep changing (4 changes from `since` on, until
+    /// `until`), it was a flapping link.
+    private var flapWatch: [(disruption: Int, root: NodeID, leader: NodeID, since: UInt64, until: UInt64)] = []
     private(set) var inflation: [TermInflation] = []
     private(set) var inflationFound = 0
     private var inflating: [UInt32: (from: UInt64, to: UInt64, start: UInt64, refs: [EventRef], campaigns: Int)] = [:]
@@ -187,7 +188,7 @@ struct DisruptionDetector {
     mutating func linksChanged(_ e: TraceEvent, ordinal: UInt64, view: ClusterView) {
         switch e.kind {
         case .linkCut(let l) where !flapWatch.isEmpty, .linkHealed(let l) where !flapWatch.isEmpty:
-            watchFlaps(l, e, ordinal)
+            watchFlaps(l, now: e.time, view: view)
         default:
             break
         }
@@ -207,20 +208,23 @@ struct DisruptionDetector {
         }
     }
 
-    private mutating func watchFlaps(_ link: DirectedLink, _ e: TraceEvent, _ ordinal: UInt64) {
-        flapWatch.removeAll { $0.until < e.time }
-        for k in flapWatch.indices where (link.from == flapWatch[k].root || link.to == flapWatch[k].root)
-            && flapWatch[k].lastChange != e.time {
-            flapWatch[k].lastChange = e.time
-            flapWatch[k].changes += 1
-            if flapWatch[k].refs.count < 3 { flapWatch[k].refs.append(EventRef(e, ordinal: ordinal)) }
-            if flapWatch[k].changes >= 4, let d = open.firstIndex(where: { $0.disruption.id == flapWatch[k].disruption }) {
-                open[d].disruption.cause = .flappingLink
-                open[d].disruption.evidence += flapWatch[k].refs
-                flapWatch[k].until = 0
-            }
+    private mutating func watchFlaps(_ link: DirectedLink, now: UInt64, view: ClusterView) {
+        flapWatch.removeAll { $0.until < now }
+        for k in flapWatch.indices where ClusterView.Pair(link.from, link.to) == ClusterView.Pair(flapWatch[k].root, flapWatch[k].leader) {
+            let changes = view.linkChanges(between: flapWatch[k].root, flapWatch[k].leader, since: flapWatch[k].since)
+            guard changes.count >= Self.flapChanges,
+                  let d = open.firstIndex(where: { $0.disruption.id == flapWatch[k].disruption }) else { continue }
+            open[d].disruption.cause = .flappingLink
+            var seen = Set(open[d].disruption.evidence.map(\.ordinal))
+            open[d].disruption.evidence += changes.suffix(Self.flapChanges).filter { seen.insert($0.ordinal).inserted }
+            open[d].disruption.evidence.sort { $0.ordinal < $1.ordinal }
+            flapWatch[k].until = 0
         }
     }
+
+    /// How many times one pair of links must change state (cut or healed; the links of a pair
+    /// changed at one instant count once) around a disruption to call it a flapping link.
+    static var flapChanges: Int { 4 }
 
     private mutating func add(_ d: Disruption, snapshot: CampaignSnapshot? = nil) {
         found += 1
@@ -281,7 +285,8 @@ struct DisruptionDetector {
         let rootCampaign = campaignByTerm[p.term &+ 1]
         let unreachable = view.ids.filter { $0 != root && !view.reachable(root, $0) && view[$0].up }
         let flapWindow = 10 * timing.electionTimeoutMax
-        let recentChanges = view.recentLinkChanges(of: root, within: flapWindow, now: now)
+        // Only the link to the leader matters: the root campaigned because it stopped hearing it.
+        let recentChanges = view.linkChanges(between: root, leader, since: now >= flapWindow ? now - flapWindow : 0)
         // A rejoin: the root was cut off from everyone and came back within a few election timeouts
         // of this step-down, carrying the term its lonely campaigns inflated.
         if let removal = view.removed[root.rawValue] {
@@ -302,8 +307,9 @@ struct DisruptionDetector {
             // rightly elected another, and it learned of that only later (a partition of the leader).
             cause = .lostQuorum
             evidence += cuts
-        } else if recentChanges >= 4 {
+        } else if recentChanges.count >= Self.flapChanges {
             cause = .flappingLink
+            evidence += recentChanges.suffix(Self.flapChanges)
         } else if let cuts = rootCampaign?.cutOff, !cuts.isEmpty {
             // Judged when the root first campaigned: the cut may have healed by the step-down.
             cause = .partialConnectivity
@@ -318,9 +324,11 @@ struct DisruptionDetector {
                        origin: root.rawValue, termInflation: newTerm > p.term ? newTerm - p.term : 0, leaderlessFor: nil,
                        evidence: evidence.sorted { $0.ordinal < $1.ordinal }.filter { seen.insert($0.ordinal).inserted }),
             snapshot: snapshot)
-        // Links of the root changed lately but not yet often: later changes may show a flap.
-        if recentChanges > 0 && cause != .flappingLink && cause != .rejoin {
-            flapWatch.append((found, root, now + flapWindow, recentChanges, nil, []))
+        // Links of the root changed lately but not yet often: later changes may show that the
+        // connectivity it lacked came and went. A cause that says more (the leader lost its
+        // majority or was paused, the root rejoined) stands whatever the links do next.
+        if !recentChanges.isEmpty && (cause == .partialConnectivity || cause == .electionTimeout) {
+            flapWatch.append((found, root, leader, now >= flapWindow ? now - flapWindow : 0, now + flapWindow))
         }
     }
 

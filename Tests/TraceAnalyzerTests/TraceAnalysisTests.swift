@@ -164,6 +164,44 @@ import TraceFormat
         #expect(ReportText.disruption(d).contains("the leader had lost its quorum"))
     }
 
+    /// A link that comes and goes is called a flapping link only with its changes as evidence:
+    /// those of the link between the node that campaigned and the leader it deposed.
+    @Test func aFlappingLinkIsShownByItsChanges() throws {
+        let (r, path) = try analyzeScenario("flapping-link")
+        let flaps = r.disruptions.filter { $0.cause == .flappingLink }
+        #expect(!flaps.isEmpty)
+        let events = try eventsByOrdinal(path)
+        for d in flaps {
+            let origin = try #require(d.origin)
+            let changes = d.evidence.filter { ["linkCut", "linkHealed"].contains($0.event) }
+            #expect(changes.count >= 4, "#\(d.id): \(changes.count) link changes cited")
+            for c in changes {
+                let link: DirectedLink? = switch events[Int(c.ordinal)].kind {
+                case .linkCut(let l), .linkHealed(let l): l
+                default: nil
+                }
+                #expect(link.map { Set([$0.from.rawValue, $0.to.rawValue]) } == [origin, d.leader], "#\(c.ordinal)")
+            }
+        }
+    }
+
+    /// The leader is cut off and the others elect another; after the heal the new leader is cut
+    /// off in turn. The link between the two changed four times in a few seconds, but the first
+    /// disruption is still the isolated leader's lost quorum, not a flapping link.
+    @Test func laterPartitionsDoNotMakeALostQuorumAFlappingLink() throws {
+        var c = ScenarioCatalog.steady.configuration
+        c.duration = 9 * nsPerSecond
+        c.faults = [ScheduledFault(at: 3 * nsPerSecond, .isolate(.leader)), ScheduledFault(at: 5 * nsPerSecond, .healAll),
+                    ScheduledFault(at: 5_500_000_000, .isolate(.leader)), ScheduledFault(at: 6_500_000_000, .healAll)]
+        let path = Scratch.path("isolated-twice.trace")
+        _ = try Recorder.record(c, to: path)
+        let r = try TraceAnalysis.analyze(try TraceFile.open(path))
+        let first = try #require(r.disruptions.first)
+        #expect(first.cause == .lostQuorum)
+        #expect(r.disruptions.allSatisfy { $0.cause == .lostQuorum }, "\(r.disruptions.map(\.cause))")
+        #expect(r.disruptions.count == 2)
+    }
+
     /// Two nodes cut off together (a minority partition) campaign again and again; when the
     /// partition heals, their inflated term deposes the leader: a rejoin, as for a single node.
     @Test func aMinorityPartitionRejoinsWithAnInflatedTerm() throws {
