@@ -215,11 +215,15 @@ struct DisruptionDetector {
             guard changes.count >= Self.flapChanges,
                   let d = open.firstIndex(where: { $0.disruption.id == flapWatch[k].disruption }) else { continue }
             open[d].disruption.cause = .flappingLink
-            var seen = Set(open[d].disruption.evidence.map(\.ordinal))
-            open[d].disruption.evidence += changes.suffix(Self.flapChanges).filter { seen.insert($0.ordinal).inserted }
-            open[d].disruption.evidence.sort { $0.ordinal < $1.ordinal }
+            open[d].disruption.evidence = Self.inFileOrder(open[d].disruption.evidence + changes.suffix(Self.flapChanges))
             flapWatch[k].until = 0
         }
+    }
+
+    /// Evidence in file order, each event once.
+    private static func inFileOrder(_ refs: [EventRef]) -> [EventRef] {
+        var seen = Set<UInt64>()
+        return refs.sorted { $0.ordinal < $1.ordinal }.filter { seen.insert($0.ordinal).inserted }
     }
 
     /// How many times one pair of links must change state (cut or healed; the links of a pair
@@ -234,9 +238,7 @@ struct DisruptionDetector {
             d.leaderlessFrom = u.ref.time
             // Another leader may have been acknowledged before this one stepped down.
             d.leaderlessFor = u.until.map { $0 - u.ref.time }
-            d.evidence.append(u.ref)
-            var seen = Set<UInt64>()
-            d.evidence = d.evidence.sorted { $0.ordinal < $1.ordinal }.filter { seen.insert($0.ordinal).inserted }
+            d.evidence = Self.inFileOrder(d.evidence + [u.ref])
         }
         open.append(Open(disruption: d, snapshot: snapshot))
     }
@@ -283,6 +285,8 @@ struct DisruptionDetector {
         if let snapshot { evidence.insert(snapshot.ref, at: 0) }
         let cause: Disruption.Cause
         let rootCampaign = campaignByTerm[p.term &+ 1]
+        // The leader as the root found it when it campaigned.
+        let leaderAtCampaign = rootCampaign?.leaders.first { $0.leader == leader && $0.term == p.term }
         let unreachable = view.ids.filter { $0 != root && !view.reachable(root, $0) && view[$0].up }
         let flapWindow = 10 * timing.electionTimeoutMax
         // Only the link to the leader matters: the root campaigned because it stopped hearing it.
@@ -297,12 +301,12 @@ struct DisruptionDetector {
         } else if let iso = isolation[root.rawValue], let end = iso.end, now - end <= 3 * timing.electionTimeoutMax {
             cause = .rejoin
             evidence.insert(contentsOf: [iso.startRef] + iso.campaigns + [iso.endRef].compactMap { $0 }, at: 0)
-        } else if let pause = rootCampaign?.leaders.first(where: { $0.leader == leader && $0.term == p.term })?.pausedBy {
+        } else if let pause = leaderAtCampaign?.pausedBy {
             // The leader was stalled when the root campaigned: its followers rightly stopped
             // waiting for it, and it learned of the new term once it resumed.
             cause = .leaderPaused
             evidence.append(pause)
-        } else if let cuts = rootCampaign?.leaders.first(where: { $0.leader == leader && $0.term == p.term })?.withoutQuorum {
+        } else if let cuts = leaderAtCampaign?.withoutQuorum {
             // The leader itself could not reach a majority when the root campaigned: the others
             // rightly elected another, and it learned of that only later (a partition of the leader).
             cause = .lostQuorum
@@ -319,10 +323,9 @@ struct DisruptionDetector {
         } else {
             cause = .electionTimeout
         }
-        var seen = Set<UInt64>()
         add(Disruption(id: 0, time: p.ref.time, leader: leader.rawValue, term: p.term, newTerm: newTerm, cause: cause,
                        origin: root.rawValue, termInflation: newTerm > p.term ? newTerm - p.term : 0, leaderlessFor: nil,
-                       evidence: evidence.sorted { $0.ordinal < $1.ordinal }.filter { seen.insert($0.ordinal).inserted }),
+                       evidence: Self.inFileOrder(evidence)),
             snapshot: snapshot)
         // Links of the root changed lately but not yet often: later changes may show that the
         // connectivity it lacked came and went. A cause that says more (the leader lost its

@@ -206,8 +206,7 @@ public struct EventListing {
 
     /// Where to start reading for `around`: the start of the frame before the one holding the event.
     private func startTime(around ordinal: UInt64) -> UInt64 {
-        let frames = file.frames
-        guard let k = frames.lastIndex(where: { $0.firstOrdinal <= ordinal }) else { return 0 }
-        return frames[max(k - 1, 0)].firstTime
+        guard let k = file.frameIndex(holding: ordinal) else { return 0 }
+        return file.frames[max(k - 1, 0)].firstTime
     }
 }

@@ -1,6 +1,7 @@
 /// Durations as people write them in scenarios and on the command line: `150ms`, `2s`, `1m`,
 /// `500us`, `1.5s`, and ranges `150ms-300ms`. Values are nanoseconds.
 public enum DurationText {
+    /// Longest suffixes first, so "ms" is not read as "m" followed by "s".
     private static let units: [(suffix: String, ns: Double)] = [
         ("ns", 1), ("us", 1e3), ("µs", 1e3), ("ms", 1e6), ("s", 1e9), ("m", 60e9), ("h", 3600e9),
     ]
@@ -15,9 +16,8 @@ public enum DurationText {
         repeat {
             let number = rest.prefix { $0.isNumber || $0 == "." }
             rest = rest.dropFirst(number.count)
-            // Longest suffix first, so "ms" is not read as "m" + "s".
             guard let v = Double(number), v >= 0, v.isFinite,
-                  let (suffix, scale) = units.sorted(by: { $0.suffix.count > $1.suffix.count }).first(where: { rest.hasPrefix($0.suffix) }),
+                  let (suffix, scale) = units.first(where: { rest.hasPrefix($0.suffix) }),
                   scale < lastScale
             else { return nil }
             rest = rest.dropFirst(suffix.count)

@@ -237,6 +237,14 @@ public final class TraceFile {
         return (frames, size - offset)
     }
 
+    /// The index in `frames` of the frame that holds event `ordinal` (its position in the trace):
+    /// the last one starting at or before it; nil before the first.
+    /// - Complexity: O(log frames)
+    public func frameIndex(holding ordinal: UInt64) -> Int? {
+        let k = frames.partitionPoint { $0.firstOrdinal > ordinal }
+        return k > 0 ? k - 1 : nil
+    }
+
     /// All events in file order.
     public func events(skippingCorruptFrames: Bool = false) -> EventSequence {
         EventSequence(file: self, frames: frames[...], timeRange: nil, skipCorrupt: skippingCorruptFrames)

@@ -34,14 +34,15 @@ struct InfoReport {
     let trace: TraceFile
     let inventory: TraceInventory
 
-    var integrity: (status: String, detail: String?) {
+    /// The status and one line per problem.
+    var integrity: (status: String, problems: [String]) {
         let corrupt = inventory.corruptFrames.map(\.description)
         switch trace.integrity {
         case .ok:
-            return corrupt.isEmpty ? ("ok", nil) : ("corrupt", corrupt.joined(separator: "\n"))
+            return (corrupt.isEmpty ? "ok" : "corrupt", corrupt)
         case .recovered(let lost, let reason):
             // A recovery scan that passed over damage lists each damaged stretch as a corrupt frame.
-            return ("recovered", (["\(reason); \(lost) bytes at the tail lost"] + corrupt).joined(separator: "\n"))
+            return ("recovered", ["\(reason); \(lost) bytes at the tail lost"] + corrupt)
         }
     }
 
@@ -66,9 +67,9 @@ struct InfoReport {
         if let a = inventory.firstTime, let b = inventory.lastTime {
             row("time", "\(DurationText.format(a)) .. \(DurationText.format(b))")
         }
-        let (status, detail) = integrity
+        let (status, problems) = integrity
         // One line per problem, aligned under the first.
-        row("integrity", status + (detail.map { ": " + $0.split(separator: "\n").joined(separator: "\n" + String(repeating: " ", count: 11)) } ?? ""))
+        row("integrity", status + (problems.isEmpty ? "" : ": " + problems.joined(separator: "\n" + String(repeating: " ", count: 11))))
         lines.append("events by kind:")
         for (tag, n) in inventory.countsByKind.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             lines.append("  " + ReportText.padded(tag.description, to: 26) + String(n))
@@ -90,12 +91,12 @@ struct InfoReport {
             var integrityDetail: String?
             var eventsByKind: [String: UInt64]
         }
-        let (status, detail) = integrity
+        let (status, problems) = integrity
         let out = Out(path: trace.path, fileBytes: trace.fileSize,
                       formatVersion: "\(trace.formatVersion.major).\(trace.formatVersion.minor)",
                       metadata: trace.metadata, frames: trace.eventFrameCount, events: inventory.decodedEvents,
                       firstTime: inventory.firstTime, lastTime: inventory.lastTime, integrity: status,
-                      integrityDetail: detail,
+                      integrityDetail: problems.isEmpty ? nil : problems.joined(separator: "\n"),
                       eventsByKind: Dictionary(uniqueKeysWithValues: inventory.countsByKind.map { ($0.key.description, $0.value) }))
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
