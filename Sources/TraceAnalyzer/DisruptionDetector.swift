@@ -116,7 +116,9 @@ struct DisruptionDetector {
         switch e.kind {
         case .termChanged(let from, let to, let cause):
             guard let node = e.node else { return }
-            if cause == .campaign {
+            // The first campaign for a term is the one kept: a second node campaigning for the same
+            // term (both timed out) came later, so it was not what started the election.
+            if cause == .campaign, campaignByTerm[to] == nil {
                 campaignByTerm[to] = CampaignSnapshot(
                     term: to, candidateLastIndex: view[node].lastIndex, candidateLastTerm: view[node].lastTerm,
                     voters: Self.assess(node, view: view, now: e.time, timing: timing), ref: ref(),
@@ -138,6 +140,8 @@ struct DisruptionDetector {
                     })
                 // Terms far below the newest cannot be asked about again.
                 if campaignByTerm.count > 4_096 { campaignByTerm = campaignByTerm.filter { $0.key &+ 1_024 > to } }
+            }
+            if cause == .campaign {
                 if isolation[node.rawValue]?.end == nil, isolation[node.rawValue] != nil,
                    isolation[node.rawValue]!.campaigns.count < 3 {
                     isolation[node.rawValue]!.campaigns.append(ref())

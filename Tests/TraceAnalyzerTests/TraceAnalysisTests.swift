@@ -185,6 +185,36 @@ import TraceFormat
         }
     }
 
+    /// The root of a disruption is the first node to campaign past the leader's term, even when
+    /// another campaigns for the same term a moment later (both majority-side followers time out
+    /// after the leader is cut off): in this run, n1 and then n5, 3 ms apart, for term 35.
+    @Test func theRootIsTheFirstToCampaign() throws {
+        var c = ScenarioCatalog.random.configuration
+        c.seed = 4242
+        c.duration = 60 * nsPerSecond
+        let path = Scratch.path("random-4242.trace")
+        _ = try Recorder.record(c, to: path)
+        let r = try TraceAnalysis.analyze(try TraceFile.open(path))
+        var firstCampaign: [UInt64: (node: UInt32, ordinal: Int)] = [:]
+        var sameTerm = 0
+        for (i, e) in try eventsByOrdinal(path).enumerated() {
+            guard case .termChanged(_, let to, .campaign) = e.kind, let node = e.node else { continue }
+            if firstCampaign[to] == nil { firstCampaign[to] = (node.rawValue, i) } else { sameTerm += 1 }
+        }
+        #expect(sameTerm > 0)
+        var checked = 0
+        for d in r.disruptions {
+            guard let origin = d.origin, let first = firstCampaign[d.term + 1] else { continue }
+            checked += 1
+            #expect(origin == first.node, "#\(d.id): root n\(origin), but n\(first.node) campaigned first (#\(first.ordinal))")
+            #expect(d.evidence.contains { $0.ordinal == UInt64(first.ordinal) }, "#\(d.id)")
+            for a in r.advice where a.disruptions == [d.id] && a.candidate != nil {
+                #expect(a.candidate == origin, "#\(d.id): advice about n\(a.candidate ?? 0)")
+            }
+        }
+        #expect(checked >= 10)
+    }
+
     /// The leader is cut off and the others elect another; after the heal the new leader is cut
     /// off in turn. The link between the two changed four times in a few seconds, but the first
     /// disruption is still the isolated leader's lost quorum, not a flapping link.
