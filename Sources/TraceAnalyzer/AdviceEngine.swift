@@ -75,7 +75,9 @@ enum AdviceEngine {
     }
 
     /// Check-quorum advice about one stall or leaderless window, when check-quorum was off and the
-    /// window was long enough for it to matter.
+    /// window was long enough for it to matter. For a stall in which the clients waited on a
+    /// deposed leader (`deposedLeader`), the leader assessed is that one: check-quorum would have
+    /// stepped it down, and the clients would have found the acknowledged leader.
     static func advise(_ s: StallAssessment, features: RaftFeatures, timing: RaftTiming, quorum: Int) -> Advice? {
         guard !features.checkQuorum else { return nil }
         // Check-quorum steps a leader down after one election timeout without a majority's
@@ -88,7 +90,8 @@ enum AdviceEngine {
                       leader: s.leader, prevents: helps,
                       candidate: s.alternative, candidateLastIndex: nil, candidateLastTerm: nil, quorum: quorum,
                       preVoteGrants: s.leaderReach, voters: [], unavailabilityAvoided: helps ? s.window.duration - cost : 0,
-                      termsAvoided: 0, reference: "Ongaro thesis §6.2 (check-quorum)", evidence: s.evidence)
+                      termsAvoided: 0, newerLeader: s.alternativeTerm == nil ? nil : s.alternative, newerTerm: s.alternativeTerm,
+                      reference: "Ongaro thesis §6.2 (check-quorum)", evidence: s.evidence)
     }
 }
 
@@ -159,12 +162,14 @@ struct AdviceCollector {
 /// A stall with what the leader could reach when it began.
 struct StallAssessment {
     var window: Window
-    /// "stall" or "leaderless", as in `Advice.windowKind`.
+    /// "stall", "deposedLeader" or "leaderless", as in `Advice.windowKind`.
     var kind: String
     var leader: UInt32
     /// Nodes (the leader included) reachable both ways from the leader.
     var leaderReach: Int
-    /// A running node that reaches a majority and could have led instead, if any.
+    /// A running node that reaches a majority and could have led instead, if any; for a
+    /// `deposedLeader` stall, the acknowledged leader the clients did not find, and its term.
     var alternative: UInt32?
+    var alternativeTerm: UInt64? = nil
     var evidence: [EventRef]
 }

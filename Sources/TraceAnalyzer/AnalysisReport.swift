@@ -493,8 +493,10 @@ public struct Advice: Codable, Sendable, Equatable {
     /// Disruption ids this advice addresses (empty for stall windows).
     public var disruptions: [Int]
     public var window: Window?
-    /// For check-quorum advice: "stall" (an acknowledged leader, no commits) or "leaderless" (a
-    /// leader the majority no longer followed), and that leader.
+    /// For check-quorum advice: "stall" (an acknowledged leader, no commits), "deposedLeader" (a
+    /// stall in which the clients waited on a deposed leader, which `leader` is; `newerLeader` and
+    /// `newerTerm` name the acknowledged one) or "leaderless" (a leader the majority no longer
+    /// followed), and that leader.
     public var windowKind: String?
     public var leader: UInt32?
     public var prevents: Bool

@@ -81,6 +81,23 @@ struct AvailabilityTracker {
     private var reach: [(time: UInt64, leader: NodeID?, reach: Int, alternative: UInt32?, ref: EventRef?)] = []
     private(set) var committedEntries: UInt64 = 0
     private(set) var messages: UInt64 = 0
+    /// Since the acknowledged leader last committed (or was acknowledged): whether a client
+    /// request reached it, and the requests a deposed leader received before one did.
+    private var leaderReached = false
+    private var deposed: DeposedRequests?
+
+    /// Client requests sent to a deposed leader: a running node still in the leader role of an
+    /// older term than the acknowledged leader's, reaching fewer than a majority (itself included).
+    private struct DeposedRequests {
+        var node: NodeID
+        var reach: Int
+        /// The events that cut it off from the voters it did not reach, as at its first request.
+        var cuts: [EventRef]
+        var leader: NodeID
+        var leaderTerm: UInt64
+        var first: EventRef
+        var last: EventRef
+    }
 
     init(start: UInt64, stallThreshold: UInt64) {
         self.stallThreshold = stallThreshold
@@ -100,7 +117,15 @@ struct AvailabilityTracker {
             stallLongest = max(stallLongest, w.duration)
             if stalls.count < Self.windowLimit {
                 stalls.append(w)
-                if let leader = ackedLeader { assess(w, leader: leader, kind: "stall") }
+                if let d = deposed {
+                    // The clients went to a deposed leader before any reached the acknowledged one.
+                    stallAssessments.append(StallAssessment(window: w, kind: "deposedLeader", leader: d.node.rawValue,
+                                                            leaderReach: d.reach, alternative: d.leader.rawValue,
+                                                            alternativeTerm: d.leaderTerm,
+                                                            evidence: d.cuts + (d.first == d.last ? [d.first] : [d.first, d.last])))
+                } else if let leader = ackedLeader {
+                    assess(w, leader: leader, kind: "stall")
+                }
             } else {
                 truncated = true
             }
@@ -125,6 +150,34 @@ struct AvailabilityTracker {
         guard let r = mine.last(where: { $0.time <= w.start }) ?? mine.first else { return }
         stallAssessments.append(StallAssessment(window: w, kind: kind, leader: leader.rawValue, leaderReach: r.reach,
                                                 alternative: r.alternative, evidence: r.ref.map { [$0] } ?? []))
+    }
+
+    /// The acknowledged leader committed, or another was acknowledged: requests count afresh.
+    private mutating func committed(at t: UInt64) {
+        lastCommit = t
+        leaderReached = false
+        deposed = nil
+    }
+
+    /// A client request reached `node` (the `clientRequest` at `ref`): notes whether it went to
+    /// the acknowledged leader or to a deposed one, for the check-quorum advice about stalls.
+    mutating func requestArrived(at node: NodeID, ref: EventRef, view: ClusterView) {
+        guard let leader = ackedLeader else { return }
+        if node == leader {
+            leaderReached = true
+            return
+        }
+        if let d = deposed {
+            if d.node == node { deposed!.last = ref }
+            return
+        }
+        guard !leaderReached else { return }
+        let n = view[node], leaderTerm = view[leader].term
+        guard n.up, n.role == .leader, n.term < leaderTerm else { return }
+        let reach = view.reach(of: node)
+        guard reach.count < view.quorum else { return }
+        deposed = DeposedRequests(node: node, reach: reach.count, cuts: reach.cuts, leader: leader, leaderTerm: leaderTerm,
+                                  first: ref, last: ref)
     }
 
     /// Ends a stall that has lasted long enough to count.
@@ -163,7 +216,7 @@ struct AvailabilityTracker {
             leaderlessSince = nil
         }
         ackedLeader = now
-        lastCommit = t
+        committed(at: t)
         proposed.removeAll()
     }
 
@@ -181,7 +234,7 @@ struct AvailabilityTracker {
         writes.outstanding = DirectMappedTable()
         reads.outstanding = DirectMappedTable()
         proposed.removeAll()
-        lastCommit = nextSeen
+        committed(at: nextSeen)
     }
 
     @inline(__always) mutating func countMessage() { messages += 1 }
@@ -210,7 +263,7 @@ struct AvailabilityTracker {
         case .commitAdvanced(let from, let to):
             guard e.node == ackedLeader, e.node != nil, to > from else { return }
             closeStall(at: e.time)
-            lastCommit = e.time
+            committed(at: e.time)
             committedEntries += to - from
             if e.node == proposer {
                 // Visits only what is pending: the range comes from the trace and may be huge.

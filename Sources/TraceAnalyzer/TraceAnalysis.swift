@@ -155,7 +155,11 @@ struct AnalysisPass {
             availability.observe(e)  // (may end a stall)
             if !availability.stallAssessments.isEmpty { adviseOnSettled() }
             view.committed(on: e.node)
-        case .entryProposed, .clientRequest, .clientResponse:
+        case .clientRequest:
+            availability.observe(e)
+            if let n = e.node { availability.requestArrived(at: n, ref: EventRef(e, ordinal: ordinal), view: view) }
+            if checksReads { staleReads.observe(e, ordinal: ordinal) }
+        case .entryProposed, .clientResponse:
             availability.observe(e)
             if checksReads { staleReads.observe(e, ordinal: ordinal) }
         default:

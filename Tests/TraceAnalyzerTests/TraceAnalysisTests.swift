@@ -189,12 +189,7 @@ import TraceFormat
     /// another campaigns for the same term a moment later (both majority-side followers time out
     /// after the leader is cut off): in this run, n1 and then n5, 3 ms apart, for term 35.
     @Test func theRootIsTheFirstToCampaign() throws {
-        var c = ScenarioCatalog.random.configuration
-        c.seed = 4242
-        c.duration = 60 * nsPerSecond
-        let path = Scratch.path("random-4242.trace")
-        _ = try Recorder.record(c, to: path)
-        let r = try TraceAnalysis.analyze(try TraceFile.open(path))
+        let (r, path) = try analyzeScenario("random", seed: 4242, duration: 60 * nsPerSecond)
         var firstCampaign: [UInt64: (node: UInt32, ordinal: Int)] = [:]
         var sameTerm = 0
         for (i, e) in try eventsByOrdinal(path).enumerated() {
@@ -213,6 +208,39 @@ import TraceFormat
             }
         }
         #expect(checked >= 10)
+    }
+
+    /// A stall with a leader in place: n4, leader of term 23, is cut off with n5 at 16.7 s and the
+    /// others elect n2. Requests the clients had sent n4 time out, the retry at n5 is redirected
+    /// back to n4 (n5 still follows it), and from then on every request goes to n4 until the heal
+    /// at 18.4 s: 1.22 s without a commit. Check-quorum would have stepped n4 down; the advice
+    /// says so, citing the cuts and the requests n4 received, and a replay with check-quorum on
+    /// has less unavailability there (checked with --verify-advice, see the closing note).
+    @Test func clientsStuckOnADeposedLeaderAdviseCheckQuorum() throws {
+        let (r, path) = try analyzeScenario("random", seed: 4242, duration: 60 * nsPerSecond)
+        let deposed = r.advice.filter { $0.windowKind == "deposedLeader" }
+        let a = try #require(deposed.first)
+        #expect(deposed.count == 1)
+        #expect(a.feature == .checkQuorum && a.prevents && a.leader == 4 && a.newerLeader == 2 && a.newerTerm == 24)
+        let w = try #require(a.window)
+        #expect(w.start > 17 * nsPerSecond && w.end > 18_400_000_000 && w.end < 18_500_000_000)
+        #expect(r.availability.stalls.contains(w))
+        let events = try eventsByOrdinal(path)
+        let requests = a.evidence.filter { $0.event == "clientRequest" }
+        #expect(!requests.isEmpty && requests.allSatisfy { $0.node == 4 && $0.time >= w.start && $0.time <= w.end })
+        #expect(a.evidence.contains { $0.event == "linkCut" && $0.fields["link"]?.hasPrefix("4->") == true })
+        // No request reached n2 between the stall's start and the first one n4 received.
+        let first = try #require(requests.first)
+        #expect(!events[...Int(first.ordinal)].contains { e in
+            if case .clientRequest = e.kind { return e.node == NodeID(2) && e.time >= w.start }
+            return false
+        })
+        #expect(ReportText.advice(a).contains("the clients waited on n4, a deposed leader"))
+
+        // With check-quorum on, it is not advised.
+        let features = RaftFeatures(checkQuorum: true)
+        let on = try analyzeScenario("random", features: features, seed: 4242, duration: 60 * nsPerSecond).report
+        #expect(!on.advice.contains { $0.feature == .checkQuorum })
     }
 
     /// The leader is cut off and the others elect another; after the heal the new leader is cut

@@ -334,6 +334,16 @@ public enum ReportText {
             return s + " [\(a.reference)]"
         case .checkQuorum:
             let w = a.window.map { "\(time($0.duration)) (\(time($0.start))-\(time($0.end)))" } ?? "-"
+            if a.windowKind == "deposedLeader" {
+                // Only advised when it would have helped: the acknowledged leader reached a majority.
+                var s = "\(featureName(a.feature)) would have shortened the stall of \(w), in which the clients waited on "
+                s += "\(node(a.leader)), a deposed leader: \(node(a.newerLeader)) led term \(a.newerTerm ?? 0), followed by a "
+                s += "majority, but the requests went to \(node(a.leader)), which still held the leader role and reached only "
+                s += "\(a.preVoteGrants ?? 0) of the \(a.quorum ?? 0) nodes it needs (itself included). With check-quorum it would "
+                s += "have stepped down after an election timeout and the clients would have found \(node(a.newerLeader)). "
+                s += "Avoided: about \(time(a.unavailabilityAvoided)) of unavailability."
+                return s + " [\(a.reference)]"
+            }
             let what = a.windowKind == "stall" ? "the stall of \(w), in which nothing committed while clients waited"
                 : "the \(w) in which the majority no longer followed leader \(node(a.leader))"
             var s = "\(featureName(a.feature)) would \(a.prevents ? "have shortened" : "not have ended") \(what): "
