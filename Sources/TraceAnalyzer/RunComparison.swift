@@ -24,8 +24,8 @@ public struct RunComparison: Codable, Sendable {
         public var unit: String
         public var lowerIsBetter: Bool
         public var values: [Double]
-        /// Indices of the runs with the best value (empty when all are equal, or when the metric
-        /// is not judged).
+        /// Indices of the runs with the best value, or within `tolerance` of it (empty when all
+        /// are, or when the metric is not judged).
         public var best: [Int]
         /// False for a breakdown that is neither better nor worse by itself (elections by outcome:
         /// more failed pre-vote rounds are pre-vote doing its work).
@@ -80,21 +80,28 @@ public struct RunComparison: Codable, Sendable {
         differing = settings.filter { Set($0.values).count > 1 }.map(\.name)
 
         var metrics: [Metric] = []
-        func add(_ name: String, _ unit: String, lower: Bool = true, judged: Bool = true, _ value: (AnalysisReport) -> Double) {
+        // Latencies, throughput and other measured quantities within 1% of the best are as good as
+        // it: a 16 us difference in a 25 ms median is no improvement. Counts and ratios are exact.
+        func add(_ name: String, _ unit: String, lower: Bool = true, judged: Bool = true, tolerance: Double = 0,
+                 _ value: (AnalysisReport) -> Double) {
             let values = items.map { value($0.report) }
-            let target = lower ? values.min() : values.max()
-            let best = judged && Set(values).count > 1 ? values.indices.filter { values[$0] == target } : []
+            var best: [Int] = []
+            if judged, let target = lower ? values.min() : values.max() {
+                best = values.indices.filter { abs(values[$0] - target) <= tolerance * max(abs(values[$0]), abs(target)) }
+                if best.count == values.count { best = [] }
+            }
             metrics.append(Metric(name: name, unit: unit, lowerIsBetter: lower, values: values, best: best, judged: judged))
         }
+        let measured = 0.01
         add("disruptions", "count") { Double($0.disruptionTotals.count) }
         for cause in [Disruption.Cause.rejoin, .partialConnectivity, .flappingLink, .lostQuorum, .leaderPaused, .crash, .removedServer, .electionTimeout] {
             if items.contains(where: { $0.report.disruptionTotals.byCause[cause.rawValue] != nil }) {
                 add("disruptions: \(cause.rawValue)", "count") { r in Double(r.disruptionTotals.byCause[cause.rawValue, default: 0]) }
             }
         }
-        add("time without leader", "ns") { Double($0.availability.leaderlessTotal) }
-        add("longest window without leader", "ns") { Double($0.availability.leaderlessLongest) }
-        add("stalled with a leader", "ns") { Double($0.availability.stallTotal) }
+        add("time without leader", "ns", tolerance: measured) { Double($0.availability.leaderlessTotal) }
+        add("longest window without leader", "ns", tolerance: measured) { Double($0.availability.leaderlessLongest) }
+        add("stalled with a leader", "ns", tolerance: measured) { Double($0.availability.stallTotal) }
         // Attempts include pre-vote rounds, which failing is pre-vote at work: candidacies (terms
         // campaigned for) are what is judged.
         add("election attempts", "count", judged: false) { Double($0.elections.attempts) }
@@ -107,19 +114,19 @@ public struct RunComparison: Codable, Sendable {
             }
         }
         add("highest term", "count") { Double($0.elections.highestTerm) }
-        add("commit latency p50", "ns") { Double($0.availability.commitLatency.p50) }
-        add("commit latency p99", "ns") { Double($0.availability.commitLatency.p99) }
-        add("client latency p50", "ns") { Double($0.availability.client.latency.p50) }
-        add("client latency p99", "ns") { Double($0.availability.client.latency.p99) }
+        add("commit latency p50", "ns", tolerance: measured) { Double($0.availability.commitLatency.p50) }
+        add("commit latency p99", "ns", tolerance: measured) { Double($0.availability.commitLatency.p99) }
+        add("client latency p50", "ns", tolerance: measured) { Double($0.availability.client.latency.p50) }
+        add("client latency p99", "ns", tolerance: measured) { Double($0.availability.client.latency.p99) }
         add("client success", "ratio", lower: false) { $0.availability.client.successRate }
         if items.contains(where: { $0.report.availability.reads != nil }) {
-            add("read latency p50", "ns") { Double($0.availability.reads?.latency.p50 ?? 0) }
-            add("read latency p99", "ns") { Double($0.availability.reads?.latency.p99 ?? 0) }
+            add("read latency p50", "ns", tolerance: measured) { Double($0.availability.reads?.latency.p50 ?? 0) }
+            add("read latency p99", "ns", tolerance: measured) { Double($0.availability.reads?.latency.p99 ?? 0) }
             add("read success", "ratio", lower: false) { $0.availability.reads?.successRate ?? 1 }
             add("stale reads", "count") { Double($0.safety.staleReadCount) }
         }
-        add("throughput", "perSecond", lower: false) { $0.availability.throughputPerSecond }
-        add("messages per commit", "count") { $0.availability.messagesPerCommit }
+        add("throughput", "perSecond", lower: false, tolerance: measured) { $0.availability.throughputPerSecond }
+        add("messages per commit", "count", tolerance: measured) { $0.availability.messagesPerCommit }
         add("safety violations", "count") { Double($0.safety.violationCount) }
         self.metrics = metrics
 

@@ -38,6 +38,26 @@ import TraceFormat
         #expect(text.contains("b: nothing to advise"))
     }
 
+    /// A measured figure within 1% of the best is as good as it (histogram resolution and noise,
+    /// not an improvement); counts are compared exactly.
+    @Test func measuredFiguresWithinOnePercentAreTies() throws {
+        let base = try item("rejoin")
+        func with(p50 scale: Double, disruptions: Int) -> (path: String, metadata: TraceMetadata, report: AnalysisReport) {
+            var x = base
+            x.report.availability.commitLatency.p50 = UInt64(Double(base.report.availability.commitLatency.p50) * scale)
+            x.report.disruptionTotals.count = disruptions
+            return x
+        }
+        let n = base.report.disruptionTotals.count
+        let c = RunComparison([base, with(p50: 1.005, disruptions: n + 1), with(p50: 1.05, disruptions: n)])
+        let p50 = try #require(c.metrics.first { $0.name == "commit latency p50" })
+        #expect(p50.best == [0, 1])
+        let disruptions = try #require(c.metrics.first { $0.name == "disruptions" })
+        #expect(disruptions.best == [0, 2])
+        let tie = RunComparison([base, with(p50: 0.995, disruptions: n)])
+        #expect(tie.metrics.first { $0.name == "commit latency p50" }?.best == [])
+    }
+
     @Test func runsDifferingInSeveralSettingsGetNoAttribution() throws {
         let c = RunComparison([try item("rejoin"), try item("chained", RaftFeatures(preVote: true))])
         #expect(c.differing.count > 1)
