@@ -125,6 +125,21 @@ func htmlStructure(_ html: String) -> [String] {
         #expect(TextReport.render(r, color: true).contains("\u{1B}["))
     }
 
+    /// A long evidence list keeps its faults and step-downs when it is cut short: a rejoin's heal
+    /// is not among the events left out, the repeated campaigns in the middle are.
+    @Test func shortenedEvidenceKeepsTheFaults() {
+        func ref(_ i: UInt64, _ event: String, node: UInt32? = 5) -> EventRef {
+            EventRef(ordinal: i, time: i * 1_000_000, node: node, event: event, fields: [:])
+        }
+        let refs = [ref(1, "linkCut", node: nil)] + (2...7).map { ref($0, "termChanged") }
+            + [ref(8, "linkHealed", node: nil), ref(9, "termChanged"), ref(10, "leaderSteppedDown", node: 1), ref(11, "termChanged", node: 1)]
+        let lines = ReportText.evidenceLines(refs, limit: 8)
+        #expect(lines.count == 9)
+        #expect(lines.filter { $0.hasPrefix("#") }.map { UInt64($0.dropFirst().prefix { $0.isNumber })! } == [1, 2, 3, 7, 8, 9, 10, 11])
+        #expect(lines[3] == "... 3 more")
+        #expect(ReportText.evidenceLines(Array(refs.prefix(8))).count == 8)
+    }
+
     /// Outcomes and refusals read as words in text and HTML; the JSON keeps the schema names.
     @Test func electionOutcomesAndRefusalsInWords() throws {
         let (r, _) = try analyzeScenario("rejoin")

@@ -148,10 +148,30 @@ public enum ReportText {
         return s
     }
 
-    /// At most `limit` evidence lines: the first and last halves when there are more.
+    /// At most `limit` evidence lines, in file order, with "... n more" where some are left out.
+    /// The faults and step-downs are kept (a rejoin's heal, a flapping link's changes); of the
+    /// rest (campaigns, term changes), those nearest the end and the start, alternately.
     public static func evidenceLines(_ refs: [EventRef], limit: Int = 8) -> [String] {
         guard refs.count > limit else { return refs.map(event) }
-        return refs.prefix(limit / 2).map(event) + ["... \(refs.count - limit) more"] + refs.suffix(limit / 2).map(event)
+        let kept = ["linkCut", "linkHealed", "linkDegraded", "nodeCrashed", "nodeStarted", "nodePaused", "nodeResumed",
+                    "leaderSteppedDown", "membershipChangeApplied", "clockDriftSet"]
+        var shown = Set(refs.indices.filter { kept.contains(refs[$0].event) }.prefix(limit))
+        var rest = refs.indices.filter { !shown.contains($0) }
+        var fromEnd = true
+        while shown.count < limit, !rest.isEmpty {
+            shown.insert(fromEnd ? rest.removeLast() : rest.removeFirst())
+            fromEnd.toggle()
+        }
+        var lines: [String] = []
+        var left = 0
+        for i in refs.indices {
+            guard shown.contains(i) else { left += 1; continue }
+            if left > 0 { lines.append("... \(left) more") }
+            left = 0
+            lines.append(event(refs[i]))
+        }
+        if left > 0 { lines.append("... \(left) more") }
+        return lines
     }
 
     /// "every 10000 applied entries, keeping 1000", or "none (log never compacted)".
