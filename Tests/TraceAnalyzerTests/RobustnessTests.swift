@@ -110,7 +110,8 @@ func nonsenseEventsStillGiveAReport(seed: UInt64) throws {
             let before = model[id]
             if rng.next() % 4 == 0 {
                 let reason: DropReason = .loss
-                table.dropped(id, reason: reason)
+                let ended = table.dropped(id, reason: reason)
+                #expect((ended != nil) == (before?.inFlight == true), "drop of \(id) at step \(step)")
                 if before != nil { model[id]!.inFlight = false; model[id]!.dropped = reason }
                 if before?.inFlight == true { inFlight -= 1 }
             } else {
