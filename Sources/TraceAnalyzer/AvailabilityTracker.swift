@@ -84,7 +84,14 @@ struct AvailabilityTracker {
     /// Since the acknowledged leader last committed (or was acknowledged): whether a client
     /// request reached it, and the requests a deposed leader received before one did.
     private var leaderReached = false
+    /// Whether `deposed` is set: a plain flag, so the reset after every commit costs no more
+    /// than a test.
+    private var deposedSeen = false
     private var deposed: DeposedRequests?
+    /// The deposed leaders there are now (most of the time none), kept up to date on the rare
+    /// events that change roles, terms, links or running nodes, so that a client request only
+    /// looks its node up here.
+    private var deposedLeaders: [(node: NodeID, reach: Int, cuts: [EventRef], leaderTerm: UInt64)] = []
 
     /// Client requests sent to a deposed leader: a running node still in the leader role of an
     /// older term than the acknowledged leader's, reaching fewer than a majority (itself included).
@@ -156,28 +163,46 @@ struct AvailabilityTracker {
     private mutating func committed(at t: UInt64) {
         lastCommit = t
         leaderReached = false
-        deposed = nil
+        if deposedSeen {
+            deposed = nil
+            deposedSeen = false
+        }
     }
 
-    /// A client request reached `node` (the `clientRequest` at `ref`): notes whether it went to
-    /// the acknowledged leader or to a deposed one, for the check-quorum advice about stalls.
-    mutating func requestArrived(at node: NodeID, ref: EventRef, view: ClusterView) {
+    /// Finds the deposed leaders: running nodes in the leader role of an older term than the
+    /// acknowledged leader's, reaching fewer than a majority (itself included).
+    private mutating func refreshDeposedLeaders(_ view: ClusterView) {
+        if !deposedLeaders.isEmpty { deposedLeaders.removeAll() }
+        guard let leader = ackedLeader else { return }
+        let leaderTerm = view[leader].term
+        for (i, n) in view.nodes.enumerated() where n.up && n.role == .leader && n.term < leaderTerm {
+            let reach = view.reach(of: view.ids[i])
+            if reach.count < view.quorum { deposedLeaders.append((view.ids[i], reach.count, reach.cuts, leaderTerm)) }
+        }
+    }
+
+    /// A client request reached `node` (the `clientRequest` `e`, at `ordinal`): notes whether it
+    /// went to the acknowledged leader or to a deposed one, for the check-quorum advice about stalls.
+    @inline(__always) private mutating func requestArrived(at node: NodeID, _ e: TraceEvent, ordinal: UInt64) {
         guard let leader = ackedLeader else { return }
         if node == leader {
             leaderReached = true
-            return
+        } else if deposedSeen || (!leaderReached && !deposedLeaders.isEmpty) {
+            requestMissedLeader(at: node, EventRef(e, ordinal: ordinal), leader: leader)
         }
+    }
+
+    /// A request went to another node than the acknowledged leader before any reached it, while
+    /// there was a deposed leader.
+    @inline(never) private mutating func requestMissedLeader(at node: NodeID, _ ref: EventRef, leader: NodeID) {
         if let d = deposed {
             if d.node == node { deposed!.last = ref }
             return
         }
-        guard !leaderReached else { return }
-        let n = view[node], leaderTerm = view[leader].term
-        guard n.up, n.role == .leader, n.term < leaderTerm else { return }
-        let reach = view.reach(of: node)
-        guard reach.count < view.quorum else { return }
-        deposed = DeposedRequests(node: node, reach: reach.count, cuts: reach.cuts, leader: leader, leaderTerm: leaderTerm,
+        guard !leaderReached, let d = deposedLeaders.first(where: { $0.node == node }) else { return }
+        deposed = DeposedRequests(node: node, reach: d.reach, cuts: d.cuts, leader: leader, leaderTerm: d.leaderTerm,
                                   first: ref, last: ref)
+        deposedSeen = true
     }
 
     /// Ends a stall that has lasted long enough to count.
@@ -190,6 +215,7 @@ struct AvailabilityTracker {
 
     /// Call after the view applied a change of links, of running nodes or of leadership.
     mutating func topologyChanged(_ view: ClusterView, at t: UInt64, ref: EventRef?) {
+        defer { refreshDeposedLeaders(view) }
         guard let leader = view.acknowledgedLeader ?? ackedLeader ?? Self.leaderRole(view) else { return }
         let count = { (x: NodeID) in view.ids.filter { view.reachable(x, $0) }.count }
         let alternative = view.ids.first { $0 != leader && view[$0].up && count($0) >= view.quorum }
@@ -205,6 +231,7 @@ struct AvailabilityTracker {
     }
 
     mutating func leadershipMayHaveChanged(_ view: ClusterView, at t: UInt64) {
+        defer { refreshDeposedLeaders(view) }
         let now = view.acknowledgedLeader
         if now == nil, leaderlessSince != nil, let stranded = Self.leaderRole(view) { strandedLeader = stranded }
         guard now != ackedLeader else { return }
@@ -242,11 +269,13 @@ struct AvailabilityTracker {
     private var noneWaiting: Bool { writes.outstanding.isEmpty && reads.outstanding.isEmpty }
 
     /// Client requests and responses, proposals and commits (messages are counted by `countMessage`).
-    mutating func observe(_ e: TraceEvent) {
+    /// `ordinal` is the event's position.
+    mutating func observe(_ e: TraceEvent, ordinal: UInt64) {
         switch e.kind {
         case .clientRequest(let id, let kind):
             let new = kind == .read ? reads.issued(id, at: e.time) : writes.issued(id, at: e.time)
             if new, waitingSince == nil { waitingSince = e.time }
+            if let node = e.node { requestArrived(at: node, e, ordinal: ordinal) }
         case .clientResponse(let id, let outcome, let latency):
             let isRead = reads.requests > 0 && reads.outstanding[id] != nil
             let ended = isRead ? reads.answered(id, outcome, latency: latency) : writes.answered(id, outcome, latency: latency)

@@ -152,15 +152,11 @@ struct AnalysisPass {
             safety.observe(e, ordinal: ordinal, view: view)
         case .commitAdvanced:
             safety.observe(e, ordinal: ordinal, view: view)
-            availability.observe(e)  // (may end a stall)
+            availability.observe(e, ordinal: ordinal)  // (may end a stall)
             if !availability.stallAssessments.isEmpty { adviseOnSettled() }
             view.committed(on: e.node)
-        case .clientRequest:
-            availability.observe(e)
-            if let n = e.node { availability.requestArrived(at: n, ref: EventRef(e, ordinal: ordinal), view: view) }
-            if checksReads { staleReads.observe(e, ordinal: ordinal) }
-        case .entryProposed, .clientResponse:
-            availability.observe(e)
+        case .entryProposed, .clientRequest, .clientResponse:
+            availability.observe(e, ordinal: ordinal)
             if checksReads { staleReads.observe(e, ordinal: ordinal) }
         default:
             observeRare(e)
