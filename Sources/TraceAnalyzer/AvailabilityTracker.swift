@@ -181,6 +181,9 @@ struct AvailabilityTracker {
         }
     }
 
+    /// Call after the view applied a change of the voters.
+    mutating func votersChanged(_ view: ClusterView) { refreshDeposedLeaders(view) }
+
     /// A client request reached `node` (the `clientRequest` `e`, at `ordinal`): notes whether it
     /// went to the acknowledged leader or to a deposed one, for the check-quorum advice about stalls.
     @inline(__always) private mutating func requestArrived(at node: NodeID, _ e: TraceEvent, ordinal: UInt64) {

@@ -189,6 +189,9 @@ struct AnalysisPass {
             if e.kind.tag == .nodeCrashed || e.kind.tag == .nodeStarted || e.kind.tag == .becameLeader {
                 availability.topologyChanged(view, at: e.time, ref: EventRef(e, ordinal: ordinal))
             }
+        case .membershipChangeApplied:
+            // A removal or an addition changes the majority: who counts as deposed.
+            availability.votersChanged(view)
         default:
             break
         }
