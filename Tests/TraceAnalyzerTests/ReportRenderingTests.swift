@@ -56,6 +56,19 @@ func htmlStructure(_ html: String) -> [String] {
         #expect(p.terminationStatus == 0)
     }
 
+    /// On a run where some advice would help and much would not, the page can hide the rest;
+    /// items keep their numbers. A report whose advice all helps has no such switch.
+    @Test func adviceCanBeNarrowedToWhatWouldHelp() throws {
+        let (r, _) = try analyzeScenario("random", seed: 4242, duration: 60 * nsPerSecond)
+        let helping = r.advice.filter(\.prevents).count
+        #expect(helping > 0 && helping < r.advice.count)
+        let html = HTMLReport.render(r)
+        #expect(html.contains("show only the \(helping) of these \(r.advice.count) items that would help"))
+        #expect(html.contains(".advice.only li.nohelp{display:none}"))
+        #expect(html.contains("<li id=\"advice-\(r.advice.count)\" value=\"\(r.advice.count)\""))
+        #expect(!HTMLReport.render(try analyzeScenario("rejoin").report).contains("only-helps"))
+    }
+
     @Test func reportLoadsNothingFromTheNetwork() throws {
         let (r, _) = try analyzeScenario("rejoin")
         let html = HTMLReport.render(r)

@@ -118,11 +118,18 @@ public enum HTMLReport {
             s += "</ul>"
         }
         if !r.advice.isEmpty {
+            let listed = r.advice.prefix(Self.listedAdvice)
+            let helping = listed.filter(\.prevents).count
+            if helping > 0 && helping < listed.count {
+                // On a churning run the items that would help can sit among many that would not.
+                s += "<p><label><input type=\"checkbox\" id=\"only-helps\" onchange=\"document.querySelector('ol.advice')"
+                s += ".classList.toggle('only',this.checked)\"> show only the \(helping) of these \(listed.count) items that would help</label></p>"
+            }
             s += "<ol class=\"advice\">"
             for (i, a) in r.advice.prefix(Self.listedAdvice).enumerated() {
                 let (t0, t1) = a.window.map { around($0.start, r).0...max(around($0.end, r).1, $0.end) }.map { ($0.lowerBound, $0.upperBound) }
                     ?? around(r.disruptions.first { a.disruptions.contains($0.id) }?.time ?? r.trace.start, r)
-                s += "<li id=\"advice-\(i + 1)\" class=\"\(a.prevents ? "helps" : "nohelp")\"><span class=\"tag\">\(a.prevents ? "would help" : "would not help")</span> "
+                s += "<li id=\"advice-\(i + 1)\" value=\"\(i + 1)\" class=\"\(a.prevents ? "helps" : "nohelp")\"><span class=\"tag\">\(a.prevents ? "would help" : "would not help")</span> "
                 s += "\(esc(ReportText.advice(a))) \(link(t0, t1, "show on timeline"))"
                 if !a.voters.isEmpty {
                     s += "<table class=\"voters\"><tr><th>voter</th><th>reachable</th><th>last index/term</th><th>log up to date</th><th>heard from leader</th><th>pre-vote</th><th>with stickiness</th></tr>"
@@ -384,7 +391,7 @@ public enum HTMLReport {
     svg .fault{fill:var(--fault);stroke:rgba(214,48,49,.45);stroke-width:.5}svg .fault.light{fill:rgba(214,48,49,.06);stroke:none}svg .faultbar{fill:rgba(214,48,49,.55)}svg .dline{stroke:var(--bad);stroke-width:1.2;stroke-dasharray:4 3}svg .dmark{fill:var(--bad)}svg .dmark.many{fill:#7f1d1d}svg .snap{fill:#6c5ce7;stroke:#fff;stroke-width:1}svg .viol{stroke:#c53030;stroke-width:2.5;stroke-linecap:round}svg .dmark-t{fill:#fff;font-weight:700;font-size:10px;pointer-events:none}
     svg .msg{stroke:#4a5568;stroke-width:.8;fill:none;opacity:.75}svg .msg.dropped{stroke:var(--bad);stroke-dasharray:2 2}svg .msg.vote,svg .msg.preVote{stroke:#b7791f}svg .win{fill:rgba(214,48,49,.07)}svg .unread{fill:rgba(90,96,110,.55);stroke:#5a606e;stroke-dasharray:3 2}
     table{border-collapse:collapse;margin:6px 0;font-size:13px}th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}th{color:var(--muted);font-weight:600}
-    table.kv th{width:260px}.advice li{margin-bottom:12px}.verdicts{list-style:none;padding:8px 14px;background:#f6faf7;border:1px solid #dce8e0;border-radius:6px}.verdicts li{margin:5px 0}.verdicts li.helps::before{content:"\2713  ";color:#1e7e44;font-weight:700}.verdicts li.nohelp{color:#555}.verdicts li.nohelp::before{content:"\2013  "}.tag{font-size:11px;padding:1px 6px;border-radius:8px;background:#e6f4ea;color:#1e7e44}.nohelp .tag{background:#f1f1f1;color:#666}
+    table.kv th{width:260px}.advice li{margin-bottom:12px}.advice.only li.nohelp{display:none}.verdicts{list-style:none;padding:8px 14px;background:#f6faf7;border:1px solid #dce8e0;border-radius:6px}.verdicts li{margin:5px 0}.verdicts li.helps::before{content:"\2713  ";color:#1e7e44;font-weight:700}.verdicts li.nohelp{color:#555}.verdicts li.nohelp::before{content:"\2013  "}.tag{font-size:11px;padding:1px 6px;border-radius:8px;background:#e6f4ea;color:#1e7e44}.nohelp .tag{background:#f1f1f1;color:#666}
     .voters{font-size:12px;margin:6px 0}details{margin:4px 0}summary{cursor:pointer;color:var(--muted);font-size:12px}.ev{font:12px ui-monospace,Menlo,monospace;margin:4px 0;padding-left:18px}.evhint{font-size:12px;color:var(--muted);margin:2px 0 6px 18px}
     a.goto{color:#2b6cb0}.ok{color:#1e7e44}.verify{margin:4px 0;font-size:13px}.verify.bad{color:var(--bad)}.o-won{color:#1e7e44}.o-noQuorum,.o-splitVote,.o-preVoteFailed{color:#b7791f}
     """#
