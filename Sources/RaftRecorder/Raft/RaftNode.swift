@@ -675,13 +675,15 @@ public struct RaftNode: Sendable {
     /// The position of `id` in `config.voters` (and `progress`). Voters are usually listed in
     /// order of their ids from n1, so the position is tried first (a search's exit branch is
     /// mispredicted about once per call).
-    private func voterIndex(_ id: NodeID) -> Int? {
+    /// Inlined: called on its own from a mutating method, it made that method copy the whole node
+    /// (352 bytes) to pass it as `self` (stepLeader did so for every answer it handled).
+    @inline(__always) private func voterIndex(_ id: NodeID) -> Int? {
         let guess = Int(id.rawValue) - 1
         if guess >= 0, guess < config.voters.count, config.voters[guess] == id { return guess }
         return config.voters.firstIndex(of: id)
     }
 
-    private func isMember(_ i: Int) -> Bool { members >> UInt64(i) & 1 == 1 }
+    @inline(__always) private func isMember(_ i: Int) -> Bool { members >> UInt64(i) & 1 == 1 }
 
     /// Whether this node is one of the voting members, as far as it has applied.
     public var isVoter: Bool { isVoter(config.id) }
