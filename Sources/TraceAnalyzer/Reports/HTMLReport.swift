@@ -389,7 +389,7 @@ public enum HTMLReport {
     #tooltip,.tooltip{position:absolute;pointer-events:none;background:#1d2330;color:#fff;font-size:12px;padding:5px 8px;border-radius:4px;display:none;max-width:420px;white-space:pre-line;z-index:2}
     svg text{font-size:11px;fill:var(--fg)}svg .lane-label{font-weight:600}svg .axis text{fill:var(--muted)}svg .term{fill:#fff;font-size:10px;pointer-events:none}
     svg .fault{fill:var(--fault);stroke:rgba(214,48,49,.45);stroke-width:.5}svg .fault.light{fill:rgba(214,48,49,.06);stroke:none}svg .faultbar{fill:rgba(214,48,49,.55)}svg .dline{stroke:var(--bad);stroke-width:1.2;stroke-dasharray:4 3}svg .dmark{fill:var(--bad)}svg .dmark.many{fill:#7f1d1d}svg .snap{fill:#6c5ce7;stroke:#fff;stroke-width:1}svg .viol{stroke:#c53030;stroke-width:2.5;stroke-linecap:round}svg .dmark-t{fill:#fff;font-weight:700;font-size:10px;pointer-events:none}
-    svg .msg{stroke:#4a5568;stroke-width:.8;fill:none;opacity:.75}svg .msg.dropped{stroke:var(--bad);stroke-dasharray:2 2}svg .msg.vote,svg .msg.preVote{stroke:#b7791f}svg .win{fill:rgba(214,48,49,.07)}svg .unread{fill:rgba(90,96,110,.55);stroke:#5a606e;stroke-dasharray:3 2}
+    svg .msg{stroke:#4a5568;stroke-width:.8;fill:none;opacity:.75}svg .msg.dropped{stroke:var(--bad);stroke-dasharray:2 2}svg .msg.vote,svg .msg.preVote{stroke:#b7791f}svg .win{fill:rgba(214,48,49,.07)}svg .unread{stroke:#5a606e;stroke-dasharray:3 2}
     table{border-collapse:collapse;margin:6px 0;font-size:13px}th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}th{color:var(--muted);font-weight:600}
     table.kv th{width:260px}.advice li{margin-bottom:12px}.advice.only li.nohelp{display:none}.verdicts{list-style:none;padding:8px 14px;background:#f6faf7;border:1px solid #dce8e0;border-radius:6px}.verdicts li{margin:5px 0}.verdicts li.helps::before{content:"\2713  ";color:#1e7e44;font-weight:700}.verdicts li.nohelp{color:#555}.verdicts li.nohelp::before{content:"\2013  "}.tag{font-size:11px;padding:1px 6px;border-radius:8px;background:#e6f4ea;color:#1e7e44}.nohelp .tag{background:#f1f1f1;color:#666}
     .voters{font-size:12px;margin:6px 0}details{margin:4px 0}summary{cursor:pointer;color:var(--muted);font-size:12px}.ev{font:12px ui-monospace,Menlo,monospace;margin:4px 0;padding-left:18px}.evhint{font-size:12px;color:var(--muted);margin:2px 0 6px 18px}
@@ -414,7 +414,7 @@ public enum HTMLReport {
       W=Math.max(600,svg.parentNode.clientWidth||1200);svg.setAttribute('viewBox','0 0 '+W+' '+H);svg.setAttribute('height',H);
       while(svg.firstChild)svg.removeChild(svg.firstChild);
       const span=t1-t0;if(rangeEl)rangeEl.textContent=fmt(t0)+' - '+fmt(t1)+' ('+fmt(span)+' shown)';
-      el('defs',{},svg).innerHTML='<marker id="ah" viewBox="0 0 6 6" refX="6" refY="3" markerWidth="6" markerHeight="6" orient="auto"><path d="M0,0L6,3L0,6z" fill="#4a5568"/></marker><clipPath id="clip-'+C.svg.id+'"><rect x="'+L+'" y="0" width="'+(W-L-R)+'" height="'+H+'"/></clipPath>';
+      el('defs',{},svg).innerHTML='<marker id="ah" viewBox="0 0 6 6" refX="6" refY="3" markerWidth="6" markerHeight="6" orient="auto"><path d="M0,0L6,3L0,6z" fill="#4a5568"/></marker><pattern id="hatch-'+C.svg.id+'" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#eceef2"/><line x1="0" y1="0" x2="0" y2="6" stroke="#8a909c" stroke-width="2"/></pattern><clipPath id="clip-'+C.svg.id+'"><rect x="'+L+'" y="0" width="'+(W-L-R)+'" height="'+H+'"/></clipPath>';
       const g=el('g',{'clip-path':'url(#clip-'+C.svg.id+')'});
       for(const w of D.windows){if(w[1]<t0||w[0]>t1)continue;const r=el('rect',{x:x(w[0]),y:TOP-6,width:Math.max(1,x(w[1])-x(w[0])),height:lanes.length*LANE+6,class:'win'},g);tipOn(r,'no leader acknowledged by a majority\n'+fmt(w[0])+' - '+fmt(w[1])+' ('+fmt(w[1]-w[0])+')')}
       lanes.forEach((lane,i)=>{
@@ -427,10 +427,10 @@ public enum HTMLReport {
         else{lane.cols.forEach((c,k)=>{const a=D.start+k*D.colW,b=a+D.colW;if(b<t0||a>t1)return;const r=el('rect',{x:x(a),y:y+3,width:Math.max(.6,x(b)-x(a)),height:LANE-8,fill:'var(--'+ROLE[c[0]]+')'},g);
           tipOn(r,'n'+lane.node+' '+fmt(a)+' - '+fmt(b)+'\nmostly '+ROLE[c[0]]+', '+c[1]+' role changes, up to term '+c[2])})}
       });
-      for(const u of (D.unread||[])){if(u[1]<t0||u[0]>t1)continue;const x0=Math.max(L,x(u[0])),x1=Math.min(W-R,x(u[1]));const r=el('rect',{x:x0-1.5,y:TOP-6,width:Math.max(3,x1-x0+3),height:lanes.length*LANE+6,class:'unread'},g);tipOn(r,'unread: a corrupt frame was skipped\n'+fmt(u[0])+' - '+fmt(u[1])+': its events were not analysed')}
       const ly=TOP-26;el('text',{x:8,y:ly+12,class:'lane-label'},svg,'leader');
       for(const l of D.leaders){if(l[3]<t0||l[2]>t1)continue;const x0=Math.max(L,x(l[2])),x1=Math.min(W-R,x(l[3]));const r=el('rect',{x:x0,y:ly+2,width:Math.max(1,x1-x0),height:12,fill:palette[(l[1]-1)%palette.length]},g);
         tipOn(r,'n'+l[1]+' leads term '+l[0]+'\n'+fmt(l[2])+' - '+fmt(l[3]));if(x1-x0>46)el('text',{x:x0+4,y:ly+12,class:'term'},g,'n'+l[1]+' t'+l[0])}
+      for(const u of (D.unread||[])){if(u[1]<t0||u[0]>t1)continue;const x0=Math.max(L,x(u[0])),x1=Math.min(W-R,x(u[1]));const r=el('rect',{x:x0-1.5,y:ly,width:Math.max(3,x1-x0+3),height:lanes.length*LANE+26,class:'unread',fill:'url(#hatch-'+C.svg.id+')'},g);tipOn(r,'unread: a corrupt frame was skipped\n'+fmt(u[0])+' - '+fmt(u[1])+': its events were not analysed')}
       const fy=TOP+lanes.length*LANE+2;el('text',{x:8,y:fy+11,class:'lane-label'},svg,'faults');
       for(const f of D.faults){if(f[2]<t0||f[1]>t1)continue;const x0=Math.max(L,x(f[1])),x1=Math.min(W-R,x(f[2]));
         const cuts={};if(f[0]==='partition'){for(const p of f[4].split(' ')){const m=p.match(/n(\d+)→n(\d+)/);if(m){cuts[m[1]]=(cuts[m[1]]||0)+1;cuts[m[2]]=(cuts[m[2]]||0)+1}}}
