@@ -476,7 +476,7 @@ import TraceFormat
         let before = { (w: Window) in w.end < lost.firstTime }
         #expect(r.availability.stalls.filter(before) == whole.availability.stalls.filter(before))
         #expect(r.availability.leaderless.filter(before) == whole.availability.leaderless.filter(before))
-        // Each report shows the unread stretch: greyed out on the HTML timeline, a slice of its own
+        // Each report shows the unread stretch: hatched on the HTML timeline, a slice of its own
         // in the Chrome trace.
         #expect(HTMLReport.render(r).contains("\"unread\":[[\(lost.firstTime),\(lost.lastTime)]]"))
         #expect(!HTMLReport.render(whole).contains("\"unread\""))
