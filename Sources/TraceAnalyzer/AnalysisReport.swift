@@ -38,13 +38,17 @@ public struct NetworkReport: Codable, Sendable, Equatable {
     public var delivered: UInt64
     /// Messages dropped, by reason (`partition`, `loss`, `receiverDown`).
     public var dropped: [String: UInt64]
-    /// Mean time from `messageSent` to its first `messageDelivered`.
+    /// Mean time from `messageSent` to its first `messageDelivered`, over the deliveries not held
+    /// by a paused receiver.
     public var meanLatency: UInt64
     /// Every link that carried a message, the most messages dropped first (then the largest share).
     public var links: [LinkStats]
     /// Links whose deliveries took at least `NetworkReport.slowFactor` times the mean of all, the
     /// busiest first (a link that carried a vote or two says little), at most 10.
     public var slowLinks: [LinkStats]
+    /// Deliveries held back by a paused receiver (made at the instant it resumed), in all; they
+    /// count as delivered but not in any latency.
+    public var heldByPause: UInt64 = 0
     public static let slowFactor = 1.5
 
     public var droppedTotal: UInt64 { dropped.values.reduce(0, +) }
@@ -60,8 +64,11 @@ public struct LinkStats: Codable, Sendable, Equatable {
     public var sent: UInt64
     public var delivered: UInt64
     public var dropped: [String: UInt64]
+    /// Over the deliveries not held by a paused receiver.
     public var meanLatency: UInt64
     public var maxLatency: UInt64
+    /// Deliveries held back by the receiver's pause (made at the instant it resumed).
+    public var heldByPause: UInt64 = 0
 
     public var droppedTotal: UInt64 { dropped.values.reduce(0, +) }
     /// Dropped / sent.

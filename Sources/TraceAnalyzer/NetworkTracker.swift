@@ -16,6 +16,9 @@ struct NetworkTracker {
         var receiverDown: UInt64 = 0
         var latencySum: UInt64 = 0
         var latencyMax: UInt64 = 0
+        /// Delivered at the instant their receiver resumed from a pause: held by the stall, not by
+        /// the link, so not counted in its latency.
+        var held: UInt64 = 0
     }
 
     private final class Table {
@@ -33,11 +36,24 @@ struct NetworkTracker {
     /// Owns `links`.
     private let table: Table
     private let links: UnsafeMutablePointer<Counts>
+    /// When each node last resumed from a pause (by its position), and the latest of those: a
+    /// delivery at that instant to that node is one the pause held back.
+    private var resumedAt: [UInt64]
+    private var lastResume = UInt64.max
 
     init(nodes: Int) {
         self.nodes = UInt(nodes)
         table = Table(count: nodes * nodes)
         links = table.links
+        resumedAt = Array(repeating: .max, count: nodes)
+    }
+
+    /// Call on `nodeResumed`: the messages delivered to `node` at `t` were held by its pause.
+    mutating func resumed(_ node: NodeID, at t: UInt64) {
+        let i = Int(truncatingIfNeeded: UInt(truncatingIfNeeded: node.rawValue &- 1))
+        guard resumedAt.indices.contains(i) else { return }
+        resumedAt[i] = t
+        lastResume = t
     }
 
     /// The counters of the link `from` -> `to`, if both are listed nodes (n1... in order, as in
@@ -51,8 +67,12 @@ struct NetworkTracker {
     /// A delivery that ended a message's flight (a duplicate's second copy is not counted).
     @inline(__always) mutating func delivered(_ m: RecentMessages.Message, at t: UInt64) {
         guard let c = counts(m.from, m.to) else { return }
-        let latency = t &- m.sent
         c.pointee.delivered &+= 1
+        if t == lastResume, resumedAt[Int(m.to.rawValue &- 1)] == t {
+            c.pointee.held &+= 1
+            return
+        }
+        let latency = t &- m.sent
         c.pointee.latencySum &+= latency
         if latency > c.pointee.latencyMax { c.pointee.latencyMax = latency }
     }
@@ -83,8 +103,10 @@ struct NetworkTracker {
             if c.partition > 0 { byReason[DropReason.partition.description] = c.partition }
             if c.loss > 0 { byReason[DropReason.loss.description] = c.loss }
             if c.receiverDown > 0 { byReason[DropReason.receiverDown.description] = c.receiverDown }
+            let timed = c.delivered - c.held
             out.append(LinkStats(from: from, to: to, sent: sent, delivered: c.delivered, dropped: byReason,
-                                 meanLatency: c.delivered == 0 ? 0 : c.latencySum / c.delivered, maxLatency: c.latencyMax))
+                                 meanLatency: timed == 0 ? 0 : c.latencySum / timed, maxLatency: c.latencyMax,
+                                 heldByPause: c.held))
         }
         out.sort { ($1.droppedTotal, $1.droppedShare, $0.from, $0.to) < ($0.droppedTotal, $0.droppedShare, $1.from, $1.to) }
         let sent = out.reduce(0) { $0 + $1.sent }
@@ -92,10 +114,11 @@ struct NetworkTracker {
         var dropped: [String: UInt64] = [:]
         for l in out { dropped.merge(l.dropped, uniquingKeysWith: +) }
         let latencySum = all.reduce(0) { $0 &+ $1.latencySum }
-        let mean = delivered == 0 ? 0 : latencySum / delivered
-        let slow = out.filter { $0.delivered > 0 && Double($0.meanLatency) >= NetworkReport.slowFactor * Double(mean) }
+        let held = all.reduce(0) { $0 &+ $1.held }
+        let mean = delivered == held ? 0 : latencySum / (delivered - held)
+        let slow = out.filter { $0.delivered > $0.heldByPause && Double($0.meanLatency) >= NetworkReport.slowFactor * Double(mean) }
             .sorted { ($1.delivered, $1.meanLatency, $0.from, $0.to) < ($0.delivered, $0.meanLatency, $1.from, $1.to) }
         return NetworkReport(sent: sent, delivered: delivered, dropped: dropped, meanLatency: mean, links: out,
-                             slowLinks: Array(slow.prefix(10)))
+                             slowLinks: Array(slow.prefix(10)), heldByPause: held)
     }
 }

@@ -175,6 +175,8 @@ struct AnalysisPass {
         view.apply(e, ordinal: ordinal)
 
         switch e.kind {
+        case .nodeResumed:
+            if let n = e.node { network.resumed(n, at: e.time) }
         case .linkCut, .linkHealed:
             detector.linksChanged(e, ordinal: ordinal, view: view)
             availability.topologyChanged(view, at: e.time, ref: EventRef(e, ordinal: ordinal))

@@ -797,4 +797,24 @@ import TraceFormat
         #expect(n.links.filter { $0.sent > 100 }.count == 8, "\(n.links)")
         #expect(!HTMLReport.render(r).contains("<h3>Links</h3>"))
     }
+
+    /// A follower paused for 1.5 s gets the messages sent to it meanwhile when it resumes: the
+    /// pause held them, not the links, so they count as delivered but not in any latency, and no
+    /// link to it is called slow (each was, with a maximum of about 1.5 s).
+    @Test func messagesHeldByAPausedReceiverDoNotMakeItsLinksSlow() throws {
+        var c = ScenarioCatalog.steady.configuration
+        c.duration = 6 * nsPerSecond
+        c.faults = [ScheduledFault(at: 3 * nsPerSecond, .pause(.node(NodeID(2)), duration: 1_500_000_000))]
+        let path = Scratch.path("paused-follower.trace")
+        _ = try Recorder.record(c, to: path)
+        let r = try TraceAnalysis.analyze(try TraceFile.open(path))
+        let n = try #require(r.network)
+        let toPaused = n.links.filter { $0.to == 2 }
+        #expect(n.heldByPause > 0 && n.heldByPause == toPaused.reduce(0) { $0 + $1.heldByPause })
+        #expect(n.links.filter { $0.to != 2 }.allSatisfy { $0.heldByPause == 0 })
+        #expect(n.slowLinks.isEmpty, "\(n.slowLinks)")
+        #expect(n.links.allSatisfy { $0.maxLatency < 100_000_000 }, "\(n.links)")
+        #expect(n.meanLatency >= 10_000_000 && n.meanLatency <= 15_000_000)
+        #expect(ReportText.network(n).contains("\(n.heldByPause) held by paused receivers"))
+    }
 }

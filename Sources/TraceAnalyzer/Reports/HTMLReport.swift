@@ -220,7 +220,7 @@ public enum HTMLReport {
             for l in shown + slow {
                 let why = T.dropReasons(l.dropped)
                 s += "<tr><td>\(T.link(l))</td><td>\(l.sent)</td><td>\(l.droppedTotal) (\(esc(T.percent(l.droppedShare))))</td>"
-                s += "<td>\(esc(why))</td><td>\(l.delivered == 0 ? "-" : esc(T.time(l.meanLatency)))</td><td>\(l.delivered == 0 ? "-" : esc(T.time(l.maxLatency)))</td></tr>"
+                s += "<td>\(esc(why))</td><td>\(l.delivered == l.heldByPause ? "-" : esc(T.time(l.meanLatency)))</td><td>\(l.delivered == l.heldByPause ? "-" : esc(T.time(l.maxLatency)))</td></tr>"
             }
             s += "</table>"
             let lossy = n.lossyLinks.count

@@ -22,11 +22,13 @@ public enum ReportText {
         return t.integrity + " (" + spans.joined(separator: ", ") + (t.unread.count > 3 ? ", ..." : "") + " unread)"
     }
 
-    /// "152342 messages sent, 812 dropped (0.5%: partition 800, loss 12); delivery latency mean 12.51ms".
+    /// "152342 messages sent, 812 dropped (0.5%: partition 800, loss 12); delivery latency mean 12.51ms",
+    /// then "; 57 held by paused receivers (not in the latency)" when a pause held some back.
     public static func network(_ n: NetworkReport) -> String {
         let dropped = n.droppedTotal == 0 ? "none dropped"
             : "\(n.droppedTotal) dropped (\(percent(n.droppedShare)): \(dropReasons(n.dropped)))"
-        return "\(n.sent) messages sent, \(dropped); delivery latency mean \(time(n.meanLatency))"
+        let held = n.heldByPause == 0 ? "" : "; \(n.heldByPause) held by paused receivers (not in the latency)"
+        return "\(n.sent) messages sent, \(dropped); delivery latency mean \(time(n.meanLatency))\(held)"
     }
 
     /// "n4→n1 812 of 812 (100%: partition 812)".
