@@ -116,7 +116,7 @@ struct AdviceCollector {
     mutating func add(_ d: Disruption, advice: [Advice]) {
         disruptionTotals.count += 1
         disruptionTotals.byCause[d.cause.rawValue, default: 0] += 1
-        disruptionTotals.leaderlessTotal += d.leaderlessFor ?? 0
+        disruptionTotals.leaderlessTotal.addSaturating(d.leaderlessFor ?? 0)
         if d.id <= disruptionLimit {
             disruptions.append(d)
             disruptionAdvice += advice
@@ -134,8 +134,8 @@ struct AdviceCollector {
         var t = tallies[a.feature] ?? AdviceSummary(feature: a.feature)
         t.evaluated += 1
         if a.prevents { t.helps += 1 }
-        t.unavailabilityAvoided += a.unavailabilityAvoided
-        t.termsAvoided += a.termsAvoided
+        t.unavailabilityAvoided.addSaturating(a.unavailabilityAvoided)
+        t.termsAvoided.addSaturating(a.termsAvoided)
         t.staleReads += a.staleReads ?? 0
         tallies[a.feature] = t
     }

@@ -38,7 +38,7 @@ public struct AdviceVerification: Codable, Sendable, Equatable {
             // The time without a leader, and the step-down (which may come after it).
             Window(start: d.leaderlessStart, end: max(d.time, d.leaderlessFor.map { d.leaderlessStart + $0 } ?? r.trace.end))
         } else { Window(start: r.trace.start, end: r.trace.end) }
-        return Window(start: span.start > pad ? span.start - pad : 0, end: min(r.trace.end, span.end + pad))
+        return Window(start: span.start > pad ? span.start - pad : 0, end: min(r.trace.end, span.end.addingSaturating(pad)))
     }
 
     static func unavailable(_ r: AnalysisReport, in w: Window) -> UInt64 {

@@ -296,7 +296,7 @@ struct AvailabilityTracker {
             guard e.node == ackedLeader, e.node != nil, to > from else { return }
             closeStall(at: e.time)
             committed(at: e.time)
-            committedEntries += to - from
+            committedEntries.addSaturating(to - from)
             if e.node == proposer {
                 // Visits only what is pending: the range comes from the trace and may be huge.
                 while let first = proposed.first, first.index <= to {

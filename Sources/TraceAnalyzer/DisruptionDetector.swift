@@ -335,7 +335,7 @@ struct DisruptionDetector {
         // connectivity it lacked came and went. A cause that says more (the leader lost its
         // majority or was paused, the root rejoined) stands whatever the links do next.
         if !recentChanges.isEmpty && (cause == .partialConnectivity || cause == .electionTimeout) {
-            flapWatch.append((found, root, leader, now >= flapWindow ? now - flapWindow : 0, now + flapWindow))
+            flapWatch.append((found, root, leader, now >= flapWindow ? now - flapWindow : 0, now.addingSaturating(flapWindow)))
         }
     }
 

@@ -30,7 +30,7 @@ struct MessageSampler {
     /// `sent`: when the message was sent, if this delivery ended a flight the view knew of.
     @inline(__always) mutating func delivered(_ id: UInt64, sent: UInt64?, at t: UInt64) {
         if let sent {
-            deliveredLatencySum += t - sent
+            deliveredLatencySum.addSaturating(t - sent)
             delivered += 1
         }
         if keptIDs?.contains(id) == true, let k = keptIndex[id] { kept[k].received = t }
@@ -50,7 +50,7 @@ struct MessageSampler {
     /// Keeps the messages from `before` ahead of `t` (oldest first) until `after` past it.
     mutating func capture(around t: UInt64, recent: RecentMessages) {
         for m in recent.sent(within: Self.before, before: t) { keep(m) }
-        captureUntil = max(captureUntil, t + Self.after)
+        captureUntil = max(captureUntil, t.addingSaturating(Self.after))
         capturing = true
     }
 

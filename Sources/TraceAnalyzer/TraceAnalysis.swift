@@ -207,7 +207,13 @@ struct AnalysisPass {
     }
 
     /// The round trip leadership transfer would cost: twice the mean delivery latency so far.
-    private var roundTrip: UInt64 { sampler.delivered == 0 ? 0 : 2 * sampler.deliveredLatencySum / sampler.delivered }
+    private var roundTrip: UInt64 {
+        guard sampler.delivered > 0 else { return 0 }
+        let (twice, overflow) = sampler.deliveredLatencySum.multipliedReportingOverflow(by: 2)
+        if !overflow { return twice / sampler.delivered }
+        let mean = sampler.deliveredLatencySum / sampler.delivered
+        return mean.addingSaturating(mean)
+    }
 
     /// Advises on the disruptions and windows whose figures became final, as they do, so that
     /// only the listed ones are kept. Out of line: the loop over events calls it on a rare branch.

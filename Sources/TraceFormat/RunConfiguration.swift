@@ -93,6 +93,27 @@ public struct RaftTiming: Codable, Sendable, Equatable {
         self.maxEntriesPerAppend = maxEntriesPerAppend
         self.maxInflightAppends = maxInflightAppends
     }
+
+    /// The longest timeout or interval a trace may declare: a day. Longer ones are damage or a
+    /// crafted file, and the analysis multiplies these (10 election timeouts, for example).
+    public static let longest: UInt64 = 86_400 * nsPerSecond
+
+    private enum CodingKeys: String, CodingKey {
+        case electionTimeoutMin, electionTimeoutMax, heartbeatInterval, maxEntriesPerAppend, maxInflightAppends
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(electionTimeoutMin: try c.decode(UInt64.self, forKey: .electionTimeoutMin),
+                  electionTimeoutMax: try c.decode(UInt64.self, forKey: .electionTimeoutMax),
+                  heartbeatInterval: try c.decode(UInt64.self, forKey: .heartbeatInterval),
+                  maxEntriesPerAppend: try c.decode(Int.self, forKey: .maxEntriesPerAppend),
+                  maxInflightAppends: try c.decode(Int.self, forKey: .maxInflightAppends))
+        for (key, value) in [(CodingKeys.electionTimeoutMin, electionTimeoutMin), (.electionTimeoutMax, electionTimeoutMax),
+                             (.heartbeatInterval, heartbeatInterval)] where value > Self.longest {
+            throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "\(value) ns is longer than a day")
+        }
+    }
 }
 
 /// Log compaction, as etcd's server does it (`SnapshotCount`, `SnapshotCatchUpEntries`): once

@@ -27,6 +27,26 @@ import Testing
         #expect(f.integrity == .ok)
     }
 
+    /// A trace declaring timeouts longer than a day (damage, or a crafted file) is refused when
+    /// opened, with an error naming the metadata frame and the field, rather than read into an
+    /// analysis that multiplies them.
+    @Test func absurdTimingIsRefused() throws {
+        var meta = testMetadata
+        meta.run.timing.electionTimeoutMax = UInt64.max / 3
+        let path = temporaryPath()
+        let w = try TraceWriter(path: path, metadata: meta)
+        try w.append(TraceEvent(time: 1, node: nil, .label(fault: 0)))
+        try w.close()
+        let error = try #require(throws: TraceFormatError.self) { try TraceFile.open(path) }
+        #expect(error.code == .badMetadata && error.frame == 0)
+        #expect(error.description.contains("electionTimeoutMax") && error.description.contains("longer than a day"))
+        meta.run.timing.electionTimeoutMax = RaftTiming.longest
+        let fine = temporaryPath()
+        let w2 = try TraceWriter(path: fine, metadata: meta)
+        try w2.close()
+        #expect(try TraceFile.open(fine).metadata == meta)
+    }
+
     /// Link settings (format 1.4) round-trip; a network without them is written as before 1.4,
     /// and metadata from before 1.4 (no `links` key) reads as a network without them.
     @Test func networkLinksAreWrittenOnlyWhenSet() throws {

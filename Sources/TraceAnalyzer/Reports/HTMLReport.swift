@@ -83,7 +83,7 @@ public enum HTMLReport {
 
     private static func around(_ t: UInt64, _ r: AnalysisReport) -> (UInt64, UInt64) {
         let pad = 4 * r.trace.timing.electionTimeoutMax
-        return (t > r.trace.start + pad ? t - pad : r.trace.start, min(r.trace.end, t + pad))
+        return (t > r.trace.start.addingSaturating(pad) ? t - pad : r.trace.start, min(r.trace.end, t.addingSaturating(pad)))
     }
 
     private static func cards(_ r: AnalysisReport) -> String {
