@@ -41,13 +41,22 @@ private func analyzeNonsense(seed: UInt64, nearTheEnd: Bool) throws {
             .electionTimerFired(term: v()),
             .voteRequested(VoteRequest(to: n(), term: v(), lastIndex: v(), lastTerm: v(), preVote: rng.next() % 2 == 0)),
             .voteGranted(candidate: n(), term: v(), preVote: rng.next() % 2 == 0),
-            .voteRejected(candidate: n(), term: v(), preVote: true, reason: .logNotUpToDate),
-            .messageSent(MessageSend(id: v(), to: n(), type: .heartbeat, term: v(), entries: 0, bytes: 1)),
+            .voteRejected(candidate: n(), term: v(), preVote: rng.next() % 2 == 0,
+                          reason: VoteRejectReason.allCases[Int(rng.next() % UInt64(VoteRejectReason.allCases.count))]),
+            .messageSent(MessageSend(id: v(), to: n(), type: MessageType.allCases[Int(rng.next() % UInt64(MessageType.allCases.count))],
+                                     term: v(), entries: UInt32(truncatingIfNeeded: v()), bytes: 1)),
             .messageDelivered(id: v()), .messageDropped(id: v(), reason: .loss),
             .entryProposed(request: v(), index: v(), term: v()),
             .entriesAppended(first: 5, last: 5 + v() % 1_000, term: v()), .logTruncated(from: v()),
             .commitAdvanced(from: v(), to: v()), .entryApplied(index: v(), term: v(), hash: v()),
-            .clientRequest(id: v(), kind: .write), .clientResponse(id: v(), outcome: .ok, latency: v()),
+            .clientRequest(id: v(), kind: rng.next() % 2 == 0 ? .write : .read),
+            .clientResponse(id: v(), outcome: ClientOutcome.allCases[Int(rng.next() % UInt64(ClientOutcome.allCases.count))], latency: v()),
+            .readIndexStarted(request: v(), index: v()),
+            .readServed(request: v(), index: v(), mode: ReadMode.allCases[Int(rng.next() % UInt64(ReadMode.allCases.count))]),
+            .membershipChangeProposed(change: MembershipChange.allCases[Int(rng.next() % 3)], target: n(), index: v()),
+            .membershipChangeApplied(change: MembershipChange.allCases[Int(rng.next() % 3)], target: n(), index: v()),
+            .clockDriftSet(target: n(), ppm: Int32(truncatingIfNeeded: v())),
+            .linkDegraded(link: DirectedLink(from: n(), to: n()), lossPPM: UInt32(truncatingIfNeeded: v()), extraLatency: v()),
             .linkCut(DirectedLink(from: n(), to: n())), .linkHealed(DirectedLink(from: n(), to: n())),
             .nodePaused, .nodeResumed, .label(fault: UInt32(truncatingIfNeeded: v())),
             .transferStarted(target: n(), term: v()), .transferFinished(target: n(), term: v(), succeeded: rng.next() % 2 == 0),
@@ -55,10 +64,11 @@ private func analyzeNonsense(seed: UInt64, nearTheEnd: Bool) throws {
             .snapshotSent(to: n(), index: v(), term: v()),
         ]
         let k = kinds[Int(rng.next() % UInt64(kinds.count))]
-        let environment = [.linkCut, .linkHealed, .label].contains(k.tag)
+        let environment = [.linkCut, .linkHealed, .label, .clockDriftSet, .linkDegraded].contains(k.tag)
         events.append(TraceEvent(time: t, node: environment ? nil : n(), k))
     }
-    let path = try writeTrace(events, nodes: 5)
+    // Half the runs say their clients read, so that the stale-read check follows them too.
+    let path = try writeTrace(events, nodes: 5, reads: seed % 2 == 0)
     let report = try TraceAnalysis.analyze(try TraceFile.open(path))
     #expect(report.trace.events == 5_000)
     #expect(!HTMLReport.render(report).isEmpty)
