@@ -69,6 +69,8 @@ public struct LinkStats: Codable, Sendable, Equatable {
     public var maxLatency: UInt64
     /// Deliveries held back by the receiver's pause (made at the instant it resumed).
     public var heldByPause: UInt64 = 0
+    /// The deliveries the latencies are over: those not held by a pause.
+    public var timedDeliveries: UInt64 { delivered - heldByPause }
 
     public var droppedTotal: UInt64 { dropped.values.reduce(0, +) }
     /// Dropped / sent.

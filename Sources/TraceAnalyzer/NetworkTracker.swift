@@ -116,7 +116,7 @@ struct NetworkTracker {
         let latencySum = all.reduce(0) { $0 &+ $1.latencySum }
         let held = all.reduce(0) { $0 &+ $1.held }
         let mean = delivered == held ? 0 : latencySum / (delivered - held)
-        let slow = out.filter { $0.delivered > $0.heldByPause && Double($0.meanLatency) >= NetworkReport.slowFactor * Double(mean) }
+        let slow = out.filter { $0.timedDeliveries > 0 && Double($0.meanLatency) >= NetworkReport.slowFactor * Double(mean) }
             .sorted { ($1.delivered, $1.meanLatency, $0.from, $0.to) < ($0.delivered, $0.meanLatency, $1.from, $1.to) }
         return NetworkReport(sent: sent, delivered: delivered, dropped: dropped, meanLatency: mean, links: out,
                              slowLinks: Array(slow.prefix(10)), heldByPause: held)

@@ -126,7 +126,7 @@ public enum HTMLReport {
                 s += ".classList.toggle('only',this.checked)\"> show only the \(helping) of these \(listed.count) items that would help</label></p>"
             }
             s += "<ol class=\"advice\">"
-            for (i, a) in r.advice.prefix(Self.listedAdvice).enumerated() {
+            for (i, a) in listed.enumerated() {
                 let (t0, t1) = a.window.map { around($0.start, r).0...max(around($0.end, r).1, $0.end) }.map { ($0.lowerBound, $0.upperBound) }
                     ?? around(r.disruptions.first { a.disruptions.contains($0.id) }?.time ?? r.trace.start, r)
                 s += "<li id=\"advice-\(i + 1)\" value=\"\(i + 1)\" class=\"\(a.prevents ? "helps" : "nohelp")\"><span class=\"tag\">\(a.prevents ? "would help" : "would not help")</span> "
@@ -220,7 +220,7 @@ public enum HTMLReport {
             for l in shown + slow {
                 let why = T.dropReasons(l.dropped)
                 s += "<tr><td>\(T.link(l))</td><td>\(l.sent)</td><td>\(l.droppedTotal) (\(esc(T.percent(l.droppedShare))))</td>"
-                s += "<td>\(esc(why))</td><td>\(l.delivered == l.heldByPause ? "-" : esc(T.time(l.meanLatency)))</td><td>\(l.delivered == l.heldByPause ? "-" : esc(T.time(l.maxLatency)))</td></tr>"
+                s += "<td>\(esc(why))</td><td>\(l.timedDeliveries == 0 ? "-" : esc(T.time(l.meanLatency)))</td><td>\(l.timedDeliveries == 0 ? "-" : esc(T.time(l.maxLatency)))</td></tr>"
             }
             s += "</table>"
             let lossy = n.lossyLinks.count

@@ -155,9 +155,7 @@ public enum ReportText {
     /// rest (campaigns, term changes), those nearest the end and the start, alternately.
     public static func evidenceLines(_ refs: [EventRef], limit: Int = 8) -> [String] {
         guard refs.count > limit else { return refs.map(event) }
-        let kept = ["linkCut", "linkHealed", "linkDegraded", "nodeCrashed", "nodeStarted", "nodePaused", "nodeResumed",
-                    "leaderSteppedDown", "membershipChangeApplied", "clockDriftSet"]
-        var shown = Set(refs.indices.filter { kept.contains(refs[$0].event) }.prefix(limit))
+        var shown = Set(refs.indices.filter { keptWhenShortened.contains(refs[$0].event) }.prefix(limit))
         var rest = refs.indices.filter { !shown.contains($0) }
         var fromEnd = true
         while shown.count < limit, !rest.isEmpty {
@@ -175,6 +173,12 @@ public enum ReportText {
         if left > 0 { lines.append("... \(left) more") }
         return lines
     }
+
+    /// The events a shortened evidence list keeps: faults and step-downs.
+    private static let keptWhenShortened: Set<String> = [
+        "linkCut", "linkHealed", "linkDegraded", "nodeCrashed", "nodeStarted", "nodePaused", "nodeResumed",
+        "leaderSteppedDown", "membershipChangeApplied", "clockDriftSet",
+    ]
 
     /// "every 10000 applied entries, keeping 1000", or "none (log never compacted)".
     public static func snapshotPolicy(_ p: SnapshotPolicy?) -> String {
