@@ -6,8 +6,11 @@ DEMO_DIR ?= demo
 # sooner (the dynamic loader has no Swift symbols to bind; 36.9M -> 30.5M instructions to analyse
 # a 1 s trace) and calls into the runtime are direct. Binaries are larger (raftrecord carries ICU).
 # The toolchain's lld links them: the default linker warns about a libc call inside the static
-# FoundationEssentials, which is not ours to change.
-RELEASE_BUILD = $(SWIFT) build -c release --static-swift-stdlib -Xswiftc -use-ld=lld
+# FoundationEssentials, which is not ours to change. Link-time optimisation across modules (the
+# simulator inlines TraceFormat's and swift-collections' code it calls per event) cuts simulating
+# a minute from 98.7M to 94.0M instructions and analysing a 10-minute trace by 3.9%; the reports
+# and traces it produces are byte-identical.
+RELEASE_BUILD = $(SWIFT) build -c release --static-swift-stdlib -Xswiftc -use-ld=lld --experimental-lto-mode=full
 
 .PHONY: deps test-deps build release test demo bench bench-instructions fuzz clean
 
