@@ -332,16 +332,15 @@ struct RecentMessages {
         for k in 0..<Self.size where slots[k].state == .inFlight { body(slots[k]) }
     }
 
-    /// The highest id sent. While it is below `size`, no two ids sent shared a slot, so the slot
-    /// of a higher id was never written and the overflow is empty.
+    /// The highest id sent. An id above it and below `size` has a slot no id sent so far maps to:
+    /// never written, and nothing of it in the overflow.
     private var highestSent: UInt64 = 0
 
     @inline(__always) mutating func sent(_ m: MessageSend, from: NodeID, at t: UInt64) {
         let k = Int(m.id % UInt64(Self.size))
         if m.id > highestSent {
-            let firstLap = highestSent < UInt64(Self.size) && m.id < UInt64(Self.size)
             highestSent = m.id
-            if firstLap {
+            if m.id < UInt64(Self.size) {
                 // Written without being read, so each page of the table is first touched by a
                 // write (see `SafetyChecker.observe`).
                 slots[k] = Message(m, from: from, at: t)

@@ -177,3 +177,17 @@ private func analyzeNonsense(seed: UInt64, nearTheEnd: Bool) throws {
         #expect(m.dropped == expected[m.id]!.dropped)
     }
 }
+
+/// The table writes a first-lap slot without reading it only while every id sent so far is on the
+/// first lap: a crafted trace that sends a high id first, then a low one sharing its slot, must
+/// still move the first (in flight) aside.
+@Test func recentMessagesKeepAHighIDSentBeforeALowOne() {
+    var table = RecentMessages()
+    let high: UInt64 = 40_000, low = high % (1 << 15)
+    table.sent(MessageSend(id: high, to: NodeID(2), type: .append, term: 1, entries: 0, bytes: 0), from: NodeID(1), at: 1)
+    table.sent(MessageSend(id: low, to: NodeID(3), type: .append, term: 1, entries: 0, bytes: 0), from: NodeID(1), at: 2)
+    #expect(table.inFlight == 2)
+    #expect(table.delivered(high, at: 3)?.to == NodeID(2))
+    #expect(table.delivered(low, at: 4)?.to == NodeID(3))
+    #expect(table.inFlight == 0)
+}
