@@ -342,7 +342,7 @@ struct RecentMessages {
             highestSent = m.id
             if m.id < UInt64(Self.size) {
                 // Written without being read, so each page of the table is first touched by a
-                // write (see `SafetyChecker.observe`).
+                // write (see `ZeroedTable`).
                 slots[k] = Message(m, from: from, at: t)
                 return
             }

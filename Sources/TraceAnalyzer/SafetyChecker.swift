@@ -91,10 +91,8 @@ struct SafetyChecker {
             guard index > 0 else { break }  // not a Raft index (a hand-made or damaged trace)
             let slot = Int(index % UInt64(Self.window))
             if index > highestApplied {
-                // Not read first: reading a page of the table the system has not mapped yet maps
-                // the shared zero page, and the write after it then costs a second fault that
-                // flushes the other processors' address caches (an interrupt to each, in a
-                // virtual machine about 9 us). Written first, a page costs one plain fault.
+                // Written without being read (see `ZeroedTable`): a page of the table is first
+                // touched by a write, which costs one plain fault.
                 highestApplied = index
                 applied[slot] = Applied(index: index, term: term, hash: hash, node: node, time: e.time, ordinal: ordinal)
                 break

@@ -178,8 +178,8 @@ private func analyzeNonsense(seed: UInt64, nearTheEnd: Bool) throws {
     }
 }
 
-/// The table writes a first-lap slot without reading it only while every id sent so far is on the
-/// first lap: a crafted trace that sends a high id first, then a low one sharing its slot, must
+/// The table writes a slot without reading it only for an id below its size and above every id
+/// sent so far: a crafted trace that sends a high id first, then a low one sharing its slot, must
 /// still move the first (in flight) aside.
 @Test func recentMessagesKeepAHighIDSentBeforeALowOne() {
     var table = RecentMessages()
