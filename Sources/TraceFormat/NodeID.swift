@@ -9,6 +9,10 @@ public struct NodeID: RawRepresentable, Hashable, BitwiseCopyable, Comparable, S
 
     public init(_ rawValue: UInt32) { self.init(rawValue: rawValue) }
 
+    /// The id of the node at `position` (0-based) of a cluster numbered n1, n2, ... as
+    /// `RunConfiguration.nodeIDs` numbers it; no check, for the recorder's per-event path.
+    @inlinable package init(position: Int) { self.rawValue = UInt32(truncatingIfNeeded: position) &+ 1 }
+
     public static func < (lhs: NodeID, rhs: NodeID) -> Bool { lhs.rawValue < rhs.rawValue }
 
     public var description: String { "n\(rawValue)" }

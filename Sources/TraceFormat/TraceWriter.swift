@@ -54,6 +54,8 @@ public final class TraceWriter {
     @usableFromInline @exclusivity(unchecked) var limit: UnsafeMutablePointer<TraceEvent>
     @usableFromInline @exclusivity(unchecked) var lastTime: UInt64 = 0
     @usableFromInline @exclusivity(unchecked) var closed = false
+    /// `close()` has handed over the last batch: any later `handOver` is an append after close.
+    private var sealed = false
     private var stalled: UInt64 = 0
     /// Encodes, compresses and writes on another thread while the caller fills the next batch.
     private let output: FrameOutput
@@ -86,14 +88,16 @@ public final class TraceWriter {
     }
 
     /// Adds one event. Events must come in non-decreasing time order.
+    /// An append after `close()` stops at a precondition in `handOver`: the last hand-over leaves
+    /// room for one event, so the check costs nothing per event.
     @inlinable
     public func append(_ event: TraceEvent) throws(TraceFormatError) {
-        precondition(!closed, "append after close")
         guard event.time >= lastTime else { throw outOfOrder(event.time) }
         lastTime = event.time
-        cursor.initialize(to: event)
-        cursor += 1
-        if cursor == limit { try handOver(cutFrame: false) }
+        let slot = cursor
+        slot.initialize(to: event)
+        cursor = slot + 1
+        if slot + 1 == limit { try handOver(cutFrame: false) }
     }
 
     @usableFromInline
@@ -110,6 +114,7 @@ public final class TraceWriter {
     /// Throws the error of an earlier frame, if one failed.
     @usableFromInline
     func handOver(cutFrame: Bool) throws(TraceFormatError) {
+        precondition(!sealed, "append after close")
         let start = batches.bounds(current).start
         let batch = Batch(events: UnsafeBufferPointer(start: start, count: cursor - start))
         let output = self.output, free = self.free
@@ -124,6 +129,11 @@ public final class TraceWriter {
         }
         current = (current + 1) % Self.batchCount
         (cursor, limit) = batches.bounds(current)
+        if closed {
+            // `close()`'s hand-over: room for one more event only, whose append stops above.
+            sealed = true
+            limit = cursor + 1
+        }
         if let error = output.error { throw error }
     }
 

@@ -47,6 +47,18 @@ import Testing
         #expect(try TraceFile.open(fine).metadata == meta)
     }
 
+    /// The writer checks for an append after `close()` only when a batch is handed over; `close`
+    /// leaves room for one event, so the first late append stops the process.
+    @Test func appendAfterCloseStops() async {
+        await #expect(processExitsWith: .failure) {
+            let path = temporaryPath()
+            let w = try TraceWriter(path: path, metadata: testMetadata)
+            try w.append(TraceEvent(time: 1, node: nil, .label(fault: 0)))
+            try w.close()
+            try w.append(TraceEvent(time: 2, node: nil, .label(fault: 0)))
+        }
+    }
+
     /// Link settings (format 1.4) round-trip; a network without them is written as before 1.4,
     /// and metadata from before 1.4 (no `links` key) reads as a network without them.
     @Test func networkLinksAreWrittenOnlyWhenSet() throws {

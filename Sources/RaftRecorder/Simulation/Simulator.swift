@@ -288,7 +288,8 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
 
     @inline(__always) mutating func record(_ node: Int?, _ kind: TraceEvent.Kind) throws {
         statistics.events += 1
-        try sink.record(TraceEvent(time: now, node: node.map { ids[$0] }, kind))
+        // `ids` numbers the nodes n1... by position: computed, not looked up, per event.
+        try sink.record(TraceEvent(time: now, node: node.map { NodeID(position: $0) }, kind))
     }
 
     @inline(__always) private mutating func perform(_ action: Action) throws {
