@@ -293,8 +293,9 @@ struct DisruptionDetector {
         let leaderAtCampaign = rootCampaign?.leaders.first { $0.leader == leader && $0.term == p.term }
         let unreachable = view.ids.filter { $0 != root && !view.reachable(root, $0) && view[$0].up }
         let flapWindow = 10 * timing.electionTimeoutMax
+        let flapSince = now >= flapWindow ? now - flapWindow : 0
         // Only the link to the leader matters: the root campaigned because it stopped hearing it.
-        let recentChanges = view.linkChanges(between: root, leader, since: now >= flapWindow ? now - flapWindow : 0)
+        let recentChanges = view.linkChanges(between: root, leader, since: flapSince)
         // A rejoin: the root was cut off from everyone and came back within a few election timeouts
         // of this step-down, carrying the term its lonely campaigns inflated.
         if let removal = view.removed[root.rawValue] {
@@ -335,7 +336,7 @@ struct DisruptionDetector {
         // connectivity it lacked came and went. A cause that says more (the leader lost its
         // majority or was paused, the root rejoined) stands whatever the links do next.
         if !recentChanges.isEmpty && (cause == .partialConnectivity || cause == .electionTimeout) {
-            flapWatch.append((found, root, leader, now >= flapWindow ? now - flapWindow : 0, now.addingSaturating(flapWindow)))
+            flapWatch.append((found, root, leader, flapSince, now.addingSaturating(flapWindow)))
         }
     }
 

@@ -53,9 +53,9 @@ public final class TraceWriter {
     @usableFromInline @exclusivity(unchecked) var cursor: UnsafeMutablePointer<TraceEvent>
     @usableFromInline @exclusivity(unchecked) var limit: UnsafeMutablePointer<TraceEvent>
     @usableFromInline @exclusivity(unchecked) var lastTime: UInt64 = 0
-    @usableFromInline @exclusivity(unchecked) var closed = false
-    /// `close()` has handed over the last batch: any later `handOver` is an append after close.
-    private var sealed = false
+    /// Set by `close()`, which leaves room for one more event only: an append after it reaches the
+    /// check in `handOver` at once.
+    private var closed = false
     private var stalled: UInt64 = 0
     /// Encodes, compresses and writes on another thread while the caller fills the next batch.
     private let output: FrameOutput
@@ -88,8 +88,7 @@ public final class TraceWriter {
     }
 
     /// Adds one event. Events must come in non-decreasing time order.
-    /// An append after `close()` stops at a precondition in `handOver`: the last hand-over leaves
-    /// room for one event, so the check costs nothing per event.
+    /// An append after `close()` stops in `handOver` (see `closed`): no check per event.
     @inlinable
     public func append(_ event: TraceEvent) throws(TraceFormatError) {
         guard event.time >= lastTime else { throw outOfOrder(event.time) }
@@ -114,7 +113,7 @@ public final class TraceWriter {
     /// Throws the error of an earlier frame, if one failed.
     @usableFromInline
     func handOver(cutFrame: Bool) throws(TraceFormatError) {
-        precondition(!sealed, "append after close")
+        precondition(!closed, "append after close")
         let start = batches.bounds(current).start
         let batch = Batch(events: UnsafeBufferPointer(start: start, count: cursor - start))
         let output = self.output, free = self.free
@@ -129,11 +128,6 @@ public final class TraceWriter {
         }
         current = (current + 1) % Self.batchCount
         (cursor, limit) = batches.bounds(current)
-        if closed {
-            // `close()`'s hand-over: room for one more event only, whose append stops above.
-            sealed = true
-            limit = cursor + 1
-        }
         if let error = output.error { throw error }
     }
 
@@ -147,7 +141,10 @@ public final class TraceWriter {
     @discardableResult
     public func close() throws(TraceFormatError) -> Summary {
         precondition(!closed, "close called twice")
-        closed = true
+        defer {
+            closed = true
+            limit = cursor + 1
+        }
         try handOver(cutFrame: true)
         waitForWorker()
         if let error = output.error { throw error }
