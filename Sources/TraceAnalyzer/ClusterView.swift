@@ -266,7 +266,7 @@ struct DirectMappedTable<Value: BitwiseCopyable> {
         let k = Int(id % UInt64(Self.size))
         let s = slots[k]
         if s.used, s.id == id {
-            slots[k].used = false
+            slots.update(k) { $0.used = false }
             count -= 1
             return s.value
         }
@@ -356,30 +356,30 @@ struct RecentMessages {
     /// Records a delivery; returns the message if this ended its flight.
     @inline(__always) mutating func delivered(_ id: UInt64, at t: UInt64) -> Message? {
         let k = Int(id % UInt64(Self.size))
-        var m = slots[k]
-        guard m.id == id, m.state != .none else {
+        guard slots[k].id == id, slots[k].state != .none else {
             guard !overflow.isEmpty else { return nil }
             return overflow.removeValue(forKey: id)
         }
-        let wasInFlight = m.state == .inFlight
-        m.state = .landed
-        m.received = t
-        slots[k] = m
-        return wasInFlight ? m : nil
+        return slots.update(k) { m in
+            let wasInFlight = m.state == .inFlight
+            m.state = .landed
+            m.received = t
+            return wasInFlight ? m : nil
+        }
     }
 
     /// Records a drop; returns the message if this ended its flight (as `delivered` does).
     @inline(__always) mutating func dropped(_ id: UInt64, reason: DropReason) -> Message? {
         let k = Int(id % UInt64(Self.size))
-        var m = slots[k]
-        guard m.id == id, m.state != .none else {
+        guard slots[k].id == id, slots[k].state != .none else {
             guard !overflow.isEmpty else { return nil }
             return overflow.removeValue(forKey: id)
         }
-        let wasInFlight = m.state == .inFlight
-        m.drop(reason)
-        slots[k] = m
-        return wasInFlight ? m : nil
+        return slots.update(k) { m in
+            let wasInFlight = m.state == .inFlight
+            m.drop(reason)
+            return wasInFlight ? m : nil
+        }
     }
 
     /// The messages in the table sent within `window` before `t` (at `t` included), oldest first.

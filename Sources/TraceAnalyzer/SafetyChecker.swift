@@ -78,8 +78,9 @@ struct SafetyChecker {
         if violations.count < 1_000 { violations.append(SafetyViolation(rule: rule, time: t, nodes: nodes, detail: detail, evidence: evidence)) }
     }
 
-    /// Applications and commits are most of the events: their checks stay small, and what
-    /// reports a violation (or keeps a leader's evidence) is out of line.
+    /// Applications and commits are most of the events: `entryApplied` and `commitAdvanced` are inlined
+    /// into the pass' loop, and what reports a violation (or keeps a leader's evidence) is out of
+    /// line.
     mutating func observe(_ e: TraceEvent, ordinal: UInt64, view: ClusterView) {
         guard let node = e.node?.rawValue else { return }
         switch e.kind {
@@ -87,28 +88,9 @@ struct SafetyChecker {
             leaderElected(e, term: term, node: node, ordinal: ordinal)
             if !roleUnknown.isEmpty { roleUnknown.remove(node) }
         case .entryApplied(let index, let term, let hash):
-            appliedChecked += 1
-            guard index > 0 else { break }  // not a Raft index (a hand-made or damaged trace)
-            let slot = Int(index % UInt64(Self.window))
-            if index > highestApplied {
-                // Written without being read (see `ZeroedTable`): a page of the table is first
-                // touched by a write, which costs one plain fault.
-                highestApplied = index
-                applied[slot] = Applied(index: index, term: term, hash: hash, node: node, time: e.time, ordinal: ordinal)
-                break
-            }
-            let a = applied[slot]
-            if a.index == index {
-                if a.term != term || a.hash != hash { appliedDiffers(a, e, node: node, ordinal: ordinal) }
-            } else if a.index < index {
-                applied[slot] = Applied(index: index, term: term, hash: hash, node: node, time: e.time, ordinal: ordinal)
-            }
+            entryApplied(e, index: index, term: term, hash: hash, ordinal: ordinal)
         case .commitAdvanced(let from, let to):
-            let previous = commit(node)
-            if from != previous || to < from, previous != Self.unknownCommit || to < from {
-                violate(.commitMonotonic, e, ordinal: ordinal, ["from": "\(from)", "to": "\(to)", "previous": "\(previous)"])
-            }
-            setCommit(node, to)
+            commitAdvanced(e, from: from, to: to, ordinal: ordinal)
         case .nodeStarted:
             setCommit(node, 0)
             if !roleUnknown.isEmpty { roleUnknown.remove(node) }
@@ -128,6 +110,37 @@ struct SafetyChecker {
         default:
             break
         }
+    }
+
+    /// An `entryApplied` event.
+    @inline(__always) mutating func entryApplied(_ e: TraceEvent, index: UInt64, term: UInt64, hash: UInt64, ordinal: UInt64) {
+        guard let node = e.node?.rawValue else { return }
+        appliedChecked += 1
+        guard index > 0 else { return }  // not a Raft index (a hand-made or damaged trace)
+        let slot = Int(index % UInt64(Self.window))
+        if index > highestApplied {
+            // Written without being read (see `ZeroedTable`): a page of the table is first
+            // touched by a write, which costs one plain fault.
+            highestApplied = index
+            applied[slot] = Applied(index: index, term: term, hash: hash, node: node, time: e.time, ordinal: ordinal)
+            return
+        }
+        let a = applied[slot]
+        if a.index == index {
+            if a.term != term || a.hash != hash { appliedDiffers(a, e, node: node, ordinal: ordinal) }
+        } else if a.index < index {
+            applied[slot] = Applied(index: index, term: term, hash: hash, node: node, time: e.time, ordinal: ordinal)
+        }
+    }
+
+    /// A `commitAdvanced` event.
+    @inline(__always) mutating func commitAdvanced(_ e: TraceEvent, from: UInt64, to: UInt64, ordinal: UInt64) {
+        guard let node = e.node?.rawValue else { return }
+        let previous = commit(node)
+        if from != previous || to < from, previous != Self.unknownCommit || to < from {
+            violate(.commitMonotonic, e, ordinal: ordinal, ["from": "\(from)", "to": "\(to)", "previous": "\(previous)"])
+        }
+        setCommit(node, to)
     }
 
     @inline(never) private mutating func leaderElected(_ e: TraceEvent, term: UInt64, node: UInt32, ordinal: UInt64) {

@@ -116,7 +116,7 @@ struct AnalysisPass {
         availability.eventsLost(lastSeen: lastTime, nextSeen: max(next, lastTime))
     }
 
-    mutating func consume(_ e: TraceEvent) {
+    @inline(__always) mutating func consume(_ e: TraceEvent) {
         // Every analysis assumes time never goes back; a damaged or hand-made trace may.
         if e.time >= lastTime {
             lastTime = e.time
@@ -148,10 +148,10 @@ struct AnalysisPass {
             if let m = view.dropped(id, reason: reason) { network.dropped(m, reason: reason) }
         case .entriesAppended(_, let last, let term):
             view.appended(on: e.node, last: last, term: term)
-        case .entryApplied:
-            safety.observe(e, ordinal: ordinal, view: view)
-        case .commitAdvanced:
-            safety.observe(e, ordinal: ordinal, view: view)
+        case .entryApplied(let index, let term, let hash):
+            safety.entryApplied(e, index: index, term: term, hash: hash, ordinal: ordinal)
+        case .commitAdvanced(let from, let to):
+            safety.commitAdvanced(e, from: from, to: to, ordinal: ordinal)
             availability.observe(e, ordinal: ordinal)  // (may end a stall)
             if !availability.stallAssessments.isEmpty { adviseOnSettled() }
             view.committed(on: e.node)

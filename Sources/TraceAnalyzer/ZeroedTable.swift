@@ -55,4 +55,13 @@ struct ZeroedTable<Element: BitwiseCopyable> {
             storage.slots[slot] = newValue
         }
     }
+
+    /// Changes one slot in place, so that setting a field or two writes those, not the whole
+    /// element (the subscript's `slots[k].field = x` reads the element out and writes all of it
+    /// back).
+    @inline(__always) mutating func update<Result>(_ slot: Int, _ body: (inout Element) -> Result) -> Result {
+        precondition(slot >= 0 && slot < storage.count, "ZeroedTable slot out of range")
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+        return body(&storage.slots[slot])
+    }
 }
