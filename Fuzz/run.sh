@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${FUZZ_DIR:-/tmp/raft-trace-fuzz}
 mkdir -p "$dir/corpus"
-swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name TraceFormat \
+swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name TraceFormat -package-name raft_trace \
   Sources/TraceFormat/*.swift Fuzz/FuzzTrace.swift -I Sources/CZstd -o "$dir/fuzz-trace"
 python3 - "$dir/corpus" sample-traces/*.trace <<'PY'
 import struct, subprocess, sys

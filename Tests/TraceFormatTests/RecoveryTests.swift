@@ -295,6 +295,110 @@ private func truncate(_ path: String, to size: Int) throws -> String {
         #expect(missing.code == .io)
     }
 
+    /// A column cut short at any of its last bytes, or an endless varint in the middle of one, is
+    /// an error at the right place, after the events before it, and nothing past the column is
+    /// read.
+    @Test func decoderChecksTheEndsOfItsColumnsAndBadVarintsInTheMiddle() throws {
+        var encoder = FrameEncoder()
+        var events: [TraceEvent] = []
+        for i in 0..<3_000 {
+            let t = UInt64(i) * 1_000_003
+            let e = i % 3 == 2
+                ? TraceEvent(time: t, node: NodeID(2), .messageDelivered(id: UInt64(i)))
+                : TraceEvent(time: t, node: NodeID(1), .messageSent(MessageSend(
+                    id: UInt64(i), to: NodeID(UInt32(2 + i % 4)), type: .append, term: UInt64(i % 7) << (i % 50),
+                    entries: UInt32(i % 300), bytes: UInt32(i) * 977)))
+            encoder.append(e)
+            events.append(e)
+        }
+        let content = encoder.content(sequence: 0)
+        let lengthsAt = Container.frameHeaderSize - 4 * Column.allCases.count
+        func length(_ c: Column, in bytes: [UInt8]) -> Int {
+            let at = lengthsAt + 4 * c.rawValue
+            return Int(bytes[at]) | Int(bytes[at + 1]) << 8 | Int(bytes[at + 2]) << 16 | Int(bytes[at + 3]) << 24
+        }
+        /// Decodes every event it can; the events before the error and the error.
+        func decode(_ bytes: [UInt8]) -> ([TraceEvent], WireError?) {
+            bytes.withUnsafeBytes { raw in
+                var decoded: [TraceEvent] = []
+                do throws(WireError) {
+                    var d = try FrameDecoder(raw)
+                    for _ in 0..<d.header.count { decoded.append(try d.next()) }
+                    try d.finish()
+                    return (decoded, nil)
+                } catch {
+                    return (decoded, error)
+                }
+            }
+        }
+        let (all, none) = decode(content)
+        #expect(none == nil)
+        #expect(all == events)
+
+        // Values are the last column: cut its last k bytes (and say so in its length).
+        let valuesLength = length(.values, in: content)
+        for k in 1...80 {
+            var cut = Array(content.dropLast(k))
+            let n = valuesLength - k
+            cut.replaceSubrange((lengthsAt + 16)..<(lengthsAt + 20), with: [UInt8(n & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n >> 16), 0])
+            let (decoded, error) = decode(cut)
+            let e = try #require(error, "cut \(k)")
+            #expect(e.problem == .truncated, "cut \(k): \(e.problem)")
+            #expect(e.offset <= n, "cut \(k): read at \(e.offset) of a \(n)-byte column")
+            #expect(decoded == Array(events.prefix(decoded.count)))
+            #expect(decoded.count >= events.count - 20, "cut \(k)")
+        }
+
+        // An endless varint in the middle of the values column.
+        var bad = content
+        let middle = content.count - valuesLength / 2
+        bad.replaceSubrange(middle..<(middle + 12), with: [UInt8](repeating: 0xFF, count: 12))
+        let (decoded, error) = decode(bad)
+        #expect(error?.problem == .badVarint)
+        #expect(decoded == Array(events.prefix(decoded.count)))
+        #expect(decoded.count > 100 && decoded.count < events.count)
+    }
+
+    /// Overlong but valid varints (ten bytes for a small value) decode, and a values column that
+    /// ends inside the last event's hash fails that event only, at the column's end, although
+    /// every other column still holds more bytes than that event reads.
+    @Test func overlongVarintsDecodeAndACutHashFailsOnlyItsEvent() throws {
+        let n = 200
+        func overlong(_ v: UInt8) -> [UInt8] { [v | 0x80] + [UInt8](repeating: 0x80, count: 8) + [0] }
+        let tags = [UInt8](repeating: EventTag.entryApplied.rawValue, count: n)
+        let times = (0..<n).flatMap { _ in overlong(0) }
+        let nodes = (0..<n).flatMap { _ in overlong(1) }
+        // Index deltas of +1, and ten bytes more at the end (no event reads them), so that the
+        // refs column too holds the most one event may read when the last event starts.
+        let refs = (0..<n).flatMap { _ in overlong(2) } + overlong(0)
+        // Term 1 and an 8-byte hash; the last hash loses 5 bytes.
+        var values: [UInt8] = (0..<n).flatMap { i in [1] + [UInt8](repeating: UInt8(i & 0xFF), count: 8) }
+        values.removeLast(5)
+        var w = ByteWriter()
+        EventFrameHeader(sequence: 0, count: UInt32(n), firstTime: 0, lastTime: 0).write(&w)
+        for c in [tags, times, nodes, refs, values] { w.fixed32(UInt32(c.count)) }
+        for c in [tags, times, nodes, refs, values] { w.bytes += c }
+        var decoded = 0
+        let error: WireError? = w.bytes.withUnsafeBytes { raw in
+            do throws(WireError) {
+                var d = try FrameDecoder(raw)
+                for i in 0..<n {
+                    let e = try d.next()
+                    #expect(e == TraceEvent(time: 0, node: NodeID(1), .entryApplied(index: UInt64(i + 1), term: 1,
+                                                                                    hash: UInt64(i & 0xFF) * 0x0101_0101_0101_0101)))
+                    decoded += 1
+                }
+                try d.finish()
+                return nil
+            } catch {
+                return error
+            }
+        }
+        #expect(decoded == n - 1)
+        #expect(error?.problem == .truncated)
+        #expect(error?.offset == values.count - 3)
+    }
+
     @Test func badVarintInsideAValidFrameIsReportedAsCorrupt() throws {
         // A frame whose records are garbage but whose zstd checksum is valid: decoding must fail cleanly.
         var encoder = FrameEncoder()
