@@ -11,6 +11,9 @@ public struct RunComparison: Codable, Sendable {
         public var seed: UInt64
         /// What the run's own analysis advises, per feature (its report's `adviceSummary`).
         public var advice: [AdviceSummary]
+        /// What the features the run had on did (its report's `featureEffects`): the pre-vote
+        /// rounds that failed, the leaders check-quorum stepped down, ...
+        public var featureEffects: [FeatureEffect]
     }
 
     public struct Setting: Codable, Sendable {
@@ -73,7 +76,7 @@ public struct RunComparison: Codable, Sendable {
         let labels = items.indices.map { i in i < 26 ? String(UnicodeScalar(UInt8(97 + i))) : "r\(i + 1)" }
         runs = items.enumerated().map { i, it in
             Run(label: labels[i], path: it.path, scenario: it.metadata.run.scenario, seed: it.metadata.run.seed,
-                advice: it.report.adviceSummary)
+                advice: it.report.adviceSummary, featureEffects: it.report.featureEffects)
         }
         let flat = items.map { Self.settings(of: $0.metadata.run) }
         settings = (flat.first ?? []).indices.map { k in Setting(name: flat[0][k].0, values: flat.map { $0[k].1 }) }

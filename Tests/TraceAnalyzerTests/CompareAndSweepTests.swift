@@ -30,12 +30,21 @@ import TraceFormat
         let sentence = CompareReport.attribution(a, c)
         #expect(sentence.hasPrefix("b enables pre-vote"))
         #expect(sentence.contains("disruptions 1 -> 0"))
-        // Each run's own advice: pre-vote for the first; nothing for the run that has it on.
+        // Each run's own advice: pre-vote for the first; for the run that has it on, nothing to
+        // advise but what pre-vote did there (its failed rounds, each a term not taken).
         #expect(c.runs[0].advice.map(\.feature) == [.preVote] && c.runs[0].advice[0].helps == 1)
+        #expect(c.runs[0].featureEffects.isEmpty)
         #expect(c.runs[1].advice.isEmpty)
+        let effect = try #require(c.runs[1].featureEffects.first)
+        #expect(effect.feature == .preVote && effect.count > 0)
         let text = CompareReport.text(c)
         #expect(text.contains("a: Pre-vote would have prevented the disruption it was evaluated on"))
-        #expect(text.contains("b: nothing to advise"))
+        #expect(text.contains("b: Pre-vote was on: \(effect.count) pre-vote rounds failed"))
+        #expect(!text.contains("nothing to advise") && !text.contains("Nothing to advise"))
+        // A run with neither advice nor a feature at work says so.
+        var none = c.runs[1]
+        none.featureEffects = []
+        #expect(CompareReport.adviceLines(none) == ["Nothing to advise."])
     }
 
     /// A measured figure within 1% of the best is as good as it (histogram resolution and noise,

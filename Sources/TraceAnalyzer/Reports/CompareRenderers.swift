@@ -61,15 +61,20 @@ public enum CompareReport {
             out.append("")
             for a in c.attributions { out.append(attribution(a, c)) }
         }
-        if c.runs.contains(where: { !$0.advice.isEmpty }) {
+        if c.runs.contains(where: { !$0.advice.isEmpty || !$0.featureEffects.isEmpty }) {
             out.append("")
             out.append("advice of each run's own analysis:")
             for r in c.runs {
-                if r.advice.isEmpty { out.append("  \(r.label): nothing to advise") }
-                for s in r.advice { out.append("  \(r.label): " + ReportText.adviceSummary(s)) }
+                for line in adviceLines(r) { out.append("  \(r.label): " + line) }
             }
         }
         return out.joined(separator: "\n") + "\n"
+    }
+
+    /// A run's advice, then what the features it had on did; "Nothing to advise." when neither.
+    static func adviceLines(_ r: RunComparison.Run) -> [String] {
+        let lines = r.advice.map(ReportText.adviceSummary) + r.featureEffects.map(ReportText.effect)
+        return lines.isEmpty ? ["Nothing to advise."] : lines
     }
 
     public static func json(_ c: RunComparison) -> Data {
@@ -103,11 +108,10 @@ public enum CompareReport {
             }
             h += "</tr>"
         }
-        if c.runs.contains(where: { !$0.advice.isEmpty }) {
+        if c.runs.contains(where: { !$0.advice.isEmpty || !$0.featureEffects.isEmpty }) {
             h += "</table></section><section id=\"advice\"><h2>What each run's analysis advises</h2><table><tr><th>run</th><th>advice</th></tr>"
             for r in c.runs {
-                let lines = r.advice.isEmpty ? ["Nothing to advise."] : r.advice.map(ReportText.adviceSummary)
-                h += "<tr><td>\(esc(r.label))</td><td>" + lines.map(esc).joined(separator: "<br>") + "</td></tr>"
+                h += "<tr><td>\(esc(r.label))</td><td>" + adviceLines(r).map(esc).joined(separator: "<br>") + "</td></tr>"
             }
         }
         h += "</table></section><section id=\"timeline-section\"><h2>Timelines on a common time axis</h2>" + HTMLReport.toolbar(snapshots: reports)
