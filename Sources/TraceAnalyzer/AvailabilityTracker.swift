@@ -273,7 +273,7 @@ struct AvailabilityTracker {
 
     /// Client requests and responses, proposals and commits (messages are counted by `countMessage`).
     /// `ordinal` is the event's position.
-    @inline(__always) mutating func observe(_ e: TraceEvent, ordinal: UInt64) {
+    mutating func observe(_ e: TraceEvent, ordinal: UInt64) {
         switch e.kind {
         case .clientRequest(let id, let kind):
             let new = kind == .read ? reads.issued(id, at: e.time) : writes.issued(id, at: e.time)

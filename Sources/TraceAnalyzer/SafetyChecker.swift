@@ -78,9 +78,9 @@ struct SafetyChecker {
         if violations.count < 1_000 { violations.append(SafetyViolation(rule: rule, time: t, nodes: nodes, detail: detail, evidence: evidence)) }
     }
 
-    /// Applications and commits are most of the events: `entryApplied` and `commitAdvanced` are inlined
-    /// into the pass' loop, and what reports a violation (or keeps a leader's evidence) is out of
-    /// line.
+    /// Applications and commits are most of the events: `entryApplied` and `commitAdvanced` are
+    /// inlined into the pass' loop, and what reports a violation (or keeps a leader's evidence) is
+    /// out of line.
     mutating func observe(_ e: TraceEvent, ordinal: UInt64, view: ClusterView) {
         guard let node = e.node?.rawValue else { return }
         switch e.kind {
