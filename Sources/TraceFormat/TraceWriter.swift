@@ -106,6 +106,7 @@ public final class TraceWriter {
 
     /// Writes the events appended so far; they end the current frame.
     public func flush() throws(TraceFormatError) {
+        precondition(!closed, "flush after close")
         try handOver(cutFrame: true)
     }
 

@@ -49,14 +49,24 @@ import Testing
 
     /// The writer checks for an append after `close()` only when a batch is handed over; `close`
     /// leaves room for one event, so the first late append stops the process.
-    @Test func appendAfterCloseStops() async {
-        await #expect(processExitsWith: .failure) {
+    @Test func appendAfterCloseStops() async throws {
+        let result = try await #require(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             let path = temporaryPath()
             let w = try TraceWriter(path: path, metadata: testMetadata)
             try w.append(TraceEvent(time: 1, node: nil, .label(fault: 0)))
             try w.close()
             try w.append(TraceEvent(time: 2, node: nil, .label(fault: 0)))
         }
+        #expect(String(decoding: result.standardErrorContent, as: UTF8.self).contains("append after close"))
+    }
+
+    @Test func flushAfterCloseStops() async throws {
+        let result = try await #require(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let w = try TraceWriter(path: temporaryPath(), metadata: testMetadata)
+            try w.close()
+            try w.flush()
+        }
+        #expect(String(decoding: result.standardErrorContent, as: UTF8.self).contains("flush after close"))
     }
 
     /// Link settings (format 1.4) round-trip; a network without them is written as before 1.4,
