@@ -14,10 +14,11 @@ RELEASE_BUILD = $(SWIFT) build -c release --static-swift-stdlib -Xswiftc -use-ld
 
 .PHONY: deps test-deps build release test demo bench bench-instructions fuzz clean
 
-# libzstd-dev provides zstd.h and libzstd.pc for the CZstd system library target.
+# libzstd-dev provides zstd.h and libzstd.pc for the CZstd system library target; the zstd command
+# seeds the fuzzing corpus (make test, make fuzz) and is the yardstick of make bench.
 deps:
-	@if ! pkg-config --exists libzstd 2>/dev/null; then \
-		echo "installing libzstd-dev and pkg-config (apt)"; \
+	@if ! pkg-config --exists libzstd 2>/dev/null || ! command -v zstd >/dev/null; then \
+		echo "installing libzstd-dev, pkg-config and zstd (apt)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libzstd-dev pkg-config zstd >/dev/null; \
 	fi
 
