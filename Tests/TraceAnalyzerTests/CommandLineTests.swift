@@ -1,6 +1,8 @@
 import Foundation
+import RaftRecorder
 import TestSupport
 import Testing
+import TraceAnalyzer
 import TraceFormat
 
 /// Runs the built executables, as a user would, and checks their output and exit codes.
@@ -32,6 +34,17 @@ func scratchDirectory() throws -> URL {
 
 @Suite(.enabled(if: Tool.available, "the executables are built by `swift build --build-tests`"))
 struct CommandLineTests {
+    /// Both tools answer `--version` (the root command's, not the default subcommand's) with
+    /// their version and the trace format they write or read, the one a trace's `info` shows.
+    @Test func bothToolsPrintTheirVersion() throws {
+        let format = "(trace format \(TraceFormatVersion.major).\(TraceFormatVersion.minor))"
+        for (tool, version) in [("raftrecord", RaftRecorderVersion.current), ("traceanalyze", TraceAnalyzerVersion.current)] {
+            let r = try Tool.run(tool, ["--version"])
+            #expect(r.status == 0, "\(tool): \(r.err)")
+            #expect(r.out.trimmingCharacters(in: .whitespacesAndNewlines) == "\(version) \(format)", "\(tool)")
+        }
+    }
+
     @Test func recordThenReportInEveryFormat() throws {
         let dir = try scratchDirectory()
         let trace = dir.appendingPathComponent("run.trace").path
