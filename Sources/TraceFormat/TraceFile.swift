@@ -93,7 +93,7 @@ public final class TraceFile {
         let minor = UInt16(payload[10]) | UInt16(payload[11]) << 8
         guard major <= TraceFormatVersion.major else {
             throw TraceFormatError(.unsupportedVersion, path: path, frame: 0, offset: 16,
-                                   "format version \(major).\(minor) is newer than this reader (\(TraceFormatVersion.major).\(TraceFormatVersion.minor)); upgrade traceanalyze")
+                                   "format version \(major).\(minor) is newer than this reader (\(TraceFormatVersion.text)); upgrade traceanalyze")
         }
         do {
             let meta = try payload[12...].withUnsafeBytes { try TraceMetadata.decode($0) }

@@ -55,4 +55,6 @@ public struct TraceMetadata: Codable, Sendable, Equatable {
 public enum TraceFormatVersion {
     public static let major: UInt16 = 1
     public static let minor: UInt16 = 4
+    /// "major.minor", as errors and `--version` print it.
+    public static var text: String { "\(major).\(minor)" }
 }

@@ -10,7 +10,7 @@ struct RaftRecordCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "raftrecord",
         abstract: "Run Raft in a deterministic, seeded cluster simulator and record every step as a trace.",
-        version: "\(RaftRecorderVersion.current) (trace format \(TraceFormatVersion.major).\(TraceFormatVersion.minor))",
+        version: "\(RaftRecorderVersion.current) (trace format \(TraceFormatVersion.text))",
         subcommands: [RunCommand.self, ScenariosCommand.self, SweepCommand.self, BenchCommand.self],
         defaultSubcommand: RunCommand.self
     )
