@@ -24,7 +24,7 @@ struct SafetyChecker {
     }
     private var applied = ZeroedTable<Applied>(count: window)
     /// The highest index in `applied`: a slot for a higher one holds nothing to compare with, so it
-    /// is written without being read first (see `observe`).
+    /// is written without being read first (see `entryApplied`).
     private var highestApplied: UInt64 = 0
     /// Each node's commit index: by position for the nodes the metadata lists, else by id.
     private var commitOf: [UInt64]
@@ -78,19 +78,15 @@ struct SafetyChecker {
         if violations.count < 1_000 { violations.append(SafetyViolation(rule: rule, time: t, nodes: nodes, detail: detail, evidence: evidence)) }
     }
 
-    /// Applications and commits are most of the events: `entryApplied` and `commitAdvanced` are
-    /// inlined into the pass' loop, and what reports a violation (or keeps a leader's evidence) is
-    /// out of line.
+    /// Every event but the two most frequent, applications and commits, which the pass' loop
+    /// gives to `entryApplied` and `commitAdvanced` (inlined there); what reports a violation (or
+    /// keeps a leader's evidence) is out of line.
     mutating func observe(_ e: TraceEvent, ordinal: UInt64, view: ClusterView) {
         guard let node = e.node?.rawValue else { return }
         switch e.kind {
         case .becameLeader(let term):
             leaderElected(e, term: term, node: node, ordinal: ordinal)
             if !roleUnknown.isEmpty { roleUnknown.remove(node) }
-        case .entryApplied(let index, let term, let hash):
-            entryApplied(e, index: index, term: term, hash: hash, ordinal: ordinal)
-        case .commitAdvanced(let from, let to):
-            commitAdvanced(e, from: from, to: to, ordinal: ordinal)
         case .nodeStarted:
             setCommit(node, 0)
             if !roleUnknown.isEmpty { roleUnknown.remove(node) }

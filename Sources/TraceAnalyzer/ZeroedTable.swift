@@ -49,11 +49,7 @@ struct ZeroedTable<Element: BitwiseCopyable> {
             precondition(slot >= 0 && slot < storage.count, "ZeroedTable slot out of range")
             return storage.slots[slot]
         }
-        @inline(__always) set {
-            precondition(slot >= 0 && slot < storage.count, "ZeroedTable slot out of range")
-            if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
-            storage.slots[slot] = newValue
-        }
+        @inline(__always) set { update(slot) { $0 = newValue } }
     }
 
     /// Changes one slot in place, so that setting a field or two writes those, not the whole
