@@ -98,6 +98,7 @@ enum AdviceEngine {
 /// Gathers the advice as disruptions and windows settle: every item is counted in the summary per
 /// feature, and the items are kept for the disruptions with the first `disruptionLimit` ids and
 /// the first `windowLimit` windows, so a long trace's report (and the memory behind it) stays bounded.
+/// A report focused on a stretch of the run keeps the first of those that overlap it instead.
 struct AdviceCollector {
     static let disruptionLimit = 1_000
     static let windowLimit = 1_000
@@ -107,9 +108,18 @@ struct AdviceCollector {
     private var windowAdvice: [Advice] = []
     private var tallies: [Advice.Feature: AdviceSummary] = [:]
     let disruptionLimit: Int
+    let focus: ClosedRange<UInt64>?
 
-    init(disruptionLimit: Int = Self.disruptionLimit) {
+    init(disruptionLimit: Int = Self.disruptionLimit, focus: ClosedRange<UInt64>? = nil) {
         self.disruptionLimit = disruptionLimit
+        self.focus = focus
+    }
+
+    /// Whether disruption `d` is one the report lists.
+    func lists(_ d: Disruption) -> Bool {
+        guard let focus else { return d.id <= disruptionLimit }
+        let leaderless = d.leaderlessFor.map { (d.leaderlessFrom ?? d.time).addingSaturating($0) } ?? d.time
+        return disruptions.count < disruptionLimit && d.time <= focus.upperBound && max(d.time, leaderless) >= focus.lowerBound
     }
 
     /// A settled disruption and the advice about it.
@@ -117,7 +127,7 @@ struct AdviceCollector {
         disruptionTotals.count += 1
         disruptionTotals.byCause[d.cause.rawValue, default: 0] += 1
         disruptionTotals.leaderlessTotal.addSaturating(d.leaderlessFor ?? 0)
-        if d.id <= disruptionLimit {
+        if lists(d) {
             disruptions.append(d)
             disruptionAdvice += advice
         }
@@ -127,7 +137,9 @@ struct AdviceCollector {
     /// Advice about a window (check-quorum) or a run of stale reads.
     mutating func add(window a: Advice) {
         tally(a)
-        if windowAdvice.count < Self.windowLimit { windowAdvice.append(a) }
+        guard windowAdvice.count < Self.windowLimit else { return }
+        if let focus, let w = a.window, w.start > focus.upperBound || w.end < focus.lowerBound { return }
+        windowAdvice.append(a)
     }
 
     private mutating func tally(_ a: Advice) {

@@ -204,6 +204,9 @@ public struct TraceSummary: Codable, Sendable {
     /// The stretches of trace time held by frames skipped as corrupt (`--skip-corrupt`): their
     /// events were not analysed.
     public var unread: [Window] = []
+    /// The stretch the report focuses on (`TraceAnalysis.Options.focus`): the timeline covers it
+    /// and the lists hold what overlaps it; counts, totals and figures are the whole run's.
+    public var focus: Window? = nil
 }
 
 public enum RoleName: String, Codable, Sendable, CaseIterable {
@@ -254,7 +257,8 @@ public struct FaultInterval: Codable, Sendable, Equatable {
     public var evidence: [EventRef]
 }
 
-/// A message drawn as an arrow when the timeline is zoomed in (kept only near disruptions).
+/// A message drawn as an arrow when the timeline is zoomed in (kept only near disruptions, or in a
+/// focused report's stretch).
 public struct MessageArrow: Codable, Sendable, Equatable {
     public var id: UInt64
     public var from: UInt32

@@ -6,6 +6,8 @@ import TraceFormat
 /// latencies, commit latency and throughput.
 struct AvailabilityTracker {
     static let windowLimit = 5_000
+    /// The windows listed are those that overlap `focus` (all counts and totals are of the run).
+    var focus: ClosedRange<UInt64> = 0...UInt64.max
     private let stallThreshold: UInt64
     private(set) var leaderless: [Window] = []
     private(set) var stalls: [Window] = []
@@ -122,8 +124,11 @@ struct AvailabilityTracker {
             stallCount += 1
             stallTotal += w.duration
             stallLongest = max(stallLongest, w.duration)
-            if stalls.count < Self.windowLimit {
-                stalls.append(w)
+            if w.start <= focus.upperBound, w.end >= focus.lowerBound {
+                if stalls.count < Self.windowLimit { stalls.append(w) } else { truncated = true }
+            }
+            // The first `windowLimit` stalls of the run are assessed for advice, focused or not.
+            if stallCount <= Self.windowLimit {
                 if let d = deposed {
                     // The clients went to a deposed leader before any reached the acknowledged one.
                     stallAssessments.append(StallAssessment(window: w, kind: "deposedLeader", leader: d.node.rawValue,
@@ -133,8 +138,6 @@ struct AvailabilityTracker {
                 } else if let leader = ackedLeader {
                     assess(w, leader: leader, kind: "stall")
                 }
-            } else {
-                truncated = true
             }
         } else {
             leaderlessCount += 1
@@ -142,7 +145,9 @@ struct AvailabilityTracker {
             leaderlessLongest = max(leaderlessLongest, w.duration)
             if let leader = strandedLeader { assess(w, leader: leader, kind: "leaderless") }
             strandedLeader = nil
-            if leaderless.count < Self.windowLimit { leaderless.append(w) } else { truncated = true }
+            if w.start <= focus.upperBound, w.end >= focus.lowerBound {
+                if leaderless.count < Self.windowLimit { leaderless.append(w) } else { truncated = true }
+            }
         }
     }
 

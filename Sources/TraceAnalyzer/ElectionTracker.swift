@@ -1,9 +1,11 @@
 import TraceFormat
 
 /// Follows every election attempt from its trigger through its pre-vote and vote rounds to its
-/// outcome. Keeps counts for all attempts and details for the first `limit`.
+/// outcome. Keeps counts for all attempts and details for the first `limit` (of those that
+/// overlap `focus`, when a report focuses on a stretch of the run).
 struct ElectionTracker {
     static let limit = 2_000
+    var focus: ClosedRange<UInt64> = 0...UInt64.max
     private var open: [UInt32: ElectionAttempt] = [:]
     private(set) var list: [ElectionAttempt] = []
     private(set) var byOutcome: [ElectionAttempt.Outcome: Int] = [:]
@@ -22,6 +24,7 @@ struct ElectionTracker {
         if let ref { a.evidence.append(ref) }
         attempts += 1
         byOutcome[outcome, default: 0] += 1
+        guard a.start <= focus.upperBound, t >= focus.lowerBound else { return }
         if list.count < Self.limit { list.append(a) } else { truncated = true }
     }
 
@@ -96,7 +99,7 @@ struct ElectionTracker {
             var a = a
             a.end = end
             a.termsCost = a.term > a.fromTerm ? a.term - a.fromTerm : 0
-            if all.count < Self.limit { all.append(a) }
+            if all.count < Self.limit, a.start <= focus.upperBound { all.append(a) }
         }
         let minutes = max(Double(duration) / 60e9, 1e-9)
         var counts: [String: Int] = [:]

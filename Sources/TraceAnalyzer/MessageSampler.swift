@@ -3,7 +3,8 @@ import TraceFormat
 /// Keeps the messages around each disruption (and only those) for drawing as arrows, so the
 /// report stays small however many messages the trace holds. The messages before a disruption
 /// come from the cluster view's table of recent messages (`RecentMessages`); those sent in the
-/// following `after` are kept as they are sent.
+/// following `after` are kept as they are sent. A report focused on a stretch of the run keeps
+/// the messages sent in that stretch instead (`init(focus:)`), up to the same limit.
 struct MessageSampler {
     static let before: UInt64 = 400 * nsPerMillisecond
     static let after: UInt64 = 400 * nsPerMillisecond
@@ -13,15 +14,26 @@ struct MessageSampler {
     private var keptIndex: [UInt64: Int] = [:]
     /// The smallest and largest kept id: deliveries outside it need no look-up in `keptIndex`.
     private var keptIDs: ClosedRange<UInt64>?
+    /// Messages sent from `captureFrom` to `captureUntil` are kept while `capturing`.
+    private var captureFrom: UInt64 = 0
     private var captureUntil: UInt64 = 0
     private var capturing = false
+    /// Whether the sampler keeps a focus' messages rather than those around disruptions.
+    let isFocused: Bool
+
+    init() { isFocused = false }
+
+    init(focus: ClosedRange<UInt64>) {
+        isFocused = true
+        (captureFrom, captureUntil, capturing) = (focus.lowerBound, focus.upperBound, true)
+    }
     private(set) var deliveredLatencySum: UInt64 = 0
     private(set) var delivered: UInt64 = 0
 
     @inline(__always) mutating func sent(_ m: MessageSend, from: NodeID?, at t: UInt64) {
         guard capturing, let from else { return }
         if t <= captureUntil {
-            keep(RecentMessages.Message(m, from: from, at: t))
+            if t >= captureFrom { keep(RecentMessages.Message(m, from: from, at: t)) }
         } else {
             capturing = false
         }
@@ -49,6 +61,7 @@ struct MessageSampler {
 
     /// Keeps the messages from `before` ahead of `t` (oldest first) until `after` past it.
     mutating func capture(around t: UInt64, recent: RecentMessages) {
+        guard !isFocused else { return }
         for m in recent.sent(within: Self.before, before: t) { keep(m) }
         captureUntil = max(captureUntil, t.addingSaturating(Self.after))
         capturing = true

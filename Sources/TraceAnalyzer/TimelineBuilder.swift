@@ -1,8 +1,10 @@
 import TraceFormat
 
-/// Builds per-node role intervals, the leader of each term, fault intervals and labels. Exact
-/// intervals are kept up to a limit; a fixed number of columns summarises the whole trace so a
-/// report stays small for any trace length.
+/// Builds per-node role intervals, the leader of each term, fault intervals and labels between
+/// `start` and `end`: the whole trace, or the stretch a report focuses on (then intervals are cut
+/// at its edges and what lies wholly outside it is left out). Exact intervals are kept up to a
+/// limit; a fixed number of columns summarises the stretch so a report stays small for any trace
+/// length.
 struct TimelineBuilder {
     private struct Open {
         var role: RoleName = .down
@@ -10,8 +12,11 @@ struct TimelineBuilder {
         var since: UInt64
     }
 
+    /// The stretch drawn: the whole trace, or a report's focus.
     let start: UInt64
     let end: UInt64
+    /// The end of the trace: leaders and faults still in force then end there.
+    let runEnd: UInt64
     let columnWidth: UInt64
     private var open: [Open]
     private var intervals: [[RoleInterval]]
@@ -39,8 +44,12 @@ struct TimelineBuilder {
     private var openNodeFaults: [String: Int] = [:]
     private var labels: [EventRef] = []
 
-    init(nodes: Int, start: UInt64, end: UInt64, labelText: @escaping (UInt32) -> String? = { _ in nil }) {
+    /// Over `start...end`, or over `focus` (within it) when a report focuses on a stretch.
+    init(nodes: Int, start: UInt64, end: UInt64, focus: ClosedRange<UInt64>? = nil,
+         labelText: @escaping (UInt32) -> String? = { _ in nil }) {
         self.labelText = labelText
+        runEnd = max(end, start + 1)
+        let start = focus?.lowerBound ?? start, end = focus?.upperBound ?? end
         self.start = start
         self.end = max(end, start + 1)
         columnWidth = (self.end - start) / UInt64(Timeline.columnCount) + 1
@@ -64,19 +73,22 @@ struct TimelineBuilder {
 
     private func column(_ t: UInt64) -> Int { min(Timeline.columnCount - 1, Int((t - min(t, start)) / columnWidth)) }
 
-    private mutating func close(_ i: Int, at t: UInt64) {
+    private mutating func close(_ i: Int, at closing: UInt64) {
         let o = open[i]
-        guard t > o.since || intervals[i].isEmpty else { return }
+        // Cut at the stretch's edges (a no-op over the whole trace).
+        guard closing >= start, o.since <= end else { return }
+        let since = max(o.since, start), t = min(closing, end)
+        guard t > since || intervals[i].isEmpty else { return }
         if intervals[i].count < intervalLimit {
-            intervals[i].append(RoleInterval(start: o.since, end: t, role: o.role, term: o.term))
+            intervals[i].append(RoleInterval(start: since, end: t, role: o.role, term: o.term))
         } else {
             truncated[i] = true
         }
         let roleIndex = RoleName.allCases.firstIndex(of: o.role)!
-        var c = column(o.since)
-        let last = column(max(t, o.since))
+        var c = column(since)
+        let last = column(max(t, since))
         while c <= last {
-            let lo = max(o.since, columnStart(c))
+            let lo = max(since, columnStart(c))
             let hi = min(t, columnStart(c + 1))
             let k = cell(i, c)
             if hi > lo { occupancy[k * Self.roles + roleIndex] += hi - lo }
@@ -89,7 +101,7 @@ struct TimelineBuilder {
     mutating func nodeChanged(_ i: Int, role: RoleName, term: UInt64, at t: UInt64) {
         guard role != open[i].role || term != open[i].term else { return }
         close(i, at: t)
-        changes[cell(i, column(t))] += 1
+        if t >= start, t <= end { changes[cell(i, column(t))] += 1 }
         open[i] = Open(role: role, term: term, since: t)
     }
 
@@ -104,7 +116,7 @@ struct TimelineBuilder {
             if let n = e.node {
                 if leaders.count < Timeline.listLimit {
                     openLeader[n.rawValue] = leaders.count
-                    leaders.append(TermLeader(term: term, leader: n.rawValue, start: e.time, end: end))
+                    leaders.append(TermLeader(term: term, leader: n.rawValue, start: e.time, end: runEnd))
                 } else {
                     leadersTruncated = true
                 }
@@ -118,11 +130,10 @@ struct TimelineBuilder {
                 faults[last.fault].nodes = Set(faults[last.fault].nodes + pair).sorted()
                 openPartitions[k].cut.insert(pair)
             } else {
-                addFault(FaultInterval(kind: .partition, start: e.time, end: end, nodes: Set(pair).sorted(),
-                                       links: [pair], evidence: [ref()]))
-                if !faultsTruncated {
-                    openPartitions.append((faults.count - 1, [pair]))
-                    lastCut = (faults.count - 1, e.time)
+                if let k = addFault(FaultInterval(kind: .partition, start: e.time, end: runEnd, nodes: Set(pair).sorted(),
+                                                  links: [pair], evidence: [ref()])) {
+                    openPartitions.append((k, [pair]))
+                    lastCut = (k, e.time)
                 }
             }
         case .linkHealed(let l):
@@ -142,8 +153,10 @@ struct TimelineBuilder {
             if e.kind.tag == .nodeCrashed { endLeadership(of: e.node, at: e.time) }
             if let n = e.node {
                 let kind: FaultInterval.Kind = e.kind.tag == .nodeCrashed ? .crash : .pause
-                addFault(FaultInterval(kind: kind, start: e.time, end: end, nodes: [n.rawValue], links: [], evidence: [ref()]))
-                if !faultsTruncated { openNodeFaults["\(kind)-\(n.rawValue)"] = faults.count - 1 }
+                if let k = addFault(FaultInterval(kind: kind, start: e.time, end: runEnd, nodes: [n.rawValue], links: [],
+                                                  evidence: [ref()])) {
+                    openNodeFaults["\(kind)-\(n.rawValue)"] = k
+                }
             }
         case .nodeStarted, .nodeResumed:
             if let n = e.node {
@@ -154,24 +167,26 @@ struct TimelineBuilder {
                 }
             }
         case .clockDriftSet(let target, _):
-            addFault(FaultInterval(kind: .drift, start: e.time, end: end, nodes: [target.rawValue], links: [], evidence: [ref()]))
+            _ = addFault(FaultInterval(kind: .drift, start: e.time, end: runEnd, nodes: [target.rawValue], links: [], evidence: [ref()]))
         case .linkDegraded(let link, _, _):
-            addFault(FaultInterval(kind: .degraded, start: e.time, end: end, nodes: [link.from.rawValue, link.to.rawValue],
-                                   links: [[link.from.rawValue, link.to.rawValue]], evidence: [ref()]))
+            _ = addFault(FaultInterval(kind: .degraded, start: e.time, end: runEnd, nodes: [link.from.rawValue, link.to.rawValue],
+                                       links: [[link.from.rawValue, link.to.rawValue]], evidence: [ref()]))
         case .membershipChangeApplied(let change, let target, _):
             // The first node to apply a change applies a committed one (the view, updated after
             // this, has not counted it yet): a removal opens an interval on the removed node's lane
             // until it is added back.
             if change == .remove, view.removed[target.rawValue] == nil {
-                addFault(FaultInterval(kind: .removed, start: e.time, end: end, nodes: [target.rawValue], links: [], evidence: [ref()]))
-                if !faultsTruncated { openNodeFaults["removed-\(target.rawValue)"] = faults.count - 1 }
+                if let k = addFault(FaultInterval(kind: .removed, start: e.time, end: runEnd, nodes: [target.rawValue], links: [],
+                                                  evidence: [ref()])) {
+                    openNodeFaults["removed-\(target.rawValue)"] = k
+                }
             } else if change == .addVoter, view.removed[target.rawValue] != nil,
                       let k = openNodeFaults.removeValue(forKey: "removed-\(target.rawValue)") {
                 faults[k].end = e.time
                 faults[k].evidence.append(ref())
             }
         case .label(let fault):
-            if labels.count < 1_000 {
+            if labels.count < 1_000, e.time >= start, e.time <= end {
                 var r = ref()
                 r.fields["text"] = labelText(fault) ?? ""
                 labels.append(r)
@@ -181,9 +196,19 @@ struct TimelineBuilder {
         }
     }
 
-    private mutating func addFault(_ f: FaultInterval) {
-        if faults.count < Timeline.listLimit { faults.append(f) } else { faultsTruncated = true }
+    /// Keeps `f` unless the list is full; returns where it went.
+    private mutating func addFault(_ f: FaultInterval) -> Int? {
+        guard faults.count < Timeline.listLimit else {
+            faultsTruncated = true
+            return nil
+        }
+        faults.append(f)
+        return faults.count - 1
     }
+
+    /// Every leader and fault kept, in the stretch or not (the stale-read advice looks at the whole run).
+    var runLeaders: [TermLeader] { leaders }
+    var runFaults: [FaultInterval] { faults }
 
     mutating func finish(ids: [NodeID], messages: [MessageArrow]) -> Timeline {
         var nodes: [NodeTimeline] = []
@@ -198,8 +223,10 @@ struct TimelineBuilder {
             }
             nodes.append(NodeTimeline(node: ids[i].rawValue, intervals: intervals[i], truncated: truncated[i], columns: columns))
         }
-        return Timeline(start: start, end: end, columnWidth: columnWidth, nodes: nodes, leaders: leaders,
-                        leadersTruncated: leadersTruncated, faults: faults, faultsTruncated: faultsTruncated,
+        // Those in force during the stretch (all of them over the whole trace).
+        return Timeline(start: start, end: end, columnWidth: columnWidth, nodes: nodes,
+                        leaders: leaders.filter { $0.start <= end && $0.end >= start }, leadersTruncated: leadersTruncated,
+                        faults: faults.filter { $0.start <= end && $0.end >= start }, faultsTruncated: faultsTruncated,
                         labels: labels, messages: messages)
     }
 }

@@ -6,16 +6,24 @@ import TraceFormat
 public enum TraceAnalysis {
     public struct Options: Sendable {
         public var skipCorruptFrames: Bool
+        /// A stretch of the run to focus the report on: the timeline covers it (with every message
+        /// sent in it, up to the arrow limit) and the lists hold what overlaps it, while the counts,
+        /// totals and figures stay those of the whole run. Cut to the trace's time range.
+        public var focus: ClosedRange<UInt64>?
         /// How many disruptions the report lists (all are counted and advised on).
         var disruptionLimit = AdviceCollector.disruptionLimit
-        public init(skipCorruptFrames: Bool = false) { self.skipCorruptFrames = skipCorruptFrames }
+        public init(skipCorruptFrames: Bool = false, focus: ClosedRange<UInt64>? = nil) {
+            self.skipCorruptFrames = skipCorruptFrames
+            self.focus = focus
+        }
     }
 
     public static func analyze(_ file: TraceFile, options: Options = .init()) throws(TraceFormatError) -> AnalysisReport {
         // The iterator first: its threads start decoding while the pass sets up its tables.
         var events = file.events(skippingCorruptFrames: options.skipCorruptFrames).makeIterator()
         var pass = AnalysisPass(metadata: file.metadata, start: file.timeRange?.lowerBound ?? 0,
-                                end: file.timeRange?.upperBound ?? 0, disruptionLimit: options.disruptionLimit)
+                                end: file.timeRange?.upperBound ?? 0, focus: options.focus,
+                                disruptionLimit: options.disruptionLimit)
         while let chunk = events.nextChunk() {
             // After a skipped frame, events keep their places in the file (evidence names them as
             // `info` and the raw events count), and the checks that relate an event to earlier ones
@@ -40,13 +48,14 @@ public enum TraceAnalysis {
     /// Analyzes events that are not in a file (a simulation held in memory). `timeRange` sizes the
     /// timeline's columns; when nil the events are held until the end is known.
     public static func analyze(events: some Sequence<TraceEvent>, metadata: TraceMetadata, path: String = "",
-                               timeRange: ClosedRange<UInt64>? = nil) -> AnalysisReport {
+                               timeRange: ClosedRange<UInt64>? = nil, focus: ClosedRange<UInt64>? = nil) -> AnalysisReport {
         guard let timeRange else {
             let all = Array(events)
             let first = all.first?.time ?? 0
-            return analyze(events: all, metadata: metadata, path: path, timeRange: first...max(first, all.last?.time ?? 0))
+            return analyze(events: all, metadata: metadata, path: path, timeRange: first...max(first, all.last?.time ?? 0),
+                           focus: focus)
         }
-        var pass = AnalysisPass(metadata: metadata, start: timeRange.lowerBound, end: timeRange.upperBound)
+        var pass = AnalysisPass(metadata: metadata, start: timeRange.lowerBound, end: timeRange.upperBound, focus: focus)
         for e in events { pass.consume(e) }
         return pass.finish(path: path)
     }
@@ -58,6 +67,8 @@ struct AnalysisPass {
     let metadata: TraceMetadata
     let start: UInt64
     let end: UInt64
+    /// The stretch the report focuses on, within `start...end`, if any.
+    let focus: ClosedRange<UInt64>?
     private var view: ClusterView
     private var timeline: TimelineBuilder
     private var elections = ElectionTracker()
@@ -66,7 +77,7 @@ struct AnalysisPass {
     private var safety: SafetyChecker
     private var staleReads = StaleReadChecker()
     private var snapshots = SnapshotTracker()
-    private var sampler = MessageSampler()
+    private var sampler: MessageSampler
     private var network: NetworkTracker
     private var advice: AdviceCollector
     private var ordinal: UInt64 = 0
@@ -78,21 +89,31 @@ struct AnalysisPass {
     /// (it costs the analysis of a write-only trace about a tenth more otherwise).
     private let checksReads: Bool
 
-    init(metadata: TraceMetadata, start: UInt64, end: UInt64, disruptionLimit: Int = AdviceCollector.disruptionLimit) {
+    init(metadata: TraceMetadata, start: UInt64, end: UInt64, focus: ClosedRange<UInt64>? = nil,
+         disruptionLimit: Int = AdviceCollector.disruptionLimit) {
         let run = metadata.run
         let ids = metadata.nodes.map(\.id).sorted()
         self.metadata = metadata
         self.start = start
-        self.end = max(end, start)
+        let end = max(end, start)
+        self.end = end
+        let focus = focus.map { f in
+            let lower = min(max(f.lowerBound, start), end)
+            return lower...max(lower, min(f.upperBound, end))
+        }
+        self.focus = focus
+        sampler = focus.map { MessageSampler(focus: $0) } ?? MessageSampler()
+        if let focus { elections.focus = focus }
         view = ClusterView(ids: ids)
         safety = SafetyChecker(nodes: ids.count)
         network = NetworkTracker(nodes: ids.count)
         checksReads = run.workload.readsPerSecond > 0
-        timeline = TimelineBuilder(nodes: ids.count, start: start, end: self.end,
+        timeline = TimelineBuilder(nodes: ids.count, start: start, end: self.end, focus: focus,
                                    labelText: run.labelText)
         availability = AvailabilityTracker(start: start, stallThreshold: run.timing.electionTimeoutMin)
+        if let focus { availability.focus = focus }
         detector = DisruptionDetector(features: run.features, timing: run.timing)
-        advice = AdviceCollector(disruptionLimit: disruptionLimit)
+        advice = AdviceCollector(disruptionLimit: disruptionLimit, focus: focus)
         lastTime = start
     }
 
@@ -235,11 +256,11 @@ struct AnalysisPass {
         let run = metadata.run
         detector.finish(at: end)
         let duration = end - start
-        let avail = availability.finish(at: end, duration: duration)
+        var avail = availability.finish(at: end, duration: duration)
         adviseOnSettled()
         let timelineReport = timeline.finish(ids: view.ids, messages: sampler.arrows)
-        for a in AdviceEngine.adviseReads(violations: staleReads.violations, leaders: timelineReport.leaders,
-                                          faults: timelineReport.faults, features: run.features) {
+        for a in AdviceEngine.adviseReads(violations: staleReads.violations, leaders: timeline.runLeaders,
+                                          faults: timeline.runFaults, features: run.features) {
             advice.add(window: a)
         }
         var effects: [FeatureEffect] = []
@@ -259,18 +280,30 @@ struct AnalysisPass {
                                          rejectionsByReason: ["leaderRecentlyHeard": detector.stickinessRejections],
                                          evidence: detector.effectEvidence[.leaderStickiness] ?? []))
         }
+        // The lists the trackers did not already keep to the focus (short ones, or rankings).
+        var inflation = detector.inflation
+        var violations = (safety.violations + staleReads.violations).sorted { $0.time < $1.time }
+        var snapshotSummary = snapshots.summary(policy: run.snapshots)
+        if let focus {
+            func overlaps(_ a: UInt64, _ b: UInt64) -> Bool { a <= focus.upperBound && b >= focus.lowerBound }
+            avail.longestWindows.removeAll { !overlaps($0.window.start, $0.window.end) }
+            inflation.removeAll { !overlaps($0.start, $0.end) }
+            violations.removeAll { !focus.contains($0.time) }
+            snapshotSummary.installs.removeAll { !focus.contains($0.time) }
+        }
         return AnalysisReport(
             trace: TraceSummary(path: path, scenario: run.scenario, summary: run.summary, seed: run.seed,
                                 nodes: metadata.nodes.map(\.name), features: run.features, timing: run.timing,
-                                network: run.network, start: start, end: end, events: ordinal - lost, integrity: "ok"),
+                                network: run.network, start: start, end: end, events: ordinal - lost, integrity: "ok",
+                                focus: focus.map { Window(start: $0.lowerBound, end: $0.upperBound) }),
             timeline: timelineReport,
             elections: electionSummary,
             availability: avail,
             disruptions: advice.sortedDisruptions,
             disruptionTotals: advice.disruptionTotals,
-            termInflation: detector.inflation,
+            termInflation: inflation,
             termInflationCount: detector.inflationFound,
-            safety: SafetyReport(violations: (safety.violations + staleReads.violations).sorted { $0.time < $1.time },
+            safety: SafetyReport(violations: violations,
                                  violationCount: safety.found + staleReads.found,
                                  leadersChecked: safety.leadersChecked, appliedEntriesChecked: safety.appliedChecked,
                                  readsChecked: staleReads.readsChecked, staleReadCount: staleReads.found),
@@ -278,7 +311,7 @@ struct AnalysisPass {
             adviceSummary: advice.summary,
             featureEffects: effects,
             verification: nil,
-            snapshots: snapshots.summary(policy: run.snapshots),
+            snapshots: snapshotSummary,
             network: network.finish(ids: view.ids, inFlight: view.messages))
     }
 }

@@ -16,7 +16,16 @@ struct AnalyzeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analyze",
         abstract: "Explain a trace: elections, disruptions, availability, safety, and which feature would have helped.",
-        discussion: "The default command: `traceanalyze run.trace --report html` writes run.html next to the trace."
+        discussion: """
+            The default command: `traceanalyze run.trace --report html` writes run.html next to the trace.
+
+            --from and --to focus the report on a stretch of the run: its timeline covers the stretch \
+            (role intervals exact, every message sent in it drawn as an arrow, up to 4,000) and its lists \
+            hold the elections, disruptions, windows and advice that overlap it; the counts, totals and \
+            percentiles stay those of the whole run, whose state before the stretch the analysis reads too.
+
+              traceanalyze run.trace --report html --from 36m --to 36m10s
+            """
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -40,21 +49,40 @@ struct AnalyzeCommand: ParsableCommand {
     var report: Format { Format.resolve(reportOption, output: output) }
     @Option(name: .shortAndLong, help: "Where to write the report ('-' for standard output). Default: next to the trace for json, html and chrome (run.json, run.html, run.chrome.json).")
     var output: String?
+    @Option(help: ArgumentHelp("Focus the report on the run from this trace time on (e.g. 36m, 2.9s).", valueName: "time"))
+    var from: String?
+    @Option(help: ArgumentHelp("Focus the report on the run up to this trace time.", valueName: "time")) var to: String?
     @Flag(help: "Skip corrupt frames instead of stopping at the first one.") var skipCorrupt = false
     @Flag(help: "Colour the terminal report even when not on a TTY.") var color = false
     @Flag(help: "Print the analysis time, events per second and peak memory to standard error.") var stats = false
     @Flag(help: "Re-run the recorded scenario with each advised feature on and report predicted against observed effects.")
     var verifyAdvice = false
 
+    func validate() throws {
+        _ = try traceTimeRange(from: from, to: to)
+    }
+
     func run() throws {
+        let focus = try traceTimeRange(from: from, to: to)
         var analysis: AnalysisReport
         let clock = ContinuousClock()
         let started = clock.now
         let metadata: TraceMetadata
+        let trace: TraceFile
         do {
-            let trace = try TraceFile.open(file)
-            metadata = trace.metadata
-            analysis = try TraceAnalysis.analyze(trace, options: .init(skipCorruptFrames: skipCorrupt))
+            trace = try TraceFile.open(file)
+        } catch {
+            printReadError(error, skipping: skipCorrupt)
+            throw ExitCode(1)
+        }
+        metadata = trace.metadata
+        if let focus, let range = trace.timeRange, !range.overlaps(focus) {
+            printError("error: \(file): the trace runs from \(ReportText.preciseTime(range.lowerBound)) to "
+                + "\(ReportText.preciseTime(range.upperBound)); --from and --to select none of it")
+            throw ExitCode(1)
+        }
+        do {
+            analysis = try TraceAnalysis.analyze(trace, options: .init(skipCorruptFrames: skipCorrupt, focus: focus))
         } catch {
             printReadError(error, skipping: skipCorrupt)
             throw ExitCode(1)

@@ -42,14 +42,6 @@ struct EventsCommand: ParsableCommand {
     @Flag(help: "Print one JSON object per line (the fields reports use for evidence).") var json = false
     @Flag(help: "Skip corrupt frames instead of stopping at the first one.") var skipCorrupt = false
 
-    private func duration(_ text: String?, _ option: String) throws -> UInt64? {
-        guard let text else { return nil }
-        guard let v = DurationText.parse(text) else {
-            throw ValidationError("--\(option): '\(text)' is not a time (write it like 2.9s, 150ms, 1m30s)")
-        }
-        return v
-    }
-
     /// The comma-separated items of an option given once or more.
     private static func items(_ values: [String]) -> [String] {
         values.flatMap { $0.split(separator: ",") }.map { String($0.filter { $0 != " " }) }.filter { !$0.isEmpty }
@@ -83,12 +75,11 @@ struct EventsCommand: ParsableCommand {
         if around != nil && (from != nil || to != nil) { throw ValidationError("--around lists the events around one event; leave out --from and --to") }
         if context < 0 { throw ValidationError("--context must be 0 or more") }
         if limit < 0 { throw ValidationError("--limit must be 0 (no limit) or more") }
-        let start = try duration(from, "from") ?? 0, end = try duration(to, "to") ?? .max
-        guard start <= end else { throw ValidationError("--from \(from ?? "") is after --to \(to ?? "")") }
+        let stretch = try traceTimeRange(from: from, to: to) ?? 0...UInt64.max
         var filter = EventFilter(nodes: try Self.nodes(node), kinds: try Self.kinds(kind, "kind"),
                                  excludedKinds: try Self.kinds(excludeKind, "exclude-kind"))
         if noMessages { filter.excludedKinds.formUnion(EventFilter.messageKinds) }
-        guard let around else { return (.time(start...end), filter) }
+        guard let around else { return (.time(stretch), filter) }
         let digits = around.hasPrefix("#") ? around.dropFirst() : around[...]
         guard let target = UInt64(digits) else {
             throw ValidationError("--around: '\(around)' is not an event position (write 5933 or '#5933')")

@@ -146,6 +146,27 @@ struct CommandLineTests {
         #expect(limited.out.split(separator: "\n").count == 3 && limited.err.contains("stopped after 3 events"))
     }
 
+    /// `--from`/`--to` focus a report (the JSON says on what); bounds that select nothing, come in
+    /// the wrong order or are not times are refused with a reason.
+    @Test func reportsFocusOnAStretch() throws {
+        let trace = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("sample-traces/rejoin.trace").path
+        let json = try Tool.run("traceanalyze", [trace, "--from", "2s", "--to", "3.5s", "--report", "json", "-o", "-"])
+        #expect(json.status == 0, "\(json.err)")
+        let report = try JSONDecoder().decode(AnalysisReport.self, from: Data(json.out.utf8))
+        #expect(report.trace.focus?.start == 2 * nsPerSecond && report.trace.focus?.end == 3_500 * nsPerMillisecond)
+        #expect(report.timeline.start == 2 * nsPerSecond && report.timeline.end == 3_500 * nsPerMillisecond)
+        let open = try Tool.run("traceanalyze", [trace, "--from", "3s"])
+        #expect(open.status == 0 && open.out.contains("Focused on 3s to "), "\(open.err)")
+
+        let late = try Tool.run("traceanalyze", [trace, "--from", "10m"])
+        #expect(late.status == 1 && late.err.contains("--from and --to select none of it") && late.err.contains(trace))
+        let backwards = try Tool.run("traceanalyze", [trace, "--from", "3s", "--to", "2s"])
+        #expect(backwards.status != 0 && backwards.err.contains("--from 3s is after --to 2s"))
+        let notATime = try Tool.run("traceanalyze", [trace, "--to", "soon"])
+        #expect(notATime.status != 0 && notATime.err.contains("--to: 'soon' is not a time"))
+    }
+
     @Test func damagedTracesGetErrorsNamingFrameAndOffset() throws {
         let dir = try scratchDirectory()
         let trace = dir.appendingPathComponent("run.trace").path

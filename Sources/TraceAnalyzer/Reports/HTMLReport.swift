@@ -23,7 +23,9 @@ public enum HTMLReport {
         if !t.summary.isEmpty { h += "<p class=\"summary\">\(esc(t.summary))</p>" }
         h += "<p class=\"meta\">\(t.nodes.count) nodes &middot; \(esc(T.time(t.end - t.start))) &middot; \(t.events) events &middot; "
         h += "\(esc(T.features(t.features))) &middot; \(esc(T.timing(t.timing)))\(t.network.map { " &middot; " + esc(T.networkModel($0)) } ?? "") &middot; integrity \(esc(T.integrity(t)))</p>"
-        h += "<p class=\"meta\">\(esc(t.path))</p></header>\n"
+        h += "<p class=\"meta\">\(esc(t.path))</p>"
+        if let focus = T.focus(t) { h += "<p class=\"focus\">\(esc(focus))</p>" }
+        h += "</header>\n"
         h += cards(r)
         h += "<section id=\"timeline-section\"><h2>Timeline</h2>"
         h += toolbar(snapshots: [r])
@@ -50,16 +52,20 @@ public enum HTMLReport {
     static func toolbar(snapshots reports: [AnalysisReport]) -> String {
         let snapshots = reports.contains { ($0.snapshots?.installCount ?? 0) > 0 }
         let violations = reports.contains { !$0.safety.violations.isEmpty }
-        return toolbarStart + (snapshots ? " <i class=\"s-mark\"></i>snapshot installed" : "")
-            + (violations ? " <i class=\"v-mark\">×</i>safety violation" : "") + toolbarEnd
+        let focused = reports.contains { $0.trace.focus != nil }
+        let whole = focused ? "stretch" : "run"
+        return "<div class=\"toolbar\"><button data-zoom=\"in\">zoom in</button><button data-zoom=\"out\">zoom out</button>"
+            + "<button data-zoom=\"reset\">whole \(whole)</button>" + arrowsAndLegend + (snapshots ? " <i class=\"s-mark\"></i>snapshot installed" : "")
+            + (violations ? " <i class=\"v-mark\">×</i>safety violation" : "")
+            + "</span></div><p class=\"hint\">Scroll to zoom, drag to pan, double-click for the whole \(whole). "
+            + "Messages are drawn as arrows when less than 2 s is shown ("
+            + (focused ? "every message sent in this stretch, at most \(MessageSampler.limit)" : "only around disruptions") + ").</p>"
     }
 
-    private static let toolbarStart = "<div class=\"toolbar\"><button data-zoom=\"in\">zoom in</button><button data-zoom=\"out\">zoom out</button>"
-        + "<button data-zoom=\"reset\">whole run</button><label>arrows <select id=\"arrows\"><option value=\"all\">all messages</option><option value=\"votes\">votes only</option><option value=\"none\">none</option></select></label><span id=\"range\"></span>"
+    private static let arrowsAndLegend = "<label>arrows <select id=\"arrows\"><option value=\"all\">all messages</option><option value=\"votes\">votes only</option><option value=\"none\">none</option></select></label><span id=\"range\"></span>"
         + "<span class=\"legend\"><i class=\"r-follower\"></i>follower <i class=\"r-preCandidate\"></i>pre-candidate "
         + "<i class=\"r-candidate\"></i>candidate <i class=\"r-leader\"></i>leader <i class=\"r-down\"></i>down "
         + "<i class=\"f-shade\"></i>fault in force <i class=\"d-mark\"></i>disruption"
-    private static let toolbarEnd = "</span></div><p class=\"hint\">Scroll to zoom, drag to pan, double-click for the whole run. Messages are drawn as arrows when less than 2 s is shown (only around disruptions).</p>"
 
     static func esc(_ s: String) -> String {
         var out = ""
@@ -81,9 +87,19 @@ public enum HTMLReport {
         "<a href=\"#timeline-section\" class=\"goto\" data-t0=\"\(t0)\" data-t1=\"\(t1)\">\(esc(text))</a>"
     }
 
+    private static func link(_ span: (UInt64, UInt64), _ text: String) -> String { link(span.0, span.1, text) }
+
+    /// All of window `w` and a little on either side (within the timeline's stretch).
+    private static func around(_ w: Window, _ r: AnalysisReport) -> (UInt64, UInt64) {
+        (around(w.start, r).0, min(max(w.end, around(w.end, r).1), r.trace.focus?.end ?? .max))
+    }
+
     private static func around(_ t: UInt64, _ r: AnalysisReport) -> (UInt64, UInt64) {
+        // Within the timeline's stretch: the whole run, or the report's focus.
         let pad = 4 * r.trace.timing.electionTimeoutMax
-        return (t > r.trace.start.addingSaturating(pad) ? t - pad : r.trace.start, min(r.trace.end, t.addingSaturating(pad)))
+        let start = r.trace.focus?.start ?? r.trace.start, end = r.trace.focus?.end ?? r.trace.end
+        let t = min(max(t, start), end)
+        return (t > start.addingSaturating(pad) ? t - pad : start, min(end, t.addingSaturating(pad)))
     }
 
     private static func cards(_ r: AnalysisReport) -> String {
@@ -127,7 +143,7 @@ public enum HTMLReport {
             }
             s += "<ol class=\"advice\">"
             for (i, a) in listed.enumerated() {
-                let (t0, t1) = a.window.map { around($0.start, r).0...max(around($0.end, r).1, $0.end) }.map { ($0.lowerBound, $0.upperBound) }
+                let (t0, t1) = a.window.map { around($0, r) }
                     ?? around(r.disruptions.first { a.disruptions.contains($0.id) }?.time ?? r.trace.start, r)
                 s += "<li id=\"advice-\(i + 1)\" value=\"\(i + 1)\" class=\"\(a.prevents ? "helps" : "nohelp")\"><span class=\"tag\">\(a.prevents ? "would help" : "would not help")</span> "
                 s += "\(esc(ReportText.advice(a))) \(link(t0, t1, "show on timeline"))"
@@ -148,7 +164,7 @@ public enum HTMLReport {
             }
             s += "</ol>"
         }
-        s += more(limit: Self.listedAdvice, listed: r.advice.count, of: r.adviceEvaluated)
+        s += more(limit: Self.listedAdvice, listed: r.advice.count, of: r.adviceEvaluated, focused: r.trace.focus != nil)
         if !r.featureEffects.isEmpty {
             s += "<ul class=\"effects\">"
             for f in r.featureEffects { s += "<li>\(esc(ReportText.effect(f)))\(evidence(f.evidence, in: r))</li>" }
@@ -158,8 +174,8 @@ public enum HTMLReport {
     }
 
     /// A paragraph saying what a capped list left out (empty when nothing was).
-    private static func more(limit: Int, listed: Int, of total: Int) -> String {
-        ReportText.more(limit: limit, listed: listed, of: total).map { "<p>\(esc($0)).</p>" } ?? ""
+    private static func more(limit: Int, listed: Int, of total: Int, focused: Bool) -> String {
+        ReportText.more(limit: limit, listed: listed, of: total, focused: focused).map { "<p>\(esc($0)).</p>" } ?? ""
     }
 
     private static func evidence(_ refs: [EventRef], in r: AnalysisReport) -> String {
@@ -184,14 +200,14 @@ public enum HTMLReport {
             s += "</td></tr>"
         }
         s += "</table>"
-        s += more(limit: Self.listedDisruptions, listed: r.disruptions.count, of: totals.count)
+        s += more(limit: Self.listedDisruptions, listed: r.disruptions.count, of: totals.count, focused: r.trace.focus != nil)
         if !r.termInflation.isEmpty {
             s += "<h3>Term inflation</h3><ul>"
             for i in r.termInflation.prefix(100) {
                 s += "<li>\(link(i.start, i.end, "n\(i.node)")) campaigned from term \(i.fromTerm) to \(i.toTerm) between \(esc(ReportText.time(i.start))) and \(esc(ReportText.time(i.end))) with no leader elected\(evidence(i.evidence, in: r))</li>"
             }
             s += "</ul>"
-            s += more(limit: 100, listed: r.termInflation.count, of: r.termInflationCount)
+            s += more(limit: 100, listed: r.termInflation.count, of: r.termInflationCount, focused: r.trace.focus != nil)
         }
         return s + "</section>\n"
     }
@@ -230,7 +246,7 @@ public enum HTMLReport {
             s += "<h3>Longest windows</h3><table><tr><th>kind</th><th>from</th><th>to</th><th>length</th></tr>"
             for l in a.longestWindows {
                 let w = l.window, kind = l.kind == .stall ? "stall" : "no leader"
-                s += "<tr><td>\(kind)</td><td>\(link(around(w.start, r).0, max(w.end, around(w.end, r).1), T.time(w.start)))</td>"
+                s += "<tr><td>\(kind)</td><td>\(link(around(w, r), T.time(w.start)))</td>"
                 s += "<td>\(esc(T.time(w.end)))</td><td>\(esc(T.time(w.duration)))</td></tr>"
             }
             s += "</table>"
@@ -288,7 +304,7 @@ public enum HTMLReport {
                 s += "<li><b>\(esc(v.rule.rawValue))</b> at \(esc(ReportText.time(v.time))) on \(esc(v.nodes.map { "n\($0)" }.joined(separator: ", "))): \(esc(detail))\(evidence(v.evidence, in: r))</li>"
             }
             s += "</ul>"
-            s += more(limit: 100, listed: sr.violations.count, of: sr.violationCount)
+            s += more(limit: 100, listed: sr.violations.count, of: sr.violationCount, focused: r.trace.focus != nil)
         }
         return s + "</section>\n"
     }
@@ -379,7 +395,7 @@ public enum HTMLReport {
     :root{--fg:#1d2330;--muted:#5b6577;--line:#d9dee7;--bg:#fff;--follower:#9fb3c8;--preCandidate:#e8d44d;--candidate:#f0a04b;--leader:#2e9d5b;--down:#3a3f4b;--fault:rgba(214,48,49,.16);--bad:#c0392b}
     *{box-sizing:border-box}body{font:14px/1.45 -apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:var(--fg);margin:0;padding:20px 28px;background:var(--bg)}
     h1{margin:0;font-size:24px}h1 .sub{font-weight:400;color:var(--muted);font-size:15px}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid var(--line);padding-bottom:4px}h3{font-size:15px}
-    .summary{margin:4px 0;font-size:15px}.meta{color:var(--muted);margin:2px 0;font-size:12.5px}
+    .summary{margin:4px 0;font-size:15px}.meta{color:var(--muted);margin:2px 0;font-size:12.5px}.focus{margin:6px 0 2px;padding:4px 8px;background:#fff8e1;border-left:3px solid #d69e2e;font-size:13px}
     .cards{display:flex;flex-wrap:wrap;gap:10px;margin:16px 0}.card{border:1px solid var(--line);border-radius:6px;padding:8px 14px;min-width:150px}
     .card .v{font-size:22px;font-weight:600}.card .l{color:var(--muted);font-size:12px}.card.bad .v{color:var(--bad)}
     .toolbar{display:flex;gap:8px;align-items:center;flex-wrap:wrap;margin-bottom:4px}.toolbar button{font:inherit;padding:2px 10px;border:1px solid var(--line);background:#f6f8fa;border-radius:4px;cursor:pointer}

@@ -125,6 +125,25 @@ public enum ReportText {
         return "#\(r.ordinal) \(time) \(node(r.node)) \(r.event)" + (fields.isEmpty ? "" : " \(fields)")
     }
 
+    /// What a focused report covers, or nil for a report of the whole run.
+    public static func focus(_ t: TraceSummary) -> String? {
+        t.focus.map {
+            "Focused on \(boundTime($0.start)) to \(boundTime($0.end)) of \(time(t.end - t.start)): the timeline and the lists cover "
+                + "this stretch; the counts, totals and percentiles are the whole run's."
+        }
+    }
+
+    /// A stretch's bound: as `time`, but past a minute with the seconds' fraction (to the
+    /// millisecond), so that `36m25.5s` is not shown as `36m25s`.
+    static func boundTime(_ ns: UInt64) -> String {
+        guard ns >= 60 * nsPerSecond else { return time(ns) }
+        let ms = (ns + 500_000) / 1_000_000
+        var fraction = ms % 1_000 == 0 ? "" : "." + String(String(ms % 1_000 + 1_000).dropFirst())
+        while fraction.hasSuffix("0") { fraction.removeLast() }
+        let seconds = ms / 1_000
+        return "\(seconds / 60)m" + (seconds % 60 < 10 ? "0" : "") + "\(seconds % 60)" + fraction + "s"
+    }
+
     /// Trace time to the microsecond, for listing events: `2.940123s`, `1m02.940123s`, `1h00m02.940123s`.
     public static func preciseTime(_ ns: UInt64) -> String {
         let micros = ns / 1_000
@@ -240,7 +259,8 @@ public enum ReportText {
         }
         if tl.leadersTruncated, let last = tl.leaders.last { parts.append("term leaders to \(time(last.start))") }
         if tl.faultsTruncated, let last = tl.faults.last { parts.append("faults to \(time(last.start))") }
-        if r.disruptionTotals.count > r.disruptions.count, let last = r.disruptions.last {
+        // (A focused report lists the disruptions of its stretch only: the others are not cut off.)
+        if r.trace.focus == nil, r.disruptionTotals.count > r.disruptions.count, let last = r.disruptions.last {
             parts.append("disruptions to \(time(last.time)) (\(r.disruptions.count) of \(r.disruptionTotals.count))")
         }
         if r.elections.truncated, let last = r.elections.list.last {
@@ -250,10 +270,16 @@ public enum ReportText {
     }
 
     /// What a capped list left out: at most `limit` items printed of `listed` in the report, of
-    /// `total` found (nil when nothing was left out).
-    public static func more(limit: Int, listed: Int, of total: Int) -> String? {
+    /// `total` found (nil when nothing was left out). A focused report lists only what overlaps
+    /// its stretch.
+    public static func more(limit: Int, listed: Int, of total: Int, focused: Bool = false) -> String? {
         let shown = min(limit, listed)
         guard total > shown else { return nil }
+        if focused {
+            let here = listed > shown ? ["\(listed - shown) more in this stretch in the JSON report"] : []
+            let elsewhere = total > listed ? ["\(total - listed) more in the run, counted in the totals (the lists hold those in this stretch)"] : []
+            return (here + elsewhere).joined(separator: "; ")
+        }
         if listed == total { return "\(total - shown) more in the JSON report" }
         if listed > shown { return "\(total - shown) more; the JSON report lists the first \(listed) of all \(total)" }
         return "\(total - shown) more, counted in the totals but not listed"

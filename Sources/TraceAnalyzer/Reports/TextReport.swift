@@ -14,6 +14,7 @@ public enum TextReport {
         out.append(head("\(t.scenario)") + " (seed \(t.seed)): \(t.nodes.count) nodes, \(T.time(t.end - t.start)), \(t.events) events, integrity \(T.integrity(t))")
         if !t.summary.isEmpty { out.append("  \(t.summary)") }
         out.append("  \(T.features(t.features)); \(T.timing(t.timing))" + (t.network.map { "; \(T.networkModel($0))" } ?? ""))
+        if let focus = T.focus(t) { out.append("  " + paint(focus, "1")) }
         out.append("")
         let a = r.availability
         out.append(head("Availability"))
@@ -52,7 +53,7 @@ public enum TextReport {
             out.append("  #\(d.id) at \(T.time(d.time)): \(T.disruption(d))")
             for line in T.evidenceLines(d.evidence) { out.append("      \(line)") }
         }
-        if let more = T.more(limit: Self.listed, listed: r.disruptions.count, of: totals.count) {
+        if let more = T.more(limit: Self.listed, listed: r.disruptions.count, of: totals.count, focused: r.trace.focus != nil) {
             out.append("  ... \(more)")
         }
         if !r.termInflation.isEmpty {
@@ -61,7 +62,7 @@ public enum TextReport {
             for i in r.termInflation.prefix(10) {
                 out.append("  \(T.node(i.node)) campaigned from term \(i.fromTerm) to \(i.toTerm) between \(T.time(i.start)) and \(T.time(i.end)) with no leader elected")
             }
-            if let more = T.more(limit: 10, listed: r.termInflation.count, of: r.termInflationCount) {
+            if let more = T.more(limit: 10, listed: r.termInflation.count, of: r.termInflationCount, focused: r.trace.focus != nil) {
                 out.append("  ... \(more)")
             }
         }
@@ -84,7 +85,7 @@ public enum TextReport {
             out.append("  \(v.rule.rawValue) at \(T.time(v.time)) on \(v.nodes.map { T.node($0) }.joined(separator: ", ")): \(T.detail(v))")
             for ev in v.evidence { out.append("      \(T.event(ev))") }
         }
-        if let more = T.more(limit: 10, listed: s.violations.count, of: s.violationCount) {
+        if let more = T.more(limit: 10, listed: s.violations.count, of: s.violationCount, focused: r.trace.focus != nil) {
             out.append("  ... \(more)")
         }
         out.append("")
@@ -95,7 +96,7 @@ public enum TextReport {
         for (i, adv) in r.advice.prefix(Self.listed).enumerated() {
             out.append("  \(i + 1). \(adv.prevents ? "" : "(would not help) ")\(T.advice(adv))")
         }
-        if let more = T.more(limit: Self.listed, listed: r.advice.count, of: r.adviceEvaluated) {
+        if let more = T.more(limit: Self.listed, listed: r.advice.count, of: r.adviceEvaluated, focused: r.trace.focus != nil) {
             out.append("  ... \(more)")
         }
         for f in r.featureEffects { out.append("  - \(T.effect(f))") }

@@ -1,0 +1,122 @@
+import Foundation
+import TestSupport
+import Testing
+@testable import TraceAnalyzer
+import TraceFormat
+
+/// A report focused on a stretch (`--from`/`--to`): its timeline covers the stretch and its lists
+/// hold what overlaps it, while every count, total and figure is the whole run's. Checked against
+/// the unfocused report of the same trace, which lists everything in a minute of the random
+/// scenario (no list reaches its limit there).
+@Suite struct FocusTests {
+    static let run = try! analyzeScenario("random", seed: 5, duration: 60 * nsPerSecond)
+
+    static func overlaps(_ start: UInt64, _ end: UInt64, _ focus: ClosedRange<UInt64>) -> Bool {
+        start <= focus.upperBound && end >= focus.lowerBound
+    }
+
+    static func focused(_ focus: ClosedRange<UInt64>) throws -> AnalysisReport {
+        try TraceAnalysis.analyze(try TraceFile.open(run.path), options: .init(focus: focus))
+    }
+
+    /// The JSON report without the lists a focus filters: what must not change.
+    static func figures(_ r: AnalysisReport) throws -> NSDictionary {
+        var json = try #require(try JSONSerialization.jsonObject(with: JSONReport.render(r)) as? [String: Any])
+        for key in ["timeline", "disruptions", "termInflation", "advice"] { json[key] = nil }
+        func drop(_ section: String, _ keys: [String]) {
+            guard var s = json[section] as? [String: Any] else { return }
+            for k in keys { s[k] = nil }
+            json[section] = s
+        }
+        drop("elections", ["list", "truncated"])
+        drop("availability", ["leaderless", "stalls", "longestWindows", "windowsTruncated"])
+        drop("safety", ["violations"])
+        drop("snapshots", ["installs"])
+        drop("trace", ["focus"])
+        return json as NSDictionary
+    }
+
+    @Test(arguments: [(0, 3), (22, 26), (45, 70), (31, 31)])
+    func aFocusListsWhatOverlapsItsStretchAndKeepsTheRunsFigures(seconds: (UInt64, UInt64)) throws {
+        let full = Self.run.report
+        let r = try Self.focused(seconds.0 * nsPerSecond...seconds.1 * nsPerSecond)
+        // Cut to the trace's time range (a minute, less the time after the last event).
+        let focus = seconds.0 * nsPerSecond...min(seconds.1 * nsPerSecond, full.trace.end)
+        #expect(r.trace.focus == Window(start: focus.lowerBound, end: focus.upperBound))
+        #expect(r.timeline.start == focus.lowerBound && r.timeline.end == max(focus.upperBound, focus.lowerBound + 1))
+        #expect(try Self.figures(r) == Self.figures(full))
+
+        #expect(!full.elections.truncated && !full.availability.windowsTruncated)
+        #expect(r.elections.list == full.elections.list.filter { Self.overlaps($0.start, $0.end, focus) })
+        #expect(r.availability.leaderless == full.availability.leaderless.filter { Self.overlaps($0.start, $0.end, focus) })
+        #expect(r.availability.stalls == full.availability.stalls.filter { Self.overlaps($0.start, $0.end, focus) })
+        #expect(r.termInflation == full.termInflation.filter { Self.overlaps($0.start, $0.end, focus) })
+        let disruptions = full.disruptions.filter {
+            Self.overlaps($0.time, max($0.time, ($0.leaderlessFrom ?? $0.time) + ($0.leaderlessFor ?? 0)), focus)
+        }
+        #expect(r.disruptions == disruptions)
+        let ids = Set(disruptions.map(\.id))
+        #expect(r.advice == full.advice.filter { a in
+            a.disruptions.isEmpty ? a.window.map { Self.overlaps($0.start, $0.end, focus) } ?? true : a.disruptions.allSatisfy(ids.contains)
+        })
+        // The stretch has something in it, or the comparisons above prove little.
+        if seconds.0 != seconds.1 { #expect(!r.elections.list.isEmpty && r.elections.list.count < full.elections.list.count) }
+    }
+
+    /// The timeline covers exactly the stretch: each lane's intervals are those of the whole run cut
+    /// at its edges, and the leaders and faults are those in force during it.
+    @Test func theTimelineIsTheRunsCutAtTheStretch() throws {
+        let full = Self.run.report.timeline
+        let focus = 20 * nsPerSecond...26 * nsPerSecond
+        let t = try Self.focused(focus).timeline
+        #expect(t.start == focus.lowerBound && t.end == focus.upperBound)
+        for (lane, whole) in zip(t.nodes, full.nodes) {
+            #expect(!lane.truncated && !whole.truncated)
+            let cut = whole.intervals.filter { Self.overlaps($0.start, $0.end, focus) && $0.end > focus.lowerBound }
+                .map { RoleInterval(start: max($0.start, focus.lowerBound), end: min($0.end, focus.upperBound), role: $0.role, term: $0.term) }
+                .filter { $0.end > $0.start }
+            #expect(lane.intervals == cut, "n\(lane.node)")
+            #expect(lane.intervals.first?.start == focus.lowerBound && lane.intervals.last?.end == focus.upperBound)
+        }
+        #expect(t.leaders == full.leaders.filter { Self.overlaps($0.start, $0.end, focus) })
+        #expect(t.faults == full.faults.filter { Self.overlaps($0.start, $0.end, focus) })
+        #expect(!t.leaders.isEmpty && !t.faults.isEmpty)
+    }
+
+    /// Every message sent in the stretch is drawn, with its delivery or drop, and no other.
+    @Test func everyMessageSentInTheStretchIsAnArrow() throws {
+        let focus = 40 * nsPerSecond...41_500 * nsPerMillisecond
+        let arrows = try Self.focused(focus).timeline.messages
+        var sent: [UInt64: UInt64] = [:], received: [UInt64: UInt64] = [:], dropped: Set<UInt64> = []
+        try TraceFile.open(Self.run.path).forEachEvent { e in
+            switch e.kind {
+            case .messageSent(let m) where focus.contains(e.time): sent[m.id] = e.time
+            case .messageDelivered(let id) where sent[id] != nil: received[id] = e.time
+            case .messageDropped(let id, _) where sent[id] != nil: dropped.insert(id)
+            default: break
+            }
+        }
+        #expect(sent.count > 500 && sent.count <= 4_000)
+        #expect(Set(arrows.map(\.id)) == Set(sent.keys))
+        for a in arrows {
+            #expect(a.sent == sent[a.id] && a.received == received[a.id] && (a.dropped != nil) == dropped.contains(a.id), "message \(a.id)")
+        }
+    }
+
+    /// Reports say what they cover: the text and the page name the stretch; the page's links stay in it.
+    @Test func reportsSayTheyAreFocused() throws {
+        let r = try Self.focused(20 * nsPerSecond...22 * nsPerSecond)
+        let note = "Focused on 20s to 22s of 60s"
+        #expect(TextReport.render(r, color: false).contains(note))
+        let html = HTMLReport.render(r)
+        #expect(html.contains(note) && html.contains(">whole stretch<") && !html.contains("the report keeps disruptions"))
+        for t in html.matches(of: /data-t[01]="(\d+)"/).map({ UInt64($0.1)! }) {
+            #expect((20 * nsPerSecond...22 * nsPerSecond).contains(t))
+        }
+        #expect(!TextReport.render(Self.run.report, color: false).contains("Focused on"))
+        // Past a minute a bound keeps its fraction of a second.
+        #expect(ReportText.boundTime(36 * 60 * nsPerSecond + 25_500 * nsPerMillisecond) == "36m25.5s")
+        #expect(ReportText.boundTime(61 * nsPerSecond + 7 * nsPerMillisecond) == "1m01.007s")
+        #expect(ReportText.boundTime(2 * 60 * nsPerSecond) == "2m00s")
+    }
+}
