@@ -56,6 +56,24 @@ func htmlStructure(_ html: String) -> [String] {
         #expect(p.terminationStatus == 0)
     }
 
+    /// The page's times past a minute keep their fraction of a second: a timeline zoomed in on
+    /// 1.5 s at 36 minutes labelled every tick "36m24s".
+    @Test(.enabled(if: node != nil, "needs node to run the page script's time format"))
+    func pageTimesPastAMinuteKeepTheirFraction() throws {
+        let fmt = try #require(HTMLReport.script.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("function fmt(ns)") })
+        let path = Scratch.file("fmt.js")
+        try (fmt + "\nconsole.log([2184.5e9, 2165e9, 61.007e9, 125e9, 2.5e9, 3600.25e9].map(fmt).join(' '))")
+            .write(to: path, atomically: true, encoding: .utf8)
+        let p = Process(), out = Pipe()
+        p.executableURL = URL(fileURLWithPath: Self.node!)
+        p.arguments = [path.path]
+        p.standardOutput = out
+        try p.run()
+        let printed = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(printed == "36m24.5s 36m05s 1m01.007s 2m05s 2.5s 60m00.25s\n")
+    }
+
     /// On a run where some advice would help and much would not, the page can hide the rest;
     /// items keep their numbers. A report whose advice all helps has no such switch.
     @Test func adviceCanBeNarrowedToWhatWouldHelp() throws {

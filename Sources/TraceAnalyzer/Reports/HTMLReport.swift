@@ -420,7 +420,7 @@ public enum HTMLReport {
     const full0=Math.min(...charts.map(c=>c.D.start)),full1=Math.max(...charts.map(c=>Math.max(c.D.end,c.D.start+1)));
     let t0=full0,t1=full1,W=1200;const rangeEl=document.getElementById('range'),arrowsEl=document.getElementById('arrows');
     const palette=['#2e9d5b','#3b82c4','#8e44ad','#d35400','#16a085','#c0392b','#7f8c8d','#2c3e50'];
-    function fmt(ns){ns=Number(ns);if(ns===0)return '0s';if(ns<1e3)return ns+'ns';if(ns<1e6)return +(ns/1e3).toFixed(2)+'us';if(ns<1e9)return +(ns/1e6).toFixed(2)+'ms';if(ns<6e10)return +(ns/1e9).toFixed(3)+'s';const s=Math.floor(ns/1e9);return Math.floor(s/60)+'m'+String(s%60).padStart(2,'0')+'s'}
+    function fmt(ns){ns=Number(ns);if(ns===0)return '0s';if(ns<1e3)return ns+'ns';if(ns<1e6)return +(ns/1e3).toFixed(2)+'us';if(ns<1e9)return +(ns/1e6).toFixed(2)+'ms';if(ns<6e10)return +(ns/1e9).toFixed(3)+'s';const ms=Math.round(ns/1e6),m=Math.floor(ms/6e4),r=(ms-m*6e4)/1e3;return m+'m'+(r<10?'0':'')+r+'s'}
     function x(t){return L+(t-t0)/(t1-t0)*(W-L-R)}
     function drawChart(C){
       const D=C.D,svg=C.svg,tip=C.tip,ROLE=D.roles,lanes=D.lanes,H=TOP+lanes.length*LANE+72;const nodeIndex={};lanes.forEach((l,i)=>nodeIndex[l.node]=i);
