@@ -59,9 +59,11 @@ struct MessageSampler {
         keptIDs = keptIDs.map { min($0.lowerBound, s.id)...max($0.upperBound, s.id) } ?? s.id...s.id
     }
 
-    /// Keeps the messages from `before` ahead of `t` (oldest first) until `after` past it.
+    /// Keeps the messages from `before` ahead of `t` (oldest first) until `after` past it. Once
+    /// the sampler is full it keeps nothing more, and skips the scan of the recent messages (a
+    /// pass over the whole table, for each of a churning trace's disruptions).
     mutating func capture(around t: UInt64, recent: RecentMessages) {
-        guard !isFocused else { return }
+        guard !isFocused, kept.count < Self.limit else { return }
         for m in recent.sent(within: Self.before, before: t) { keep(m) }
         captureUntil = max(captureUntil, t.addingSaturating(Self.after))
         capturing = true
