@@ -289,6 +289,8 @@ public struct Timeline: Codable, Sendable {
     public var faultsTruncated: Bool
     public var labels: [EventRef]
     public var messages: [MessageArrow]
+    /// Whether messages that would have been drawn were left out (`MessageSampler.limit` reached).
+    public var messagesTruncated: Bool
 }
 
 public struct VoteRecord: Codable, Sendable, Equatable {

@@ -27,6 +27,8 @@ struct MessageSampler {
         isFocused = true
         (captureFrom, captureUntil, capturing) = (focus.lowerBound, focus.upperBound, true)
     }
+    /// Whether a message it would have kept was left out because it was full.
+    private(set) var isTruncated = false
     private(set) var deliveredLatencySum: UInt64 = 0
     private(set) var delivered: UInt64 = 0
 
@@ -53,7 +55,11 @@ struct MessageSampler {
     }
 
     private mutating func keep(_ s: RecentMessages.Message) {
-        guard kept.count < Self.limit, keptIndex[s.id] == nil else { return }
+        guard kept.count < Self.limit else {
+            isTruncated = true
+            return
+        }
+        guard keptIndex[s.id] == nil else { return }
         keptIndex[s.id] = kept.count
         kept.append(s)
         keptIDs = keptIDs.map { min($0.lowerBound, s.id)...max($0.upperBound, s.id) } ?? s.id...s.id
@@ -63,7 +69,11 @@ struct MessageSampler {
     /// the sampler is full it keeps nothing more, and skips the scan of the recent messages (a
     /// pass over the whole table, for each of a churning trace's disruptions).
     mutating func capture(around t: UInt64, recent: RecentMessages) {
-        guard !isFocused, kept.count < Self.limit else { return }
+        guard !isFocused else { return }
+        guard kept.count < Self.limit else {
+            isTruncated = true
+            return
+        }
         for m in recent.sent(within: Self.before, before: t) { keep(m) }
         captureUntil = max(captureUntil, t.addingSaturating(Self.after))
         capturing = true

@@ -210,7 +210,7 @@ struct TimelineBuilder {
     var runLeaders: [TermLeader] { leaders }
     var runFaults: [FaultInterval] { faults }
 
-    mutating func finish(ids: [NodeID], messages: [MessageArrow]) -> Timeline {
+    mutating func finish(ids: [NodeID], messages: [MessageArrow], messagesTruncated: Bool = false) -> Timeline {
         var nodes: [NodeTimeline] = []
         for i in open.indices {
             close(i, at: end)
@@ -227,6 +227,6 @@ struct TimelineBuilder {
         return Timeline(start: start, end: end, columnWidth: columnWidth, nodes: nodes,
                         leaders: leaders.filter { $0.start <= end && $0.end >= start }, leadersTruncated: leadersTruncated,
                         faults: faults.filter { $0.start <= end && $0.end >= start }, faultsTruncated: faultsTruncated,
-                        labels: labels, messages: messages)
+                        labels: labels, messages: messages, messagesTruncated: messagesTruncated)
     }
 }

@@ -258,7 +258,7 @@ struct AnalysisPass {
         let duration = end - start
         var avail = availability.finish(at: end, duration: duration)
         adviseOnSettled()
-        let timelineReport = timeline.finish(ids: view.ids, messages: sampler.arrows)
+        let timelineReport = timeline.finish(ids: view.ids, messages: sampler.arrows, messagesTruncated: sampler.isTruncated)
         for a in AdviceEngine.adviseReads(violations: staleReads.violations, leaders: timeline.runLeaders,
                                           faults: timeline.runFaults, features: run.features) {
             advice.add(window: a)

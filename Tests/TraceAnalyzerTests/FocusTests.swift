@@ -103,6 +103,25 @@ import TraceFormat
         }
     }
 
+    /// A stretch with more messages than the arrow limit keeps the first ones sent and says so;
+    /// so does a whole run whose disruptions fill the sampler, pointing at --from and --to.
+    @Test func arrowsLeftOutAreSaid() throws {
+        let r = try Self.focused(40 * nsPerSecond...46 * nsPerSecond)
+        var sent: [UInt64] = []
+        try TraceFile.open(Self.run.path).forEachEvent { e in
+            if case .messageSent(let m) = e.kind, (40 * nsPerSecond...46 * nsPerSecond).contains(e.time) { sent.append(m.id) }
+        }
+        #expect(sent.count > 4_000)
+        #expect(r.timeline.messagesTruncated && r.timeline.messages.map(\.id) == Array(sent.prefix(4_000)))
+        #expect(ReportText.timelineDetail(r)?.contains("message arrows to ") == true)
+
+        let whole = Self.run.report
+        #expect(whole.timeline.messagesTruncated && whole.timeline.messages.count == 4_000)
+        #expect(ReportText.timelineDetail(whole)?.contains("--from and --to draw every message of a stretch") == true)
+        let quiet = try Self.focused(40 * nsPerSecond...41_500 * nsPerMillisecond)
+        #expect(!quiet.timeline.messagesTruncated && ReportText.timelineDetail(quiet) == nil)
+    }
+
     /// Reports say what they cover: the text and the page name the stretch; the page's links stay in it.
     @Test func reportsSayTheyAreFocused() throws {
         let r = try Self.focused(20 * nsPerSecond...22 * nsPerSecond)

@@ -693,7 +693,10 @@ import TraceFormat
         #expect(all.disruptions.count > 20 && all.disruptions.count == all.disruptionTotals.count)
         #expect(all.disruptionTotals.byCause.count >= 3)
         #expect(Set(all.adviceSummary.map(\.feature)).isSuperset(of: [.preVote, .leadershipTransfer]))
-        #expect(ReportText.timelineDetail(all) == nil)  // nothing left out: no note under the timeline
+        // Nothing listed is left out: the note under the timeline is about the message arrows only.
+        #expect(all.timeline.messagesTruncated)
+        let note = try #require(ReportText.timelineDetail(all))
+        #expect(note.hasPrefix("The timeline keeps part of this run: message arrows to ") && !note.contains("disruptions to"))
         for limit in [1, 10, all.disruptions.count - 1] {
             let capped = try Self.analyze(path, limit: limit)
             #expect(capped.disruptions.map(\.id) == Array(1...limit))

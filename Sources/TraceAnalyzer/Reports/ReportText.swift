@@ -266,7 +266,11 @@ public enum ReportText {
         if r.elections.truncated, let last = r.elections.list.last {
             parts.append("election marks to \(time(last.start)) (\(r.elections.list.count) of \(r.elections.attempts))")
         }
-        return parts.isEmpty ? nil : "This run is long: the report keeps " + parts.joined(separator: ", ") + "."
+        if tl.messagesTruncated, let last = tl.messages.last {
+            parts.append("message arrows to \(time(last.sent)) (the first \(tl.messages.count)"
+                         + (r.trace.focus == nil ? ", around disruptions; --from and --to draw every message of a stretch)" : ")"))
+        }
+        return parts.isEmpty ? nil : "The timeline keeps part of this run: " + parts.joined(separator: ", ") + "."
     }
 
     /// What a capped list left out: at most `limit` items printed of `listed` in the report, of
