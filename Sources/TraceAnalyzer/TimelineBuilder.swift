@@ -48,10 +48,11 @@ struct TimelineBuilder {
     init(nodes: Int, start: UInt64, end: UInt64, focus: ClosedRange<UInt64>? = nil,
          labelText: @escaping (UInt32) -> String? = { _ in nil }) {
         self.labelText = labelText
-        runEnd = max(end, start + 1)
+        // At least a nanosecond long (saturating: a trace or stretch may sit at the end of the clock).
+        runEnd = max(end, start.addingSaturating(1))
         let start = focus?.lowerBound ?? start, end = focus?.upperBound ?? end
         self.start = start
-        self.end = max(end, start + 1)
+        self.end = max(end, start.addingSaturating(1))
         columnWidth = (self.end - start) / UInt64(Timeline.columnCount) + 1
         open = Array(repeating: Open(since: start), count: nodes)
         intervals = Array(repeating: [], count: nodes)

@@ -87,10 +87,19 @@ private func analyzeNonsense(seed: UInt64, nearTheEnd: Bool) throws {
     let path = try writeTrace(events, nodes: 5, reads: seed % 2 == 0)
     let report = try TraceAnalysis.analyze(try TraceFile.open(path))
     #expect(report.trace.events == 5_000)
-    #expect(!HTMLReport.render(report).isEmpty)
-    #expect(!TextReport.render(report, color: false).isEmpty)
-    #expect(!JSONReport.render(report).isEmpty)
-    #expect(try JSONSerialization.jsonObject(with: ChromeTraceReport.render(report)) is [String: Any])
+    // Focused on the whole run, on a stretch in its middle and on one at its very end, too.
+    let (start, end) = (report.trace.start, report.trace.end)
+    let middle = start + (end - start) / 2
+    for focus in [start...end, middle...middle.addingSaturating(200_000_000), end...UInt64.max] {
+        let focused = try TraceAnalysis.analyze(try TraceFile.open(path), options: .init(focus: focus))
+        #expect(focused.trace.events == 5_000 && focused.disruptionTotals == report.disruptionTotals)
+        for r in [report, focused] {
+            #expect(!HTMLReport.render(r).isEmpty)
+            #expect(!TextReport.render(r, color: false).isEmpty)
+            #expect(!JSONReport.render(r).isEmpty)
+            #expect(try JSONSerialization.jsonObject(with: ChromeTraceReport.render(r)) is [String: Any])
+        }
+    }
 }
 
 /// The direct-mapped table behaves like a dictionary whatever the ids: colliding ids (equal

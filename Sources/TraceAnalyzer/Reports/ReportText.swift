@@ -137,7 +137,7 @@ public enum ReportText {
     /// millisecond), so that `36m25.5s` is not shown as `36m25s`.
     static func boundTime(_ ns: UInt64) -> String {
         guard ns >= 60 * nsPerSecond else { return time(ns) }
-        let ms = (ns + 500_000) / 1_000_000
+        let ms = ns / 1_000_000 + (ns % 1_000_000 >= 500_000 ? 1 : 0)  // rounded, and no overflow near the end of the clock
         var fraction = ms % 1_000 == 0 ? "" : "." + String(String(ms % 1_000 + 1_000).dropFirst())
         while fraction.hasSuffix("0") { fraction.removeLast() }
         let seconds = ms / 1_000
