@@ -119,7 +119,7 @@ struct AdviceCollector {
     func lists(_ d: Disruption) -> Bool {
         guard let focus else { return d.id <= disruptionLimit }
         let leaderless = d.leaderlessFor.map { (d.leaderlessFrom ?? d.time).addingSaturating($0) } ?? d.time
-        return disruptions.count < disruptionLimit && d.time <= focus.upperBound && max(d.time, leaderless) >= focus.lowerBound
+        return disruptions.count < disruptionLimit && focus.overlaps(from: d.time, to: max(d.time, leaderless))
     }
 
     /// A settled disruption and the advice about it.
@@ -138,7 +138,7 @@ struct AdviceCollector {
     mutating func add(window a: Advice) {
         tally(a)
         guard windowAdvice.count < Self.windowLimit else { return }
-        if let focus, let w = a.window, w.start > focus.upperBound || w.end < focus.lowerBound { return }
+        if let focus, let w = a.window, !focus.overlaps(from: w.start, to: w.end) { return }
         windowAdvice.append(a)
     }
 

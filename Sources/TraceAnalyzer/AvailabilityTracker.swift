@@ -124,7 +124,7 @@ struct AvailabilityTracker {
             stallCount += 1
             stallTotal += w.duration
             stallLongest = max(stallLongest, w.duration)
-            if w.start <= focus.upperBound, w.end >= focus.lowerBound {
+            if focus.overlaps(from: w.start, to: w.end) {
                 if stalls.count < Self.windowLimit { stalls.append(w) } else { truncated = true }
             }
             // The first `windowLimit` stalls of the run are assessed for advice, focused or not.
@@ -145,7 +145,7 @@ struct AvailabilityTracker {
             leaderlessLongest = max(leaderlessLongest, w.duration)
             if let leader = strandedLeader { assess(w, leader: leader, kind: "leaderless") }
             strandedLeader = nil
-            if w.start <= focus.upperBound, w.end >= focus.lowerBound {
+            if focus.overlaps(from: w.start, to: w.end) {
                 if leaderless.count < Self.windowLimit { leaderless.append(w) } else { truncated = true }
             }
         }

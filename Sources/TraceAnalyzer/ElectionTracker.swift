@@ -24,7 +24,7 @@ struct ElectionTracker {
         if let ref { a.evidence.append(ref) }
         attempts += 1
         byOutcome[outcome, default: 0] += 1
-        guard a.start <= focus.upperBound, t >= focus.lowerBound else { return }
+        guard focus.overlaps(from: a.start, to: t) else { return }
         if list.count < Self.limit { list.append(a) } else { truncated = true }
     }
 

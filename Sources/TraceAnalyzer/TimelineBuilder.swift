@@ -226,8 +226,8 @@ struct TimelineBuilder {
         }
         // Those in force during the stretch (all of them over the whole trace).
         return Timeline(start: start, end: end, columnWidth: columnWidth, nodes: nodes,
-                        leaders: leaders.filter { $0.start <= end && $0.end >= start }, leadersTruncated: leadersTruncated,
-                        faults: faults.filter { $0.start <= end && $0.end >= start }, faultsTruncated: faultsTruncated,
+                        leaders: leaders.filter { (start...end).overlaps(from: $0.start, to: $0.end) }, leadersTruncated: leadersTruncated,
+                        faults: faults.filter { (start...end).overlaps(from: $0.start, to: $0.end) }, faultsTruncated: faultsTruncated,
                         labels: labels, messages: messages, messagesTruncated: messagesTruncated)
     }
 }

@@ -285,9 +285,8 @@ struct AnalysisPass {
         var violations = (safety.violations + staleReads.violations).sorted { $0.time < $1.time }
         var snapshotSummary = snapshots.summary(policy: run.snapshots)
         if let focus {
-            func overlaps(_ a: UInt64, _ b: UInt64) -> Bool { a <= focus.upperBound && b >= focus.lowerBound }
-            avail.longestWindows.removeAll { !overlaps($0.window.start, $0.window.end) }
-            inflation.removeAll { !overlaps($0.start, $0.end) }
+            avail.longestWindows.removeAll { !focus.overlaps(from: $0.window.start, to: $0.window.end) }
+            inflation.removeAll { !focus.overlaps(from: $0.start, to: $0.end) }
             violations.removeAll { !focus.contains($0.time) }
             snapshotSummary.installs.removeAll { !focus.contains($0.time) }
         }

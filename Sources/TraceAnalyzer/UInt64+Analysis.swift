@@ -10,3 +10,10 @@ extension UInt64 {
     /// Adds `x` in place, saturating like `addingSaturating(_:)`.
     @inline(__always) mutating func addSaturating(_ x: UInt64) { self = addingSaturating(x) }
 }
+
+extension ClosedRange<UInt64> {
+    /// Whether something from `start` to `end` shares a moment with this stretch (a report's
+    /// focus). Unlike `overlaps(_:)` it takes the two ends as they come, so an item a damaged trace
+    /// gave an end before its start cannot trap.
+    func overlaps(from start: UInt64, to end: UInt64) -> Bool { start <= upperBound && end >= lowerBound }
+}
