@@ -20,6 +20,10 @@ struct MessageSampler {
     private var capturing = false
     /// Whether the sampler keeps a focus' messages rather than those around disruptions.
     let isFocused: Bool
+    /// Whether a message it would have kept was left out because it was full.
+    private(set) var isTruncated = false
+    private(set) var deliveredLatencySum: UInt64 = 0
+    private(set) var delivered: UInt64 = 0
 
     init() { isFocused = false }
 
@@ -27,10 +31,6 @@ struct MessageSampler {
         isFocused = true
         (captureFrom, captureUntil, capturing) = (focus.lowerBound, focus.upperBound, true)
     }
-    /// Whether a message it would have kept was left out because it was full.
-    private(set) var isTruncated = false
-    private(set) var deliveredLatencySum: UInt64 = 0
-    private(set) var delivered: UInt64 = 0
 
     @inline(__always) mutating func sent(_ m: MessageSend, from: NodeID?, at t: UInt64) {
         guard capturing, let from else { return }

@@ -168,10 +168,10 @@ struct TimelineBuilder {
                 }
             }
         case .clockDriftSet(let target, _):
-            _ = addFault(FaultInterval(kind: .drift, start: e.time, end: runEnd, nodes: [target.rawValue], links: [], evidence: [ref()]))
+            addFault(FaultInterval(kind: .drift, start: e.time, end: runEnd, nodes: [target.rawValue], links: [], evidence: [ref()]))
         case .linkDegraded(let link, _, _):
-            _ = addFault(FaultInterval(kind: .degraded, start: e.time, end: runEnd, nodes: [link.from.rawValue, link.to.rawValue],
-                                       links: [[link.from.rawValue, link.to.rawValue]], evidence: [ref()]))
+            addFault(FaultInterval(kind: .degraded, start: e.time, end: runEnd, nodes: [link.from.rawValue, link.to.rawValue],
+                                   links: [[link.from.rawValue, link.to.rawValue]], evidence: [ref()]))
         case .membershipChangeApplied(let change, let target, _):
             // The first node to apply a change applies a committed one (the view, updated after
             // this, has not counted it yet): a removal opens an interval on the removed node's lane
@@ -198,6 +198,7 @@ struct TimelineBuilder {
     }
 
     /// Keeps `f` unless the list is full; returns where it went.
+    @discardableResult
     private mutating func addFault(_ f: FaultInterval) -> Int? {
         guard faults.count < Timeline.listLimit else {
             faultsTruncated = true
