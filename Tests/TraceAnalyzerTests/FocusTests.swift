@@ -133,6 +133,11 @@ import TraceFormat
             #expect((20 * nsPerSecond...22 * nsPerSecond).contains(t))
         }
         #expect(!TextReport.render(Self.run.report, color: false).contains("Focused on"))
+        // A stretch with no advice of its own does not claim there is nothing to advise in the run.
+        let quiet = try Self.focused(15 * nsPerSecond...20 * nsPerSecond)
+        #expect(quiet.advice.isEmpty && !quiet.adviceSummary.isEmpty)
+        #expect(!TextReport.render(quiet, color: false).contains("nothing to advise"))
+        #expect(!HTMLReport.render(quiet).contains("Nothing to advise"))
         // Past a minute a bound keeps its fraction of a second.
         #expect(ReportText.boundTime(36 * 60 * nsPerSecond + 25_500 * nsPerMillisecond) == "36m25.5s")
         #expect(ReportText.boundTime(61 * nsPerSecond + 7 * nsPerMillisecond) == "1m01.007s")

@@ -90,7 +90,10 @@ public enum TextReport {
         }
         out.append("")
         out.append(head("Advice"))
-        if r.advice.isEmpty && r.featureEffects.isEmpty { out.append("  nothing to advise: no disruption or stall that a feature would have changed") }
+        // (A focused report may list no advice while the run's summary has some.)
+        if r.advice.isEmpty && r.adviceSummary.isEmpty && r.featureEffects.isEmpty {
+            out.append("  nothing to advise: no disruption or stall that a feature would have changed")
+        }
         for summary in r.adviceSummary { out.append("  " + (summary.helps > 0 ? "* " : "- ") + T.adviceSummary(summary)) }
         if !r.adviceSummary.isEmpty && !r.advice.isEmpty { out.append("  In detail:") }
         for (i, adv) in r.advice.prefix(Self.listed).enumerated() {
@@ -103,7 +106,7 @@ public enum TextReport {
         if let verification = r.verification {
             out.append("")
             out.append(head("Advice verified by replay"))
-            if verification.isEmpty { out.append("  no advice to verify") }
+            if verification.isEmpty { out.append(r.trace.focus == nil ? "  no advice to verify" : "  no advice about this stretch to verify") }
             for v in verification { out.append("  " + (v.confirmed ? good("✓") : bad("✗")) + " " + T.verification(v)) }
         }
         return out.joined(separator: "\n") + "\n"
