@@ -33,8 +33,9 @@ build: deps
 release: deps
 	$(RELEASE_BUILD)
 
-# Then a short fuzzing run, so that the fuzzing harness (built outside SwiftPM) keeps compiling
-# and the reader meets a few thousand mutated traces on every run.
+# Then a short fuzzing run of each target, so that the fuzzing harnesses (linked outside SwiftPM)
+# keep compiling, the reader meets a few thousand mutated traces and the analysis a few hundred
+# mutated event streams on every run.
 test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
@@ -54,7 +55,8 @@ demo: deps
 bench: release
 	Benchmarks/run.sh
 
-# libFuzzer + AddressSanitizer on the trace reader (FUZZ_SECONDS, default 300; make test runs 15 s).
+# libFuzzer + AddressSanitizer on the trace reader and on the analysis with its reports
+# (FUZZ_SECONDS each, default 300; FUZZ_TARGETS="trace" or "analysis" for one; make test runs 15 s).
 fuzz: deps
 	Fuzz/run.sh
 
