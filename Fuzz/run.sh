@@ -63,6 +63,10 @@ PY
 jobs=$(nproc)
 status=0
 for target in $targets; do
+  case $target in
+    trace | analysis) ;;
+    *) echo "FUZZ_TARGETS: no target '$target' (trace, analysis)"; exit 2 ;;
+  esac
   mkdir -p "$dir/$target/corpus"
   cd "$root"
   "build_$target"
