@@ -83,7 +83,8 @@ struct ElectionTracker {
             var reason: String?
             if case .voteRejected(_, _, _, let r) = e.kind { reason = "\(r)" }
             let record = VoteRecord(voter: node, granted: reason == nil, reason: reason)
-            if pre, a.preVote != nil, term == a.fromTerm + 1 { a.preVote!.append(record) }
+            // (The pre-vote is for the term after `fromTerm`, which a crafted trace may give as the last.)
+            if pre, a.preVote != nil, term > 0, term - 1 == a.fromTerm { a.preVote!.append(record) }
             else if !pre, term == a.term { a.votes.append(record) }
             else { return }
             if a.evidence.count < 24 { a.evidence.append(ref) }

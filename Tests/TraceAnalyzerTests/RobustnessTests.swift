@@ -36,6 +36,20 @@ func nonsenseEventsNearTheEndOfTheClockStillGiveAReport(seed: UInt64) throws {
     try analyzeNonsense(seed: seed, nearTheEnd: true)
 }
 
+/// A pre-vote answered for an attempt that started in the last term there is (found by fuzzing
+/// the analysis: working out the term after it trapped).
+@Test func aPreVoteAfterTheLastTermGivesAReport() throws {
+    let path = try writeTrace([
+        TraceEvent(time: 1, node: NodeID(1), .electionTimerFired(term: .max)),
+        TraceEvent(time: 2, node: NodeID(1), .becamePreCandidate(term: .max)),
+        TraceEvent(time: 3, node: NodeID(2), .voteGranted(candidate: NodeID(1), term: 0, preVote: true)),
+        TraceEvent(time: 4, node: NodeID(3), .voteRejected(candidate: NodeID(1), term: .max, preVote: true, reason: .logNotUpToDate)),
+    ])
+    let report = try TraceAnalysis.analyze(try TraceFile.open(path))
+    let attempt = try #require(report.elections.list.first)
+    #expect(attempt.fromTerm == .max && attempt.preVote == [])
+}
+
 /// Writes 5,000 random events of every kind (random nodes, terms, indexes and ids, some far
 /// out of range) and checks that every report renders.
 private func analyzeNonsense(seed: UInt64, nearTheEnd: Bool) throws {
