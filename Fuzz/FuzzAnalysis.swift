@@ -49,6 +49,7 @@ public func fuzzAnalysis(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     // Node ids beyond the cluster, too (a node the metadata does not name).
     func node(_ input: inout Input) -> NodeID { NodeID(UInt32(1 + (input.byte() ?? 0) % UInt8(nodes + 2))) }
 
+    let environment: Set<EventTag> = [.linkCut, .linkHealed, .linkDegraded, .clockDriftSet, .label]
     var events: [TraceEvent] = []
     var time: UInt64 = 0
     while events.count < 2_000, let k = input.byte() {
@@ -100,7 +101,6 @@ public func fuzzAnalysis(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         default: kind = input.flag() ? .clockDriftSet(target: node(&input), ppm: Int32(truncatingIfNeeded: v()))
                                       : .label(fault: UInt32(truncatingIfNeeded: v()))
         }
-        let environment: Set<EventTag> = [.linkCut, .linkHealed, .linkDegraded, .clockDriftSet, .label]
         events.append(TraceEvent(time: time, node: environment.contains(kind.tag) ? nil : n, kind))
     }
     guard let first = events.first?.time else { return 0 }

@@ -100,7 +100,7 @@ struct ElectionTracker {
             var a = a
             a.end = end
             a.termsCost = a.term > a.fromTerm ? a.term - a.fromTerm : 0
-            if all.count < Self.limit, a.start <= focus.upperBound { all.append(a) }
+            if all.count < Self.limit, focus.overlaps(from: a.start, to: end) { all.append(a) }
         }
         let minutes = max(Double(duration) / 60e9, 1e-9)
         var counts: [String: Int] = [:]

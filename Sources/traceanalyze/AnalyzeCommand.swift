@@ -67,7 +67,6 @@ struct AnalyzeCommand: ParsableCommand {
         var analysis: AnalysisReport
         let clock = ContinuousClock()
         let started = clock.now
-        let metadata: TraceMetadata
         let trace: TraceFile
         do {
             trace = try TraceFile.open(file)
@@ -75,7 +74,7 @@ struct AnalyzeCommand: ParsableCommand {
             printReadError(error, skipping: skipCorrupt)
             throw ExitCode(1)
         }
-        metadata = trace.metadata
+        let metadata = trace.metadata
         if let focus, let range = trace.timeRange, !range.overlaps(focus) {
             printError("error: \(file): the trace runs from \(ReportText.preciseTime(range.lowerBound)) to "
                 + "\(ReportText.preciseTime(range.upperBound)); --from and --to select none of it")

@@ -164,7 +164,7 @@ public enum HTMLReport {
             }
             s += "</ol>"
         }
-        s += more(limit: Self.listedAdvice, listed: r.advice.count, of: r.adviceEvaluated, focused: r.trace.focus != nil)
+        s += more(limit: Self.listedAdvice, listed: r.advice.count, of: r.adviceEvaluated, in: r)
         if !r.featureEffects.isEmpty {
             s += "<ul class=\"effects\">"
             for f in r.featureEffects { s += "<li>\(esc(ReportText.effect(f)))\(evidence(f.evidence, in: r))</li>" }
@@ -174,8 +174,8 @@ public enum HTMLReport {
     }
 
     /// A paragraph saying what a capped list left out (empty when nothing was).
-    private static func more(limit: Int, listed: Int, of total: Int, focused: Bool) -> String {
-        ReportText.more(limit: limit, listed: listed, of: total, focused: focused).map { "<p>\(esc($0)).</p>" } ?? ""
+    private static func more(limit: Int, listed: Int, of total: Int, in r: AnalysisReport) -> String {
+        ReportText.more(limit: limit, listed: listed, of: total, focused: r.trace.focus != nil).map { "<p>\(esc($0)).</p>" } ?? ""
     }
 
     private static func evidence(_ refs: [EventRef], in r: AnalysisReport) -> String {
@@ -200,14 +200,14 @@ public enum HTMLReport {
             s += "</td></tr>"
         }
         s += "</table>"
-        s += more(limit: Self.listedDisruptions, listed: r.disruptions.count, of: totals.count, focused: r.trace.focus != nil)
+        s += more(limit: Self.listedDisruptions, listed: r.disruptions.count, of: totals.count, in: r)
         if !r.termInflation.isEmpty {
             s += "<h3>Term inflation</h3><ul>"
             for i in r.termInflation.prefix(100) {
                 s += "<li>\(link(i.start, i.end, "n\(i.node)")) campaigned from term \(i.fromTerm) to \(i.toTerm) between \(esc(ReportText.time(i.start))) and \(esc(ReportText.time(i.end))) with no leader elected\(evidence(i.evidence, in: r))</li>"
             }
             s += "</ul>"
-            s += more(limit: 100, listed: r.termInflation.count, of: r.termInflationCount, focused: r.trace.focus != nil)
+            s += more(limit: 100, listed: r.termInflation.count, of: r.termInflationCount, in: r)
         }
         return s + "</section>\n"
     }
@@ -304,7 +304,7 @@ public enum HTMLReport {
                 s += "<li><b>\(esc(v.rule.rawValue))</b> at \(esc(ReportText.time(v.time))) on \(esc(v.nodes.map { "n\($0)" }.joined(separator: ", "))): \(esc(detail))\(evidence(v.evidence, in: r))</li>"
             }
             s += "</ul>"
-            s += more(limit: 100, listed: sr.violations.count, of: sr.violationCount, focused: r.trace.focus != nil)
+            s += more(limit: 100, listed: sr.violations.count, of: sr.violationCount, in: r)
         }
         return s + "</section>\n"
     }

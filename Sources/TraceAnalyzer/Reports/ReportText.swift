@@ -276,7 +276,7 @@ public enum ReportText {
     /// What a capped list left out: at most `limit` items printed of `listed` in the report, of
     /// `total` found (nil when nothing was left out). A focused report lists only what overlaps
     /// its stretch.
-    public static func more(limit: Int, listed: Int, of total: Int, focused: Bool = false) -> String? {
+    public static func more(limit: Int, listed: Int, of total: Int, focused: Bool) -> String? {
         let shown = min(limit, listed)
         guard total > shown else { return nil }
         if focused {

@@ -9,6 +9,10 @@ public enum TextReport {
         let bad = { (s: String) in paint(s, "31") }
         let good = { (s: String) in paint(s, "32") }
         typealias T = ReportText
+        // What a capped list left out (a focused report's lists hold its stretch only).
+        func more(limit: Int, listed: Int, of total: Int) -> String? {
+            T.more(limit: limit, listed: listed, of: total, focused: r.trace.focus != nil)
+        }
         var out: [String] = []
         let t = r.trace
         out.append(head("\(t.scenario)") + " (seed \(t.seed)): \(t.nodes.count) nodes, \(T.time(t.end - t.start)), \(t.events) events, integrity \(T.integrity(t))")
@@ -53,7 +57,7 @@ public enum TextReport {
             out.append("  #\(d.id) at \(T.time(d.time)): \(T.disruption(d))")
             for line in T.evidenceLines(d.evidence) { out.append("      \(line)") }
         }
-        if let more = T.more(limit: Self.listed, listed: r.disruptions.count, of: totals.count, focused: r.trace.focus != nil) {
+        if let more = more(limit: Self.listed, listed: r.disruptions.count, of: totals.count) {
             out.append("  ... \(more)")
         }
         if !r.termInflation.isEmpty {
@@ -62,7 +66,7 @@ public enum TextReport {
             for i in r.termInflation.prefix(10) {
                 out.append("  \(T.node(i.node)) campaigned from term \(i.fromTerm) to \(i.toTerm) between \(T.time(i.start)) and \(T.time(i.end)) with no leader elected")
             }
-            if let more = T.more(limit: 10, listed: r.termInflation.count, of: r.termInflationCount, focused: r.trace.focus != nil) {
+            if let more = more(limit: 10, listed: r.termInflation.count, of: r.termInflationCount) {
                 out.append("  ... \(more)")
             }
         }
@@ -85,7 +89,7 @@ public enum TextReport {
             out.append("  \(v.rule.rawValue) at \(T.time(v.time)) on \(v.nodes.map { T.node($0) }.joined(separator: ", ")): \(T.detail(v))")
             for ev in v.evidence { out.append("      \(T.event(ev))") }
         }
-        if let more = T.more(limit: 10, listed: s.violations.count, of: s.violationCount, focused: r.trace.focus != nil) {
+        if let more = more(limit: 10, listed: s.violations.count, of: s.violationCount) {
             out.append("  ... \(more)")
         }
         out.append("")
@@ -99,7 +103,7 @@ public enum TextReport {
         for (i, adv) in r.advice.prefix(Self.listed).enumerated() {
             out.append("  \(i + 1). \(adv.prevents ? "" : "(would not help) ")\(T.advice(adv))")
         }
-        if let more = T.more(limit: Self.listed, listed: r.advice.count, of: r.adviceEvaluated, focused: r.trace.focus != nil) {
+        if let more = more(limit: Self.listed, listed: r.advice.count, of: r.adviceEvaluated) {
             out.append("  ... \(more)")
         }
         for f in r.featureEffects { out.append("  - \(T.effect(f))") }
