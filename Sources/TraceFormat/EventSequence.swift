@@ -1,10 +1,16 @@
 import Dispatch
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// A single pass over the events of some frames of a trace.
 ///
-/// Frames are read, decompressed and decoded ahead, two at a time on threads of the iterator's
-/// own, so a consumer's work on one frame overlaps the decoding of the next ones; memory stays
-/// bounded by three frames of events. Copies of an iterator share those threads: advance one.
+/// Frames are read, decompressed and decoded ahead, two frames ahead on threads of the iterator's
+/// own (two threads, or one on a machine with fewer than three processors), so a consumer's work
+/// on one frame overlaps the decoding of the next ones; memory stays bounded by three frames of
+/// events. Copies of an iterator share those threads: advance one.
 ///
 /// Iteration stops at the first unreadable frame and leaves the error in `Iterator.error`, unless
 /// the sequence skips corrupt frames, in which case each skipped frame's error is collected in
@@ -17,6 +23,8 @@ public struct EventSequence: Sequence {
     let frames: ArraySlice<FrameInfo>
     let timeRange: ClosedRange<UInt64>?
     let skipCorrupt: Bool
+    /// Threads decoding ahead (1 or 2); tests set it to run both ways on any machine.
+    var decodeThreads = FramePrefetcher.defaultDecodeThreads
 
     public func makeIterator() -> Iterator { Iterator(self) }
 
@@ -50,7 +58,7 @@ public struct EventSequence: Sequence {
         init(_ s: EventSequence) {
             timeRange = s.timeRange
             skipCorrupt = s.skipCorrupt
-            prefetcher = FramePrefetcher(file: s.file, frames: s.frames)
+            prefetcher = FramePrefetcher(file: s.file, frames: s.frames, decodeThreads: s.decodeThreads)
         }
 
         /// The events of the current frame not yet returned (within the sequence's time range), or
@@ -118,10 +126,15 @@ public struct EventSequence: Sequence {
     }
 }
 
-/// Decodes the frames of a sequence ahead of the consumer, two frames at a time on two threads of
-/// its own (frames decode independently), and hands them out in order. Each decoding slot has its
-/// own buffers and is touched by its thread while a frame is scheduled in it and by the consumer
+/// Decodes the frames of a sequence ahead of the consumer, two frames ahead (frames decode
+/// independently), and hands them out in order. Each of the two decoding slots has its own
+/// buffers and is touched by its thread while a frame is scheduled in it and by the consumer
 /// otherwise; `ready` hands it back and forth, so the two never touch it at once.
+///
+/// Each slot has a thread of its own when the machine has a processor for each besides the
+/// consumer's. With fewer, one thread decodes into both slots in turn: on two processors a second
+/// decoding thread only takes turns with the consumer on its processor, and every switch evicts
+/// the consumer's tables from the cache (measured: a one-hour trace analysed in 14% less time).
 final class FramePrefetcher: @unchecked Sendable {
     /// A frame's events, `events[..<count]` (the array may be longer: its storage is reused),
     /// and the error that ended it early, if any.
@@ -139,7 +152,7 @@ final class FramePrefetcher: @unchecked Sendable {
         let buffers = FrameBuffers()
         var decoded = Decoded(events: [], count: 0, error: nil)
         var scheduled = false
-        init(_ k: Int) { worker = SerialWorker(name: "trace-decode-\(k)") }
+        init(worker: SerialWorker) { self.worker = worker }
     }
 
     private let file: TraceFile
@@ -148,13 +161,22 @@ final class FramePrefetcher: @unchecked Sendable {
     /// rather than grown (and copied) whenever a frame is larger than those before it.
     private let largestFrame: Int
     private var nextFrame: Int
+    /// The decoding threads: one per slot, or one for both.
+    private let workers: [SerialWorker]
     /// Frame `k` (counted from the start of `frames`) decodes in slot `k % slots.count`.
-    private let slots = [Slot(0), Slot(1)]
+    private let slots: [Slot]
     private var nextToTake = 0
     private var scheduledCount = 0
     private var previousEnd: UInt64 = 0
 
-    init(file: TraceFile, frames: ArraySlice<FrameInfo>) {
+    /// 2 when at least three processors are available to the process, else 1.
+    static let defaultDecodeThreads = ProcessInfo.processInfo.activeProcessorCount >= 3 ? 2 : 1
+
+    init(file: TraceFile, frames: ArraySlice<FrameInfo>, decodeThreads: Int) {
+        precondition((1...2).contains(decodeThreads), "1 or 2 decoding threads")
+        let workers = (0..<decodeThreads).map { SerialWorker(name: "trace-decode-\($0)") }
+        self.workers = workers
+        slots = (0..<2).map { Slot(worker: workers[$0 % decodeThreads]) }
         self.file = file
         self.frames = frames
         largestFrame = frames.lazy.map(\.eventCount).max() ?? 0
@@ -166,10 +188,8 @@ final class FramePrefetcher: @unchecked Sendable {
     }
 
     deinit {
-        for slot in slots {
-            if slot.scheduled { slot.ready.wait() }
-            slot.worker.stop()
-        }
+        for slot in slots where slot.scheduled { slot.ready.wait() }
+        for worker in workers { worker.stop() }
     }
 
     /// The next frame's events (in `events`, whose old storage is reused for a later frame) and

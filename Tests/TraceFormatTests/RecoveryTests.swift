@@ -58,7 +58,10 @@ private func truncate(_ path: String, to size: Int) throws -> String {
         }
     }
 
-    @Test func flippedByteIsAnErrorNamingFrameAndOffsetAndCanBeSkipped() throws {
+    /// With one decoding thread for both slots and with one per slot (iteration ends at the error
+    /// with the other slot's frame still scheduled).
+    @Test(arguments: [1, 2])
+    func flippedByteIsAnErrorNamingFrameAndOffsetAndCanBeSkipped(decodeThreads: Int) throws {
         let path = temporaryPath()
         try writeTrace(path, Self.events)
         let f0 = try TraceFile.open(path)
@@ -68,7 +71,12 @@ private func truncate(_ path: String, to size: Int) throws -> String {
         try data.write(to: URL(fileURLWithPath: path))
 
         let f = try TraceFile.open(path)
-        var it = f.events().makeIterator()
+        func events(skippingCorruptFrames skip: Bool) -> EventSequence {
+            var s = f.events(skippingCorruptFrames: skip)
+            s.decodeThreads = decodeThreads
+            return s
+        }
+        var it = events(skippingCorruptFrames: false).makeIterator()
         var count = 0
         while it.next() != nil { count += 1 }
         let error = try #require(it.error)
@@ -78,7 +86,7 @@ private func truncate(_ path: String, to size: Int) throws -> String {
         #expect(error.description.contains(path))
         #expect(count == Int(victim.firstOrdinal))
 
-        var skipping = f.events(skippingCorruptFrames: true).makeIterator()
+        var skipping = events(skippingCorruptFrames: true).makeIterator()
         var kept: [TraceEvent] = []
         while let e = skipping.next() { kept.append(e) }
         #expect(skipping.error == nil)
@@ -87,7 +95,7 @@ private func truncate(_ path: String, to size: Int) throws -> String {
 
         // In chunks: each says where its first event is in the file, and the one after the skipped
         // frame (only that one) says that events are missing before it.
-        var chunks = f.events(skippingCorruptFrames: true).makeIterator()
+        var chunks = events(skippingCorruptFrames: true).makeIterator()
         var gaps: [UInt64] = []
         while let chunk = chunks.nextChunk() {
             let ordinal = chunks.chunkOrdinal
