@@ -25,5 +25,7 @@ echo "simulate 1 min ($events events), untraced:        $(count "$out/raftrecord
 echo "simulate 1 min, traced (recording + writer):       $(count "$out/raftrecord.nodebug" run --scenario steady --duration 1m -o "$out/ir.trace")"
 "$out/raftrecord.nodebug" run --scenario steady --duration 1s -o "$out/steady-1s.trace" >/dev/null
 echo "analyse a 1 s trace:                               $(count "$out/traceanalyze.nodebug" "$out/steady-1s.trace" -o /dev/null)"
-echo "analyse the 10 min trace (analysis + 2 decoders):  $(count "$out/traceanalyze.nodebug" "$out/steady-10m.trace" -o /dev/null)"
+# The analysis thread and the decoding threads: one decoding thread (decompressing and decoding
+# every frame) on a machine with fewer than three processors, else two sharing the frames.
+echo "analyse the 10 min trace (threads, largest first): $(count "$out/traceanalyze.nodebug" "$out/steady-10m.trace" -o /dev/null)"
 echo "zstd -dc of the 10 min trace:                      $(count zstd -dc "$out/steady-10m.trace")"
