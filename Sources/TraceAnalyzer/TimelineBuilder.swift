@@ -29,19 +29,13 @@ struct TimelineBuilder {
     private var changes: [Int]
     private var maxTerm: [UInt64]
     private static let roles = RoleName.allCases.count
-    private var leaders: [TermLeader] = []
-    private var openLeader: [UInt32: Int] = [:]
-    private var leadersTruncated = false
-    private var faults: [FaultInterval] = []
-    private var faultsTruncated = false
-    /// Open partition faults and, for each, its links not yet healed.
-    private var openPartitions: [(fault: Int, cut: Set<[UInt32]>)] = []
-    /// The partition fault that the last `linkCut` opened, and when: links cut at the same time
-    /// belong to one partition.
-    private var lastCut: (fault: Int, time: UInt64)?
+    /// The run's leaders and faults (the first `Timeline.listLimit` of each).
+    private var run: LeadersAndFaults
+    /// For a focused report, the stretch's, kept apart: a stretch late in a long run still has
+    /// its own when the run's lists filled up long before it.
+    private var stretch: LeadersAndFaults?
     /// A label event's text, from the trace's metadata (`RunConfiguration.labelText`).
     private let labelText: (UInt32) -> String?
-    private var openNodeFaults: [String: Int] = [:]
     private var labels: [EventRef] = []
 
     /// Over `start...end`, or over `focus` (within it) when a report focuses on a stretch.
@@ -61,6 +55,8 @@ struct TimelineBuilder {
         occupancy = Array(repeating: 0, count: nodes * Timeline.columnCount * Self.roles)
         changes = Array(repeating: 0, count: nodes * Timeline.columnCount)
         maxTerm = Array(repeating: 0, count: nodes * Timeline.columnCount)
+        run = LeadersAndFaults(runEnd: runEnd)
+        if focus != nil { stretch = LeadersAndFaults(runEnd: runEnd, within: self.start...self.end) }
     }
 
     private func cell(_ node: Int, _ column: Int) -> Int { node * Timeline.columnCount + column }
@@ -106,6 +102,119 @@ struct TimelineBuilder {
         open[i] = Open(role: role, term: term, since: t)
     }
 
+    mutating func observe(_ e: TraceEvent, ordinal: UInt64, view: ClusterView) {
+        switch e.kind {
+        case .becameLeader, .leaderSteppedDown, .linkCut, .linkHealed, .nodeCrashed, .nodePaused, .nodeStarted,
+             .nodeResumed, .clockDriftSet, .linkDegraded, .membershipChangeApplied:
+            run.observe(e, ordinal: ordinal, view: view)
+            stretch?.observe(e, ordinal: ordinal, view: view)
+        case .label(let fault):
+            if labels.count < 1_000, e.time >= start, e.time <= end {
+                var r = EventRef(e, ordinal: ordinal)
+                r.fields["text"] = labelText(fault) ?? ""
+                labels.append(r)
+            }
+        default:
+            break
+        }
+    }
+
+    /// The run's leaders and faults, not only the stretch's (the stale-read advice looks at the whole run).
+    var runLeaders: [TermLeader] { run.leaders }
+    var runFaults: [FaultInterval] { run.faults }
+
+    mutating func finish(ids: [NodeID], messages: [MessageArrow], messagesTruncated: Bool = false) -> Timeline {
+        var nodes: [NodeTimeline] = []
+        for i in open.indices {
+            close(i, at: end)
+            let columns = (0..<Timeline.columnCount).map { c -> RoleColumn in
+                let k = cell(i, c)
+                let occ = occupancy[(k * Self.roles)..<((k + 1) * Self.roles)]
+                let best = occ.indices.max { occ[$0] < occ[$1] }!
+                return RoleColumn(role: occ[best] == 0 ? .down : RoleName.allCases[best - occ.startIndex], changes: changes[k],
+                                  maxTerm: maxTerm[k])
+            }
+            nodes.append(NodeTimeline(node: ids[i].rawValue, intervals: intervals[i], truncated: truncated[i], columns: columns))
+        }
+        // Those in force during the stretch (all of them over the whole trace).
+        let kept = stretch ?? run
+        return Timeline(start: start, end: end, columnWidth: columnWidth, nodes: nodes,
+                        leaders: kept.leaders.filter { (start...end).overlaps(from: $0.start, to: $0.end) },
+                        leadersTruncated: kept.leadersTruncated,
+                        faults: kept.faults.filter { (start...end).overlaps(from: $0.start, to: $0.end) },
+                        faultsTruncated: kept.faultsTruncated,
+                        labels: labels, messages: messages, messagesTruncated: messagesTruncated)
+    }
+}
+
+/// The leader of each term and the fault intervals, as the events open and close them: at most
+/// `Timeline.listLimit` of each, in the order they began; those still open end at the end of the
+/// run.
+///
+/// With `within` (a focused report's stretch) only what overlaps the stretch is wanted: nothing
+/// that begins after it is kept, and a full list first drops what ended before the stretch, so
+/// `leadersTruncated` and `faultsTruncated` say whether any of the stretch's own were left out.
+struct LeadersAndFaults {
+    private(set) var leaders: [TermLeader] = []
+    private(set) var leadersTruncated = false
+    private(set) var faults: [FaultInterval] = []
+    private(set) var faultsTruncated = false
+    private let runEnd: UInt64
+    private let within: ClosedRange<UInt64>?
+    private var openLeader: [UInt32: Int] = [:]
+    /// Open partition faults and, for each, its links not yet healed.
+    private var openPartitions: [(fault: Int, cut: Set<[UInt32]>)] = []
+    /// The partition fault that the last `linkCut` opened, and when: links cut at the same time
+    /// belong to one partition.
+    private var lastCut: (fault: Int, time: UInt64)?
+    private var openNodeFaults: [String: Int] = [:]
+
+    init(runEnd: UInt64, within: ClosedRange<UInt64>? = nil) {
+        self.runEnd = runEnd
+        self.within = within
+    }
+
+    /// Whether a leader (or a fault) beginning at `t` is wanted and has room.
+    private mutating func keeps(leader: Bool, at t: UInt64) -> Bool {
+        if let within, t > within.upperBound { return false }
+        if within != nil, (leader ? leaders.count : faults.count) >= Timeline.listLimit { dropEndedBeforeStretch() }
+        guard (leader ? leaders.count : faults.count) < Timeline.listLimit else {
+            if leader { leadersTruncated = true } else { faultsTruncated = true }
+            return false
+        }
+        return true
+    }
+
+    /// Drops the leaders and faults that ended before the stretch, renumbering the open ones (which
+    /// end at the end of the run, so none of them is dropped).
+    private mutating func dropEndedBeforeStretch() {
+        guard let from = within?.lowerBound else { return }
+        func sift<T>(_ list: [T], end: (T) -> UInt64) -> (kept: [T], index: [Int?]) {
+            var kept: [T] = []
+            var index: [Int?] = []
+            for x in list {
+                if end(x) < from { index.append(nil) } else { index.append(kept.count); kept.append(x) }
+            }
+            return (kept, index)
+        }
+        let l = sift(leaders) { $0.end }
+        leaders = l.kept
+        openLeader = openLeader.compactMapValues { l.index[$0] }
+        let f = sift(faults) { $0.end }
+        faults = f.kept
+        openPartitions = openPartitions.compactMap { p in f.index[p.fault].map { (fault: $0, cut: p.cut) } }
+        openNodeFaults = openNodeFaults.compactMapValues { f.index[$0] }
+        lastCut = lastCut.flatMap { c in f.index[c.fault].map { (fault: $0, time: c.time) } }
+    }
+
+    /// Keeps `f` if it is wanted and there is room; returns where it went.
+    @discardableResult
+    private mutating func addFault(_ f: FaultInterval) -> Int? {
+        guard keeps(leader: false, at: f.start) else { return nil }
+        faults.append(f)
+        return faults.count - 1
+    }
+
     private mutating func endLeadership(of node: NodeID?, at t: UInt64) {
         if let n = node, let k = openLeader.removeValue(forKey: n.rawValue) { leaders[k].end = t }
     }
@@ -114,13 +223,9 @@ struct TimelineBuilder {
         func ref() -> EventRef { EventRef(e, ordinal: ordinal) }
         switch e.kind {
         case .becameLeader(let term):
-            if let n = e.node {
-                if leaders.count < Timeline.listLimit {
-                    openLeader[n.rawValue] = leaders.count
-                    leaders.append(TermLeader(term: term, leader: n.rawValue, start: e.time, end: runEnd))
-                } else {
-                    leadersTruncated = true
-                }
+            if let n = e.node, keeps(leader: true, at: e.time) {
+                openLeader[n.rawValue] = leaders.count
+                leaders.append(TermLeader(term: term, leader: n.rawValue, start: e.time, end: runEnd))
             }
         case .leaderSteppedDown:
             endLeadership(of: e.node, at: e.time)
@@ -186,49 +291,8 @@ struct TimelineBuilder {
                 faults[k].end = e.time
                 faults[k].evidence.append(ref())
             }
-        case .label(let fault):
-            if labels.count < 1_000, e.time >= start, e.time <= end {
-                var r = ref()
-                r.fields["text"] = labelText(fault) ?? ""
-                labels.append(r)
-            }
         default:
             break
         }
-    }
-
-    /// Keeps `f` unless the list is full; returns where it went.
-    @discardableResult
-    private mutating func addFault(_ f: FaultInterval) -> Int? {
-        guard faults.count < Timeline.listLimit else {
-            faultsTruncated = true
-            return nil
-        }
-        faults.append(f)
-        return faults.count - 1
-    }
-
-    /// Every leader and fault kept, in the stretch or not (the stale-read advice looks at the whole run).
-    var runLeaders: [TermLeader] { leaders }
-    var runFaults: [FaultInterval] { faults }
-
-    mutating func finish(ids: [NodeID], messages: [MessageArrow], messagesTruncated: Bool = false) -> Timeline {
-        var nodes: [NodeTimeline] = []
-        for i in open.indices {
-            close(i, at: end)
-            let columns = (0..<Timeline.columnCount).map { c -> RoleColumn in
-                let k = cell(i, c)
-                let occ = occupancy[(k * Self.roles)..<((k + 1) * Self.roles)]
-                let best = occ.indices.max { occ[$0] < occ[$1] }!
-                return RoleColumn(role: occ[best] == 0 ? .down : RoleName.allCases[best - occ.startIndex], changes: changes[k],
-                                  maxTerm: maxTerm[k])
-            }
-            nodes.append(NodeTimeline(node: ids[i].rawValue, intervals: intervals[i], truncated: truncated[i], columns: columns))
-        }
-        // Those in force during the stretch (all of them over the whole trace).
-        return Timeline(start: start, end: end, columnWidth: columnWidth, nodes: nodes,
-                        leaders: leaders.filter { (start...end).overlaps(from: $0.start, to: $0.end) }, leadersTruncated: leadersTruncated,
-                        faults: faults.filter { (start...end).overlaps(from: $0.start, to: $0.end) }, faultsTruncated: faultsTruncated,
-                        labels: labels, messages: messages, messagesTruncated: messagesTruncated)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import RaftRecorder
 import TestSupport
 import Testing
 @testable import TraceAnalyzer
@@ -123,6 +124,56 @@ import TraceFormat
     }
 
     /// Reports say what they cover: the text and the page name the stretch; the page's links stay in it.
+    /// A stretch late in a run with more leaders and faults than a timeline keeps (4,000 of
+    /// each): the whole run's timeline holds the first 4,000, the focused one every leader and
+    /// fault in force during its stretch, among them a partition and a crash that began near the
+    /// start of the run and end inside the stretch.
+    @Test func aLateStretchOfALongRunKeepsItsLeadersAndFaults() throws {
+        let ms: UInt64 = 1_000_000
+        func n(_ k: UInt32) -> NodeID { NodeID(rawValue: k) }
+        let stretch = 51_000 * ms...51_500 * ms
+        let ends = 51_208 * ms  // the partition heals and the crashed node restarts (between other events)
+        var events = [TraceEvent(time: 1_000 * ms, node: nil, .linkCut(DirectedLink(from: n(1), to: n(2)))),
+                      TraceEvent(time: 1_000 * ms, node: n(5), .nodeCrashed)]
+        // Faults as [start, end, node] (0 for the partition), leaders as [start, end, term].
+        var expectedFaults: Set<[UInt64]> = [[1_000 * ms, ends, 0], [1_000 * ms, ends, 5]]
+        var expectedLeaders: Set<[UInt64]> = []
+        var ended = false
+        for k in 0..<UInt64(Timeline.listLimit + 1_000) {
+            let t = 2_000 * ms + k * 10 * ms
+            if !ended, t > ends {
+                events += [TraceEvent(time: ends, node: nil, .linkHealed(DirectedLink(from: n(1), to: n(2)))),
+                           TraceEvent(time: ends, node: n(5), .nodeStarted(NodeRecovery(term: 0, vote: nil, lastIndex: 0,
+                                                                                        lastTerm: 0, restart: true)))]
+                ended = true
+            }
+            events += [TraceEvent(time: t, node: n(4), .becameLeader(term: k + 1)),
+                       TraceEvent(time: t, node: n(3), .nodePaused),
+                       TraceEvent(time: t + 5 * ms, node: n(4), .leaderSteppedDown(term: k + 1, reason: .higherTermSeen)),
+                       TraceEvent(time: t + 5 * ms, node: n(3), .nodeResumed)]
+            if Self.overlaps(t, t + 5 * ms, stretch) {
+                expectedFaults.insert([t, t + 5 * ms, 3])
+                expectedLeaders.insert([t, t + 5 * ms, k + 1])
+            }
+        }
+        let metadata = Recorder.metadata(for: ScenarioCatalog.named("steady")!.configuration)
+        let range = UInt64(0)...(60_000 * ms)
+        let whole = TraceAnalysis.analyze(events: events, metadata: metadata, timeRange: range)
+        #expect(whole.timeline.faults.count == Timeline.listLimit && whole.timeline.faultsTruncated)
+        #expect(whole.timeline.leaders.count == Timeline.listLimit && whole.timeline.leadersTruncated)
+
+        let focused = TraceAnalysis.analyze(events: events, metadata: metadata, timeRange: range, focus: stretch).timeline
+        let faults = Set(focused.faults.map { f in [f.start, f.end, f.kind == .partition ? 0 : UInt64(f.nodes[0])] })
+        #expect(faults == expectedFaults)
+        #expect(!focused.faultsTruncated)
+        let partition = try #require(focused.faults.first { $0.kind == .partition })
+        #expect(partition.links == [[1, 2]] && partition.evidence.count == 2)
+        #expect(focused.faults.contains { $0.kind == .crash && $0.nodes == [5] && $0.end == ends })
+        #expect(Set(focused.leaders.map { [$0.start, $0.end, $0.term] }) == expectedLeaders)
+        #expect(focused.leaders.allSatisfy { $0.leader == 4 } && !focused.leadersTruncated)
+        #expect(expectedLeaders.count == 51)
+    }
+
     @Test func reportsSayTheyAreFocused() throws {
         let r = try Self.focused(20 * nsPerSecond...22 * nsPerSecond)
         let note = "Focused on 20s to 22s of 60s"
