@@ -168,6 +168,11 @@ struct LeadersAndFaults {
     /// belong to one partition.
     private var lastCut: (fault: Int, time: UInt64)?
     private var openNodeFaults: [String: Int] = [:]
+    /// Leaders and faults kept that ended before the stretch since they were last dropped: a full
+    /// list is sifted only when this says there is something to drop (once the run is past the
+    /// stretch's start nothing more ends before it, and a stretch holding the whole list's worth
+    /// must not sift it for every new fault).
+    private var endedBeforeStretch = 0
 
     init(runEnd: UInt64, within: ClosedRange<UInt64>? = nil) {
         self.runEnd = runEnd
@@ -177,7 +182,7 @@ struct LeadersAndFaults {
     /// Whether a leader (or a fault) beginning at `t` is wanted and has room.
     private mutating func keeps(leader: Bool, at t: UInt64) -> Bool {
         if let within, t > within.upperBound { return false }
-        if within != nil, (leader ? leaders.count : faults.count) >= Timeline.listLimit { dropEndedBeforeStretch() }
+        if endedBeforeStretch > 0, (leader ? leaders.count : faults.count) >= Timeline.listLimit { dropEndedBeforeStretch() }
         guard (leader ? leaders.count : faults.count) < Timeline.listLimit else {
             if leader { leadersTruncated = true } else { faultsTruncated = true }
             return false
@@ -205,6 +210,19 @@ struct LeadersAndFaults {
         openPartitions = openPartitions.compactMap { p in f.index[p.fault].map { (fault: $0, cut: p.cut) } }
         openNodeFaults = openNodeFaults.compactMapValues { f.index[$0] }
         lastCut = lastCut.flatMap { c in f.index[c.fault].map { (fault: $0, time: c.time) } }
+        endedBeforeStretch = 0
+    }
+
+    /// Counts an interval ending at `t` if that is before the stretch.
+    private mutating func ended(at t: UInt64) {
+        if let within, t < within.lowerBound { endedBeforeStretch += 1 }
+    }
+
+    /// Ends fault `k` at `t`, the time of the event `ref` (its evidence).
+    private mutating func endFault(_ k: Int, at t: UInt64, _ ref: EventRef) {
+        faults[k].end = t
+        faults[k].evidence.append(ref)
+        ended(at: t)
     }
 
     /// Keeps `f` if it is wanted and there is room; returns where it went.
@@ -216,7 +234,10 @@ struct LeadersAndFaults {
     }
 
     private mutating func endLeadership(of node: NodeID?, at t: UInt64) {
-        if let n = node, let k = openLeader.removeValue(forKey: n.rawValue) { leaders[k].end = t }
+        if let n = node, let k = openLeader.removeValue(forKey: n.rawValue) {
+            leaders[k].end = t
+            ended(at: t)
+        }
     }
 
     mutating func observe(_ e: TraceEvent, ordinal: UInt64, view: ClusterView) {
@@ -247,9 +268,7 @@ struct LeadersAndFaults {
             var k = 0
             while k < openPartitions.count {
                 if openPartitions[k].cut.remove(pair) != nil, openPartitions[k].cut.isEmpty {
-                    let f = openPartitions[k].fault
-                    faults[f].end = e.time
-                    faults[f].evidence.append(ref())
+                    endFault(openPartitions[k].fault, at: e.time, ref())
                     openPartitions.remove(at: k)
                 } else {
                     k += 1
@@ -267,10 +286,7 @@ struct LeadersAndFaults {
         case .nodeStarted, .nodeResumed:
             if let n = e.node {
                 let key = e.kind.tag == .nodeStarted ? "crash-\(n.rawValue)" : "pause-\(n.rawValue)"
-                if let k = openNodeFaults.removeValue(forKey: key) {
-                    faults[k].end = e.time
-                    faults[k].evidence.append(ref())
-                }
+                if let k = openNodeFaults.removeValue(forKey: key) { endFault(k, at: e.time, ref()) }
             }
         case .clockDriftSet(let target, _):
             addFault(FaultInterval(kind: .drift, start: e.time, end: runEnd, nodes: [target.rawValue], links: [], evidence: [ref()]))
@@ -288,8 +304,7 @@ struct LeadersAndFaults {
                 }
             } else if change == .addVoter, view.removed[target.rawValue] != nil,
                       let k = openNodeFaults.removeValue(forKey: "removed-\(target.rawValue)") {
-                faults[k].end = e.time
-                faults[k].evidence.append(ref())
+                endFault(k, at: e.time, ref())
             }
         default:
             break

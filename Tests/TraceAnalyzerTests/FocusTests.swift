@@ -172,6 +172,11 @@ import TraceFormat
         #expect(Set(focused.leaders.map { [$0.start, $0.end, $0.term] }) == expectedLeaders)
         #expect(focused.leaders.allSatisfy { $0.leader == 4 } && !focused.leadersTruncated)
         #expect(expectedLeaders.count == 51)
+
+        // A stretch from before the first fault on: as many of its own as the run's, the first 4,000.
+        let early = TraceAnalysis.analyze(events: events, metadata: metadata, timeRange: range, focus: 500 * ms...range.upperBound)
+        #expect(early.timeline.faults == whole.timeline.faults && early.timeline.faultsTruncated)
+        #expect(early.timeline.leaders == whole.timeline.leaders && early.timeline.leadersTruncated)
     }
 
     @Test func reportsSayTheyAreFocused() throws {
