@@ -102,21 +102,19 @@ struct TimelineBuilder {
         open[i] = Open(role: role, term: term, since: t)
     }
 
+    /// Takes the events that are not frequent (the analysis sends it only those): leaders and
+    /// faults go to `LeadersAndFaults`, which picks its own; labels are kept here.
     mutating func observe(_ e: TraceEvent, ordinal: UInt64, view: ClusterView) {
-        switch e.kind {
-        case .becameLeader, .leaderSteppedDown, .linkCut, .linkHealed, .nodeCrashed, .nodePaused, .nodeStarted,
-             .nodeResumed, .clockDriftSet, .linkDegraded, .membershipChangeApplied:
-            run.observe(e, ordinal: ordinal, view: view)
-            stretch?.observe(e, ordinal: ordinal, view: view)
-        case .label(let fault):
+        if case .label(let fault) = e.kind {
             if labels.count < 1_000, e.time >= start, e.time <= end {
                 var r = EventRef(e, ordinal: ordinal)
                 r.fields["text"] = labelText(fault) ?? ""
                 labels.append(r)
             }
-        default:
-            break
+            return
         }
+        run.observe(e, ordinal: ordinal, view: view)
+        stretch?.observe(e, ordinal: ordinal, view: view)
     }
 
     /// The run's leaders and faults, not only the stretch's (the stale-read advice looks at the whole run).
@@ -182,8 +180,9 @@ struct LeadersAndFaults {
     /// Whether a leader (or a fault) beginning at `t` is wanted and has room.
     private mutating func keeps(leader: Bool, at t: UInt64) -> Bool {
         if let within, t > within.upperBound { return false }
-        if endedBeforeStretch > 0, (leader ? leaders.count : faults.count) >= Timeline.listLimit { dropEndedBeforeStretch() }
-        guard (leader ? leaders.count : faults.count) < Timeline.listLimit else {
+        func full() -> Bool { (leader ? leaders.count : faults.count) >= Timeline.listLimit }
+        if endedBeforeStretch > 0, full() { dropEndedBeforeStretch() }
+        guard !full() else {
             if leader { leadersTruncated = true } else { faultsTruncated = true }
             return false
         }
