@@ -26,6 +26,8 @@ echo "simulate 1 min, traced (recording + writer):       $(count "$out/raftrecor
 "$out/raftrecord.nodebug" run --scenario steady --duration 1s -o "$out/steady-1s.trace" >/dev/null
 echo "analyse a 1 s trace:                               $(count "$out/traceanalyze.nodebug" "$out/steady-1s.trace" -o /dev/null)"
 # The analysis thread and the decoding threads: one decoding thread (decompressing and decoding
-# every frame) on a machine with fewer than three processors, else two sharing the frames.
+# every frame) on a machine with fewer than three processors, else two sharing the frames. The
+# analysis thread decodes the rest of any frame it comes for before a decoding thread is done with
+# it, so how the decoding splits between the threads depends on timing; the sum does not.
 echo "analyse the 10 min trace (threads, largest first): $(count "$out/traceanalyze.nodebug" "$out/steady-10m.trace" -o /dev/null)"
 echo "zstd -dc of the 10 min trace:                      $(count zstd -dc "$out/steady-10m.trace")"

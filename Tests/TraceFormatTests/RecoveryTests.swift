@@ -407,30 +407,63 @@ private func truncate(_ path: String, to size: Int) throws -> String {
         #expect(error?.offset == values.count - 3)
     }
 
-    @Test func badVarintInsideAValidFrameIsReportedAsCorrupt() throws {
-        // A frame whose records are garbage but whose zstd checksum is valid: decoding must fail cleanly.
+    /// Frame content holding `ids.count` message deliveries whose last id delta (in the refs
+    /// column, last but one; the values column is empty) is an endless varint.
+    private static func deliveriesEndingInABadVarint(_ ids: ClosedRange<UInt64>) -> [UInt8] {
         var encoder = FrameEncoder()
-        encoder.append(TraceEvent(time: 0, node: nil, .messageDelivered(id: 1)))
+        for id in ids { encoder.append(TraceEvent(time: id, node: nil, .messageDelivered(id: id))) }
         var content = encoder.content(sequence: 0)
-        // Replace the one-byte id delta in the refs column with an endless varint.
-        content.removeLast()
+        content.removeLast()  // the last event's one-byte delta
         content += [UInt8](repeating: 0xFF, count: 12)
         let refsLength = Container.frameHeaderSize - 4 * 2
-        content.replaceSubrange(refsLength..<(refsLength + 4), with: [12, 0, 0, 0])
+        content.replaceSubrange(refsLength..<(refsLength + 4), with: [UInt8(ids.count - 1 + 12), 0, 0, 0])
+        return content
+    }
+
+    /// A trace of the metadata frame and one hand-made event frame with a valid checksum and no
+    /// seek table (so it is recovered by scanning); returns its path and the frame's offset.
+    private static func traceWithOneFrame(_ content: [UInt8]) throws -> (path: String, frameOffset: Int) {
         let path = temporaryPath()
         let w = try TraceWriter(path: path, metadata: testMetadata)
         try w.close()
-        // Rebuild: metadata frame + one hand-made frame, no seek table (so it is recovered by scanning).
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         let metaLen = Int(TraceFile.u32([UInt8](data), 4)) + 8
         var compressed: [UInt8] = []
         let n = try ZstdFrameCompressor(level: 1).compress(content, into: &compressed)
         try (data.prefix(metaLen) + Data(compressed[0..<n])).write(to: URL(fileURLWithPath: path))
-        let f = try TraceFile.open(path)
+        return (path, metaLen)
+    }
+
+    @Test func badVarintInsideAValidFrameIsReportedAsCorrupt() throws {
+        // A frame whose records are garbage but whose zstd checksum is valid: decoding must fail cleanly.
+        let f = try TraceFile.open(try Self.traceWithOneFrame(Self.deliveriesEndingInABadVarint(0...0)).path)
         #expect(f.frames.count == 1)
         var it = f.events().makeIterator()
         #expect(it.next() == nil)
         #expect(it.error?.code == .corruptFrame)
         #expect(it.error?.description.contains("varint") == true)
+    }
+
+    /// A bad record after good ones in a frame with a valid checksum: the events before it come
+    /// out, then the error, whether the decoding thread or the consumer (which takes over the
+    /// rest of a frame it comes for) decodes the bad record.
+    @Test(arguments: [false, true])
+    func badRecordAfterGoodOnesEndsTheFrameWhoeverDecodesIt(consumerTakesOver: Bool) throws {
+        let (path, frameOffset) = try Self.traceWithOneFrame(Self.deliveriesEndingInABadVarint(1...5))
+        let f = try TraceFile.open(path)
+        var sequence = f.events()
+        if consumerTakesOver { sequence.handOver = .init(chunk: 1, always: true) }
+        var it = sequence.makeIterator()
+        var ids: [UInt64] = []
+        while let e = it.next() {
+            guard case .messageDelivered(let id) = e.kind else { Issue.record("unexpected \(e)"); break }
+            ids.append(id)
+        }
+        #expect(ids == [1, 2, 3, 4])
+        let error = try #require(it.error)
+        #expect(error.code == .corruptFrame)
+        #expect(error.frame == 1)  // the metadata frame is frame 0
+        #expect(error.offset == UInt64(frameOffset))
+        #expect(error.description.contains("bad varint"))
     }
 }

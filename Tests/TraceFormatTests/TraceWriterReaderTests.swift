@@ -162,9 +162,11 @@ import Testing
     }
 
     /// With one decoding thread for both slots (machines with fewer than three processors) and
-    /// with one per slot, whatever this machine would choose.
-    @Test(arguments: [1, 2])
-    func chunksOfAWholeFileAreItsEventsInOrder(decodeThreads: Int) throws {
+    /// with one per slot, whatever this machine would choose; and with the threads leaving the
+    /// rest of every frame to the consumer after their first chunk of `handOverChunk` events
+    /// (0: only when the consumer comes for a frame still being decoded, as outside tests).
+    @Test(arguments: [1, 2], [0, 1, 7, 5_000])
+    func chunksOfAWholeFileAreItsEventsInOrder(decodeThreads: Int, handOverChunk: Int) throws {
         let events = Array(SyntheticWorkload(seed: 5).prefix(30_000))
         let path = temporaryPath()
         try writeTrace(path, events)
@@ -172,6 +174,7 @@ import Testing
         #expect(f.frames.count > 3)  // several frames, so both slots (and threads) take turns
         var sequence = f.events()
         sequence.decodeThreads = decodeThreads
+        if handOverChunk > 0 { sequence.handOver = .init(chunk: handOverChunk, always: true) }
         var it = sequence.makeIterator()
         var chunked: [TraceEvent] = []
         var chunks = 0
