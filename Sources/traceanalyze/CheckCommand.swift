@@ -36,8 +36,7 @@ struct CheckCommand: ParsableCommand {
             print("\(file): \(ReportText.count(s.violationCount, "safety violation"))"
                   + (s.violationCount > s.violations.count ? " (the first \(s.violations.count) listed)" : ""))
             for v in s.violations {
-                let detail = v.detail.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-                print("  \(v.rule.rawValue) at \(ReportText.time(v.time)) on \(v.nodes.map { "n\($0)" }.joined(separator: ", ")): \(detail)")
+                print("  \(ReportText.violationLine(v))")
                 for e in v.evidence { print("    \(ReportText.event(e))") }
             }
         }

@@ -225,7 +225,7 @@ struct CommandLineTests {
         let path = try writeTrace(events)
         let r = try Tool.run("traceanalyze", ["check", path])
         #expect(r.status == 1)
-        #expect(r.out.contains("electionSafety"))
+        #expect(r.out.contains("election safety at 2ns on n1, n2: both became leader of term 4"))
     }
 
     @Test func badScenarioInputIsRefusedWithAReason() throws {

@@ -183,6 +183,52 @@ func htmlStructure(_ html: String) -> [String] {
     }
 }
 
+/// What the reports say in words where the analysis records case names.
+@Suite struct ReportWordingTests {
+    private func line(_ rule: SafetyViolation.Rule, _ nodes: [UInt32], _ detail: [String: String]) -> String {
+        ReportText.violationLine(SafetyViolation(rule: rule, time: 1_500_000_000, nodes: nodes, detail: detail, evidence: []))
+    }
+
+    /// Every rule's violation reads as a sentence built from the details the checkers record;
+    /// details a rule does not record fall back to key=value pairs rather than being lost.
+    @Test func eachRuleReadsAsASentence() {
+        #expect(line(.electionSafety, [1, 2], ["term": "4"]) == "election safety at 1.5s on n1, n2: both became leader of term 4")
+        #expect(line(.stateMachineSafety, [1, 3], ["index": "42"]) == "state machine safety at 1.5s on n1, n3: applied different entries at index 42")
+        #expect(line(.commitMonotonic, [2], ["from": "7", "to": "6", "previous": "7"])
+                == "commit index at 1.5s on n2: its commit index moved back from 7 to 6")
+        #expect(line(.commitMonotonic, [2], ["from": "8", "to": "9", "previous": "5"])
+                == "commit index at 1.5s on n2: its commit index advanced from 8 to 9, but it was 5")
+        #expect(line(.commitMonotonic, [2], ["snapshot": "10", "previous": "15"])
+                == "commit index at 1.5s on n2: installed a snapshot through index 10, below its commit index 15")
+        #expect(line(.leaderAppendOnly, [1], ["from": "30"]) == "leader append-only at 1.5s on n1: truncated its log from index 30 while leader")
+        #expect(line(.staleRead, [5], ["read": "630", "servedAt": "288", "acknowledgedWrite": "293", "mode": "readIndex"])
+                == "stale read at 1.5s on n5: read request 630, a ReadIndex read, was served at index 288, below index 293 "
+                + "of a write acknowledged before the read was issued")
+        #expect(line(.electionSafety, [1, 2], ["round": "3", "epoch": "9"]) == "election safety at 1.5s on n1, n2: epoch=9 round=3")
+    }
+
+    @Test func dropReasonsAndRefusalsAreWordsTheMostFirst() {
+        #expect(ReportText.dropReasons(["receiverDown": 3, "partition": 5, "loss": 3]) == "partition 5, loss 3, receiver down 3")
+        let preVote = FeatureEffect(feature: .preVote, count: 2, termsAvoided: 2,
+                                    rejectionsByReason: ["alreadyVoted": 1, "logNotUpToDate": 4], evidence: [])
+        #expect(ReportText.effect(preVote) == "Pre-vote was on: 2 pre-vote rounds failed, each a term increment that did not happen (2 terms); "
+                + "pre-votes refused: log not up to date 4, already voted 1.")
+    }
+
+    /// A feature that was on but had nothing to do says so, rather than "0 rounds failed, each ...".
+    @Test func featuresThatDidNothingSaySo() {
+        func effect(_ f: Advice.Feature, _ n: Int, _ reasons: [String: Int] = [:]) -> String {
+            ReportText.effect(FeatureEffect(feature: f, count: n, termsAvoided: UInt64(n), rejectionsByReason: reasons, evidence: []))
+        }
+        #expect(effect(.preVote, 0, ["alreadyVoted": 3]) == "Pre-vote was on: no pre-vote round failed; pre-votes refused: already voted 3.")
+        #expect(effect(.preVote, 0) == "Pre-vote was on: no pre-vote round failed.")
+        #expect(effect(.preVote, 1) == "Pre-vote was on: 1 pre-vote round failed, a term increment that did not happen.")
+        #expect(effect(.checkQuorum, 0) == "Check-quorum was on: no leader stepped down after hearing from no majority for an election timeout.")
+        #expect(effect(.leaderStickiness, 0).hasPrefix("Leader stickiness was on: no vote request was refused because"))
+        #expect(effect(.leaderStickiness, 1).hasPrefix("Leader stickiness was on: 1 vote request was refused because"))
+    }
+}
+
 @Suite struct BoundedOutputTests {
     @Test func timelineKeepsAFixedNumberOfColumnsAndCapsIntervals() {
         var t = TimelineBuilder(nodes: 1, start: 0, end: 100 * nsPerSecond)

@@ -73,6 +73,12 @@ import TraceFormat
         #expect(effect.count > 5)
         #expect(effect.count == r.elections.byOutcome["preVoteFailed"])
         #expect(r.elections.highestTerm == 1)
+        // The refusals in words, as the elections table gives them, most frequent first.
+        let refused = effect.rejectionsByReason.sorted { ($1.value, $0.key) < ($0.value, $1.key) }
+        #expect(refused.count >= 2)
+        let words = refused.map { "\(ReportText.voteRefusal($0.key)) \($0.value)" }.joined(separator: ", ")
+        #expect(TextReport.render(r, color: false).contains("; pre-votes refused: \(words).\n"))
+        #expect(words.contains("log not up to date") && !words.contains("logNotUpToDate"))
     }
 
     /// With logs compacted every 100 entries, the rejoining follower is 400 entries behind: it is
@@ -636,6 +642,9 @@ import TraceFormat
             #expect(v.evidence.map(\.event) == ["clientResponse", "clientRequest", "readServed", "clientResponse"])
             for ref in v.evidence { #expect(events[Int(ref.ordinal)].time == ref.time) }
             #expect(Int(v.detail["servedAt"]!)! < Int(v.detail["acknowledgedWrite"]!)!)
+            #expect(ReportText.violationLine(v) == "stale read at \(ReportText.time(v.time)) on n\(v.nodes[0]): read request \(v.detail["read"]!), "
+                    + "a lease read, was served at index \(v.detail["servedAt"]!), below index \(v.detail["acknowledgedWrite"]!) "
+                    + "of a write acknowledged before the read was issued")
         }
         let advice = try #require(r.advice.first { $0.feature == .readIndex })
         #expect(advice.staleReads == stale.count && advice.prevents)
@@ -646,7 +655,7 @@ import TraceFormat
         // The HTML timeline marks each on the serving node's lane, and its legend names the mark.
         let html = HTMLReport.render(r)
         #expect(html.contains("</i>safety violation"))
-        #expect(html.components(separatedBy: ",\"staleRead\",").count - 1 == stale.count)
+        #expect(html.components(separatedBy: ",\"stale read\",").count - 1 == stale.count)
 
         let (fixed, _) = try analyzeScenario("lease-read-drift", features: RaftFeatures(checkQuorum: true))
         #expect(fixed.safety.violations.isEmpty)

@@ -300,8 +300,7 @@ public enum HTMLReport {
         } else {
             s += "<ul class=\"violations\">"
             for v in sr.violations.prefix(100) {
-                let detail = ReportText.detail(v)
-                s += "<li><b>\(esc(v.rule.rawValue))</b> at \(esc(ReportText.time(v.time))) on \(esc(v.nodes.map { "n\($0)" }.joined(separator: ", "))): \(esc(detail))\(evidence(v.evidence, in: r))</li>"
+                s += "<li><b>\(esc(ReportText.rule(v.rule)))</b> at \(esc(ReportText.time(v.time))) on \(esc(v.nodes.map { "n\($0)" }.joined(separator: ", "))): \(esc(ReportText.violation(v)))\(evidence(v.evidence, in: r))</li>"
             }
             s += "</ul>"
             s += more(limit: 100, listed: sr.violations.count, of: sr.violationCount, in: r)
@@ -332,7 +331,7 @@ public enum HTMLReport {
             "labels": .array(tl.labels.map { [.int($0.time), .string($0.fields["text"] ?? "")] }),
             "msgs": .array(tl.messages.map { m in
                 [.int(m.from), .int(m.to), .int(m.sent), .int(m.received ?? 0), .string(m.type),
-                 .string(m.dropped ?? ""), .int(m.term)]
+                 .string(m.dropped.map(ReportText.dropReason) ?? ""), .int(m.term)]
             }),
             "disruptions": .array(r.disruptions.map { x in
                 [.int(x.id), .int(x.time), .int(x.leader), .string(ReportText.cause(x.cause)), .int(x.origin ?? 0),
@@ -347,8 +346,8 @@ public enum HTMLReport {
                 [.int(i.node), .int(i.time), .int(i.index), .int(i.term), .int(i.lastIndexBefore)]
             }),
             "viols": .array(r.safety.violations.map { v in
-                [.int(v.time), .int(v.nodes.first ?? 0), .string(v.rule.rawValue),
-                 .string(ReportText.detail(v))]
+                [.int(v.time), .int(v.nodes.first ?? 0), .string(ReportText.rule(v.rule)),
+                 .string(ReportText.violation(v))]
             }),
         ]
         // Stretches of skipped corrupt frames, greyed out (only present when there are some).

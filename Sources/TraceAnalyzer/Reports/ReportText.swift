@@ -39,9 +39,15 @@ public enum ReportText {
     /// "n4→n1".
     public static func link(_ l: LinkStats) -> String { "\(node(l.from))→\(node(l.to))" }
 
-    /// "partition 800, loss 12": messages dropped by reason, the most first.
+    /// "partition 800, receiver down 12": messages dropped by reason, the most first.
     public static func dropReasons(_ dropped: [String: UInt64]) -> String {
-        dropped.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        dropped.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\(dropReason($0.key)) \($0.value)" }.joined(separator: ", ")
+    }
+
+    /// Why a message was dropped, in words; `reason` is a `DropReason` case name, as the
+    /// analysis records it.
+    public static func dropReason(_ reason: String) -> String {
+        reason == "\(DropReason.receiverDown)" ? "receiver down" : reason
     }
 
     /// "n1→n5 mean 71ms, max 251ms (703 delivered)".
@@ -428,12 +434,21 @@ public enum ReportText {
     public static func effect(_ e: FeatureEffect) -> String {
         switch e.feature {
         case .preVote:
-            let reasons = e.rejectionsByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            return "Pre-vote was on: \(count(e.count, "pre-vote round")) failed, each a term increment that did not happen (\(count(e.termsAvoided, "term")))" + (reasons.isEmpty ? "." : "; pre-vote rejections: \(reasons).")
+            // Most frequent first; the reasons in words, as the elections table gives them.
+            let reasons = e.rejectionsByReason.sorted { ($1.value, $0.key) < ($0.value, $1.key) }
+                .map { "\(voteRefusal($0.key)) \($0.value)" }.joined(separator: ", ")
+            let failed = switch e.count {
+            case 0: "no pre-vote round failed"
+            case 1: "1 pre-vote round failed, a term increment that did not happen"
+            default: "\(count(e.count, "pre-vote round")) failed, each a term increment that did not happen (\(count(e.termsAvoided, "term")))"
+            }
+            return "Pre-vote was on: \(failed)" + (reasons.isEmpty ? "." : "; pre-votes refused: \(reasons).")
         case .checkQuorum:
-            return "Check-quorum was on: \(count(e.count, "leader")) stepped down after hearing from no majority for an election timeout."
+            let leaders = e.count == 0 ? "no leader" : count(e.count, "leader")
+            return "Check-quorum was on: \(leaders) stepped down after hearing from no majority for an election timeout."
         case .leaderStickiness:
-            return "Leader stickiness was on: \(e.count) vote request\(e.count == 1 ? " was" : "s were") refused because the voter had heard from its leader within the minimum election timeout."
+            let requests = e.count == 0 ? "no vote request was" : "\(e.count) vote request\(e.count == 1 ? " was" : "s were")"
+            return "Leader stickiness was on: \(requests) refused because the voter had heard from its leader within the minimum election timeout."
         case .leadershipTransfer:
             return "Leadership transfer: \(count(e.count, "transfer"))."
         case .readIndex:
@@ -442,8 +457,53 @@ public enum ReportText {
     }
 
     /// A safety violation's detail as `key=value` pairs in key order.
-    public static func detail(_ v: SafetyViolation) -> String {
-        v.detail.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+    /// A safety rule's name in words.
+    public static func rule(_ r: SafetyViolation.Rule) -> String {
+        switch r {
+        case .electionSafety: "election safety"
+        case .stateMachineSafety: "state machine safety"
+        case .commitMonotonic: "commit index"
+        case .leaderAppendOnly: "leader append-only"
+        case .staleRead: "stale read"
+        }
+    }
+
+    /// A violation in one line: its rule, when, on which nodes, and what they did.
+    public static func violationLine(_ v: SafetyViolation) -> String {
+        "\(rule(v.rule)) at \(time(v.time)) on \(v.nodes.map { node($0) }.joined(separator: ", ")): \(violation(v))"
+    }
+
+    /// What the nodes of a violation did, in words, from its details (as `key=value` pairs if
+    /// they are not the ones its rule records).
+    public static func violation(_ v: SafetyViolation) -> String {
+        let d = v.detail
+        switch v.rule {
+        case .electionSafety:
+            if let term = d["term"] { return "both became leader of term \(term)" }
+        case .stateMachineSafety:
+            if let index = d["index"] { return "applied different entries at index \(index)" }
+        case .commitMonotonic:
+            if let snapshot = d["snapshot"], let previous = d["previous"] {
+                return "installed a snapshot through index \(snapshot), below its commit index \(previous)"
+            }
+            if let from = d["from"], let to = d["to"], let f = UInt64(from), let t = UInt64(to) {
+                if t < f { return "its commit index moved back from \(from) to \(to)" }
+                if let previous = d["previous"] { return "its commit index advanced from \(from) to \(to), but it was \(previous)" }
+            }
+        case .leaderAppendOnly:
+            if let from = d["from"] { return "truncated its log from index \(from) while leader" }
+        case .staleRead:
+            if let read = d["read"], let served = d["servedAt"], let write = d["acknowledgedWrite"] {
+                let mode = switch d["mode"] {
+                case "lease": ", a lease read,"
+                case "readIndex": ", a ReadIndex read,"
+                case "local": ", a local read,"
+                default: ""
+                }
+                return "read request \(read)\(mode) was served at index \(served), below index \(write) of a write acknowledged before the read was issued"
+            }
+        }
+        return d.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
     }
 
     public static func verification(_ v: AdviceVerification) -> String {

@@ -86,7 +86,7 @@ public enum TextReport {
                 + (s.readsChecked > 0 ? ", \(T.count(s.readsChecked, "read"))" : "") + " checked)"
             : bad(T.count(s.violationCount, "violation"))))
         for v in s.violations.prefix(10) {
-            out.append("  \(v.rule.rawValue) at \(T.time(v.time)) on \(v.nodes.map { T.node($0) }.joined(separator: ", ")): \(T.detail(v))")
+            out.append("  \(T.violationLine(v))")
             for ev in v.evidence { out.append("      \(T.event(ev))") }
         }
         if let more = more(limit: 10, listed: s.violations.count, of: s.violationCount) {
