@@ -11,7 +11,8 @@ import TraceFormat
     }
 
     @Test func oneChangedSettingIsAttributed() throws {
-        let c = RunComparison([try item("rejoin"), try item("rejoin", RaftFeatures(preVote: true))])
+        let items = [try item("rejoin"), try item("rejoin", RaftFeatures(preVote: true))]
+        let c = RunComparison(items)
         #expect(c.differing == ["pre-vote"])
         let a = try #require(c.attributions.first)
         #expect(a.run == 1 && a.setting == "pre-vote" && a.from == "off" && a.to == "on")
@@ -41,6 +42,9 @@ import TraceFormat
         #expect(text.contains("a: Pre-vote would have prevented the disruption it was evaluated on"))
         #expect(text.contains("b: Pre-vote was on: \(effect.count) pre-vote rounds failed"))
         #expect(!text.contains("nothing to advise") && !text.contains("Nothing to advise"))
+        // Breakdowns are named by their case names in JSON and in words in the text and page.
+        #expect(text.contains("\n  elections: pre-vote failed ") && text.contains("\n  disruptions: rejoin "))
+        #expect(!text.contains("preVoteFailed") && CompareReport.html(c, reports: items.map(\.report)).contains("<td>elections: pre-vote failed</td>"))
         // A run with neither advice nor a feature at work says so.
         var none = c.runs[1]
         none.featureEffects = []

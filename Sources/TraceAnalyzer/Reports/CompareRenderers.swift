@@ -25,7 +25,7 @@ public enum CompareReport {
         }
         let changes = a.changed.compactMap { name -> String? in
             guard let m = c.metrics.first(where: { $0.name == name }) else { return nil }
-            return "\(name) \(value(m.values[0], m.unit)) -> \(value(m.values[a.run], m.unit))"
+            return "\(ReportText.metricName(name)) \(value(m.values[0], m.unit)) -> \(value(m.values[a.run], m.unit))"
         }
         return "\(who) \(verb) (compared with \(base)): " + (changes.isEmpty ? "no headline metric changed" : changes.joined(separator: ", "))
     }
@@ -49,7 +49,7 @@ public enum CompareReport {
         }
         out.append("")
         let rows: [[String]] = c.metrics.map { m in
-            [m.name] + m.values.indices.map { cell(m, $0) } + [!m.judged ? "" : m.best.isEmpty ? "=" : m.best.map { labels[$0] }.joined(separator: ",")]
+            [ReportText.metricName(m.name)] + m.values.indices.map { cell(m, $0) } + [!m.judged ? "" : m.best.isEmpty ? "=" : m.best.map { labels[$0] }.joined(separator: ",")]
         }
         let header = ["metric"] + labels + ["better"]
         let widths = header.indices.map { k in ([header] + rows).map { $0[k].count }.max() ?? 0 }
@@ -102,7 +102,7 @@ public enum CompareReport {
         }
         h += "</table></section><section id=\"metrics\"><h2>Metrics</h2><table><tr><th>metric</th>" + labels.map { "<th>\(esc($0))</th>" }.joined() + "</tr>"
         for m in c.metrics {
-            h += "<tr><td>\(esc(m.name))</td>"
+            h += "<tr><td>\(esc(ReportText.metricName(m.name)))</td>"
             for i in m.values.indices {
                 h += "<td\(m.best.contains(i) ? " class=\"best\"" : "")>\(esc(cell(m, i)))</td>"
             }

@@ -239,20 +239,35 @@ public enum ReportText {
     /// Disruption counts by cause, the most frequent first: "97 partial connectivity, 41 crash".
     public static func causes(_ byCause: [String: Int]) -> String {
         byCause.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { key, n in
-            let name = Disruption.Cause(rawValue: key).map { c in
-                switch c {
-                case .rejoin: "rejoin"
-                case .partialConnectivity: "partial connectivity"
-                case .flappingLink: "flapping link"
-                case .lostQuorum: "lost quorum"
-                case .leaderPaused: "leader paused"
-                case .crash: "crash"
-                case .removedServer: "removed server"
-                case .electionTimeout: "election timeout"
-                }
-            } ?? key
-            return "\(n) \(name)"
+            "\(n) \(Disruption.Cause(rawValue: key).map(shortCause) ?? key)"
         }.joined(separator: ", ")
+    }
+
+    /// A disruption's cause in a word or two, for counts and labels.
+    public static func shortCause(_ c: Disruption.Cause) -> String {
+        switch c {
+        case .rejoin: "rejoin"
+        case .partialConnectivity: "partial connectivity"
+        case .flappingLink: "flapping link"
+        case .lostQuorum: "lost quorum"
+        case .leaderPaused: "leader paused"
+        case .crash: "crash"
+        case .removedServer: "removed server"
+        case .electionTimeout: "election timeout"
+        }
+    }
+
+    /// A compared metric's name as shown. The name is the metric's identifier (as JSON gives it);
+    /// the breakdowns by disruption cause and election outcome end in a case name, put in words.
+    public static func metricName(_ name: String) -> String {
+        let byCause = "disruptions: ", byOutcome = "elections: "
+        if name.hasPrefix(byCause), let c = Disruption.Cause(rawValue: String(name.dropFirst(byCause.count))) {
+            return byCause + shortCause(c)
+        }
+        if name.hasPrefix(byOutcome), let o = ElectionAttempt.Outcome(rawValue: String(name.dropFirst(byOutcome.count))) {
+            return byOutcome + outcome(o)
+        }
+        return name
     }
 
     /// What a timeline draws only in part on a long trace, with how far each kept list reaches
