@@ -113,5 +113,13 @@ import TraceFormat
         let html = SweepHTML.render(report)
         #expect(html.contains("<svg class=\"plot log\"") && html.contains("<svg class=\"plot lin\""))
         #expect(SweepText.render(report).contains("pre-vote=on"))
+        // Safety is reported either way: all runs safe, or which ones were not.
+        #expect(SweepText.render(report).contains("\nsafety: no violation in any of the 16 runs\n"))
+        #expect(html.contains("No safety violation in any of the 16 runs."))
+        var unsafe = runs
+        unsafe[9].safe = false
+        let bad = SweepReport(scenario: "paper-9.3", trials: 8, baseSeed: 1, configurations: configs, runs: unsafe)
+        #expect(SweepText.render(bad).contains("\nSAFETY VIOLATIONS in 1 run: config 1 seed 2\n"))
+        #expect(!SweepText.render(bad).contains("no violation") && !SweepHTML.render(bad).contains("No safety violation"))
     }
 }

@@ -22,8 +22,10 @@ public enum SweepText {
                 out.append("  \(label)" + [Double(d.p50), Double(d.p90), Double(d.p99), Double(d.max), d.mean].map(f).joined())
             }
         }
-        if !s.unsafeRuns.isEmpty {
-            out.append("")
+        out.append("")
+        if s.unsafeRuns.isEmpty {
+            out.append("safety: no violation in any of the \(ReportText.count(s.configurations.count * s.trials, "run"))")
+        } else {
             out.append("SAFETY VIOLATIONS in \(ReportText.count(s.unsafeRuns.count, "run")): " + s.unsafeRuns.prefix(10).map { "config \($0.configuration) seed \($0.seed)" }.joined(separator: ", "))
         }
         return out.joined(separator: "\n") + "\n"
@@ -40,7 +42,9 @@ public enum SweepHTML {
         var h = "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>sweep: \(esc(s.scenario))</title><style>\(HTMLReport.css)"
         h += ".plot{margin:8px 0 20px}.scale-log .lin,.scale-lin .log{display:none}.key i{display:inline-block;width:14px;height:3px;margin:0 4px 3px 12px;vertical-align:middle}</style></head><body class=\"scale-log\">\n"
         h += "<header><h1>Sweep: \(esc(s.scenario))</h1><p class=\"meta\">\(s.configurations.count) configurations &times; \(s.trials) trials, seeds \(s.baseSeed) to \(s.baseSeed + UInt64(max(s.trials, 1)) - 1)</p></header>"
-        if !s.unsafeRuns.isEmpty {
+        if s.unsafeRuns.isEmpty {
+            h += "<p class=\"ok\">No safety violation in any of the \(ReportText.count(s.configurations.count * s.trials, "run")).</p>"
+        } else {
             h += "<p class=\"card bad\">Safety violations in \(ReportText.count(s.unsafeRuns.count, "run")): \(esc(s.unsafeRuns.prefix(20).map { "configuration \($0.configuration) seed \($0.seed)" }.joined(separator: ", ")))</p>"
         }
         h += "<p>Time axis: <label><input type=\"radio\" name=\"scale\" checked onchange=\"document.body.className='scale-log'\"> log</label> "
