@@ -5,7 +5,7 @@
 //
 // The first byte of an input picks the target: even, the rest is the decompressed content of one
 // event frame, decoded event by event; odd, the rest is a whole trace file, opened (with recovery)
-// and read both ways, skipping corrupt frames.
+// and read both ways, skipping corrupt frames, and once more with frames handed over to the reader.
 import Glibc
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -31,11 +31,27 @@ public func fuzzTrace(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         // In chunks: each starts where the last ended, or further on after a skipped frame.
         var chunks = trace.events(skippingCorruptFrames: true).makeIterator()
         var next: UInt64 = 0
+        var read: [(ordinal: UInt64, events: [TraceEvent])] = []
         while let chunk = chunks.nextChunk() {
             precondition(chunks.chunkOrdinal >= next, "a chunk numbered before the previous one's end")
             precondition(chunks.chunkFollowsGap || chunks.chunkOrdinal == next, "events missing with no gap said")
             next = chunks.chunkOrdinal + UInt64(chunk.count)
+            read.append((chunks.chunkOrdinal, Array(chunk)))
         }
+        // Again with the decoding threads leaving the rest of every frame to this one after a
+        // first chunk of 1 to 8 events (the first byte's other bits say how many): the same
+        // events, the same frames skipped for the same reasons.
+        var forced = trace.events(skippingCorruptFrames: true)
+        forced.handOver = .init(chunk: Int(input[0] >> 1 & 7) + 1, always: true)
+        var again = forced.makeIterator()
+        var k = 0
+        while let chunk = again.nextChunk() {
+            precondition(k < read.count && read[k].ordinal == again.chunkOrdinal && read[k].events.elementsEqual(chunk),
+                         "a frame handed over to the consumer reads differently")
+            k += 1
+        }
+        precondition(k == read.count && again.skipped.map(\.description) == chunks.skipped.map(\.description),
+                     "a frame handed over to the consumer ends differently")
     }
     return 0
 }
