@@ -12,6 +12,9 @@ struct ElectionTracker {
     private(set) var attempts = 0
     private(set) var candidacies = 0
     private(set) var truncated = false
+    /// Failed pre-vote rounds that fewer than a majority answered (the candidate counting
+    /// itself): too few voters heard the candidate, or answered it, for refusals to be the reason.
+    private(set) var preVoteUnanswered = 0
     private var nextID = 1
     /// Leadership transfers in progress, by target: the leader's `transferStarted`.
     private var transfers: [UInt32: EventRef] = [:]
@@ -28,6 +31,12 @@ struct ElectionTracker {
         if list.count < Self.limit { list.append(a) } else { truncated = true }
     }
 
+    /// Ends `node`'s pre-vote round, `a`, as failed.
+    private mutating func preVoteFailed(_ node: UInt32, _ a: ElectionAttempt, at t: UInt64, _ ref: EventRef, quorum: Int) {
+        if 1 + (a.preVote?.count ?? 0) < quorum { preVoteUnanswered += 1 }
+        finish(node, .preVoteFailed, at: t, ref)
+    }
+
     mutating func observe(_ e: TraceEvent, ordinal: UInt64, view: ClusterView) {
         guard let node = e.node?.rawValue else { return }
         // Built only for the events an attempt keeps: formatting every event would dominate.
@@ -38,11 +47,15 @@ struct ElectionTracker {
                 // Timed out again before winning: lost if a majority refused (voters that refuse for
                 // leader stickiness send no answer, so the candidate waits out its timer), a split
                 // vote if a majority answered, else no quorum.
-                let round = a.term == a.fromTerm ? (a.preVote ?? []) : a.votes
-                let refused = round.count { !$0.granted }
-                let outcome: ElectionAttempt.Outcome = a.preVote != nil && a.term == a.fromTerm ? .preVoteFailed
-                    : refused >= view.quorum ? .lost : 1 + round.count >= view.quorum ? .splitVote : .noQuorum
-                finish(node, outcome, at: e.time, ref)
+                if a.preVote != nil && a.term == a.fromTerm {
+                    preVoteFailed(node, a, at: e.time, ref, quorum: view.quorum)
+                } else {
+                    let round = a.term == a.fromTerm ? [] : a.votes  // no round at all if it never campaigned
+                    let refused = round.count { !$0.granted }
+                    let outcome: ElectionAttempt.Outcome = refused >= view.quorum ? .lost
+                        : 1 + round.count >= view.quorum ? .splitVote : .noQuorum
+                    finish(node, outcome, at: e.time, ref)
+                }
             }
             open[node] = ElectionAttempt(id: nextID, node: node, trigger: "electionTimeout", start: e.time, end: e.time,
                                          fromTerm: term, term: term, preVote: nil, votes: [], outcome: .open,
@@ -70,7 +83,7 @@ struct ElectionTracker {
             guard let a = open[node] else { return }
             if term > a.term { finish(node, .superseded, at: e.time, ref) }
             else if leader != nil { finish(node, .superseded, at: e.time, ref) }
-            else if a.term == a.fromTerm { finish(node, .preVoteFailed, at: e.time, ref) }
+            else if a.term == a.fromTerm { preVoteFailed(node, a, at: e.time, ref, quorum: view.quorum) }
             else { finish(node, .lost, at: e.time, ref) }
         case .nodeCrashed:
             finish(node, .abandoned, at: e.time, ref)

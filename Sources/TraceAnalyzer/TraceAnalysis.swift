@@ -269,7 +269,8 @@ struct AnalysisPass {
             let failed = electionSummary.byOutcome[ElectionAttempt.Outcome.preVoteFailed.rawValue, default: 0]
             effects.append(FeatureEffect(feature: .preVote, count: failed, termsAvoided: UInt64(failed),
                                          rejectionsByReason: detector.preVoteRejections,
-                                         evidence: detector.effectEvidence[.preVote] ?? []))
+                                         evidence: detector.effectEvidence[.preVote] ?? [],
+                                         unanswered: elections.preVoteUnanswered))
         }
         if run.features.checkQuorum {
             effects.append(FeatureEffect(feature: .checkQuorum, count: detector.lostQuorumStepDowns, termsAvoided: 0,

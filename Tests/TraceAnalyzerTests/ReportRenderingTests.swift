@@ -227,6 +227,18 @@ func htmlStructure(_ html: String) -> [String] {
         #expect(effect(.leaderStickiness, 0).hasPrefix("Leader stickiness was on: no vote request was refused because"))
         #expect(effect(.leaderStickiness, 1).hasPrefix("Leader stickiness was on: 1 vote request was refused because"))
     }
+
+    /// Failed pre-vote rounds that too few voters answered are told apart from refused ones.
+    @Test func unansweredPreVoteRoundsAreCounted() {
+        func effect(_ n: Int, unanswered: Int) -> String {
+            ReportText.effect(FeatureEffect(feature: .preVote, count: n, termsAvoided: UInt64(n), rejectionsByReason: [:],
+                                            evidence: [], unanswered: unanswered))
+        }
+        #expect(effect(18, unanswered: 17) == "Pre-vote was on: 18 pre-vote rounds failed (17 heard from no majority), each a term increment that did not happen (18 terms).")
+        #expect(effect(3, unanswered: 3) == "Pre-vote was on: 3 pre-vote rounds failed (all heard from no majority), each a term increment that did not happen (3 terms).")
+        #expect(effect(1, unanswered: 1) == "Pre-vote was on: 1 pre-vote round failed (it heard from no majority), a term increment that did not happen.")
+        #expect(effect(2, unanswered: 0) == "Pre-vote was on: 2 pre-vote rounds failed, each a term increment that did not happen (2 terms).")
+    }
 }
 
 @Suite struct BoundedOutputTests {

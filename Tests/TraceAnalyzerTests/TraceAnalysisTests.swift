@@ -73,6 +73,12 @@ import TraceFormat
         #expect(effect.count > 5)
         #expect(effect.count == r.elections.byOutcome["preVoteFailed"])
         #expect(r.elections.highestTerm == 1)
+        // Cut off for 4 s, the follower's rounds reach nobody; after it rejoins, they are refused.
+        let cutOff = r.elections.list.filter { a in
+            a.outcome == .preVoteFailed && 1 + (a.preVote?.count ?? 0) < 3
+        }
+        #expect(effect.unanswered == cutOff.count && cutOff.count >= 10 && cutOff.count < effect.count)
+        #expect(cutOff.allSatisfy { $0.node == 1 && $0.start >= 2 * nsPerSecond && $0.start < 6 * nsPerSecond })
         // The refusals in words, as the elections table gives them, most frequent first.
         let refused = effect.rejectionsByReason.sorted { ($1.value, $0.key) < ($0.value, $1.key) }
         #expect(refused.count >= 2)

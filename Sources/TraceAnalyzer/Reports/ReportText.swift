@@ -452,10 +452,16 @@ public enum ReportText {
             // Most frequent first; the reasons in words, as the elections table gives them.
             let reasons = e.rejectionsByReason.sorted { ($1.value, $0.key) < ($0.value, $1.key) }
                 .map { "\(voteRefusal($0.key)) \($0.value)" }.joined(separator: ", ")
+            let unanswered = switch e.unanswered ?? 0 {
+            case 0: ""
+            case e.count where e.count == 1: " (it heard from no majority)"
+            case e.count: " (all heard from no majority)"
+            case let n: " (\(n) heard from no majority)"
+            }
             let failed = switch e.count {
             case 0: "no pre-vote round failed"
-            case 1: "1 pre-vote round failed, a term increment that did not happen"
-            default: "\(count(e.count, "pre-vote round")) failed, each a term increment that did not happen (\(count(e.termsAvoided, "term")))"
+            case 1: "1 pre-vote round failed\(unanswered), a term increment that did not happen"
+            default: "\(count(e.count, "pre-vote round")) failed\(unanswered), each a term increment that did not happen (\(count(e.termsAvoided, "term")))"
             }
             return "Pre-vote was on: \(failed)" + (reasons.isEmpty ? "." : "; pre-votes refused: \(reasons).")
         case .checkQuorum:
