@@ -127,6 +127,7 @@ struct AdviceCollector {
         disruptionTotals.count += 1
         disruptionTotals.byCause[d.cause.rawValue, default: 0] += 1
         disruptionTotals.leaderlessTotal.addSaturating(d.leaderlessFor ?? 0)
+        if advice.isEmpty { disruptionTotals.unadvisedByCause[d.cause.rawValue, default: 0] += 1 }
         if lists(d) {
             disruptions.append(d)
             disruptionAdvice += advice

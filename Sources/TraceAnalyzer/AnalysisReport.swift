@@ -432,6 +432,11 @@ public struct DisruptionTotals: Codable, Sendable, Equatable {
     public var byCause: [String: Int] = [:]
     /// The sum of their `leaderlessFor`.
     public var leaderlessTotal: UInt64 = 0
+    /// Those about which no feature was advised (by cause): no feature that was off applies to
+    /// them (a leader check-quorum stepped down or that was itself removed, with no campaign
+    /// behind it; a campaign with pre-vote and leader stickiness both on; a crash with no time
+    /// without a leader).
+    public var unadvisedByCause: [String: Int] = [:]
 }
 
 /// One feature's advice, summed over every item evaluated for it (listed in `advice` or not).

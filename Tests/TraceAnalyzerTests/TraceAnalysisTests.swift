@@ -307,6 +307,16 @@ import TraceFormat
         #expect(d.evidence.contains { $0.event == "nodePaused" && $0.node == d.leader && $0.time == 3 * nsPerSecond })
         #expect((d.leaderlessFrom ?? .max) < d.time)
         #expect(r.advice.contains { $0.feature == .preVote && $0.disruptions == [d.id] && !$0.prevents })
+        #expect(r.disruptionTotals.unadvisedByCause.isEmpty)
+        // With pre-vote, check-quorum and stickiness on, no feature that was off applies: the
+        // report says so rather than leaving the disruption unaccounted for.
+        c.features = RaftFeatures(preVote: true, checkQuorum: true)
+        _ = try Recorder.record(c, to: path)
+        let on = try TraceAnalysis.analyze(try TraceFile.open(path))
+        #expect(on.disruptions.map(\.cause) == [.leaderPaused] && on.advice.isEmpty)
+        #expect(on.disruptionTotals.unadvisedByCause == ["leaderPaused": 1])
+        #expect(TextReport.render(on, color: false).contains(
+            "  - Nothing to advise on 1 disruption: 1 leader paused (its followers rightly stopped waiting for it); no feature that was off applies to it.\n"))
     }
 
     /// A single link cut while the follower campaigns, healed just before the leader hears the
@@ -339,6 +349,10 @@ import TraceFormat
         let (fixed, _) = try analyzeScenario("quorum-loss", features: ScenarioCatalog.quorumLoss.fix)
         #expect(!fixed.advice.contains { $0.feature == .checkQuorum })
         #expect(fixed.featureEffects.contains { $0.feature == .checkQuorum && $0.count >= 1 })
+        // The leader check-quorum stepped down had no campaign behind it: nothing to advise.
+        #expect(r.disruptionTotals.unadvisedByCause.isEmpty)
+        #expect(fixed.disruptionTotals.unadvisedByCause == ["lostQuorum": fixed.disruptionTotals.count])
+        #expect(HTMLReport.render(fixed).contains("lost quorum (the leader reached no majority); no feature that was off applies to"))
         #expect(fixed.availability.leaderlessLongest < r.availability.leaderlessLongest / 5)
     }
 

@@ -165,9 +165,11 @@ public enum HTMLReport {
             s += "</ol>"
         }
         s += more(limit: Self.listedAdvice, listed: r.advice.count, of: r.adviceEvaluated, in: r)
-        if !r.featureEffects.isEmpty {
+        let unadvised = ReportText.unadvised(r.disruptionTotals)
+        if !r.featureEffects.isEmpty || unadvised != nil {
             s += "<ul class=\"effects\">"
             for f in r.featureEffects { s += "<li>\(esc(ReportText.effect(f)))\(evidence(f.evidence, in: r))</li>" }
+            if let unadvised { s += "<li>\(esc(unadvised))</li>" }
             s += "</ul>"
         }
         return s + "</section>\n"

@@ -243,6 +243,21 @@ public enum ReportText {
         }.joined(separator: ", ")
     }
 
+    /// The disruptions no feature was advised on, by cause, with why; nil when there are none.
+    public static func unadvised(_ totals: DisruptionTotals) -> String? {
+        let n = totals.unadvisedByCause.values.reduce(0, +)
+        guard n > 0 else { return nil }
+        let causes = totals.unadvisedByCause.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { key, count in
+            let why = switch Disruption.Cause(rawValue: key) {
+            case .lostQuorum: " (the leader reached no majority)"
+            case .leaderPaused: " (its followers rightly stopped waiting for it)"
+            default: ""
+            }
+            return "\(count) \(Disruption.Cause(rawValue: key).map(shortCause) ?? key)\(why)"
+        }.joined(separator: ", ")
+        return "Nothing to advise on \(count(n, "disruption")): \(causes); no feature that was off applies to \(n == 1 ? "it" : "them")."
+    }
+
     /// A disruption's cause in a word or two, for counts and labels.
     public static func shortCause(_ c: Disruption.Cause) -> String {
         switch c {
