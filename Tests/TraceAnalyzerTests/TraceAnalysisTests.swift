@@ -319,6 +319,22 @@ import TraceFormat
             "  - Nothing to advise on 1 disruption: 1 leader paused (its followers rightly stopped waiting for it); no feature that was off applies to it.\n"))
     }
 
+    /// A leader removed from the voters steps down with no campaign behind it and every feature
+    /// off: the advice says there is nothing to advise on it, once, and why.
+    @Test func aRemovedLeaderIsAccountedForInTheAdvice() throws {
+        var c = ScenarioCatalog.steady.configuration
+        c.duration = 6 * nsPerSecond
+        c.faults = [ScheduledFault(at: 2 * nsPerSecond, .removeMember(.leader))]
+        let path = Scratch.path("removed-leader.trace")
+        _ = try Recorder.record(c, to: path)
+        let r = try TraceAnalysis.analyze(try TraceFile.open(path))
+        #expect(r.disruptions.map(\.cause) == [.removedServer] && r.advice.isEmpty && r.featureEffects.isEmpty)
+        #expect(r.disruptionTotals.unadvisedByCause == ["removedServer": 1])
+        let text = TextReport.render(r, color: false)
+        #expect(text.contains("Advice\n  - Nothing to advise on 1 disruption: 1 removed server; no feature that was off applies to it.\n"))
+        #expect(!text.contains("nothing to advise: no disruption") && !HTMLReport.render(r).contains("Nothing to advise: no disruption"))
+    }
+
     /// A single link cut while the follower campaigns, healed just before the leader hears the
     /// higher term: the connectivity when the root campaigned decides (the cut is evidence).
     @Test func partialConnectivityIsJudgedWhenTheRootCampaigned() throws {

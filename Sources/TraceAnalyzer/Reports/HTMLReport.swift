@@ -123,7 +123,7 @@ public enum HTMLReport {
 
     private static func adviceSection(_ r: AnalysisReport) -> String {
         var s = "<section id=\"advice\"><h2>What would have helped</h2>"
-        if r.advice.isEmpty && r.adviceSummary.isEmpty && r.featureEffects.isEmpty {
+        if r.advice.isEmpty && r.adviceSummary.isEmpty && r.featureEffects.isEmpty && r.disruptionTotals.unadvisedByCause.isEmpty {
             s += "<p>Nothing to advise: no disruption or stall that one of the features would have changed.</p>"
         }
         if !r.adviceSummary.isEmpty {
