@@ -469,8 +469,7 @@ public enum ReportText {
                 .map { "\(voteRefusal($0.key)) \($0.value)" }.joined(separator: ", ")
             let unanswered = switch e.unanswered ?? 0 {
             case 0: ""
-            case e.count where e.count == 1: " (it heard from no majority)"
-            case e.count: " (all heard from no majority)"
+            case e.count: e.count == 1 ? " (it heard from no majority)" : " (all heard from no majority)"
             case let n: " (\(n) heard from no majority)"
             }
             let failed = switch e.count {
@@ -492,7 +491,6 @@ public enum ReportText {
         }
     }
 
-    /// A safety violation's detail as `key=value` pairs in key order.
     /// A safety rule's name in words.
     public static func rule(_ r: SafetyViolation.Rule) -> String {
         switch r {
