@@ -547,7 +547,8 @@ public struct FeatureEffect: Codable, Sendable, Equatable {
     public var termsAvoided: UInt64
     public var rejectionsByReason: [String: Int]
     public var evidence: [EventRef]
-    /// Pre-vote: of the `count` failed rounds, those that fewer than a majority answered (nil for
-    /// the other features, and in reports of older versions).
+    /// Pre-vote: of the `count` failed rounds, those that reached fewer than a majority, as the
+    /// voters' grants and refusals show (nil for the other features, and in reports of older
+    /// versions).
     public var unanswered: Int? = nil
 }

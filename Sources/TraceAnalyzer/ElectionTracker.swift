@@ -12,8 +12,9 @@ struct ElectionTracker {
     private(set) var attempts = 0
     private(set) var candidacies = 0
     private(set) var truncated = false
-    /// Failed pre-vote rounds that fewer than a majority answered (the candidate counting
-    /// itself): too few voters heard the candidate, or answered it, for refusals to be the reason.
+    /// Failed pre-vote rounds that reached fewer than a majority (the candidate counting itself),
+    /// as the voters' grants and refusals show: cut off, or its voters down, rather than refused.
+    /// (A refusal for leader stickiness is not sent, but it shows the request arrived.)
     private(set) var preVoteUnanswered = 0
     private var nextID = 1
     /// Leadership transfers in progress, by target: the leader's `transferStarted`.

@@ -14,6 +14,9 @@ public struct RunComparison: Codable, Sendable {
         /// What the features the run had on did (its report's `featureEffects`): the pre-vote
         /// rounds that failed, the leaders check-quorum stepped down, ...
         public var featureEffects: [FeatureEffect]
+        /// Its disruptions about which nothing was advised, by cause (its report's
+        /// `disruptionTotals.unadvisedByCause`).
+        public var unadvisedByCause: [String: Int] = [:]
     }
 
     public struct Setting: Codable, Sendable {
@@ -76,7 +79,8 @@ public struct RunComparison: Codable, Sendable {
         let labels = items.indices.map { i in i < 26 ? String(UnicodeScalar(UInt8(97 + i))) : "r\(i + 1)" }
         runs = items.enumerated().map { i, it in
             Run(label: labels[i], path: it.path, scenario: it.metadata.run.scenario, seed: it.metadata.run.seed,
-                advice: it.report.adviceSummary, featureEffects: it.report.featureEffects)
+                advice: it.report.adviceSummary, featureEffects: it.report.featureEffects,
+                unadvisedByCause: it.report.disruptionTotals.unadvisedByCause)
         }
         let flat = items.map { Self.settings(of: $0.metadata.run) }
         settings = (flat.first ?? []).indices.map { k in Setting(name: flat[0][k].0, values: flat.map { $0[k].1 }) }

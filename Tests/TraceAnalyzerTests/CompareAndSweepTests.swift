@@ -49,6 +49,10 @@ import TraceFormat
         var none = c.runs[1]
         none.featureEffects = []
         #expect(CompareReport.adviceLines(none) == ["Nothing to advise."])
+        // ... unless some of its disruptions had nothing to advise, which it accounts for.
+        none.unadvisedByCause = ["lostQuorum": 2]
+        #expect(CompareReport.adviceLines(none)
+                == ["Nothing to advise on 2 disruptions: 2 lost quorum (the leader reached no majority); no feature that was off applies to them."])
     }
 
     /// A measured figure within 1% of the best is as good as it (histogram resolution and noise,

@@ -234,9 +234,9 @@ func htmlStructure(_ html: String) -> [String] {
             ReportText.effect(FeatureEffect(feature: .preVote, count: n, termsAvoided: UInt64(n), rejectionsByReason: [:],
                                             evidence: [], unanswered: unanswered))
         }
-        #expect(effect(18, unanswered: 17) == "Pre-vote was on: 18 pre-vote rounds failed (17 heard from no majority), each a term increment that did not happen (18 terms).")
-        #expect(effect(3, unanswered: 3) == "Pre-vote was on: 3 pre-vote rounds failed (all heard from no majority), each a term increment that did not happen (3 terms).")
-        #expect(effect(1, unanswered: 1) == "Pre-vote was on: 1 pre-vote round failed (it heard from no majority), a term increment that did not happen.")
+        #expect(effect(18, unanswered: 17) == "Pre-vote was on: 18 pre-vote rounds failed (17 reached no majority), each a term increment that did not happen (18 terms).")
+        #expect(effect(3, unanswered: 3) == "Pre-vote was on: 3 pre-vote rounds failed (all reached no majority), each a term increment that did not happen (3 terms).")
+        #expect(effect(1, unanswered: 1) == "Pre-vote was on: 1 pre-vote round failed (it reached no majority), a term increment that did not happen.")
         #expect(effect(2, unanswered: 0) == "Pre-vote was on: 2 pre-vote rounds failed, each a term increment that did not happen (2 terms).")
     }
 }

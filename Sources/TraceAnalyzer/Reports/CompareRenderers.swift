@@ -61,7 +61,7 @@ public enum CompareReport {
             out.append("")
             for a in c.attributions { out.append(attribution(a, c)) }
         }
-        if c.runs.contains(where: { !$0.advice.isEmpty || !$0.featureEffects.isEmpty }) {
+        if c.runs.contains(where: { !$0.advice.isEmpty || !$0.featureEffects.isEmpty || !$0.unadvisedByCause.isEmpty }) {
             out.append("")
             out.append("advice of each run's own analysis:")
             for r in c.runs {
@@ -71,9 +71,11 @@ public enum CompareReport {
         return out.joined(separator: "\n") + "\n"
     }
 
-    /// A run's advice, then what the features it had on did; "Nothing to advise." when neither.
+    /// A run's advice, then what the features it had on did, then the disruptions nothing was
+    /// advised on; "Nothing to advise." when none of these.
     static func adviceLines(_ r: RunComparison.Run) -> [String] {
         let lines = r.advice.map(ReportText.adviceSummary) + r.featureEffects.map(ReportText.effect)
+            + [ReportText.unadvised(r.unadvisedByCause)].compactMap { $0 }
         return lines.isEmpty ? ["Nothing to advise."] : lines
     }
 
@@ -108,7 +110,7 @@ public enum CompareReport {
             }
             h += "</tr>"
         }
-        if c.runs.contains(where: { !$0.advice.isEmpty || !$0.featureEffects.isEmpty }) {
+        if c.runs.contains(where: { !$0.advice.isEmpty || !$0.featureEffects.isEmpty || !$0.unadvisedByCause.isEmpty }) {
             h += "</table></section><section id=\"advice\"><h2>What each run's analysis advises</h2><table><tr><th>run</th><th>advice</th></tr>"
             for r in c.runs {
                 h += "<tr><td>\(esc(r.label))</td><td>" + adviceLines(r).map(esc).joined(separator: "<br>") + "</td></tr>"

@@ -165,7 +165,7 @@ public enum HTMLReport {
             s += "</ol>"
         }
         s += more(limit: Self.listedAdvice, listed: r.advice.count, of: r.adviceEvaluated, in: r)
-        let unadvised = ReportText.unadvised(r.disruptionTotals)
+        let unadvised = ReportText.unadvised(r.disruptionTotals.unadvisedByCause)
         if !r.featureEffects.isEmpty || unadvised != nil {
             s += "<ul class=\"effects\">"
             for f in r.featureEffects { s += "<li>\(esc(ReportText.effect(f)))\(evidence(f.evidence, in: r))</li>" }

@@ -244,10 +244,10 @@ public enum ReportText {
     }
 
     /// The disruptions no feature was advised on, by cause, with why; nil when there are none.
-    public static func unadvised(_ totals: DisruptionTotals) -> String? {
-        let n = totals.unadvisedByCause.values.reduce(0, +)
+    public static func unadvised(_ byCause: [String: Int]) -> String? {
+        let n = byCause.values.reduce(0, +)
         guard n > 0 else { return nil }
-        let causes = totals.unadvisedByCause.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { key, count in
+        let causes = byCause.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { key, count in
             let why = switch Disruption.Cause(rawValue: key) {
             case .lostQuorum: " (the leader reached no majority)"
             case .leaderPaused: " (its followers rightly stopped waiting for it)"
@@ -469,8 +469,8 @@ public enum ReportText {
                 .map { "\(voteRefusal($0.key)) \($0.value)" }.joined(separator: ", ")
             let unanswered = switch e.unanswered ?? 0 {
             case 0: ""
-            case e.count: e.count == 1 ? " (it heard from no majority)" : " (all heard from no majority)"
-            case let n: " (\(n) heard from no majority)"
+            case e.count: e.count == 1 ? " (it reached no majority)" : " (all reached no majority)"
+            case let n: " (\(n) reached no majority)"
             }
             let failed = switch e.count {
             case 0: "no pre-vote round failed"

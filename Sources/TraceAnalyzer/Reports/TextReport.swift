@@ -107,7 +107,7 @@ public enum TextReport {
             out.append("  ... \(more)")
         }
         for f in r.featureEffects { out.append("  - \(T.effect(f))") }
-        if let line = T.unadvised(r.disruptionTotals) { out.append("  - \(line)") }
+        if let line = T.unadvised(r.disruptionTotals.unadvisedByCause) { out.append("  - \(line)") }
         if let verification = r.verification {
             out.append("")
             out.append(head("Advice verified by replay"))
