@@ -47,7 +47,17 @@ public enum ReportText {
     /// Why a message was dropped, in words; `reason` is a `DropReason` case name, as the
     /// analysis records it.
     public static func dropReason(_ reason: String) -> String {
-        reason == "\(DropReason.receiverDown)" ? "receiver down" : reason
+        switch caseNamed(reason, of: DropReason.self) {
+        case .partition: "partition"
+        case .loss: "loss"
+        case .receiverDown: "receiver down"
+        case nil: reason
+        }
+    }
+
+    /// The case of `E` whose name is `name`: the analysis records enumerations by case name.
+    private static func caseNamed<E: CaseIterable>(_ name: String?, of _: E.Type) -> E? {
+        E.allCases.first { "\($0)" == name }
     }
 
     /// "n1→n5 mean 71ms, max 251ms (703 delivered)".
@@ -248,12 +258,13 @@ public enum ReportText {
         let n = byCause.values.reduce(0, +)
         guard n > 0 else { return nil }
         let causes = byCause.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { key, count in
-            let why = switch Disruption.Cause(rawValue: key) {
+            let cause = Disruption.Cause(rawValue: key)
+            let why = switch cause {
             case .lostQuorum: " (the leader reached no majority)"
             case .leaderPaused: " (its followers rightly stopped waiting for it)"
             default: ""
             }
-            return "\(count) \(Disruption.Cause(rawValue: key).map(shortCause) ?? key)\(why)"
+            return "\(count) \(cause.map(shortCause) ?? key)\(why)"
         }.joined(separator: ", ")
         return "Nothing to advise on \(count(n, "disruption")): \(causes); no feature that was off applies to \(n == 1 ? "it" : "them")."
     }
@@ -528,11 +539,11 @@ public enum ReportText {
             if let from = d["from"] { return "truncated its log from index \(from) while leader" }
         case .staleRead:
             if let read = d["read"], let served = d["servedAt"], let write = d["acknowledgedWrite"] {
-                let mode = switch d["mode"] {
-                case "lease": ", a lease read,"
-                case "readIndex": ", a ReadIndex read,"
-                case "local": ", a local read,"
-                default: ""
+                let mode = switch caseNamed(d["mode"], of: ReadMode.self) {
+                case .lease: ", a lease read,"
+                case .readIndex: ", a ReadIndex read,"
+                case .local: ", a local read,"
+                case nil: ""
                 }
                 return "read request \(read)\(mode) was served at index \(served), below index \(write) of a write acknowledged before the read was issued"
             }
@@ -592,7 +603,7 @@ public enum ReportText {
     /// Why a vote was refused, in words; `reason` is a `VoteRejectReason` case name, as the
     /// analysis records it.
     public static func voteRefusal(_ reason: String) -> String {
-        guard let r = VoteRejectReason.allCases.first(where: { "\($0)" == reason }) else { return reason }
+        guard let r = caseNamed(reason, of: VoteRejectReason.self) else { return reason }
         return switch r {
         case .alreadyVoted: "already voted"
         case .leaderKnown: "follows a leader of this term"
