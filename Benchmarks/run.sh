@@ -34,7 +34,7 @@ done
 for f in "$out/steady-1m.trace" "$out/steady-10m.trace" "$out/sim.trace"; do
   read -r z a < <(best_of_9_each "$f")
   awk -v n="$(basename "$f")" -v z="$z" -v a="$a" \
-    'BEGIN { printf "%s: zstd -dc %.1f ms, traceanalyze %.1f ms (%.1fx)\n", n, z / 1000, a / 1000, a / z }'
+    'BEGIN { printf "%s: zstd -dc %.1f ms, traceanalyze %.1f ms (%.2fx)\n", n, z / 1000, a / 1000, a / z }'
   "$bin/traceanalyze" "$f" --stats -o /dev/null 2>&1 | grep analysis
 done
 
