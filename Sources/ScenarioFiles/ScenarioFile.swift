@@ -44,14 +44,18 @@ public enum ScenarioFile {
             Error(path: path, line: node?.mark?.line, field: field, problem: problem)
         }
 
+        /// Names a reader might reach for, with the field that holds what they mean.
+        static let otherNames = ["timeline": "faults", "events": "faults", "schedule": "faults", "nodes": "cluster"]
+
         func mapping(_ node: Node, _ field: String, allowed: Set<String>) throws(Error) -> [(String, Node)] {
             guard let m = node.mapping else { throw fail(node, field, "expected a mapping") }
             var out: [(String, Node)] = []
             for (k, v) in m {
                 guard let key = k.string else { throw fail(k, field, "keys must be text") }
                 guard allowed.contains(key) else {
+                    let hint = Self.otherNames[key].flatMap { allowed.contains($0) ? " (\(key): is written \($0):)" : nil } ?? ""
                     throw fail(k, field.isEmpty ? key : "\(field).\(key)",
-                               "unknown field; expected one of \(allowed.sorted().joined(separator: ", "))")
+                               "unknown field\(hint); expected one of \(allowed.sorted().joined(separator: ", "))")
                 }
                 out.append((key, v))
             }
@@ -172,7 +176,10 @@ public enum ScenarioFile {
             let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
             var c = RunConfiguration(scenario: name)
             // The cluster size is needed to check node names, wherever it appears in the file.
-            if let (_, n) = top.first(where: { $0.0 == "cluster" }) { c.clusterSize = try int(n, "cluster", 1...64) }
+            if let (_, n) = top.first(where: { $0.0 == "cluster" }) {
+                guard n.scalar != nil else { throw fail(n, "cluster", "expected the number of nodes, as in 'cluster: 5'") }
+                c.clusterSize = try int(n, "cluster", 1...64)
+            }
             var stickinessSet = false
             for (key, v) in top {
                 switch key {

@@ -115,11 +115,30 @@ import TraceFormat
 
     /// A mapping or a list where one value goes says what it found.
     @Test func aStructureWhereAValueGoesIsNamed() {
-        for (yaml, found) in [("cluster: {nodes: 5}\n", "a mapping"), ("seed: [1, 2]\n", "a list")] {
+        for (yaml, found) in [("duration: {seconds: 5}\n", "a mapping"), ("seed: [1, 2]\n", "a list")] {
             #expect(throws: ScenarioFile.Error.self) { try ScenarioFile.parse(yaml) }
             do { _ = try ScenarioFile.parse(yaml) } catch {
                 #expect(error.problem == "expected a single value, found \(found)", "\(error)")
             }
+        }
+    }
+
+    /// The mistakes a newcomer makes first are answered with what to write instead.
+    @Test(arguments: [
+        ("cluster:\n  nodes: 5\n", "cluster", "expected the number of nodes, as in 'cluster: 5'"),
+        ("cluster: 3\ntimeline:\n  - at: 1s\n    crash: leader\n", "timeline",
+         "unknown field (timeline: is written faults:); expected one of cluster, description, duration, faults, "
+            + "features, name, network, seed, snapshots, timing, workload"),
+        ("nodes: 3\n", "nodes", "unknown field (nodes: is written cluster:); expected one of cluster, description, "
+            + "duration, faults, features, name, network, seed, snapshots, timing, workload"),
+    ])
+    func commonMistakesSayWhatToWrite(yaml: String, field: String, problem: String) {
+        do {
+            _ = try ScenarioFile.parse(yaml, path: "bad.yaml")
+            Issue.record("expected an error for \(field)")
+        } catch {
+            #expect(error.field == field, "\(error)")
+            #expect(error.problem == problem, "\(error)")
         }
     }
 
