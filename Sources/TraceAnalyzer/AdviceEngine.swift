@@ -74,6 +74,26 @@ enum AdviceEngine {
         }
     }
 
+    /// Pre-vote advice about a term-inflation episode no disruption was rooted in: each of the
+    /// node's campaigns was evaluated by pre-vote's rule on the state recorded at that moment;
+    /// the item describes the last one. Nil when pre-vote would have stopped none of them (the
+    /// node could reach a majority that would grant it: its campaigns came from the cluster having
+    /// no leader, which the trace's other items account for). Only made with pre-vote off (see
+    /// `DisruptionDetector`).
+    static func advise(_ i: DisruptionDetector.InflationAssessment, quorum: Int) -> Advice? {
+        guard i.preVoteWouldFail > 0 else { return nil }
+        let s = i.last
+        return Advice(feature: .preVote, disruptions: [], window: Window(start: i.episode.start, end: i.episode.end),
+                      windowKind: "termInflation", leader: i.leader?.id.rawValue, prevents: i.preVoteWouldFail > 0,
+                      candidate: i.episode.node, candidateLastIndex: s.candidateLastIndex,
+                      candidateLastTerm: s.candidateLastTerm, quorum: quorum,
+                      preVoteGrants: 1 + s.voters.filter(\.grantsPreVote).count, voters: s.voters,
+                      unavailabilityAvoided: 0, termsAvoided: UInt64(i.preVoteWouldFail),
+                      campaigns: i.campaigns, fromTerm: i.episode.fromTerm, toTerm: i.episode.toTerm,
+                      leaderTerm: i.leader?.term, reference: "Ongaro thesis §9.6 (pre-vote)",
+                      evidence: DisruptionDetector.inFileOrder(i.episode.evidence + s.cutOff.prefix(4)))
+    }
+
     /// Check-quorum advice about one stall or leaderless window, when check-quorum was off and the
     /// window was long enough for it to matter. For a stall in which the clients waited on a
     /// deposed leader (`deposedLeader`), the leader assessed is that one: check-quorum would have
@@ -150,6 +170,10 @@ struct AdviceCollector {
         t.unavailabilityAvoided.addSaturating(a.unavailabilityAvoided)
         t.termsAvoided.addSaturating(a.termsAvoided)
         t.staleReads += a.staleReads ?? 0
+        if a.windowKind == "termInflation" {
+            t.episodes = (t.episodes ?? 0) + 1
+            t.episodeTermsAvoided = (t.episodeTermsAvoided ?? 0).addingSaturating(a.termsAvoided)
+        }
         tallies[a.feature] = t
     }
 

@@ -25,6 +25,10 @@ public struct AdviceVerification: Codable, Sendable, Equatable {
     /// Stale reads (safety violations) within the window, recorded run and replay.
     public var staleReadsBefore: Int = 0
     public var staleReadsAfter: Int = 0
+    /// For pre-vote advice about a term-inflation episode: the terms the candidate's
+    /// term-inflation episodes raised it by within the window, recorded run and replay.
+    public var termsRaisedBefore: UInt64? = nil
+    public var termsRaisedAfter: UInt64? = nil
     /// The replay agrees with the prediction. For advice about a disruption: if prevention was
     /// predicted, the replay has fewer disruptions in the window and no more unavailability; if
     /// not, the replay is still disrupted. For advice about a window: the replay's unavailability
@@ -64,7 +68,14 @@ public struct AdviceVerification: Codable, Sendable, Equatable {
         highestTermBefore = original.elections.highestTerm
         highestTermAfter = 0
         staleReadsBefore = Self.staleReads(original, in: window)
+        if a.windowKind == "termInflation", let c = a.candidate { termsRaisedBefore = Self.termsRaised(original, by: c, in: window) }
         confirmed = false
+    }
+
+    /// How far `node`'s term-inflation episodes that overlap `w` raised its term.
+    static func termsRaised(_ r: AnalysisReport, by node: UInt32, in w: Window) -> UInt64 {
+        r.termInflation.filter { $0.node == node && $0.start <= w.end && $0.end >= w.start }
+            .reduce(0) { $0 + ($1.toTerm - $1.fromTerm) }
     }
 
     static func staleReads(_ r: AnalysisReport, in w: Window) -> Int {
@@ -77,7 +88,13 @@ public struct AdviceVerification: Codable, Sendable, Equatable {
         unavailableAfter = Self.unavailable(replay, in: window)
         highestTermAfter = replay.elections.highestTerm
         staleReadsAfter = Self.staleReads(replay, in: window)
-        if a.feature == .readIndex {
+        if a.windowKind == "termInflation", let c = a.candidate, let before = termsRaisedBefore {
+            // Judged by the candidate's term: at least half the campaigns pre-vote was predicted to
+            // stop no longer raise it (or, if none was, it still rises).
+            let after = Self.termsRaised(replay, by: c, in: window)
+            termsRaisedAfter = after
+            confirmed = a.prevents ? after.addingSaturating(a.termsAvoided / 2) <= before && after < before : after > 0
+        } else if a.feature == .readIndex {
             // Judged by the stale reads alone: ReadIndex keeps reads linearizable.
             confirmed = staleReadsBefore > 0 && staleReadsAfter == 0
         } else if a.feature == .leadershipTransfer {

@@ -452,6 +452,11 @@ public struct AdviceSummary: Codable, Sendable, Equatable {
     public var unavailabilityAvoided: UInt64 = 0
     public var termsAvoided: UInt64 = 0
     public var staleReads = 0
+    /// Pre-vote: of `evaluated` (and of `helps`), the term-inflation episodes advised on (nil
+    /// when there were none), and the campaigns (term increments) it would have stopped in them,
+    /// which `termsAvoided` includes.
+    public var episodes: Int? = nil
+    public var episodeTermsAvoided: UInt64? = nil
 }
 
 public struct TermInflation: Codable, Sendable, Equatable {
@@ -536,6 +541,14 @@ public struct Advice: Codable, Sendable, Equatable {
     public var newerTerm: UInt64? = nil
     /// For ReadIndex advice: the serving leader's clock drift (parts per million) in force then.
     public var driftPPM: Int? = nil
+    /// For pre-vote advice about a term-inflation episode (`windowKind` "termInflation"): the
+    /// candidate's campaigns in it and the terms it went from and to; `termsAvoided` counts the
+    /// campaigns whose pre-vote would have failed. If the episode lasted to the end of the trace
+    /// with a leader of a lower term in place, `leader` is that leader and `leaderTerm` its term.
+    public var campaigns: Int? = nil
+    public var fromTerm: UInt64? = nil
+    public var toTerm: UInt64? = nil
+    public var leaderTerm: UInt64? = nil
     public var reference: String
     public var evidence: [EventRef]
 }

@@ -28,6 +28,35 @@ struct DisruptionDetector {
         var pausedBy: EventRef?
     }
 
+    /// A term-inflation episode no disruption was rooted in (its node deposed no leader while
+    /// it lasted), with what pre-vote would have answered its campaigns: the advice about it is
+    /// evaluated on these.
+    struct InflationAssessment {
+        var episode: TermInflation
+        var campaigns: Int
+        /// Campaigns whose pre-vote would have reached fewer than a majority (the candidate
+        /// counting itself): term increments pre-vote would have stopped.
+        var preVoteWouldFail: Int
+        /// The episode's last campaign.
+        var last: CampaignSnapshot
+        /// When the episode lasted to the end of the trace and leader stickiness was off: the
+        /// leader a majority followed then, if its term was below the node's (any message
+        /// between them would depose it).
+        var leader: (id: NodeID, term: UInt64)?
+    }
+
+    /// A node's campaigns since a leader was last elected anywhere.
+    private struct Inflating {
+        var from: UInt64
+        var to: UInt64
+        var start: UInt64
+        /// Its first and latest campaigns.
+        var refs: [EventRef] = []
+        var campaigns = 0
+        var preVoteWouldFail = 0
+        var last: CampaignSnapshot
+    }
+
     private struct Pending {
         var term: UInt64
         var ref: EventRef
@@ -67,7 +96,11 @@ struct DisruptionDetector {
     private var flapWatch: [(disruption: Int, root: NodeID, leader: NodeID, since: UInt64, until: UInt64)] = []
     private(set) var inflation: [TermInflation] = []
     private(set) var inflationFound = 0
-    private var inflating: [UInt32: (from: UInt64, to: UInt64, start: UInt64, refs: [EventRef], campaigns: Int)] = [:]
+    private var inflating: [UInt32: Inflating] = [:]
+    /// Term-inflation episodes to advise on, for the caller to take (`takeSettledInflation`).
+    private var settledInflation: [InflationAssessment] = []
+    /// By node: when the latest disruption it was the root of began.
+    private var rootedAt: [UInt32: UInt64] = [:]
     private(set) var preVoteRejections: [String: Int] = [:]
     private(set) var stickinessRejections = 0
     private(set) var lostQuorumStepDowns = 0
@@ -110,45 +143,55 @@ struct DisruptionDetector {
         }
     }
 
+    /// `candidate`'s campaign for `term`, from the view just before it: what each voter would
+    /// answer, the leaders in place, and what cut the candidate off from the nodes it could not reach.
+    static func snapshot(of candidate: NodeID, term: UInt64, view: ClusterView, at now: UInt64, ref: EventRef,
+                         timing: RaftTiming) -> CampaignSnapshot {
+        CampaignSnapshot(
+            term: term, candidateLastIndex: view[candidate].lastIndex, candidateLastTerm: view[candidate].lastTerm,
+            voters: assess(candidate, view: view, now: now, timing: timing), ref: ref,
+            leaders: view.ids.indices.compactMap { i in
+                let n = view.nodes[i]
+                guard n.up, n.role == .leader else { return nil }
+                let reach = view.reach(of: view.ids[i])
+                return LeaderState(leader: view.ids[i], term: n.term,
+                                   withoutQuorum: reach.count < view.quorum ? reach.cuts : nil, pausedBy: n.pausedBy)
+            },
+            cutOff: view.ids.compactMap { v in
+                guard view[v].up else { return nil }
+                if let cut = view.cut(between: candidate, v) { return cut }
+                // A link to a leader healed within an election timeout: the candidate's timer ran
+                // while it could not hear that leader.
+                guard view[v].role == .leader, let heal = view.healedBy[.init(candidate, v)],
+                      now - heal.time <= timing.electionTimeoutMax else { return nil }
+                return heal
+            })
+    }
+
     /// Call before the view applies `e`.
     mutating func observe(_ e: TraceEvent, ordinal: UInt64, view: ClusterView) {
         func ref() -> EventRef { EventRef(e, ordinal: ordinal) }
         switch e.kind {
         case .termChanged(let from, let to, let cause):
             guard let node = e.node else { return }
-            // The first campaign for a term is the one kept: a second node campaigning for the same
-            // term (both timed out) came later, so it was not what started the election.
-            if cause == .campaign, campaignByTerm[to] == nil {
-                campaignByTerm[to] = CampaignSnapshot(
-                    term: to, candidateLastIndex: view[node].lastIndex, candidateLastTerm: view[node].lastTerm,
-                    voters: Self.assess(node, view: view, now: e.time, timing: timing), ref: ref(),
-                    leaders: view.ids.indices.compactMap { i in
-                        let n = view.nodes[i]
-                        guard n.up, n.role == .leader else { return nil }
-                        let reach = view.reach(of: view.ids[i])
-                        return LeaderState(leader: view.ids[i], term: n.term,
-                                           withoutQuorum: reach.count < view.quorum ? reach.cuts : nil, pausedBy: n.pausedBy)
-                    },
-                    cutOff: view.ids.compactMap { v in
-                        guard view[v].up else { return nil }
-                        if let cut = view.cut(between: node, v) { return cut }
-                        // A link to a leader healed within an election timeout: the candidate's
-                        // timer ran while it could not hear that leader.
-                        guard view[v].role == .leader, let heal = view.healedBy[.init(node, v)],
-                              e.time - heal.time <= timing.electionTimeoutMax else { return nil }
-                        return heal
-                    })
-                // Terms far below the newest cannot be asked about again.
-                if campaignByTerm.count > 4_096 { campaignByTerm = campaignByTerm.filter { $0.key &+ 1_024 > to } }
-            }
             if cause == .campaign {
+                let snapshot = Self.snapshot(of: node, term: to, view: view, at: e.time, ref: ref(), timing: timing)
+                // The first campaign for a term is the one kept: a second node campaigning for the
+                // same term (both timed out) came later, so it was not what started the election.
+                if campaignByTerm[to] == nil {
+                    campaignByTerm[to] = snapshot
+                    // Terms far below the newest cannot be asked about again.
+                    if campaignByTerm.count > 4_096 { campaignByTerm = campaignByTerm.filter { $0.key &+ 1_024 > to } }
+                }
                 if isolation[node.rawValue]?.end == nil, isolation[node.rawValue] != nil,
                    isolation[node.rawValue]!.campaigns.count < 3 {
                     isolation[node.rawValue]!.campaigns.append(ref())
                 }
-                var inf = inflating[node.rawValue] ?? (from, to, e.time, [], 0)
+                var inf = inflating[node.rawValue] ?? Inflating(from: from, to: to, start: e.time, last: snapshot)
                 inf.to = to
                 inf.campaigns += 1
+                if 1 + snapshot.voters.filter(\.grantsPreVote).count < view.quorum { inf.preVoteWouldFail += 1 }
+                inf.last = snapshot
                 if inf.refs.count < 2 { inf.refs.append(ref()) } else { inf.refs[1] = ref() }
                 inflating[node.rawValue] = inf
             } else if let p = pending.removeValue(forKey: node.rawValue) {
@@ -225,7 +268,7 @@ struct DisruptionDetector {
     }
 
     /// Evidence in file order, each event once.
-    private static func inFileOrder(_ refs: [EventRef]) -> [EventRef] {
+    static func inFileOrder(_ refs: [EventRef]) -> [EventRef] {
         var seen = Set<UInt64>()
         return refs.sorted { $0.ordinal < $1.ordinal }.filter { seen.insert($0.ordinal).inserted }
     }
@@ -244,13 +287,20 @@ struct DisruptionDetector {
             d.leaderlessFor = u.until.map { $0 - u.ref.time }
             d.evidence = Self.inFileOrder(d.evidence + [u.ref])
         }
+        if let root = d.origin { rootedAt[root] = d.time }
         open.append(Open(disruption: d, snapshot: snapshot))
     }
 
     /// The disruption found last, while it is still open (the caller samples messages around it).
     var latest: Disruption? { open.last.flatMap { $0.disruption.id == found ? $0.disruption : nil } }
 
-    var hasSettled: Bool { !settled.isEmpty }
+    var hasSettled: Bool { !settled.isEmpty || !settledInflation.isEmpty }
+
+    /// Term-inflation episodes to advise on that ended since the last call.
+    mutating func takeSettledInflation() -> [InflationAssessment] {
+        defer { settledInflation.removeAll(keepingCapacity: true) }
+        return settledInflation
+    }
 
     /// Disruptions whose figures became final since the last call, in the order they settled.
     mutating func takeSettled() -> [Open] {
@@ -368,20 +418,29 @@ struct DisruptionDetector {
 
     /// A leader was elected (or the trace ended): each node that campaigned at least 3 times
     /// since the last one inflated its term. Counted all; the first `limit` kept, node by node.
-    private mutating func endInflation(at t: UInt64) {
+    /// With pre-vote off, an episode in which the node deposed no leader is kept to be advised on
+    /// (one in which it did is advised on with that disruption). `atEnd`: the trace ended it.
+    private mutating func endInflation(at t: UInt64, atEnd: Bool = false) {
         for (node, inf) in inflating.sorted(by: { $0.key < $1.key }) where inf.campaigns >= 3 {
             inflationFound += 1
-            if inflation.count < Self.limit {
-                inflation.append(TermInflation(node: node, fromTerm: inf.from, toTerm: inf.to, start: inf.start, end: t,
-                                               evidence: inf.refs))
-            }
+            let episode = TermInflation(node: node, fromTerm: inf.from, toTerm: inf.to, start: inf.start, end: t,
+                                        evidence: inf.refs)
+            if inflation.count < Self.limit { inflation.append(episode) }
+            guard !features.preVote, rootedAt[node].map({ $0 < inf.start }) ?? true else { continue }
+            // Without leader stickiness any message of a higher term deposes a leader (Raft §5.1);
+            // with it, a vote request does not, and what would is not the trace's to say.
+            let leader = acknowledged.flatMap { atEnd && !features.leaderStickiness && $0.term < inf.to
+                ? (id: $0.leader, term: $0.term) : nil }
+            settledInflation.append(InflationAssessment(episode: episode, campaigns: inf.campaigns,
+                                                        preVoteWouldFail: inf.preVoteWouldFail, last: inf.last,
+                                                        leader: leader))
         }
         inflating.removeAll()
     }
 
     mutating func finish(at end: UInt64) {
         settle(now: end, all: true)
-        endInflation(at: end)
+        endInflation(at: end, atEnd: true)
         inflation.sort { $0.start < $1.start }
     }
 }

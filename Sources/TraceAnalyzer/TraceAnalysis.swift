@@ -245,6 +245,9 @@ struct AnalysisPass {
             advice.add(o.disruption, advice: AdviceEngine.advise(o.disruption, snapshot: o.snapshot, features: run.features,
                                                                  quorum: view.quorum, roundTrip: roundTrip))
         }
+        for i in detector.takeSettledInflation() {
+            if let a = AdviceEngine.advise(i, quorum: view.quorum) { advice.add(window: a) }
+        }
         for s in availability.takeAssessments() {
             if let a = AdviceEngine.advise(s, features: run.features, timing: run.timing, quorum: view.quorum) {
                 advice.add(window: a)

@@ -22,6 +22,8 @@ import TraceFormat
         // The voters' recorded logs are newer than the candidate's: that is why pre-vote would fail.
         #expect(preVote.voters.allSatisfy { !$0.logUpToDate })
         #expect(r.termInflation.contains { $0.node == d.origin })
+        // That episode is the disruption's: advised on with it, not by itself as well.
+        #expect(!r.advice.contains { $0.windowKind == "termInflation" })
         #expect(r.disruptionTotals == DisruptionTotals(count: 1, byCause: ["rejoin": 1], leaderlessTotal: d.leaderlessFor ?? 0))
         #expect(r.adviceSummary.first == AdviceSummary(feature: .preVote, evaluated: 1, helps: 1,
                                                        unavailabilityAvoided: preVote.unavailabilityAvoided,
@@ -333,6 +335,55 @@ import TraceFormat
         let text = TextReport.render(r, color: false)
         #expect(text.contains("Advice\n  - Nothing to advise on 1 disruption: 1 removed server; no feature that was off applies to it.\n"))
         #expect(!text.contains("nothing to advise: no disruption") && !HTMLReport.render(r).contains("Nothing to advise: no disruption"))
+    }
+
+    /// Two followers cut off from the leader's majority for good campaign over and over; the
+    /// leader never hears them, so nothing is disrupted, but each campaign's pre-vote would have
+    /// failed: pre-vote is advised on each node's episode, with every campaign counted, and the
+    /// leader of the lower term that any message from them would depose is named. With pre-vote
+    /// on, there is no episode. The replay confirms it.
+    @Test func termInflationThatDeposedNoLeaderIsAdvisedOn() throws {
+        var c = ScenarioCatalog.steady.configuration
+        c.duration = 10 * nsPerSecond
+        c.faults = [ScheduledFault(at: 2 * nsPerSecond, .partition(groups: [[.follower(0), .follower(1)],
+                                                                            [.leader, .follower(2), .follower(3)]]))]
+        let path = Scratch.path("minority-cut-off.trace")
+        _ = try Recorder.record(c, to: path)
+        let r = try TraceAnalysis.analyze(try TraceFile.open(path))
+        #expect(r.disruptions.isEmpty && r.disruptionTotals.count == 0)
+        #expect(r.termInflation.count == 2 && !r.elections.truncated)
+        let leader = try #require(r.timeline.leaders.last)
+        let items = r.advice.filter { $0.windowKind == "termInflation" }
+        #expect(Set(items.compactMap(\.candidate)) == Set(r.termInflation.map(\.node)) && items.count == r.advice.count)
+        let events = try eventsByOrdinal(path)
+        for a in items {
+            let e = try #require(r.termInflation.first { $0.node == a.candidate })
+            #expect(a.feature == .preVote && a.prevents && a.disruptions.isEmpty)
+            #expect(a.fromTerm == e.fromTerm && a.toTerm == e.toTerm && a.window == Window(start: e.start, end: e.end))
+            // Every one of its campaigns in the episode, each a term it spent, would have failed pre-vote.
+            let campaigns = r.elections.list.filter { $0.node == a.candidate && $0.start >= e.start && $0.start <= e.end && $0.termsCost > 0 }
+            #expect(campaigns.count >= 3 && a.campaigns == campaigns.count && a.termsAvoided == UInt64(campaigns.count))
+            #expect((a.preVoteGrants ?? 99) < (a.quorum ?? 0) && a.voters.filter(\.reachable).count == 1)
+            #expect(a.leader == leader.leader && a.leaderTerm == leader.term && leader.term < e.toTerm)
+            #expect(a.evidence.contains { $0.event == "linkCut" } && a.evidence.contains { $0.event == "termChanged" })
+            for ref in a.evidence { #expect(events[Int(ref.ordinal)].time == ref.time) }
+        }
+        let summary = try #require(r.adviceSummary.first { $0.feature == .preVote })
+        let terms = items.reduce(0) { $0 + $1.termsAvoided }
+        #expect(summary.episodes == 2 && summary.episodeTermsAvoided == terms && summary.evaluated == 2 && summary.termsAvoided == terms)
+        let text = TextReport.render(r, color: false)
+        #expect(text.contains("* Pre-vote would have kept \(terms) campaigns from raising a term in 2 term-inflation episodes in which no leader was deposed.\n"))
+        #expect(text.contains("while \(ReportText.node(leader.leader)) led term \(leader.term): when they next exchange a message"))
+
+        var fixed = c
+        fixed.features.preVote = true
+        let replay = TraceAnalysis.analyze(events: try Recorder.events(fixed), metadata: Recorder.metadata(for: fixed),
+                                           timeRange: 0...fixed.duration)
+        #expect(replay.termInflation.isEmpty && replay.advice.isEmpty && replay.disruptions.isEmpty)
+        for (i, a) in items.enumerated() {
+            let v = AdviceVerification(index: i, advice: a, original: r, replay: replay)
+            #expect(v.confirmed && v.termsRaisedAfter == 0 && (v.termsRaisedBefore ?? 0) >= a.termsAvoided, "\(ReportText.verification(v))")
+        }
     }
 
     /// A single link cut while the follower campaigns, healed just before the leader hears the

@@ -376,26 +376,44 @@ public enum ReportText {
         return g < q ? "\(g) of the \(q) votes it needed" : "\(g) votes, at least the \(q) it needed"
     }
 
+    /// "would have prevented 6 of the 7 disruptions it was evaluated on", "would not have
+    /// prevented the disruption it was evaluated on", ...
+    private static func adviceSummaryVerdict(_ s: AdviceSummary, _ verb: String, _ noun: String, _ context: String) -> String {
+        switch (s.helps, s.evaluated) {
+        case (0, 1): "would not have \(verb) the \(noun) \(context)"
+        case (0, _): "would have \(verb) none of the \(s.evaluated) \(noun)s \(context)"
+        case (1, 1): "would have \(verb) the \(noun) \(context)"
+        default: "would have \(verb) \(s.helps) of the \(count(s.evaluated, noun)) \(context)"
+        }
+    }
+
     /// One feature's advice over the whole trace, in a sentence.
     public static func adviceSummary(_ s: AdviceSummary) -> String {
         let name = featureName(s.feature)
-        /// "would have prevented 6 of the 7 disruptions it was evaluated on", "would not have
-        /// prevented the disruption it was evaluated on", ...
         func verdict(_ verb: String, _ noun: String, _ context: String) -> String {
-            switch (s.helps, s.evaluated) {
-            case (0, 1): "would not have \(verb) the \(noun) \(context)"
-            case (0, _): "would have \(verb) none of the \(s.evaluated) \(noun)s \(context)"
-            case (1, 1): "would have \(verb) the \(noun) \(context)"
-            default: "would have \(verb) \(s.helps) of the \(count(s.evaluated, noun)) \(context)"
-            }
+            adviceSummaryVerdict(s, verb, noun, context)
         }
         switch s.feature {
         case .preVote, .leaderStickiness:
-            var text = "\(name) \(verdict("prevented", "disruption", "it was evaluated on"))"
-            let avoided = (s.unavailabilityAvoided > 0 ? ["\(time(s.unavailabilityAvoided)) without a leader"] : [])
-                + (s.termsAvoided > 0 ? [count(s.termsAvoided, "term")] : [])
-            if s.helps > 0 && !avoided.isEmpty { text += ", avoiding " + avoided.joined(separator: " and ") }
-            return text + "."
+            // Term-inflation episodes (pre-vote only) are told apart from the disruptions.
+            let episodes = s.episodes ?? 0, episodeTerms = s.episodeTermsAvoided ?? 0
+            var parts: [String] = []
+            if s.evaluated > episodes {
+                var d = s
+                d.evaluated -= episodes
+                d.helps -= episodes
+                d.termsAvoided -= episodeTerms
+                var text = adviceSummaryVerdict(d, "prevented", "disruption", "it was evaluated on")
+                let avoided = (d.unavailabilityAvoided > 0 ? ["\(time(d.unavailabilityAvoided)) without a leader"] : [])
+                    + (d.termsAvoided > 0 ? [count(d.termsAvoided, "term")] : [])
+                if d.helps > 0 && !avoided.isEmpty { text += ", avoiding " + avoided.joined(separator: " and ") }
+                parts.append(text)
+            }
+            if episodes > 0 {
+                let which = episodes == 1 ? "the term-inflation episode" : "\(episodes) term-inflation episodes"
+                parts.append("would have kept \(count(episodeTerms, "campaign")) from raising a term in \(which) in which no leader was deposed")
+            }
+            return "\(name) " + parts.joined(separator: "; and it ") + "."
         case .checkQuorum:
             let text = "\(name) \(verdict("shortened", "window", "in which a leader could not reach a majority"))"
             return text + (s.helps > 0 ? ", by about \(time(s.unavailabilityAvoided))\(s.helps > 1 ? " in all" : "")." : ": no other node reached one either.")
@@ -411,6 +429,27 @@ public enum ReportText {
     public static func advice(_ a: Advice) -> String {
         let target = a.disruptions.map { "#\($0)" }.joined(separator: ", ")
         switch a.feature {
+        case .preVote where a.windowKind == "termInflation":
+            // Advised only when pre-vote would have stopped at least one of the campaigns.
+            let c = node(a.candidate)
+            let w = a.window.map { "\(time($0.start)) to \(time($0.end))" } ?? "-"
+            let n = a.campaigns ?? 0
+            let unreachable = a.voters.filter { !$0.reachable }.map { node($0.voter) }
+            var s = "\(featureName(a.feature)) would have stopped the term inflation of \(c): "
+            s += "\(c) campaigned \(count(n, "time")) from \(w) with no leader elected, its term going from \(a.fromTerm ?? 0) to \(a.toTerm ?? 0); "
+            let all = a.termsAvoided == UInt64(n)
+            s += "its pre-vote would have failed in " + (all ? (n == 1 ? "its campaign" : "all \(n) campaigns") : "\(a.termsAvoided) of its \(n) campaigns")
+            s += " (the last would have collected \(votes(a.preVoteGrants, of: a.quorum))"
+            if !unreachable.isEmpty { s += "; \(unreachable.joined(separator: ", ")) could not hear it" }
+            if a.voters.contains(where: { $0.reachable && !$0.logUpToDate }) {
+                s += "; voters with a newer log: \(voters(a.voters) { $0.reachable && !$0.logUpToDate })"
+            }
+            s += all ? "), so none of them would have raised a term." : "), so \(a.termsAvoided) fewer would have raised a term."
+            if let l = a.leader, let lt = a.leaderTerm {
+                s += " \(c) ended the trace at term \(a.toTerm ?? 0) while \(node(l)) led term \(lt): when they next exchange a message, "
+                s += "\(node(l)) steps down on seeing the higher term (Raft §5.1), as a leader does when a node rejoins."
+            }
+            return s + " [\(a.reference)]"
         case .preVote:
             let c = node(a.candidate)
             let log = "\(a.candidateLastIndex ?? 0)/\(a.candidateLastTerm ?? 0)"
@@ -554,6 +593,8 @@ public enum ReportText {
     public static func verification(_ v: AdviceVerification) -> String {
         if let why = v.unverifiable { return "advice \(v.advice + 1) (\(featureName(v.feature))) could not be replayed: \(why)." }
         let predicted = switch (v.feature, v.aboutWindow, v.predictedPrevents) {
+        case (.preVote, true, let prevents) where v.termsRaisedBefore != nil:
+            prevents ? "predicted: \(v.predictedTermsAvoided) fewer term-raising campaigns by the candidate" : "predicted: the candidate's term still rises"
         case (.readIndex, _, _): "predicted: no stale read"
         case (.leadershipTransfer, _, _): "predicted: about \(time(v.predictedUnavailabilityAvoided)) less without a leader, had the restart been planned"
         case (_, true, true): "predicted: about \(time(v.predictedUnavailabilityAvoided)) less unavailability"
@@ -563,7 +604,10 @@ public enum ReportText {
         }
         let how = v.feature == .leadershipTransfer ? "replayed handing leadership over before the crash"
             : v.feature == .readIndex ? "replayed with lease reads off" : "replayed with it on"
-        let reads = v.staleReadsBefore > 0 || v.staleReadsAfter > 0 ? "stale reads \(v.staleReadsBefore) -> \(v.staleReadsAfter), " : ""
+        var reads = v.staleReadsBefore > 0 || v.staleReadsAfter > 0 ? "stale reads \(v.staleReadsBefore) -> \(v.staleReadsAfter), " : ""
+        if let before = v.termsRaisedBefore, let after = v.termsRaisedAfter {
+            reads += "the candidate's term inflation \(before) -> \(after) terms, "
+        }
         return "advice \(v.advice + 1) (\(featureName(v.feature))) \(how), \(time(v.window.start))-\(time(v.window.end)): \(predicted); "
             + "observed: \(reads)disruptions \(v.disruptionsBefore) -> \(v.disruptionsAfter), unavailable \(time(v.unavailableBefore)) -> \(time(v.unavailableAfter)), "
             + "highest term of the run \(v.highestTermBefore) -> \(v.highestTermAfter): \(v.confirmed ? "confirmed" : "NOT confirmed")."
