@@ -75,7 +75,7 @@ public struct AdviceVerification: Codable, Sendable, Equatable {
     /// How far `node`'s term-inflation episodes that overlap `w` raised its term.
     static func termsRaised(_ r: AnalysisReport, by node: UInt32, in w: Window) -> UInt64 {
         r.termInflation.filter { $0.node == node && $0.start <= w.end && $0.end >= w.start }
-            .reduce(0) { $0 + ($1.toTerm - $1.fromTerm) }
+            .reduce(0) { $0.addingSaturating($1.toTerm > $1.fromTerm ? $1.toTerm - $1.fromTerm : 0) }
     }
 
     static func staleReads(_ r: AnalysisReport, in w: Window) -> Int {

@@ -400,9 +400,10 @@ public enum ReportText {
             var parts: [String] = []
             if s.evaluated > episodes {
                 var d = s
+                // (Each episode advised on is one it helps with: `AdviceEngine` advises on no other.)
                 d.evaluated -= episodes
-                d.helps -= episodes
-                d.termsAvoided -= episodeTerms
+                d.helps = max(0, d.helps - episodes)
+                d.termsAvoided = d.termsAvoided > episodeTerms ? d.termsAvoided - episodeTerms : 0
                 var text = adviceSummaryVerdict(d, "prevented", "disruption", "it was evaluated on")
                 let avoided = (d.unavailabilityAvoided > 0 ? ["\(time(d.unavailabilityAvoided)) without a leader"] : [])
                     + (d.termsAvoided > 0 ? [count(d.termsAvoided, "term")] : [])
