@@ -45,8 +45,7 @@ enum AdviceEngine {
             // (A leader that stepped down because it was itself removed, or by check-quorum, has no
             // campaign behind it.)
             guard let s = snapshot, let origin = d.origin else { return [] }
-            let preVoteGrants = 1 + s.voters.filter(\.grantsPreVote).count
-            let stickyGrants = 1 + s.voters.filter(\.grantsWithStickiness).count
+            let preVoteGrants = s.preVoteGrants, stickyGrants = s.stickyGrants
             let avoided = d.leaderlessFor ?? 0
             let terms = d.termInflation ?? 0
             func advice(_ f: Advice.Feature, prevents: Bool, grants: Int, reference: String) -> Advice {
@@ -87,7 +86,7 @@ enum AdviceEngine {
                       windowKind: "termInflation", leader: i.leader?.id.rawValue, prevents: i.preVoteWouldFail > 0,
                       candidate: i.episode.node, candidateLastIndex: s.candidateLastIndex,
                       candidateLastTerm: s.candidateLastTerm, quorum: quorum,
-                      preVoteGrants: 1 + s.voters.filter(\.grantsPreVote).count, voters: s.voters,
+                      preVoteGrants: s.preVoteGrants, voters: s.voters,
                       unavailabilityAvoided: 0, termsAvoided: UInt64(i.preVoteWouldFail),
                       campaigns: i.campaigns, fromTerm: i.episode.fromTerm, toTerm: i.episode.toTerm,
                       leaderTerm: i.leader?.term, reference: "Ongaro thesis §9.6 (pre-vote)",

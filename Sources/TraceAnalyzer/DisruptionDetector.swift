@@ -15,6 +15,11 @@ struct DisruptionDetector {
         /// The events that cut the candidate off from the running nodes it could not reach, and
         /// the heal of its link to a leader if that came less than an election timeout before.
         var cutOff: [EventRef] = []
+
+        /// The votes the candidate's pre-vote would have collected, its own included.
+        var preVoteGrants: Int { 1 + voters.filter(\.grantsPreVote).count }
+        /// The same with leader stickiness: voters that heard from a leader lately refuse.
+        var stickyGrants: Int { 1 + voters.filter(\.grantsWithStickiness).count }
     }
 
     /// A leader as a candidate campaigned against it.
@@ -190,7 +195,7 @@ struct DisruptionDetector {
                 var inf = inflating[node.rawValue] ?? Inflating(from: from, to: to, start: e.time, last: snapshot)
                 inf.to = to
                 inf.campaigns += 1
-                if 1 + snapshot.voters.filter(\.grantsPreVote).count < view.quorum { inf.preVoteWouldFail += 1 }
+                if snapshot.preVoteGrants < view.quorum { inf.preVoteWouldFail += 1 }
                 inf.last = snapshot
                 if inf.refs.count < 2 { inf.refs.append(ref()) } else { inf.refs[1] = ref() }
                 inflating[node.rawValue] = inf
