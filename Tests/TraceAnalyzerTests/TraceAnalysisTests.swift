@@ -374,6 +374,9 @@ import TraceFormat
         let text = TextReport.render(r, color: false)
         #expect(text.contains("* Pre-vote would have kept \(terms) campaigns from raising a term in 2 term-inflation episodes in which no leader was deposed.\n"))
         #expect(text.contains("while \(ReportText.node(leader.leader)) led term \(leader.term): when they next exchange a message"))
+        // The page lists the episodes although no leader was deposed, as the text report does.
+        let html = HTMLReport.render(r)
+        #expect(html.contains("<p>No stable leader lost its leadership.</p><h3>Term inflation</h3>") && text.contains("Term inflation"))
 
         var fixed = c
         fixed.features.preVote = true

@@ -190,19 +190,23 @@ public enum HTMLReport {
     private static func disruptionSection(_ r: AnalysisReport) -> String {
         var s = "<section id=\"disruptions\"><h2>Disruptions</h2>"
         let totals = r.disruptionTotals
-        guard totals.count > 0 else { return s + "<p>No stable leader lost its leadership.</p></section>\n" }
-        if totals.byCause.count > 1 { s += "<p>\(totals.count) in all: \(esc(ReportText.causes(totals.byCause))).</p>" }
-        s += "<table><tr><th>#</th><th>time</th><th>cause</th><th>what happened</th><th>without a leader</th></tr>"
-        for d in r.disruptions.prefix(Self.listedDisruptions) {
-            let (t0, t1) = around(d.time, r)
-            s += "<tr id=\"disruption-\(d.id)\"><td>\(link(t0, t1, "#\(d.id)"))</td><td>\(esc(ReportText.time(d.time)))</td>"
-            s += "<td>\(esc(ReportText.cause(d.cause)))</td><td>\(esc(ReportText.disruption(d)))\(evidence(d.evidence, in: r))</td>"
-            s += "<td>\(esc(d.leaderlessFor.map(ReportText.time) ?? "until the end"))"
-            if let from = d.leaderlessFrom { s += " from \(esc(ReportText.time(from)))" }
-            s += "</td></tr>"
+        if totals.count == 0 {
+            s += "<p>No stable leader lost its leadership.</p>"
+        } else {
+            if totals.byCause.count > 1 { s += "<p>\(totals.count) in all: \(esc(ReportText.causes(totals.byCause))).</p>" }
+            s += "<table><tr><th>#</th><th>time</th><th>cause</th><th>what happened</th><th>without a leader</th></tr>"
+            for d in r.disruptions.prefix(Self.listedDisruptions) {
+                let (t0, t1) = around(d.time, r)
+                s += "<tr id=\"disruption-\(d.id)\"><td>\(link(t0, t1, "#\(d.id)"))</td><td>\(esc(ReportText.time(d.time)))</td>"
+                s += "<td>\(esc(ReportText.cause(d.cause)))</td><td>\(esc(ReportText.disruption(d)))\(evidence(d.evidence, in: r))</td>"
+                s += "<td>\(esc(d.leaderlessFor.map(ReportText.time) ?? "until the end"))"
+                if let from = d.leaderlessFrom { s += " from \(esc(ReportText.time(from)))" }
+                s += "</td></tr>"
+            }
+            s += "</table>"
+            s += more(limit: Self.listedDisruptions, listed: r.disruptions.count, of: totals.count, in: r)
         }
-        s += "</table>"
-        s += more(limit: Self.listedDisruptions, listed: r.disruptions.count, of: totals.count, in: r)
+        // Term inflation is listed whether or not it deposed a leader (the text report does the same).
         if !r.termInflation.isEmpty {
             s += "<h3>Term inflation</h3><ul>"
             for i in r.termInflation.prefix(100) {
