@@ -90,7 +90,8 @@ enum AdviceEngine {
                       unavailabilityAvoided: 0, termsAvoided: UInt64(i.preVoteWouldFail),
                       campaigns: i.campaigns, fromTerm: i.episode.fromTerm, toTerm: i.episode.toTerm,
                       leaderTerm: i.leader?.term, reference: "Ongaro thesis §9.6 (pre-vote)",
-                      evidence: DisruptionDetector.inFileOrder(i.episode.evidence + s.cutOff.prefix(4)))
+                      evidence: DisruptionDetector.inFileOrder(i.episode.evidence + s.cutOff.prefix(4)
+                                                                   + [i.leader?.elected].compactMap { $0 }))
     }
 
     /// Check-quorum advice about one stall or leaderless window, when check-quorum was off and the

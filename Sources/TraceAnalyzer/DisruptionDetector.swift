@@ -46,8 +46,8 @@ struct DisruptionDetector {
         var last: CampaignSnapshot
         /// When the episode lasted to the end of the trace and leader stickiness was off: the
         /// leader a majority followed then, if its term was below the node's (any message
-        /// between them would depose it).
-        var leader: (id: NodeID, term: UInt64)?
+        /// between them would depose it), and its election.
+        var leader: (id: NodeID, term: UInt64, elected: EventRef?)?
     }
 
     /// A node's campaigns since a leader was last elected anywhere.
@@ -106,6 +106,8 @@ struct DisruptionDetector {
     private var settledInflation: [InflationAssessment] = []
     /// By node: when the latest disruption it was the root of began.
     private var rootedAt: [UInt32: UInt64] = [:]
+    /// By node: the event of its latest election as leader.
+    private var becameLeader: [UInt32: EventRef] = [:]
     private(set) var preVoteRejections: [String: Int] = [:]
     private(set) var stickinessRejections = 0
     private(set) var lostQuorumStepDowns = 0
@@ -227,6 +229,7 @@ struct DisruptionDetector {
                            origin: nil, termInflation: nil, leaderlessFor: nil, evidence: [ref()]))
         case .becameLeader:
             endInflation(at: e.time)
+            if let node = e.node { becameLeader[node.rawValue] = ref() }
         case .voteRejected(_, _, let pre, let reason):
             if pre { preVoteRejections["\(reason)", default: 0] += 1; note(.preVote, ref()) }
             if reason == .leaderRecentlyHeard { stickinessRejections += 1; note(.leaderStickiness, ref()) }
@@ -435,7 +438,7 @@ struct DisruptionDetector {
             // Without leader stickiness any message of a higher term deposes a leader (Raft §5.1);
             // with it, a vote request does not, and what would is not the trace's to say.
             let leader = acknowledged.flatMap { atEnd && !features.leaderStickiness && $0.term < inf.to
-                ? (id: $0.leader, term: $0.term) : nil }
+                ? (id: $0.leader, term: $0.term, elected: becameLeader[$0.leader.rawValue]) : nil }
             settledInflation.append(InflationAssessment(episode: episode, campaigns: inf.campaigns,
                                                         preVoteWouldFail: inf.preVoteWouldFail, last: inf.last,
                                                         leader: leader))

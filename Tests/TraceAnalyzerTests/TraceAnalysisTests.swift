@@ -366,6 +366,8 @@ import TraceFormat
             #expect((a.preVoteGrants ?? 99) < (a.quorum ?? 0) && a.voters.filter(\.reachable).count == 1)
             #expect(a.leader == leader.leader && a.leaderTerm == leader.term && leader.term < e.toTerm)
             #expect(a.evidence.contains { $0.event == "linkCut" } && a.evidence.contains { $0.event == "termChanged" })
+            // The leader's election is cited for the term it led.
+            #expect(a.evidence.contains { $0.event == "becameLeader" && $0.node == leader.leader })
             for ref in a.evidence { #expect(events[Int(ref.ordinal)].time == ref.time) }
         }
         let summary = try #require(r.adviceSummary.first { $0.feature == .preVote })
