@@ -379,6 +379,14 @@ import TraceFormat
         // The page lists the episodes although no leader was deposed, as the text report does.
         let html = HTMLReport.render(r)
         #expect(html.contains("<p>No stable leader lost its leadership.</p><h3>Term inflation</h3>") && text.contains("Term inflation"))
+        // The Chrome trace has each item as a slice over its episode on the advice track.
+        let chrome = try #require(try JSONSerialization.jsonObject(with: ChromeTraceReport.render(r)) as? [String: Any])
+        let slices = (chrome["traceEvents"] as? [[String: Any]] ?? []).filter { ($0["cat"] as? String) == "advice" }
+        #expect(slices.count == items.count)
+        for a in items {
+            #expect(slices.contains { ($0["ts"] as? Double) == Double(a.window!.start) / 1_000
+                && ($0["args"] as? [String: String])?["advice"] == ReportText.advice(a) })
+        }
 
         var fixed = c
         fixed.features.preVote = true

@@ -35,6 +35,7 @@ public enum ChromeTraceReport {
             b.unread()
             b.disruptions()
             b.violations()
+            b.advice()
             b.messages()
             events += b.metadata + b.events
         }
@@ -65,6 +66,7 @@ public enum ChromeTraceReport {
         static let labels = 600_000
         static let safety = 700_000
         static let unread = 800_000
+        static let advice = 900_000
     }
 
     /// Assigns each interval a lane (0, 1, ...) so that no two on a lane overlap; intervals that
@@ -293,6 +295,20 @@ public enum ChromeTraceReport {
             for l in labels {
                 events.append(Event(name: l.fields["text"] ?? l.event, cat: "label", ph: "i", ts: Self.micros(l.time),
                                     pid: pid, tid: Track.labels, s: "t", args: ["event": .text(ReportText.event(l))]))
+            }
+        }
+
+        /// Each advice item about a stretch of time (a check-quorum window, a term-inflation
+        /// episode, stale reads, a crash's time without a leader) as a slice over it, with the
+        /// report's sentence and its evidence; advice about a disruption rides on the disruption.
+        mutating func advice() {
+            let list = report.advice.compactMap { a in a.window.map { (advice: a, window: $0) } }
+            guard !list.isEmpty else { return }
+            laned(list, base: Track.advice, name: "advice", span: { ($0.window.start, $0.window.end) }) { b, item, tid in
+                let a = item.advice
+                b.slice("\(ReportText.featureName(a.feature))\(a.prevents ? "" : " (would not help)")", "advice",
+                        item.window.start, item.window.end, tid: tid,
+                        ["advice": .text(ReportText.advice(a)), "evidence": b.refs(a.evidence)])
             }
         }
 
