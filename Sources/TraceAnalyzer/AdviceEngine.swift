@@ -83,7 +83,7 @@ enum AdviceEngine {
         guard i.preVoteWouldFail > 0 else { return nil }
         let s = i.last
         return Advice(feature: .preVote, disruptions: [], window: Window(start: i.episode.start, end: i.episode.end),
-                      windowKind: "termInflation", leader: i.leader?.id.rawValue, prevents: i.preVoteWouldFail > 0,
+                      windowKind: Advice.termInflation, leader: i.leader?.id.rawValue, prevents: i.preVoteWouldFail > 0,
                       candidate: i.episode.node, candidateLastIndex: s.candidateLastIndex,
                       candidateLastTerm: s.candidateLastTerm, quorum: quorum,
                       preVoteGrants: s.preVoteGrants, voters: s.voters,
@@ -170,7 +170,7 @@ struct AdviceCollector {
         t.unavailabilityAvoided.addSaturating(a.unavailabilityAvoided)
         t.termsAvoided.addSaturating(a.termsAvoided)
         t.staleReads += a.staleReads ?? 0
-        if a.windowKind == "termInflation" {
+        if a.isAboutTermInflation {
             t.episodes = (t.episodes ?? 0) + 1
             t.episodeTermsAvoided = (t.episodeTermsAvoided ?? 0).addingSaturating(a.termsAvoided)
         }

@@ -68,7 +68,7 @@ public struct AdviceVerification: Codable, Sendable, Equatable {
         highestTermBefore = original.elections.highestTerm
         highestTermAfter = 0
         staleReadsBefore = Self.staleReads(original, in: window)
-        if a.windowKind == "termInflation", let c = a.candidate { termsRaisedBefore = Self.termsRaised(original, by: c, in: window) }
+        if a.isAboutTermInflation, let c = a.candidate { termsRaisedBefore = Self.termsRaised(original, by: c, in: window) }
         confirmed = false
     }
 
@@ -88,7 +88,7 @@ public struct AdviceVerification: Codable, Sendable, Equatable {
         unavailableAfter = Self.unavailable(replay, in: window)
         highestTermAfter = replay.elections.highestTerm
         staleReadsAfter = Self.staleReads(replay, in: window)
-        if a.windowKind == "termInflation", let c = a.candidate, let before = termsRaisedBefore {
+        if a.isAboutTermInflation, let c = a.candidate, let before = termsRaisedBefore {
             // Judged by the candidate's term: at least half the campaigns pre-vote was predicted to
             // stop no longer raise it (or, if none was, it still rises).
             let after = Self.termsRaised(replay, by: c, in: window)

@@ -423,6 +423,11 @@ public struct Disruption: Codable, Sendable, Equatable {
 extension AnalysisReport {
     /// Advice items evaluated over the whole trace, listed in `advice` or not.
     public var adviceEvaluated: Int { adviceSummary.reduce(0) { $0 + $1.evaluated } }
+    /// No advice item, summary, effect of a feature that was on, or disruption left unadvised:
+    /// the reports say there was nothing to advise.
+    public var advisesNothing: Bool {
+        advice.isEmpty && adviceSummary.isEmpty && featureEffects.isEmpty && disruptionTotals.unadvisedByCause.isEmpty
+    }
 }
 
 /// Every disruption in the trace, listed or not.
@@ -551,6 +556,10 @@ public struct Advice: Codable, Sendable, Equatable {
     public var leaderTerm: UInt64? = nil
     public var reference: String
     public var evidence: [EventRef]
+
+    /// The `windowKind` of pre-vote advice about a term-inflation episode.
+    public static let termInflation = "termInflation"
+    public var isAboutTermInflation: Bool { windowKind == Self.termInflation }
 }
 
 /// A feature that was on, and what the trace shows it did.

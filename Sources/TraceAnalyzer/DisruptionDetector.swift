@@ -435,9 +435,11 @@ struct DisruptionDetector {
                                         evidence: inf.refs)
             if inflation.count < Self.limit { inflation.append(episode) }
             guard !features.preVote, rootedAt[node].map({ $0 < inf.start }) ?? true else { continue }
-            // Without leader stickiness any message of a higher term deposes a leader (Raft §5.1);
-            // with it, a vote request does not, and what would is not the trace's to say.
-            let leader = acknowledged.flatMap { atEnd && !features.leaderStickiness && $0.term < inf.to
+            // Named only when any message of the higher term would depose it: with leader
+            // stickiness a vote request would not, and what would is not the trace's to say.
+            let deposable = !RaftRules.ignoresVoteRequest(features, knowsLeader: true, isLeader: true, sinceContact: 0,
+                                                          minimumElectionTimeout: timing.electionTimeoutMin)
+            let leader = acknowledged.flatMap { atEnd && deposable && $0.term < inf.to
                 ? (id: $0.leader, term: $0.term, elected: becameLeader[$0.leader.rawValue]) : nil }
             settledInflation.append(InflationAssessment(episode: episode, campaigns: inf.campaigns,
                                                         preVoteWouldFail: inf.preVoteWouldFail, last: inf.last,

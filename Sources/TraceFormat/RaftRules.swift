@@ -22,6 +22,16 @@ public enum RaftRules {
         return since < minimumElectionTimeout
     }
 
+    /// Whether a server ignores a vote request of a higher term (neither adopts the term nor
+    /// grants it): leader stickiness on and within its leader lease (`inLeaderLease`). A leader
+    /// is always within its own, so without stickiness any message of a higher term deposes it
+    /// (Raft §5.1), and with it a vote request does not.
+    public static func ignoresVoteRequest(_ f: RaftFeatures, knowsLeader: Bool, isLeader: Bool, sinceContact: UInt64?,
+                                          minimumElectionTimeout: UInt64) -> Bool {
+        f.leaderStickiness && inLeaderLease(knowsLeader: knowsLeader, isLeader: isLeader, sinceContact: sinceContact,
+                                            minimumElectionTimeout: minimumElectionTimeout)
+    }
+
     /// Reads are served on the leader's lease (etcd's `ReadOnlyLeaseBased`) only when asked for
     /// and check-quorum is on, which the lease relies on (etcd requires it); otherwise by ReadIndex.
     public static func servesLeaseReads(_ f: RaftFeatures) -> Bool { f.leaseReads && f.checkQuorum }

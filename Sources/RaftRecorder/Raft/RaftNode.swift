@@ -430,10 +430,9 @@ public struct RaftNode: Sendable {
     /// Leader stickiness (thesis 4.2.3): within the minimum election timeout of hearing from a
     /// current leader, a server neither adopts a higher term from a vote request nor grants it.
     private func inLease(_ now: UInt64) -> Bool {
-        config.features.leaderStickiness
-            && RaftRules.inLeaderLease(knowsLeader: lead != nil, isLeader: role == .leader,
-                                       sinceContact: lastLeaderContact.map { now - $0 },
-                                       minimumElectionTimeout: config.timing.electionTimeoutMin)
+        RaftRules.ignoresVoteRequest(config.features, knowsLeader: lead != nil, isLeader: role == .leader,
+                                     sinceContact: lastLeaderContact.map { now - $0 },
+                                     minimumElectionTimeout: config.timing.electionTimeoutMin)
     }
 
     /// `entries` are the entries an append carries (`m.entryCount` of them).

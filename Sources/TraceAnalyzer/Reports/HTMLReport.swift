@@ -123,7 +123,7 @@ public enum HTMLReport {
 
     private static func adviceSection(_ r: AnalysisReport) -> String {
         var s = "<section id=\"advice\"><h2>What would have helped</h2>"
-        if r.advice.isEmpty && r.adviceSummary.isEmpty && r.featureEffects.isEmpty && r.disruptionTotals.unadvisedByCause.isEmpty {
+        if r.advisesNothing {
             s += "<p>Nothing to advise: no disruption or stall that one of the features would have changed.</p>"
         }
         if !r.adviceSummary.isEmpty {
@@ -306,7 +306,7 @@ public enum HTMLReport {
         } else {
             s += "<ul class=\"violations\">"
             for v in sr.violations.prefix(100) {
-                s += "<li><b>\(esc(ReportText.rule(v.rule)))</b> at \(esc(ReportText.time(v.time))) on \(esc(v.nodes.map { "n\($0)" }.joined(separator: ", "))): \(esc(ReportText.violation(v)))\(evidence(v.evidence, in: r))</li>"
+                s += "<li><b>\(esc(ReportText.rule(v.rule)))</b> at \(esc(ReportText.time(v.time))) on \(esc(v.nodes.map { ReportText.node($0) }.joined(separator: ", "))): \(esc(ReportText.violation(v)))\(evidence(v.evidence, in: r))</li>"
             }
             s += "</ul>"
             s += more(limit: 100, listed: sr.violations.count, of: sr.violationCount, in: r)

@@ -390,9 +390,6 @@ public enum ReportText {
     /// One feature's advice over the whole trace, in a sentence.
     public static func adviceSummary(_ s: AdviceSummary) -> String {
         let name = featureName(s.feature)
-        func verdict(_ verb: String, _ noun: String, _ context: String) -> String {
-            adviceSummaryVerdict(s, verb, noun, context)
-        }
         switch s.feature {
         case .preVote, .leaderStickiness:
             // Term-inflation episodes (pre-vote only) are told apart from the disruptions.
@@ -416,7 +413,7 @@ public enum ReportText {
             }
             return "\(name) " + parts.joined(separator: "; and it ") + "."
         case .checkQuorum:
-            let text = "\(name) \(verdict("shortened", "window", "in which a leader could not reach a majority"))"
+            let text = "\(name) \(adviceSummaryVerdict(s, "shortened", "window", "in which a leader could not reach a majority"))"
             return text + (s.helps > 0 ? ", by about \(time(s.unavailabilityAvoided))\(s.helps > 1 ? " in all" : "")." : ": no other node reached one either.")
         case .leadershipTransfer:
             let crashes = s.evaluated == 1 ? "1 disruption was a crash" : "\(s.evaluated) disruptions were crashes"
@@ -430,7 +427,7 @@ public enum ReportText {
     public static func advice(_ a: Advice) -> String {
         let target = a.disruptions.map { "#\($0)" }.joined(separator: ", ")
         switch a.feature {
-        case .preVote where a.windowKind == "termInflation":
+        case .preVote where a.isAboutTermInflation:
             // Advised only when pre-vote would have stopped at least one of the campaigns.
             let c = node(a.candidate)
             let w = a.window.map { "\(time($0.start)) to \(time($0.end))" } ?? "-"
@@ -605,12 +602,13 @@ public enum ReportText {
         }
         let how = v.feature == .leadershipTransfer ? "replayed handing leadership over before the crash"
             : v.feature == .readIndex ? "replayed with lease reads off" : "replayed with it on"
-        var reads = v.staleReadsBefore > 0 || v.staleReadsAfter > 0 ? "stale reads \(v.staleReadsBefore) -> \(v.staleReadsAfter), " : ""
+        // What only some kinds of advice are judged by.
+        var specific = v.staleReadsBefore > 0 || v.staleReadsAfter > 0 ? "stale reads \(v.staleReadsBefore) -> \(v.staleReadsAfter), " : ""
         if let before = v.termsRaisedBefore, let after = v.termsRaisedAfter {
-            reads += "the candidate's term inflation \(before) -> \(after) terms, "
+            specific += "the candidate's term inflation \(before) -> \(after) terms, "
         }
         return "advice \(v.advice + 1) (\(featureName(v.feature))) \(how), \(time(v.window.start))-\(time(v.window.end)): \(predicted); "
-            + "observed: \(reads)disruptions \(v.disruptionsBefore) -> \(v.disruptionsAfter), unavailable \(time(v.unavailableBefore)) -> \(time(v.unavailableAfter)), "
+            + "observed: \(specific)disruptions \(v.disruptionsBefore) -> \(v.disruptionsAfter), unavailable \(time(v.unavailableBefore)) -> \(time(v.unavailableAfter)), "
             + "highest term of the run \(v.highestTermBefore) -> \(v.highestTermAfter): \(v.confirmed ? "confirmed" : "NOT confirmed")."
     }
 

@@ -95,7 +95,7 @@ public enum TextReport {
         out.append("")
         out.append(head("Advice"))
         // (A focused report may list no advice while the run's summary has some.)
-        if r.advice.isEmpty && r.adviceSummary.isEmpty && r.featureEffects.isEmpty && r.disruptionTotals.unadvisedByCause.isEmpty {
+        if r.advisesNothing {
             out.append("  nothing to advise: no disruption or stall that a feature would have changed")
         }
         for summary in r.adviceSummary { out.append("  " + (summary.helps > 0 ? "* " : "- ") + T.adviceSummary(summary)) }
