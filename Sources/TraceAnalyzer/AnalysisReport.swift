@@ -503,8 +503,22 @@ public struct SafetyReport: Codable, Sendable {
 /// What one voter would have answered, evaluated on the recorded state at the moment of the
 /// disruptive campaign.
 public struct VoterAssessment: Codable, Sendable, Equatable {
+    /// How the candidate's messages and the voter's answers could travel when it campaigned.
+    public enum Connection: String, Codable, Sendable {
+        /// Both directions open and the voter running.
+        case open
+        /// The voter was down.
+        case down
+        /// The candidate's messages could not reach the voter (that direction cut, or both).
+        case requestsCut
+        /// The voter could hear the candidate, but its answers could not reach it (a one-way cut).
+        case answersCut
+    }
+
     public var voter: UInt32
+    /// `connection == .open`: a pre-vote needs both the request and the answer to arrive.
     public var reachable: Bool
+    public var connection: Connection
     public var lastIndex: UInt64
     public var lastTerm: UInt64
     /// Nanoseconds since this voter last heard from a leader; nil if never.

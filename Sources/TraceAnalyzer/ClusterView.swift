@@ -67,6 +67,13 @@ struct ClusterView {
         a == b || (!cut.contains(DirectedLink(from: a, to: b)) && !cut.contains(DirectedLink(from: b, to: a)) && self[b].up)
     }
 
+    /// Whether `candidate`'s messages reach the running `voter` and its answers come back.
+    func connection(from candidate: NodeID, to voter: NodeID) -> VoterAssessment.Connection {
+        if !self[voter].up { return .down }
+        if cut.contains(DirectedLink(from: candidate, to: voter)) { return .requestsCut }
+        return cut.contains(DirectedLink(from: voter, to: candidate)) ? .answersCut : .open
+    }
+
     /// How many voters `node` reaches (itself included), and the events that cut it off from
     /// the running voters it does not reach (one per voter).
     func reach(of node: NodeID) -> (count: Int, cuts: [EventRef]) {

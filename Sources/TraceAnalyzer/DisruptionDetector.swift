@@ -137,14 +137,15 @@ struct DisruptionDetector {
         let c = view[candidate]
         return view.ids.filter { $0 != candidate }.map { v in
             let n = view[v]
-            let reachable = view.reachable(candidate, v)
+            let connection = view.connection(from: candidate, to: v)
+            let reachable = connection == .open
             let upToDate = RaftRules.logIsUpToDate(candidateLastIndex: c.lastIndex, candidateLastTerm: c.lastTerm,
                                                    voterLastIndex: n.lastIndex, voterLastTerm: n.lastTerm)
             // A leader is in contact with itself.
             let since = n.role == .leader ? 0 : n.lastLeaderContact.map { now - $0 }
             let recent = RaftRules.inLeaderLease(knowsLeader: n.leader != nil, isLeader: n.role == .leader,
                                                  sinceContact: since, minimumElectionTimeout: timing.electionTimeoutMin)
-            return VoterAssessment(voter: v.rawValue, reachable: reachable, lastIndex: n.lastIndex, lastTerm: n.lastTerm,
+            return VoterAssessment(voter: v.rawValue, reachable: reachable, connection: connection, lastIndex: n.lastIndex, lastTerm: n.lastTerm,
                                    sinceLeaderContact: since, logUpToDate: upToDate, grantsPreVote: reachable && upToDate,
                                    grantsWithStickiness: reachable && upToDate && !recent)
         }

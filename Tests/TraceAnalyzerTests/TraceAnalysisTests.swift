@@ -419,6 +419,32 @@ import TraceFormat
         #expect(d.evidence.contains { $0.event == "linkCut" && $0.time == 2 * nsPerSecond })
     }
 
+    /// A follower that still reaches everyone but hears no one (every link into it cut one way):
+    /// its campaigns depose leaders, and its pre-vote would fail because the answers cannot come
+    /// back, not because the voters cannot hear it; those that heard it had newer logs as well.
+    @Test func aFollowerThatHearsNoOneIsAdvisedOnByDirection() throws {
+        var c = ScenarioCatalog.steady.configuration
+        c.duration = 6 * nsPerSecond
+        let into: [NodeSelector] = [.leader, .follower(1), .follower(2), .follower(3)]
+        c.faults = into.map { ScheduledFault(at: 2 * nsPerSecond, .cut($0, .follower(0), oneWay: true)) }
+        let path = Scratch.path("deaf-follower.trace")
+        _ = try Recorder.record(c, to: path)
+        let r = try TraceAnalysis.analyze(try TraceFile.open(path))
+        let d = try #require(r.disruptions.first)
+        #expect(d.cause == .partialConnectivity)
+        let a = try #require(r.advice.first { $0.feature == .preVote && $0.disruptions == [d.id] })
+        #expect(a.prevents && a.preVoteGrants == 1)
+        #expect(a.voters.count == 4 && a.voters.allSatisfy { $0.connection == .answersCut && !$0.reachable })
+        let text = ReportText.advice(a)
+        let others = a.voters.map { "n\($0.voter)" }.joined(separator: ", ")
+        #expect(text.contains("\(others) could hear it but their answers could not reach it"))
+        #expect(!text.contains("could not hear it"))
+        let newer = a.voters.filter { !$0.logUpToDate }
+        #expect(!newer.isEmpty)
+        #expect(text.contains("voters with a newer log: " + newer.map { "n\($0.voter) (log \($0.lastIndex)/\($0.lastTerm))" }.joined(separator: ", ")))
+        #expect(HTMLReport.render(r).contains("<td>no: answers cut</td>"))
+    }
+
     @Test func quorumLossAdvisesCheckQuorum() throws {
         let (r, _) = try analyzeScenario("quorum-loss")
         let a = try #require(r.advice.first { $0.feature == .checkQuorum })

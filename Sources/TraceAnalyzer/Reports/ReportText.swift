@@ -370,6 +370,36 @@ public enum ReportText {
         return list.isEmpty ? "none" : list.joined(separator: ", ")
     }
 
+    /// A voter that heard the candidate and would refuse it for a more up-to-date log (even one
+    /// whose answer could not have reached it: the refusal stands however the link heals).
+    private static func hasNewerLog(_ v: VoterAssessment) -> Bool {
+        (v.connection == .open || v.connection == .answersCut) && !v.logUpToDate
+    }
+
+    /// Why the voters that could not answer a candidate's pre-vote would not have, by direction:
+    /// "n4, n5 could not hear it", "n2 could hear it but its answers could not reach it", "n3 was down".
+    private static func unanswered(_ vs: [VoterAssessment]) -> [String] {
+        func named(_ c: VoterAssessment.Connection) -> [String] { vs.filter { $0.connection == c }.map { node($0.voter) } }
+        var clauses: [String] = []
+        let deaf = named(.requestsCut), unheard = named(.answersCut), down = named(.down)
+        if !deaf.isEmpty { clauses.append("\(deaf.joined(separator: ", ")) could not hear it") }
+        if !unheard.isEmpty {
+            clauses.append("\(unheard.joined(separator: ", ")) could hear it but \(unheard.count == 1 ? "its answers" : "their answers") could not reach it")
+        }
+        if !down.isEmpty { clauses.append("\(down.joined(separator: ", ")) \(down.count == 1 ? "was" : "were") down") }
+        return clauses
+    }
+
+    /// A voter's connection to the candidate, as the HTML report's voter table shows it.
+    public static func connection(_ c: VoterAssessment.Connection) -> String {
+        switch c {
+        case .open: "yes"
+        case .down: "no: down"
+        case .requestsCut: "no: cut"
+        case .answersCut: "no: answers cut"
+        }
+    }
+
     /// The votes a campaign would have collected against the quorum it needed.
     private static func votes(_ grants: Int?, of quorum: Int?) -> String {
         let g = grants ?? 0, q = quorum ?? 0
@@ -432,16 +462,13 @@ public enum ReportText {
             let c = node(a.candidate)
             let w = a.window.map { "\(time($0.start)) to \(time($0.end))" } ?? "-"
             let n = a.campaigns ?? 0
-            let unreachable = a.voters.filter { !$0.reachable }.map { node($0.voter) }
             var s = "\(featureName(a.feature)) would have stopped the term inflation of \(c): "
             s += "\(c) campaigned \(count(n, "time")) from \(w) with no leader elected, its term going from \(a.fromTerm ?? 0) to \(a.toTerm ?? 0); "
             let all = a.termsAvoided == UInt64(n)
             s += "its pre-vote would have failed in " + (all ? (n == 1 ? "its campaign" : "all \(n) campaigns") : "\(a.termsAvoided) of its \(n) campaigns")
             s += " (the last would have collected \(votes(a.preVoteGrants, of: a.quorum))"
-            if !unreachable.isEmpty { s += "; \(unreachable.joined(separator: ", ")) could not hear it" }
-            if a.voters.contains(where: { $0.reachable && !$0.logUpToDate }) {
-                s += "; voters with a newer log: \(voters(a.voters) { $0.reachable && !$0.logUpToDate })"
-            }
+            for clause in unanswered(a.voters) { s += "; " + clause }
+            if a.voters.contains(where: hasNewerLog) { s += "; voters with a newer log: \(voters(a.voters, hasNewerLog))" }
             s += all ? "), so none of them would have raised a term." : "), so \(a.termsAvoided) fewer would have raised a term."
             if let l = a.leader, let lt = a.leaderTerm {
                 s += " \(c) ended the trace at term \(a.toTerm ?? 0) while \(node(l)) led term \(lt): when they next exchange a message, "
@@ -451,12 +478,10 @@ public enum ReportText {
         case .preVote:
             let c = node(a.candidate)
             let log = "\(a.candidateLastIndex ?? 0)/\(a.candidateLastTerm ?? 0)"
-            let unreachable = a.voters.filter { !$0.reachable }.map { node($0.voter) }
-            let newer = voters(a.voters) { $0.reachable && !$0.logUpToDate }
             var s = "\(featureName(a.feature)) would \(a.prevents ? "have prevented" : "not have prevented") disruption \(target): "
             s += "\(c) campaigned with log \(log) (last index/term); "
-            if !unreachable.isEmpty { s += "\(unreachable.joined(separator: ", ")) could not hear it; " }
-            s += "voters with a newer log: \(newer); its pre-vote would have collected \(votes(a.preVoteGrants, of: a.quorum))"
+            for clause in unanswered(a.voters) { s += clause + "; " }
+            s += "voters with a newer log: \(voters(a.voters, hasNewerLog)); its pre-vote would have collected \(votes(a.preVoteGrants, of: a.quorum))"
             if a.prevents {
                 s += ", so it would have stayed in its term. Avoided: \(time(a.unavailabilityAvoided)) without a leader and \(count(a.termsAvoided, "term"))."
             } else {
