@@ -53,7 +53,8 @@ public enum ScenarioFile {
             for (k, v) in m {
                 guard let key = k.string else { throw fail(k, field, "keys must be text") }
                 guard allowed.contains(key) else {
-                    let hint = Self.otherNames[key].flatMap { allowed.contains($0) ? " (\(key): is written \($0):)" : nil } ?? ""
+                    let hint = Self.otherNames[key].flatMap { allowed.contains($0) ? " (\(key): is written \($0):)" : nil }
+                        ?? NameSuggestion.hint(for: key, in: allowed.sorted()) { "\($0):" }
                     throw fail(k, field.isEmpty ? key : "\(field).\(key)",
                                "unknown field\(hint); expected one of \(allowed.sorted().joined(separator: ", "))")
                 }

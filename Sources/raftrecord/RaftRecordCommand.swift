@@ -125,7 +125,7 @@ struct RunCommand: ParsableCommand {
     func validate() throws {
         if scenario != nil && scenarioFile != nil { throw ValidationError("give --scenario or --scenario-file, not both") }
         if let scenario, ScenarioCatalog.named(scenario) == nil {
-            throw ValidationError("unknown scenario '\(scenario)'; known: \(ScenarioCatalog.all.map(\.name).joined(separator: ", "))")
+            throw ValidationError("unknown scenario '\(scenario)'\(NameSuggestion.hint(for: scenario, in: ScenarioCatalog.all.map(\.name))); known: \(ScenarioCatalog.all.map(\.name).joined(separator: ", "))")
         }
     }
 

@@ -10,10 +10,13 @@ struct SweepCommand: ParsableCommand {
         commandName: "sweep",
         abstract: "Run every combination of varied settings over many seeds, on all cores, and summarise the distributions.",
         discussion: """
-        Example: raftrecord sweep --scenario paper-9.3 --trials 1000 \\
-          --vary election-timeout=150ms-151ms,150ms-155ms,150ms-175ms,150ms-200ms,150ms-300ms --vary pre-vote=off,on -o sweep/
-        Keys for --vary: election-timeout, heartbeat, latency, loss, nodes, writes-per-second, duration, pre-vote, check-quorum, leader-stickiness.
-        Writes summary.jsonl (one line per run), report.txt, report.json and report.html to the output folder.
+        Keys for --vary: election-timeout, heartbeat, latency, loss, nodes, writes-per-second, \
+        duration, pre-vote, check-quorum, leader-stickiness. Writes summary.jsonl (one line per \
+        run), report.txt, report.json and report.html to the output folder.
+
+          raftrecord sweep --scenario paper-9.3 --trials 1000 \\
+            --vary election-timeout=150ms-155ms,150ms-200ms,150ms-300ms \\
+            --vary pre-vote=off,on -o sweep/
         """
     )
 
@@ -22,7 +25,8 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "The first seed; trial k uses seed + k.") var seed: UInt64 = 1
     @Option(help: "A setting and its values, e.g. pre-vote=off,on. Repeat for more settings.") var vary: [String] = []
     @Option(name: .shortAndLong, help: "Output folder.") var output = "sweep"
-    @Option(help: "Parallel jobs (default: all cores).") var jobs = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Parallel jobs (default: one per processor).") var jobs: Int?
+    private var jobCount: Int { jobs ?? ProcessInfo.processInfo.activeProcessorCount }
     @Flag(help: "Also write every run's trace to <output>/traces/.") var traces = false
     @Flag(help: "Do not draw the progress bar.") var quiet = false
 
@@ -33,7 +37,8 @@ struct SweepCommand: ParsableCommand {
         try vary.map { v in
             let parts = v.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, Self.keys.contains(parts[0]) else {
-                throw ValidationError("--vary '\(v)': expected KEY=V1,V2,... with KEY one of \(Self.keys.sorted().joined(separator: ", "))")
+                let hint = NameSuggestion.hint(for: parts[0], in: Self.keys.sorted())
+                throw ValidationError("--vary '\(v)'\(hint): expected KEY=V1,V2,... with KEY one of \(Self.keys.sorted().joined(separator: ", "))")
             }
             let values = parts[1].split(separator: ",").map(String.init)
             guard !values.isEmpty else { throw ValidationError("--vary '\(v)' lists no values") }
@@ -43,9 +48,9 @@ struct SweepCommand: ParsableCommand {
     }
 
     func validate() throws {
-        guard ScenarioCatalog.named(scenario) != nil else { throw ValidationError("unknown scenario '\(scenario)'") }
+        guard ScenarioCatalog.named(scenario) != nil else { throw ValidationError("unknown scenario '\(scenario)'\(NameSuggestion.hint(for: scenario, in: ScenarioCatalog.all.map(\.name))); known: \(ScenarioCatalog.all.map(\.name).joined(separator: ", "))") }
         guard trials >= 1 else { throw ValidationError("--trials must be at least 1") }
-        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        guard (jobs ?? 1) >= 1 else { throw ValidationError("--jobs must be at least 1") }
         _ = try parsedVariations()
     }
 
@@ -104,7 +109,7 @@ struct SweepCommand: ParsableCommand {
         let showProgress = !quiet && isatty(STDERR_FILENO) != 0
         let clock = ContinuousClock()
         let started = clock.now
-        DispatchQueue.concurrentPerform(iterations: min(jobs, total)) { _ in
+        DispatchQueue.concurrentPerform(iterations: min(jobCount, total)) { _ in
             while true {
                 let k: Int? = state.withLock { s in
                     guard s.next < total, s.failure == nil else { return nil }
@@ -160,7 +165,7 @@ struct SweepCommand: ParsableCommand {
         print(text, terminator: "")
         let s = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         print(String(format: "%d runs in %.1f s on %d jobs; wrote %@/summary.jsonl, report.txt, report.json, report.html",
-                     total, s, min(jobs, total), output))
+                     total, s, min(jobCount, total), output))
         if !report.unsafeRuns.isEmpty { throw ExitCode(1) }
     }
 }

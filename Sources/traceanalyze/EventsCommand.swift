@@ -52,7 +52,8 @@ struct EventsCommand: ParsableCommand {
         var tags: Set<EventTag> = []
         for name in Self.items(values) {
             guard let t = byName[name.lowercased()] else {
-                throw ValidationError("--\(option): no event kind '\(name)'; kinds: "
+                let hint = NameSuggestion.hint(for: name, in: EventTag.allCases.map(\.description))
+                throw ValidationError("--\(option): no event kind '\(name)'\(hint); kinds: "
                                       + EventTag.allCases.map(\.description).joined(separator: ", "))
             }
             tags.insert(t)

@@ -131,6 +131,11 @@ import TraceFormat
             + "features, name, network, seed, snapshots, timing, workload"),
         ("nodes: 3\n", "nodes", "unknown field (nodes: is written cluster:); expected one of cluster, description, "
             + "duration, faults, features, name, network, seed, snapshots, timing, workload"),
+        ("cluster: 3\nfautls:\n  - at: 1s\n    crash: leader\n", "fautls",
+         "unknown field (did you mean faults:?); expected one of cluster, description, duration, faults, "
+            + "features, name, network, seed, snapshots, timing, workload"),
+        ("cluster: 3\nfeatures: {pre_vote: true}\n", "features.pre_vote",
+         "unknown field (did you mean pre-vote:?); expected one of check-quorum, leader-stickiness, lease-reads, pre-vote"),
     ])
     func commonMistakesSayWhatToWrite(yaml: String, field: String, problem: String) {
         do {
