@@ -301,11 +301,13 @@ public struct VoteRecord: Codable, Sendable, Equatable {
 
 public struct ElectionAttempt: Codable, Sendable, Equatable {
     public enum Outcome: String, Codable, Sendable, CaseIterable {
-        /// won: became leader. splitVote: heard from a majority, none granted enough, timed out.
-        /// noQuorum: timed out without hearing from a majority. superseded: a higher term or a
-        /// leader appeared. preVoteFailed: the pre-vote round did not get a majority. lost: a
-        /// majority refused the vote (the candidate stepped back, or timed out when the refusals
-        /// sent no answer). abandoned: the candidate crashed. open: still running at the end.
+        /// won: became leader. splitVote: the votes of its term were split among candidates and
+        /// nobody won it (heard from a majority, none granted enough, timed out; or refused by a
+        /// majority that had voted for other candidates). noQuorum: timed out without hearing from
+        /// a majority. superseded: a higher term or a leader appeared. preVoteFailed: the pre-vote
+        /// round did not get a majority. lost: a majority refused the vote (the candidate stepped
+        /// back, or timed out when the refusals sent no answer) and the term had a winner or the
+        /// refusals denied it anyway. abandoned: the candidate crashed. open: still running at the end.
         case won, splitVote, noQuorum, superseded, preVoteFailed, lost, abandoned, open
     }
     public var id: Int

@@ -5,6 +5,8 @@ import TraceFormat
 /// overlap `focus`, when a report focuses on a stretch of the run).
 struct ElectionTracker {
     static let limit = 2_000
+    private static let alreadyVoted = VoteRejectReason.alreadyVoted.description
+    private static let undecidedLimit = 4_096
     var focus: ClosedRange<UInt64> = 0...UInt64.max
     private var open: [UInt32: ElectionAttempt] = [:]
     private(set) var list: [ElectionAttempt] = []
@@ -19,8 +21,20 @@ struct ElectionTracker {
     private var nextID = 1
     /// Leadership transfers in progress, by target: the leader's `transferStarted`.
     private var transfers: [UInt32: EventRef] = [:]
+    /// Lost attempts whose votes may have been split: a majority refused, but enough of the
+    /// refusals were votes given to another candidate of the term (the voter itself, mostly) that
+    /// they would have made a majority. A split vote if nobody wins that term, which is known when
+    /// the next leader is elected: one of a later term means a majority has moved past it, so
+    /// nobody can win it any more. Each with its place in `list`, if listed. Holds the attempts
+    /// since the last election won: it grows with a leaderless stretch, not with the trace.
+    private var undecided: [(term: UInt64, listed: Int?)] = []
+    /// The term of the last leader elected.
+    private var lastLeaderTerm: UInt64 = 0
 
-    private mutating func finish(_ node: UInt32, _ outcome: ElectionAttempt.Outcome, at t: UInt64, _ ref: EventRef?) {
+    /// `quorum`: for a lost attempt, the majority it needed (nil for a candidate removed from the
+    /// voters, which nobody's vote could have elected).
+    private mutating func finish(_ node: UInt32, _ outcome: ElectionAttempt.Outcome, at t: UInt64, _ ref: EventRef?,
+                                 quorum: Int? = nil) {
         guard var a = open.removeValue(forKey: node) else { return }
         a.outcome = outcome
         a.end = t
@@ -28,8 +42,37 @@ struct ElectionTracker {
         if let ref { a.evidence.append(ref) }
         attempts += 1
         byOutcome[outcome, default: 0] += 1
-        guard focus.overlaps(from: a.start, to: t) else { return }
-        if list.count < Self.limit { list.append(a) } else { truncated = true }
+        let granted = a.votes.count { $0.granted }
+        let givenElsewhere = a.votes.count { $0.reason == Self.alreadyVoted }
+        let split = outcome == .lost && a.term > lastLeaderTerm && quorum.map { 1 + granted + givenElsewhere >= $0 } == true
+        var listed: Int?
+        if focus.overlaps(from: a.start, to: t) {
+            if list.count < Self.limit { listed = list.count; list.append(a) } else { truncated = true }
+        }
+        // A run that elects nobody for a long time keeps the latest; older ones stay lost.
+        if split { undecided.append((a.term, listed)) }
+        if undecided.count > Self.undecidedLimit { undecided.removeFirst() }
+    }
+
+    /// A leader of `term` was elected (nil: the trace ended): the undecided attempts of earlier
+    /// terms were split votes, those of this term lost to it.
+    private mutating func decide(leaderOf term: UInt64?) {
+        if let term { lastLeaderTerm = max(lastLeaderTerm, term) }
+        var kept: [(term: UInt64, listed: Int?)] = []
+        for u in undecided {
+            if let term, u.term >= term {
+                if u.term > term { kept.append(u) }
+                continue
+            }
+            byOutcome[.lost, default: 0] -= 1
+            byOutcome[.splitVote, default: 0] += 1
+            if let i = u.listed { list[i].outcome = .splitVote }
+        }
+        undecided = kept
+    }
+
+    private static func quorum(for candidate: UInt32, _ view: ClusterView) -> Int? {
+        view.removed[candidate] == nil ? view.quorum : nil
     }
 
     /// Ends `node`'s pre-vote round, `a`, as failed.
@@ -55,7 +98,7 @@ struct ElectionTracker {
                     let refused = round.count { !$0.granted }
                     let outcome: ElectionAttempt.Outcome = refused >= view.quorum ? .lost
                         : 1 + round.count >= view.quorum ? .splitVote : .noQuorum
-                    finish(node, outcome, at: e.time, ref)
+                    finish(node, outcome, at: e.time, ref, quorum: Self.quorum(for: node, view))
                 }
             }
             open[node] = ElectionAttempt(id: nextID, node: node, trigger: "electionTimeout", start: e.time, end: e.time,
@@ -78,14 +121,15 @@ struct ElectionTracker {
             open[node]?.term = term
             open[node]?.evidence.append(ref)
             candidacies += 1
-        case .becameLeader:
+        case .becameLeader(let term):
             finish(node, .won, at: e.time, ref)
+            decide(leaderOf: term)
         case .becameFollower(let term, let leader):
             guard let a = open[node] else { return }
             if term > a.term { finish(node, .superseded, at: e.time, ref) }
             else if leader != nil { finish(node, .superseded, at: e.time, ref) }
             else if a.term == a.fromTerm { preVoteFailed(node, a, at: e.time, ref, quorum: view.quorum) }
-            else { finish(node, .lost, at: e.time, ref) }
+            else { finish(node, .lost, at: e.time, ref, quorum: Self.quorum(for: node, view)) }
         case .nodeCrashed:
             finish(node, .abandoned, at: e.time, ref)
         case .transferStarted(let target, _):
@@ -109,6 +153,7 @@ struct ElectionTracker {
     }
 
     mutating func summary(duration: UInt64, highestTerm: UInt64, end: UInt64) -> ElectionSummary {
+        decide(leaderOf: nil)  // nobody won the terms still undecided at the end
         var all = list
         for (_, a) in open.sorted(by: { $0.key < $1.key }) {
             var a = a

@@ -498,6 +498,58 @@ import TraceFormat
     }
 }
 
+/// A candidate refused by a majority lost; it was a split vote if the refusals were votes given to
+/// other candidates of its term that would have elected it, and nobody won that term.
+@Suite struct ElectionOutcomeTests {
+    func ev(_ t: UInt64, _ n: UInt32, _ k: TraceEvent.Kind) -> TraceEvent { TraceEvent(time: t, node: NodeID(rawValue: n), k) }
+
+    /// Every node campaigns for `term` at `t`, each refusing the others for having voted for itself,
+    /// and each steps back when a majority has refused.
+    func allCampaign(term: UInt64, at t: UInt64) -> [TraceEvent] {
+        let nodes: [UInt32] = [1, 2, 3]
+        var events = nodes.flatMap { n in [ev(t, n, .electionTimerFired(term: term - 1)), ev(t, n, .becameCandidate(term: term))] }
+        for c in nodes {
+            for v in nodes where v != c {
+                events.append(ev(t + 1, v, .voteRejected(candidate: NodeID(rawValue: c), term: term, preVote: false, reason: .alreadyVoted)))
+            }
+        }
+        return events + nodes.map { ev(t + 2, $0, .becameFollower(term: term, leader: nil)) }
+    }
+
+    @Test func votesSplitAmongCandidatesOfATermNobodyWonAreSplitVotes() throws {
+        let start = (1...3).map { ev(0, UInt32($0), .nodeStarted(NodeRecovery(term: 0, vote: nil, lastIndex: 0, lastTerm: 0, restart: false))) }
+        let n1 = NodeID(rawValue: 1), n2 = NodeID(rawValue: 2), n3 = NodeID(rawValue: 3)
+        let term2 = [
+            // n1 and n2 campaign; n3 votes for n1, which wins; n2 lost to it.
+            ev(19, 1, .electionTimerFired(term: 1)), ev(19, 1, .becameCandidate(term: 2)),
+            ev(20, 2, .electionTimerFired(term: 1)), ev(20, 2, .becameCandidate(term: 2)),
+            ev(21, 3, .voteGranted(candidate: n1, term: 2, preVote: false)),
+            ev(21, 3, .voteRejected(candidate: n2, term: 2, preVote: false, reason: .alreadyVoted)),
+            ev(22, 1, .voteRejected(candidate: n2, term: 2, preVote: false, reason: .alreadyVoted)),
+            ev(23, 2, .becameFollower(term: 2, leader: nil)),
+            ev(24, 1, .becameLeader(term: 2)),
+        ]
+        let term3 = [
+            // n3, behind, is refused for its log: lost, whoever wins.
+            ev(30, 3, .electionTimerFired(term: 2)), ev(30, 3, .becameCandidate(term: 3)),
+            ev(31, 1, .voteRejected(candidate: n3, term: 3, preVote: false, reason: .logNotUpToDate)),
+            ev(31, 2, .voteRejected(candidate: n3, term: 3, preVote: false, reason: .logNotUpToDate)),
+            ev(32, 3, .becameFollower(term: 3, leader: nil)),
+        ]
+        // Term 1 is split and term 2 won; term 4 is split and the trace ends with no leader of it.
+        let events = start + allCampaign(term: 1, at: 10) + term2 + term3 + allCampaign(term: 4, at: 40)
+        let r = try TraceAnalysis.analyze(try TraceFile.open(try writeTrace(events)))
+        let outcomes = r.elections.list.map { "n\($0.node) t\($0.term) \($0.outcome.rawValue)" }
+        #expect(outcomes == [
+            "n1 t1 splitVote", "n2 t1 splitVote", "n3 t1 splitVote",
+            "n1 t2 won", "n2 t2 lost",
+            "n3 t3 lost",
+            "n1 t4 splitVote", "n2 t4 splitVote", "n3 t4 splitVote",
+        ])
+        #expect(r.elections.byOutcome["splitVote"] == 6 && r.elections.byOutcome["lost"] == 2 && r.elections.byOutcome["won"] == 1)
+    }
+}
+
 @Suite struct SafetyAnalysisTests {
     func ev(_ t: UInt64, _ n: UInt32?, _ k: TraceEvent.Kind) -> TraceEvent { TraceEvent(time: t, node: n.map { NodeID(rawValue: $0) }, k) }
 
