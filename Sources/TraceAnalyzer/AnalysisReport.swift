@@ -336,6 +336,30 @@ public struct ElectionSummary: Codable, Sendable {
     public var highestTerm: UInt64
     public var list: [ElectionAttempt]
     public var truncated: Bool
+    /// How long vote requests took, and how often voters' own timers beat them; nil when no
+    /// vote request was answered.
+    public var voteTiming: VoteTiming?
+}
+
+/// The timing of the run's vote rounds (docs/analysis.md, Elections): what makes votes split.
+public struct VoteTiming: Codable, Sendable, Equatable {
+    /// Candidacies whose vote requests got at least one answer, and those in which a voter had
+    /// become a candidate of the same term itself before the request reached it (so it had voted
+    /// for itself, and refused with `alreadyVoted`).
+    public var rounds: Int
+    public var racedRounds: Int
+    /// The terms those rounds were for, and those in which a round raced: every candidate after
+    /// the first in a term raced, so a term with several candidates counts once.
+    public var terms: Int
+    public var racedTerms: Int
+    /// From a candidacy to each voter's answer, that is, to its vote request's arrival.
+    public var requestDelay: Percentiles
+    /// The election timeout's random range spread candidates too little for this network: the
+    /// run had split votes, candidates raced in at least half the terms with a vote round, and
+    /// the median request took more than a tenth of the range's width to arrive.
+    public var timersTooClose: Bool
+    /// The first raced round: the candidacy, and each racing voter's candidacy and refusal.
+    public var evidence: [EventRef]
 }
 
 public struct Window: Codable, Sendable, Equatable {

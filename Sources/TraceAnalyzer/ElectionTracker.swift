@@ -27,14 +27,25 @@ struct ElectionTracker {
     /// the next leader is elected: one of a later term means a majority has moved past it, so
     /// nobody can win it any more. Each with its place in `list`, if listed. Holds the attempts
     /// since the last election won: it grows with a leaderless stretch, not with the trace.
-    private var undecided: [(term: UInt64, listed: Int?)] = []
+    private var undecided: [Undecided] = []
     /// The term of the last leader elected.
     private var lastLeaderTerm: UInt64 = 0
+    /// Each node's latest candidacy: its term, when, and the event.
+    private var candidacy: [UInt32: (term: UInt64, time: UInt64, ref: EventRef)] = [:]
+    /// The timing of each open attempt's vote round.
+    private var rounds: [UInt32: VoteRoundTiming] = [:]
+    private var voteTiming = VoteTimingAggregate()
+
+    private struct Undecided {
+        var term: UInt64
+        var listed: Int?
+    }
 
     /// `quorum`: for a lost attempt, the majority it needed (nil for a candidate removed from the
     /// voters, which nobody's vote could have elected).
     private mutating func finish(_ node: UInt32, _ outcome: ElectionAttempt.Outcome, at t: UInt64, _ ref: EventRef?,
                                  quorum: Int? = nil) {
+        let timing = rounds.removeValue(forKey: node) ?? VoteRoundTiming()
         guard var a = open.removeValue(forKey: node) else { return }
         a.outcome = outcome
         a.end = t
@@ -49,8 +60,9 @@ struct ElectionTracker {
         if focus.overlaps(from: a.start, to: t) {
             if list.count < Self.limit { listed = list.count; list.append(a) } else { truncated = true }
         }
+        voteTiming.add(timing, term: a.term)
         // A run that elects nobody for a long time keeps the latest; older ones stay lost.
-        if split { undecided.append((a.term, listed)) }
+        if split { undecided.append(Undecided(term: a.term, listed: listed)) }
         if undecided.count > Self.undecidedLimit { undecided.removeFirst() }
     }
 
@@ -58,7 +70,7 @@ struct ElectionTracker {
     /// terms were split votes, those of this term lost to it.
     private mutating func decide(leaderOf term: UInt64?) {
         if let term { lastLeaderTerm = max(lastLeaderTerm, term) }
-        var kept: [(term: UInt64, listed: Int?)] = []
+        var kept: [Undecided] = []
         for u in undecided {
             if let term, u.term >= term {
                 if u.term > term { kept.append(u) }
@@ -121,6 +133,8 @@ struct ElectionTracker {
             open[node]?.term = term
             open[node]?.evidence.append(ref)
             candidacies += 1
+            candidacy[node] = (term, e.time, ref)
+            rounds[node] = VoteRoundTiming()
         case .becameLeader(let term):
             finish(node, .won, at: e.time, ref)
             decide(leaderOf: term)
@@ -143,7 +157,23 @@ struct ElectionTracker {
             let record = VoteRecord(voter: node, granted: reason == nil, reason: reason)
             // (The pre-vote is for the term after `fromTerm`, which a crafted trace may give as the last.)
             if pre, a.preVote != nil, term > 0, term - 1 == a.fromTerm { a.preVote!.append(record) }
-            else if !pre, term == a.term { a.votes.append(record) }
+            else if !pre, term == a.term {
+                a.votes.append(record)
+                if let started = candidacy[c.rawValue], started.term == term {
+                    // The voter answers as the request arrives. It refused for a vote already given
+                    // to itself if it had become a candidate of the term too: their timers raced if
+                    // its candidacy began while this request was on its way, or so shortly before
+                    // the candidate's that its own request cannot have arrived (taking as long).
+                    let delay = e.time &- started.time
+                    var racing: EventRef?
+                    if reason == Self.alreadyVoted, let v = candidacy[node], v.term == term,
+                       v.time >= started.time || started.time - v.time < delay {
+                        racing = v.ref
+                    }
+                    rounds[c.rawValue, default: VoteRoundTiming()].record(
+                        answeredAfter: delay, candidacy: started.ref, race: racing, answer: ref)
+                }
+            }
             else { return }
             if a.evidence.count < 24 { a.evidence.append(ref) }
             open[c.rawValue] = a
@@ -152,7 +182,7 @@ struct ElectionTracker {
         }
     }
 
-    mutating func summary(duration: UInt64, highestTerm: UInt64, end: UInt64) -> ElectionSummary {
+    mutating func summary(duration: UInt64, highestTerm: UInt64, end: UInt64, timing: RaftTiming) -> ElectionSummary {
         decide(leaderOf: nil)  // nobody won the terms still undecided at the end
         var all = list
         for (_, a) in open.sorted(by: { $0.key < $1.key }) {
@@ -167,6 +197,64 @@ struct ElectionTracker {
         counts[ElectionAttempt.Outcome.open.rawValue] = open.count
         return ElectionSummary(attempts: attempts + open.count, candidacies: candidacies, byOutcome: counts,
                                ratePerMinute: Double(candidacies) / minutes, highestTerm: highestTerm,
-                               list: all.sorted { $0.start < $1.start }, truncated: truncated)
+                               list: all.sorted { $0.start < $1.start }, truncated: truncated,
+                               voteTiming: voteTiming.summary(splitVotes: counts[ElectionAttempt.Outcome.splitVote.rawValue, default: 0],
+                                                              timeoutWidth: timing.electionTimeoutMax &- timing.electionTimeoutMin))
+    }
+}
+
+/// One vote round's timing: when each voter answered (its request arrived), and whether a voter
+/// refused for having become a candidate of the same term itself before the request reached it.
+struct VoteRoundTiming {
+    var delays: [UInt64] = []
+    var raced = false
+    /// The candidate's candidacy, then each racing voter's candidacy and refusal.
+    var evidence: [EventRef] = []
+
+    mutating func record(answeredAfter delay: UInt64, candidacy: EventRef, race: EventRef?, answer: @autoclosure () -> EventRef) {
+        delays.append(delay)
+        guard let race else { return }
+        if evidence.isEmpty { evidence.append(candidacy) }
+        raced = true
+        evidence += [race, answer()]
+    }
+}
+
+/// The vote rounds' timing over the run: request delays in a histogram, and the rounds and terms
+/// raced. A term counts once however many rounds it had: every candidate after the first in a term
+/// raced by definition (had it heard the first's request, it would have voted, not campaigned).
+struct VoteTimingAggregate {
+    private var rounds = 0, racedRounds = 0, terms = 0, racedTerms = 0
+    /// The latest terms with a vote round, and whether one of their rounds raced: rounds of a term
+    /// end close together, so a few dozen suffice.
+    private var recent: [UInt64: Bool] = [:]
+    private var delays = LatencyHistogram()
+    private var evidence: [EventRef] = []
+
+    mutating func add(_ t: VoteRoundTiming, term: UInt64) {
+        guard !t.delays.isEmpty else { return }
+        rounds += 1
+        for d in t.delays { delays.record(d) }
+        if recent[term] == nil {
+            terms += 1
+            recent[term] = false
+            if recent.count > 64, let oldest = recent.keys.min() { recent[oldest] = nil }
+        }
+        guard t.raced else { return }
+        racedRounds += 1
+        if recent[term] == false { racedTerms += 1; recent[term] = true }
+        if evidence.isEmpty { evidence = t.evidence.sorted { $0.ordinal < $1.ordinal } }
+    }
+
+    /// Timing is what split the votes when the run had split votes, candidates raced in at least
+    /// half the terms with a vote round, and vote requests took more than a tenth of the election
+    /// timeout's random range to arrive (the median): Raft §5.6 wants the broadcast time an order
+    /// of magnitude below the election timeout, and §5.2 the range to separate candidates.
+    func summary(splitVotes: Int, timeoutWidth: UInt64) -> VoteTiming? {
+        guard rounds > 0 else { return nil }
+        let p = delays.percentiles
+        return VoteTiming(rounds: rounds, racedRounds: racedRounds, terms: terms, racedTerms: racedTerms, requestDelay: p,
+                          timersTooClose: splitVotes > 0 && 2 * racedTerms >= terms && 10 * p.p50 > timeoutWidth,
+                          evidence: evidence)
     }
 }

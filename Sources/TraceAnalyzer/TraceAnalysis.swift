@@ -267,7 +267,7 @@ struct AnalysisPass {
             advice.add(window: a)
         }
         var effects: [FeatureEffect] = []
-        let electionSummary = elections.summary(duration: duration, highestTerm: view.highestTerm, end: end)
+        let electionSummary = elections.summary(duration: duration, highestTerm: view.highestTerm, end: end, timing: run.timing)
         if run.features.preVote {
             let failed = electionSummary.byOutcome[ElectionAttempt.Outcome.preVoteFailed.rawValue, default: 0]
             effects.append(FeatureEffect(feature: .preVote, count: failed, termsAvoided: UInt64(failed),

@@ -548,6 +548,43 @@ import TraceFormat
         ])
         #expect(r.elections.byOutcome["splitVote"] == 6 && r.elections.byOutcome["lost"] == 2 && r.elections.byOutcome["won"] == 1)
     }
+
+    /// Latency near the election timeout: every node campaigns before the first request reaches it,
+    /// so votes split; the reports put it down to timing, with the racing candidacies as evidence.
+    /// At the usual latency the same run has no split vote to explain.
+    @Test func splitVotesFromLatencyNearTheTimeoutAreExplainedByTiming() throws {
+        let (r, path) = try analyzeScenario("slow-network")
+        let split = try #require(r.elections.byOutcome["splitVote"])
+        #expect(split >= 3)
+        let v = try #require(r.elections.voteTiming)
+        #expect(v.timersTooClose && 2 * v.racedTerms >= v.terms && v.racedRounds <= v.rounds && v.racedTerms <= v.terms)
+        let width = r.trace.timing.electionTimeoutMax - r.trace.timing.electionTimeoutMin
+        #expect(10 * v.requestDelay.p50 > width)
+        // Every answered request of the listed rounds is counted.
+        #expect(v.requestDelay.count == UInt64(r.elections.list.reduce(0) { $0 + $1.votes.count }))
+        let events = try eventsByOrdinal(path)
+        var refusals = 0, candidacies = 0
+        for ref in v.evidence {
+            switch events[Int(ref.ordinal)].kind {
+            case .voteRejected(_, _, false, .alreadyVoted): refusals += 1
+            case .becameCandidate: candidacies += 1
+            default: Issue.record("unexpected evidence \(ref.event)")
+            }
+        }
+        #expect(refusals >= 1 && candidacies == refusals + 1)
+        let text = TextReport.render(r, color: false)
+        #expect(text.contains("split votes: in \(v.racedTerms) of the \(v.terms) terms with a vote round, candidates' timers raced"))
+        #expect(text.contains("The \(split) split votes came from timing, which no feature changes"))
+        #expect(HTMLReport.render(r).contains("came from timing"))
+
+        var quick = ScenarioCatalog.named("slow-network")!.configuration
+        quick.network.latency = .uniform(min: 10_000_000, max: 15_000_000)
+        let fast = Scratch.path("slow-network-fast.trace")
+        _ = try Recorder.record(quick, to: fast)
+        let q = try TraceAnalysis.analyze(try TraceFile.open(fast))
+        #expect(q.elections.voteTiming?.timersTooClose == false)
+        #expect(!TextReport.render(q, color: false).contains("came from timing"))
+    }
 }
 
 @Suite struct SafetyAnalysisTests {

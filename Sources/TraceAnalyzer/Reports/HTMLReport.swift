@@ -126,6 +126,9 @@ public enum HTMLReport {
         if r.advisesNothing {
             s += "<p>Nothing to advise: no disruption or stall that one of the features would have changed.</p>"
         }
+        if let note = ReportText.timingNote(r.elections, timing: r.trace.timing) {
+            s += "<p>\(esc(note)) <a class=\"goto\" href=\"#elections\">Elections</a></p>"
+        }
         if !r.adviceSummary.isEmpty {
             s += "<ul class=\"verdicts\">"
             for summary in r.adviceSummary {
@@ -265,6 +268,9 @@ public enum HTMLReport {
         let e = r.elections
         var s = "<section id=\"elections\"><h2>Elections</h2><p>\(e.attempts) attempts (\(esc(T.outcomes(e.byOutcome)))), "
         s += "\(esc(T.number(e.ratePerMinute))) candidacies per minute, highest term \(e.highestTerm).</p>"
+        if let v = e.voteTiming, e.byOutcome[ElectionAttempt.Outcome.splitVote.rawValue, default: 0] > 0, v.racedRounds > 0 {
+            s += "<p>Split votes: \(esc(T.voteTiming(v, timing: r.trace.timing)))</p>" + evidence(v.evidence, in: r)
+        }
         guard !e.list.isEmpty else { return s + "</section>\n" }
         s += "<table><tr><th>#</th><th>node</th><th>start</th><th>trigger</th><th>took</th><th>term</th><th>pre-vote</th><th>votes</th><th>outcome</th></tr>"
         func votes(_ v: [VoteRecord]) -> String {

@@ -129,6 +129,32 @@ public enum ReportText {
         return v == v.rounded() ? "\(Int(v))" : "\(v)"
     }
 
+    /// What makes votes split: "in 2 of the 3 terms with a vote round, candidates' timers raced ...",
+    /// with a conclusion when timing is what the trace shows splitting them.
+    public static func voteTiming(_ v: VoteTiming, timing t: RaftTiming) -> String {
+        let width = t.electionTimeoutMax &- t.electionTimeoutMin
+        var text = "in \(v.racedTerms) of the \(count(v.terms, "term")) with a vote round, candidates' timers raced: a voter became "
+        text += "a candidate of the same term itself before another's request reached it, and refused it (it had voted for itself); "
+        text += "vote requests took a median \(time(v.requestDelay.p50)) to arrive (p90 \(time(v.requestDelay.p90))), against an "
+        text += "election timeout drawn from \(time(t.electionTimeoutMin))-\(time(t.electionTimeoutMax)) (\(time(width)) wide)."
+        if v.timersTooClose {
+            text += " Timers spread over \(time(width)) fire too close together for this network: Raft relies on the range to "
+            text += "let one candidate win and send heartbeats before the others time out (Raft §5.2), and the wider it is "
+            text += "against the time a vote request takes, the rarer such races (§9.3)."
+        }
+        return text
+    }
+
+    /// The advice's word on split votes that timing caused, if it did: no feature changes them.
+    public static func timingNote(_ e: ElectionSummary, timing t: RaftTiming) -> String? {
+        guard let v = e.voteTiming, v.timersTooClose else { return nil }
+        let split = e.byOutcome[ElectionAttempt.Outcome.splitVote.rawValue, default: 0]
+        return "The \(count(split, "split vote")) came from timing, which no feature changes: vote requests took a median "
+            + "\(time(v.requestDelay.p50)) to arrive, against an election timeout whose random range is "
+            + "\(time(t.electionTimeoutMax &- t.electionTimeoutMin)) wide; the wider the range against that delay, the "
+            + "rarer such races (Elections; Raft §5.2, §9.3)."
+    }
+
     public static func percentiles(_ p: Percentiles) -> String {
         p.count == 0 ? "none" : "p50 \(time(p.p50)), p90 \(time(p.p90)), p99 \(time(p.p99)), max \(time(p.max))"
     }

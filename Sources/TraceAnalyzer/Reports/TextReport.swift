@@ -45,6 +45,10 @@ public enum TextReport {
         out.append("")
         let e = r.elections
         out.append(head("Elections") + "  \(e.attempts) attempts (\(T.outcomes(e.byOutcome))), \(T.number(e.ratePerMinute)) candidacies per minute, highest term \(e.highestTerm)")
+        if let v = e.voteTiming, e.byOutcome[ElectionAttempt.Outcome.splitVote.rawValue, default: 0] > 0, v.racedRounds > 0 {
+            out.append("  split votes: " + T.voteTiming(v, timing: r.trace.timing))
+            for line in T.evidenceLines(v.evidence) { out.append("      \(line)") }
+        }
         let transfers = e.list.filter { $0.trigger == "transfer" }
         if !transfers.isEmpty {
             out.append("  started by a leadership transfer: " + transfers.prefix(10).map { "#\($0.id) \(T.node($0.node)) (\(T.outcome($0.outcome)))" }.joined(separator: ", "))
@@ -98,6 +102,7 @@ public enum TextReport {
         if r.advisesNothing {
             out.append("  nothing to advise: no disruption or stall that a feature would have changed")
         }
+        if let note = T.timingNote(r.elections, timing: r.trace.timing) { out.append("  - " + note) }
         for summary in r.adviceSummary { out.append("  " + (summary.helps > 0 ? "* " : "- ") + T.adviceSummary(summary)) }
         if !r.adviceSummary.isEmpty && !r.advice.isEmpty { out.append("  In detail:") }
         for (i, adv) in r.advice.prefix(Self.listed).enumerated() {
