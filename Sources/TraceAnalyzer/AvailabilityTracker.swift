@@ -333,11 +333,19 @@ struct AvailabilityTracker {
 /// nanoseconds; the maximum exactly). The three percentiles come from one walk over the recorded
 /// buckets (the histogram's own look-up walks all buckets from the smallest for each percentile).
 struct LatencyHistogram {
-    private var histogram = Histogram<UInt64>(highestTrackableValue: 3_600 * 1_000_000, numberOfSignificantValueDigits: .three)
+    private var histogram: Histogram<UInt64>
+    private let highest: UInt64
     private var max: UInt64 = 0
 
+    /// Up to an hour at three significant digits; `coarse`: up to a minute at two, a tenth of the
+    /// buckets to set up and walk, for figures only compared with others (vote request delays).
+    init(coarse: Bool = false) {
+        highest = coarse ? 60 * 1_000_000 : 3_600 * 1_000_000
+        histogram = Histogram(highestTrackableValue: highest, numberOfSignificantValueDigits: coarse ? .two : .three)
+    }
+
     mutating func record(_ nanoseconds: UInt64) {
-        _ = histogram.record(Swift.min(nanoseconds / 1_000, 3_600 * 1_000_000))
+        _ = histogram.record(Swift.min(nanoseconds / 1_000, highest))
         max = Swift.max(max, nanoseconds)
     }
 

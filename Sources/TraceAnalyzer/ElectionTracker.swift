@@ -228,7 +228,7 @@ struct VoteTimingAggregate {
     /// The latest terms with a vote round, and whether one of their rounds raced: rounds of a term
     /// end close together, so a few dozen suffice.
     private var recent: [UInt64: Bool] = [:]
-    private var delays = LatencyHistogram()
+    private var delays = LatencyHistogram(coarse: true)
     private var evidence: [EventRef] = []
 
     mutating func add(_ t: VoteRoundTiming, term: UInt64) {
