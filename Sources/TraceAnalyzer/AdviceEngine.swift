@@ -103,13 +103,15 @@ enum AdviceEngine {
         // Check-quorum steps a leader down after one election timeout without a majority's
         // answers; a new leader then needs about one more randomized timeout.
         let cost = 2 * timing.electionTimeoutMin + (timing.electionTimeoutMin + timing.electionTimeoutMax) / 2
-        // Windows shorter than that could not have been shortened; they are not listed.
-        guard s.leaderReach < quorum, s.window.duration > cost else { return nil }
+        // Windows shorter than that could not have been shortened; they are not listed. Check-quorum
+        // counts from when the leader lost its majority.
+        let cutOff = s.window.end - max(s.window.start, min(s.lostMajorityAt ?? 0, s.window.end))
+        guard s.leaderReach < quorum, cutOff > cost else { return nil }
         let helps = s.alternative != nil
         return Advice(feature: .checkQuorum, disruptions: [], window: s.window, windowKind: s.kind,
                       leader: s.leader, prevents: helps,
                       candidate: s.alternative, candidateLastIndex: nil, candidateLastTerm: nil, quorum: quorum,
-                      preVoteGrants: s.leaderReach, voters: [], unavailabilityAvoided: helps ? s.window.duration - cost : 0,
+                      preVoteGrants: s.leaderReach, voters: [], unavailabilityAvoided: helps ? cutOff - cost : 0,
                       termsAvoided: 0, newerLeader: s.alternativeTerm == nil ? nil : s.alternative, newerTerm: s.alternativeTerm,
                       reference: "Ongaro thesis §6.2 (check-quorum)", evidence: s.evidence)
     }
@@ -204,6 +206,8 @@ struct StallAssessment {
     var leader: UInt32
     /// Nodes (the leader included) reachable both ways from the leader.
     var leaderReach: Int
+    /// When the leader lost its majority, if it was partway through the window.
+    var lostMajorityAt: UInt64? = nil
     /// A running node that reaches a majority and could have led instead, if any; for a
     /// `deposedLeader` stall, the acknowledged leader the clients did not find, and its term.
     var alternative: UInt32?

@@ -80,7 +80,7 @@ struct AvailabilityTracker {
     /// leader could reach, for the check-quorum advice.
     private(set) var stallAssessments: [StallAssessment] = []
     /// What the leader could reach, after each topology change (newest last, a few kept).
-    private var reach: [(time: UInt64, leader: NodeID?, reach: Int, alternative: UInt32?, ref: EventRef?)] = []
+    private var reach: [(time: UInt64, leader: NodeID?, reach: Int, quorum: Int, alternative: UInt32?, ref: EventRef?)] = []
     private(set) var committedEntries: UInt64 = 0
     private(set) var messages: UInt64 = 0
     /// Since the acknowledged leader last committed (or was acknowledged): whether a client
@@ -156,12 +156,20 @@ struct AvailabilityTracker {
         return stallAssessments
     }
 
-    /// Records what `leader` could reach during `w`, for the check-quorum advice.
+    /// Records what `leader` could reach during `w`, for the check-quorum advice: what it reached
+    /// when the window began, or, if it lost its majority partway through (a stall measured from
+    /// the last commit begins before the cut that causes it), from then on.
     private mutating func assess(_ w: Window, leader: NodeID, kind: String) {
         let mine = reach.filter { $0.leader == leader }
-        guard let r = mine.last(where: { $0.time <= w.start }) ?? mine.first else { return }
+        guard var r = mine.last(where: { $0.time <= w.start }) ?? mine.first else { return }
+        var lostAt: UInt64?
+        if r.reach >= r.quorum, let lost = mine.first(where: { $0.time > w.start && $0.time < w.end && $0.reach < $0.quorum }) {
+            r = lost
+            lostAt = lost.time
+        }
         stallAssessments.append(StallAssessment(window: w, kind: kind, leader: leader.rawValue, leaderReach: r.reach,
-                                                alternative: r.alternative, evidence: r.ref.map { [$0] } ?? []))
+                                                lostMajorityAt: lostAt, alternative: r.alternative,
+                                                evidence: r.ref.map { [$0] } ?? []))
     }
 
     /// The acknowledged leader committed, or another was acknowledged: requests count afresh.
@@ -229,7 +237,7 @@ struct AvailabilityTracker {
         let alternative = view.ids.first { $0 != leader && view[$0].up && count($0) >= view.quorum }
         // Links cut or healed at the same time are one change: keep the state after the last.
         if let last = reach.last, last.0 == t { reach.removeLast() }
-        reach.append((t, leader, count(leader), alternative?.rawValue, ref))
+        reach.append((t, leader, count(leader), view.quorum, alternative?.rawValue, ref))
         if reach.count > 16 { reach.removeFirst() }
     }
 

@@ -462,6 +462,35 @@ import TraceFormat
         #expect(fixed.availability.leaderlessLongest < r.availability.leaderlessLongest / 5)
     }
 
+    /// A leader that stops hearing every follower (every link into it cut one way) keeps sending
+    /// heartbeats, so nobody campaigns and nothing commits. The stall is measured from the last
+    /// commit, a few milliseconds before the cut: check-quorum is judged on the leader's reach
+    /// from the cut on, and the time it would have saved counted from there.
+    @Test(arguments: [1, 2] as [UInt64])
+    func aLeaderThatHearsNoOneStallsAndCheckQuorumIsAdvised(seed: UInt64) throws {
+        var c = ScenarioCatalog.steady.configuration
+        c.seed = seed
+        c.duration = 9 * nsPerSecond
+        let cut = 3 * nsPerSecond, heal = 8 * nsPerSecond
+        c.faults = (0..<4).map { ScheduledFault(at: cut, .cut(.follower($0), .leader, oneWay: true)) }
+            + [ScheduledFault(at: heal, .healAll)]
+        let path = Scratch.path("deaf-leader.trace")
+        _ = try Recorder.record(c, to: path)
+        let r = try TraceAnalysis.analyze(try TraceFile.open(path))
+        #expect(r.disruptionTotals.count == 0)
+        let stall = try #require(r.availability.stalls.first)
+        #expect(stall.end >= heal)
+        // Seed 2's stall begins a millisecond before the cut, seed 1's a few after it.
+        #expect(seed == 2 ? stall.start < cut : stall.start > cut)
+        let a = try #require(r.advice.first { $0.feature == .checkQuorum })
+        #expect(a.prevents && a.windowKind == "stall" && a.window == stall && a.preVoteGrants == 1)
+        let t = c.timing
+        let cost = 2 * t.electionTimeoutMin + (t.electionTimeoutMin + t.electionTimeoutMax) / 2
+        #expect(a.unavailabilityAvoided == stall.end - max(stall.start, cut) - cost)
+        #expect(a.evidence.contains { $0.event == "linkCut" && $0.time == cut })
+        #expect(ReportText.advice(a).contains("could exchange messages with only 1 of the 3 nodes it needs"))
+    }
+
     @Test func partialConnectivityBAdvisesCheckQuorum() throws {
         let (r, _) = try analyzeScenario("partial-connectivity-b")
         #expect(r.advice.contains { $0.feature == .checkQuorum && $0.prevents })

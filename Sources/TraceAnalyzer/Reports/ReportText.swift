@@ -529,8 +529,8 @@ public enum ReportText {
                 // Only advised when it would have helped: the acknowledged leader reached a majority.
                 var s = "\(featureName(a.feature)) would have shortened the stall of \(w), in which the clients waited on "
                 s += "\(node(a.leader)), a deposed leader: \(node(a.newerLeader)) led term \(a.newerTerm ?? 0), followed by a "
-                s += "majority, but the requests went to \(node(a.leader)), which still held the leader role and reached only "
-                s += "\(a.preVoteGrants ?? 0) of the \(a.quorum ?? 0) nodes it needs (itself included). With check-quorum it would "
+                s += "majority, but the requests went to \(node(a.leader)), which still held the leader role and could exchange "
+                s += "messages with only \(a.preVoteGrants ?? 0) of the \(a.quorum ?? 0) nodes it needs (itself included). With check-quorum it would "
                 s += "have stepped down after an election timeout and the clients would have found \(node(a.newerLeader)). "
                 s += "Avoided: about \(time(a.unavailabilityAvoided)) of unavailability."
                 return s + " [\(a.reference)]"
@@ -538,7 +538,7 @@ public enum ReportText {
             let what = a.windowKind == "stall" ? "the stall of \(w), in which nothing committed while clients waited"
                 : "the \(w) in which the majority no longer followed leader \(node(a.leader))"
             var s = "\(featureName(a.feature)) would \(a.prevents ? "have shortened" : "not have ended") \(what): "
-            s += "\(node(a.leader)) reached only \(a.preVoteGrants ?? 0) of the \(a.quorum ?? 0) nodes it needs (itself included)"
+            s += "\(node(a.leader)) could exchange messages with only \(a.preVoteGrants ?? 0) of the \(a.quorum ?? 0) nodes it needs (itself included)"
             if a.prevents {
                 s += ", so it would have stepped down after an election timeout and \(node(a.candidate)), which reached a majority, could have taken over. Avoided: about \(time(a.unavailabilityAvoided)) of unavailability."
             } else {
