@@ -126,7 +126,10 @@ public struct AdviceVerification: Codable, Sendable, Equatable {
         var c = c
         switch f {
         case .preVote: c.features.preVote = true
-        case .checkQuorum: c.features.checkQuorum = true
+        case .checkQuorum:
+            // As etcd's CheckQuorum, and the recorder's --check-quorum: leader stickiness comes with it.
+            c.features.checkQuorum = true
+            c.features.leaderStickiness = true
         case .leaderStickiness: c.features.leaderStickiness = true
         case .readIndex: c.features.leaseReads = false
         case .leadershipTransfer:

@@ -489,6 +489,14 @@ import TraceFormat
         #expect(a.unavailabilityAvoided == stall.end - max(stall.start, cut) - cost)
         #expect(a.evidence.contains { $0.event == "linkCut" && $0.time == cut })
         #expect(ReportText.advice(a).contains("could exchange messages with only 1 of the 3 nodes it needs"))
+
+        // Replayed as etcd's CheckQuorum (stickiness with it): most of the predicted time is saved.
+        let on = try #require(AdviceVerification.enabling(.checkQuorum, in: c, report: r))
+        #expect(on.features.checkQuorum && on.features.leaderStickiness)
+        let replay = TraceAnalysis.analyze(events: try Recorder.events(on), metadata: Recorder.metadata(for: on), timeRange: 0...on.duration)
+        let v = AdviceVerification(index: 0, advice: a, original: r, replay: replay)
+        #expect(v.confirmed, "\(ReportText.verification(v))")
+        #expect(v.unavailableBefore - v.unavailableAfter > a.unavailabilityAvoided * 3 / 4, "\(ReportText.verification(v))")
     }
 
     @Test func partialConnectivityBAdvisesCheckQuorum() throws {
