@@ -535,6 +535,8 @@ public struct VoterAssessment: Codable, Sendable, Equatable {
         case open
         /// The voter was down.
         case down
+        /// The voter was paused (stalled): it would answer only once it resumed.
+        case paused
         /// The candidate's messages could not reach the voter (that direction cut, or both).
         case requestsCut
         /// The voter could hear the candidate, but its answers could not reach it (a one-way cut).

@@ -67,9 +67,11 @@ struct ClusterView {
         a == b || (!cut.contains(DirectedLink(from: a, to: b)) && !cut.contains(DirectedLink(from: b, to: a)) && self[b].up)
     }
 
-    /// Whether `candidate`'s messages reach the running `voter` and its answers come back.
+    /// Whether `candidate`'s messages reach the running `voter` and its answers come back (a
+    /// paused voter answers only when it resumes, too late for the campaign).
     func connection(from candidate: NodeID, to voter: NodeID) -> VoterAssessment.Connection {
         if !self[voter].up { return .down }
+        if self[voter].pausedBy != nil { return .paused }
         if cut.contains(DirectedLink(from: candidate, to: voter)) { return .requestsCut }
         return cut.contains(DirectedLink(from: voter, to: candidate)) ? .answersCut : .open
     }

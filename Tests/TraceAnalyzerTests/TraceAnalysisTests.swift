@@ -308,7 +308,14 @@ import TraceFormat
         #expect(d.time == 4 * nsPerSecond)
         #expect(d.evidence.contains { $0.event == "nodePaused" && $0.node == d.leader && $0.time == 3 * nsPerSecond })
         #expect((d.leaderlessFrom ?? .max) < d.time)
-        #expect(r.advice.contains { $0.feature == .preVote && $0.disruptions == [d.id] && !$0.prevents })
+        let preVote = try #require(r.advice.first { $0.feature == .preVote && $0.disruptions == [d.id] })
+        #expect(!preVote.prevents)
+        // The paused leader would answer only once it resumed: its vote does not count.
+        let leader = try #require(preVote.voters.first { $0.voter == d.leader })
+        #expect(leader.connection == .paused && !leader.grantsPreVote)
+        #expect(preVote.preVoteGrants == 1 + preVote.voters.count { $0.grantsPreVote })
+        #expect(preVote.preVoteGrants ?? 0 <= 4)
+        #expect(ReportText.advice(preVote).contains("n\(d.leader) was paused"))
         #expect(r.disruptionTotals.unadvisedByCause.isEmpty)
         // With pre-vote, check-quorum and stickiness on, no feature that was off applies: the
         // report says so rather than leaving the disruption unaccounted for.

@@ -403,16 +403,18 @@ public enum ReportText {
     }
 
     /// Why the voters that could not answer a candidate's pre-vote would not have, by direction:
-    /// "n4, n5 could not hear it", "n2 could hear it but its answers could not reach it", "n3 was down".
+    /// "n4, n5 could not hear it", "n2 could hear it but its answers could not reach it", "n3 was down",
+    /// "n1 was paused".
     private static func unanswered(_ vs: [VoterAssessment]) -> [String] {
         func named(_ c: VoterAssessment.Connection) -> [String] { vs.filter { $0.connection == c }.map { node($0.voter) } }
         var clauses: [String] = []
-        let deaf = named(.requestsCut), unheard = named(.answersCut), down = named(.down)
+        let deaf = named(.requestsCut), unheard = named(.answersCut), down = named(.down), paused = named(.paused)
         if !deaf.isEmpty { clauses.append("\(deaf.joined(separator: ", ")) could not hear it") }
         if !unheard.isEmpty {
             clauses.append("\(unheard.joined(separator: ", ")) could hear it but \(unheard.count == 1 ? "its answers" : "their answers") could not reach it")
         }
         if !down.isEmpty { clauses.append("\(down.joined(separator: ", ")) \(down.count == 1 ? "was" : "were") down") }
+        if !paused.isEmpty { clauses.append("\(paused.joined(separator: ", ")) \(paused.count == 1 ? "was" : "were") paused") }
         return clauses
     }
 
@@ -421,6 +423,7 @@ public enum ReportText {
         switch c {
         case .open: "yes"
         case .down: "no: down"
+        case .paused: "no: paused"
         case .requestsCut: "no: cut"
         case .answersCut: "no: answers cut"
         }
