@@ -164,6 +164,29 @@ func run(_ scenario: Scenario, features: RaftFeatures? = nil, seed: UInt64 = 1, 
         #expect(events.contains { $0.node == target && $0.kind == .becameLeader(term: term + 1) })
     }
 
+    /// A membership change asked for while no leader can take it (the leader is paused) is tried
+    /// again every heartbeat interval, as an operator retries `etcdctl member remove`, and the
+    /// next leader proposes it; one that would change nothing (adding a voter) is dropped.
+    @Test func membershipChangesWaitForALeader() throws {
+        var s = ScenarioCatalog.steady
+        s.configuration.duration = 5 * nsPerSecond
+        let at = 2 * nsPerSecond, hb = s.configuration.timing.heartbeatInterval
+        s.configuration.faults = [ScheduledFault(at: at, .pause(.leader, duration: 2 * nsPerSecond)),
+                                  ScheduledFault(at: at, .removeMember(.node(NodeID(5)))),
+                                  ScheduledFault(at: at, .addMember(.node(NodeID(4))))]
+        let events = try run(s)
+        let paused = try #require(events.first { $0.kind.tag == .nodePaused })
+        let next = try #require(events.first { $0.time > at && $0.kind.tag == .becameLeader })
+        let proposals = events.filter { $0.kind.tag == .membershipChangeProposed }
+        #expect(proposals.count == 1)
+        let p = try #require(proposals.first)
+        guard case .membershipChangeProposed(.remove, NodeID(5), _) = p.kind else { Issue.record("\(p)"); return }
+        #expect(p.node == next.node && p.node != paused.node)
+        // At one of the first retries after the new leader took office (like etcd's, it takes no
+        // change before it has committed an entry of its term).
+        #expect(p.time > next.time && p.time <= next.time + 2 * hb && (p.time - at) % hb == 0)
+    }
+
     /// The follower down for 10s misses about 1,000 entries, more than the 100 the leader keeps
     /// after its snapshot: on restart it is sent the snapshot once, installs it, and then holds
     /// the same entries as the leader. With compaction off it takes every entry by append.

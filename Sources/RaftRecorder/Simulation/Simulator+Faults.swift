@@ -99,18 +99,27 @@ extension Simulator {
                 try crash(n)
             }
         case .removeMember(let s):
-            try changeMembership(.remove, s)
+            try changeMembership(.remove, s, fault: index)
         case .addMember(let s):
-            try changeMembership(.addVoter, s)
+            try changeMembership(.addVoter, s, fault: index)
         }
     }
 
-    /// Has the current leader propose a membership change (ignored without a leader, while it is
-    /// paused, or when the leader refuses it: another change pending, or nothing to change).
-    private mutating func changeMembership(_ kind: MembershipChange, _ s: NodeSelector) throws {
-        guard let target = resolve(s), let l = currentLeader, nodes[l].pausedUntil == nil else { return }
-        _ = nodes[l].raft.proposeMembershipChange(ConfigurationChange(kind, ids[target]))
-        try drain(l)
+    /// Has the current leader propose a membership change. As an operator retries `etcdctl member
+    /// add` that failed for want of a leader, fault `fault` is tried again every heartbeat interval
+    /// while no leader takes it (none, a paused one, one handing leadership over, or one with a
+    /// change of its own not yet committed); dropped if the change would change nothing.
+    private mutating func changeMembership(_ kind: MembershipChange, _ s: NodeSelector, fault: Int) throws {
+        guard let target = resolve(s) else { return }
+        if let l = currentLeader, nodes[l].pausedUntil == nil {
+            let isVoter = nodes[l].raft.isVoter(ids[target])
+            if kind == .remove ? !isVoter : isVoter { return }
+            if nodes[l].raft.proposeMembershipChange(ConfigurationChange(kind, ids[target])) != nil {
+                try drain(l)
+                return
+            }
+        }
+        schedule(at: now + timing.heartbeatInterval, .fault(fault))
     }
 
     /// Asks leader `l` to hand leadership to `target` (ignored while it is paused, as any input).
