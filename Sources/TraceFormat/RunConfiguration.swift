@@ -293,6 +293,33 @@ public enum FaultAction: Codable, Sendable, Equatable {
     case addMember(NodeSelector)
 }
 
+extension FaultAction: CustomStringConvertible {
+    /// As a scenario file writes it ("crash: follower2", "cut-one-way: [n2, n1]").
+    public var description: String {
+        func pair(_ a: NodeSelector, _ b: NodeSelector) -> String { "[\(a), \(b)]" }
+        switch self {
+        case .partition(let groups): return "partition: [" + groups.map { "[" + $0.map(\.description).joined(separator: ", ") + "]" }.joined(separator: ", ") + "]"
+        case .isolate(let n): return "isolate: \(n)"
+        case .cut(let a, let b, let oneWay): return "\(oneWay ? "cut-one-way" : "cut"): \(pair(a, b))"
+        case .healAll: return "heal: all"
+        case .flap(let a, let b, let period, let until):
+            return "flap: \(pair(a, b)) every \(DurationText.format(period)) until \(DurationText.format(until))"
+        case .crash(let n): return "crash: \(n)"
+        case .crashLeaderAfterHeartbeat: return "crash: leader after its next heartbeat"
+        case .restart(let n): return "restart: \(n)"
+        case .pause(let n, let d): return "pause: \(n) for \(DurationText.format(d))"
+        case .drift(let n, let ppm): return "drift: \(n) \(ppm) ppm"
+        case .degrade(let a, let b, let loss, let extra):
+            return "degrade: \(pair(a, b)) loss \(loss), latency +\(DurationText.format(extra))"
+        case .label(let text): return "label: \(text)"
+        case .transfer(let n): return "transfer: \(n)"
+        case .stop(let n): return "stop: \(n)"
+        case .removeMember(let n): return "remove: \(n)"
+        case .addMember(let n): return "add: \(n)"
+        }
+    }
+}
+
 extension RunConfiguration {
     /// The text of entry `fault` of the fault schedule if it is a label: what a `label` event names.
     public func labelText(_ fault: UInt32) -> String? {

@@ -156,5 +156,13 @@ struct RunCommand: ParsableCommand {
         line += String(format: "%.3fs", Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
         if let f = summary.file { line += ", \(f.bytes) bytes -> \(output)" } else { line += " (no trace written)" }
         print(line)
+        // A schedule of one's own that names a node that is not there is worth a word; the
+        // catalog's schedules (the random scenario's final restart, say) may idle by design.
+        let faults = Recorder.resolved(configuration).faults
+        for i in s.faultsIgnored where scenarioFile != nil && faults.indices.contains(i) {
+            let f = faults[i]
+            FileHandle.standardError.write(Data(("warning: faults[\(i)] at \(DurationText.format(f.at)), \(f.action), did nothing: "
+                + "no node of that name then, or nothing to do\n").utf8))
+        }
     }
 }

@@ -164,6 +164,32 @@ func run(_ scenario: Scenario, features: RaftFeatures? = nil, seed: UInt64 = 1, 
         #expect(events.contains { $0.node == target && $0.kind == .becameLeader(term: term + 1) })
     }
 
+    /// Faults at one instant name the same nodes: `follower` and `follower2` are two followers
+    /// even when the first fault crashes one. A fault that names no node, or has nothing to do,
+    /// is reported, not silently dropped.
+    @Test func faultsAtOneInstantNameTheSameNodesAndIdleOnesAreReported() throws {
+        var c = ScenarioCatalog.steady.configuration
+        c.clusterSize = 3
+        c.duration = 4 * nsPerSecond
+        c.faults = [ScheduledFault(at: 2 * nsPerSecond, .crash(.follower(0))),
+                    ScheduledFault(at: 2 * nsPerSecond, .crash(.follower(1))),
+                    ScheduledFault(at: 3 * nsPerSecond, .crash(.follower(2))),
+                    ScheduledFault(at: 3 * nsPerSecond, .restart(.node(NodeID(UInt32(1))))),
+                    ScheduledFault(at: 3 * nsPerSecond, .addMember(.follower(0)))]
+        let sink = MemorySink()
+        var sim = Simulator(configuration: c, sink: sink)
+        try sim.run()
+        let crashed = Set(sink.events.filter { $0.kind.tag == .nodeCrashed }.compactMap(\.node))
+        let leader = try #require(sink.events.last { $0.kind.tag == .becameLeader }?.node)
+        #expect(crashed.count == 2 && !crashed.contains(leader))
+        // follower3 does not exist; n1 runs (unless it crashed, then it restarts); nobody leads to add
+        // a voter that is one anyway.
+        let expected = crashed.contains(NodeID(UInt32(1))) ? [2] : [2, 3]
+        #expect(sim.statistics.faultsIgnored.filter { $0 != 4 } == expected)
+        #expect(FaultAction.crash(.follower(1)).description == "crash: follower2")
+        #expect(FaultAction.cut(.node(NodeID(UInt32(2))), .leader, oneWay: true).description == "cut-one-way: [n2, leader]")
+    }
+
     /// A membership change asked for while no leader can take it (the leader is paused) is tried
     /// again every heartbeat interval, as an operator retries `etcdctl member remove`, and the
     /// next leader proposes it; one that would change nothing (adding a voter) is dropped.

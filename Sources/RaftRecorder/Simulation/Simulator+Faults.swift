@@ -11,12 +11,16 @@ extension Simulator {
         case .leader:
             return currentLeader ?? knownLeader
         case .follower(let k):
-            let leader = currentLeader
-            let followers = nodes.indices.filter { $0 != leader && nodes[$0].up }
+            let followers = followersNow?.time == now ? followersNow!.nodes : runningFollowers
             return followers.indices.contains(k) ? followers[k] : nil
         case .crashed:
             return crashOrder.last { !nodes[$0].up }
         }
+    }
+
+    private var runningFollowers: [Int] {
+        let leader = currentLeader
+        return nodes.indices.filter { $0 != leader && nodes[$0].up }
     }
 
     private func links(_ a: Int, _ b: Int, oneWay: Bool = false) -> [DirectedLink] {
@@ -34,8 +38,15 @@ extension Simulator {
         for l in changed { try record(nil, .linkHealed(l)) }
     }
 
-    /// Carries out entry `index` of the fault schedule.
+    /// Carries out entry `index` of the fault schedule, noting it in `statistics.faultsIgnored`
+    /// if it did nothing.
     mutating func apply(fault index: Int) throws {
+        if followersNow?.time != now { followersNow = (now, runningFollowers) }
+        if try !perform(fault: index) { statistics.faultsIgnored.append(index) }
+    }
+
+    /// Carries out entry `index` of the fault schedule; false if it did nothing.
+    private mutating func perform(fault index: Int) throws -> Bool {
         switch configuration.faults[index].action {
         case .partition(let groups):
             var resolved: [[Int]] = []
@@ -48,35 +59,35 @@ extension Simulator {
             }
             try cut(links)
         case .isolate(let s):
-            guard let n = resolve(s) else { return }
+            guard let n = resolve(s) else { return false }
             try cut(nodes.indices.filter { $0 != n }.flatMap { links(n, $0) })
         case .cut(let a, let b, let oneWay):
-            guard let x = resolve(a), let y = resolve(b), x != y else { return }
+            guard let x = resolve(a), let y = resolve(b), x != y else { return false }
             try cut(links(x, y, oneWay: oneWay))
         case .healAll:
             try heal(network.cutLinks)
         case .flap(let a, let b, let period, let until):
-            guard let x = resolve(a), let y = resolve(b), x != y else { return }
+            guard let x = resolve(a), let y = resolve(b), x != y else { return false }
             let l = links(x, y)
             flaps.append(Flap(links: (l[0], l[1]), cut: true, period: period, until: until))
             try flap(flaps.count - 1)
         case .crash(let s):
-            guard let n = resolve(s) else { return }
+            guard let n = resolve(s) else { return false }
             try crash(n)
         case .crashLeaderAfterHeartbeat:
             crashAfterHeartbeat = true
         case .restart(let s):
-            guard let n = resolve(s), !nodes[n].up else { return }
+            guard let n = resolve(s), !nodes[n].up else { return false }
             try start(n, restart: true)
         case .pause(let s, let duration):
-            guard let n = resolve(s) else { return }
+            guard let n = resolve(s) else { return false }
             try pause(n, for: duration)
         case .drift(let s, let ppm):
-            guard let n = resolve(s) else { return }
+            guard let n = resolve(s) else { return false }
             nodes[n].clock.setDrift(ppm, at: now)
             try record(nil, .clockDriftSet(target: ids[n], ppm: ppm))
         case .degrade(let a, let b, let loss, let extra):
-            guard let x = resolve(a), let y = resolve(b), x != y else { return }
+            guard let x = resolve(a), let y = resolve(b), x != y else { return false }
             for l in links(x, y) {
                 network.degrade(l, loss: loss, extra: extra)
                 try record(nil, .linkDegraded(link: l, lossPPM: UInt32(min(1, max(0, loss)) * 1e6), extraLatency: extra))
@@ -84,10 +95,10 @@ extension Simulator {
         case .label:
             try record(nil, .label(fault: UInt32(index)))
         case .transfer(let s):
-            guard let target = resolve(s), let l = currentLeader, l != target else { return }
+            guard let target = resolve(s), let l = currentLeader, l != target else { return false }
             try transferLeadership(from: l, to: target)
         case .stop(let s):
-            guard let n = resolve(s), nodes[n].up else { return }
+            guard let n = resolve(s), nodes[n].up else { return false }
             // Running voters, as the leader counts them.
             let followers = nodes.indices.filter { $0 != n && nodes[$0].up && nodes[n].raft.isVoter(ids[$0]) }
             if nodes[n].raft.role == .leader,
@@ -99,27 +110,30 @@ extension Simulator {
                 try crash(n)
             }
         case .removeMember(let s):
-            try changeMembership(.remove, s, fault: index)
+            return try changeMembership(.remove, s, fault: index)
         case .addMember(let s):
-            try changeMembership(.addVoter, s, fault: index)
+            return try changeMembership(.addVoter, s, fault: index)
         }
+        return true
     }
 
     /// Has the current leader propose a membership change. As an operator retries `etcdctl member
     /// add` that failed for want of a leader, fault `fault` is tried again every heartbeat interval
     /// while no leader takes it (none, a paused one, one handing leadership over, or one with a
     /// change of its own not yet committed); dropped if the change would change nothing.
-    private mutating func changeMembership(_ kind: MembershipChange, _ s: NodeSelector, fault: Int) throws {
-        guard let target = resolve(s) else { return }
+    /// False if it did nothing: its node could not be named, or it would change nothing.
+    private mutating func changeMembership(_ kind: MembershipChange, _ s: NodeSelector, fault: Int) throws -> Bool {
+        guard let target = resolve(s) else { return false }
         if let l = currentLeader, nodes[l].pausedUntil == nil {
             let isVoter = nodes[l].raft.isVoter(ids[target])
-            if kind == .remove ? !isVoter : isVoter { return }
+            if kind == .remove ? !isVoter : isVoter { return false }
             if nodes[l].raft.proposeMembershipChange(ConfigurationChange(kind, ids[target])) != nil {
                 try drain(l)
-                return
+                return true
             }
         }
         schedule(at: now + timing.heartbeatInterval, .fault(fault))
+        return true
     }
 
     /// Asks leader `l` to hand leadership to `target` (ignored while it is paused, as any input).

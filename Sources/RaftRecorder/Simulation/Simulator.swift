@@ -9,6 +9,11 @@ public struct SimulationStatistics: Sendable, Equatable {
     public var leaderChanges: Int = 0
     public var messages: UInt64 = 0
     public var committedWrites: Int = 0
+    /// Entries of the fault schedule that did nothing at their time: their node could not be
+    /// named then (`follower3` of a cluster with two followers running, `restart: crashed` with
+    /// none down), or there was nothing to do (restarting a running node, a transfer without a
+    /// leader, a membership change that changes nothing).
+    public var faultsIgnored: [Int] = []
 }
 
 /// A discrete-event simulation of a Raft cluster, its network, its clients and a fault schedule,
@@ -168,7 +173,7 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
     let compaction: (trigger: UInt64, keep: UInt64)?
     let sink: Sink
     public private(set) var now: UInt64 = 0
-    public private(set) var statistics = Statistics()
+    public internal(set) var statistics = Statistics()
     var queue = Heap<Scheduled>()
     /// The heap's minimum is the action being performed: taken, not yet removed (see `run`).
     var minTaken = false
@@ -198,6 +203,9 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
     var readerLeader: Int?
     /// Nodes in the order they crashed, for the `crashed` selector.
     var crashOrder: [Int] = []
+    /// The running followers, by id, at the first fault of the current instant: faults at one
+    /// time name the same nodes (`crash: follower` and `crash: follower2` crash two of them).
+    var followersNow: (time: UInt64, nodes: [Int])?
     /// Set by `crashLeaderAfterHeartbeat` until the leader's next heartbeat broadcast.
     var crashAfterHeartbeat = false
     var faultRNG: SplitMix64
