@@ -105,7 +105,7 @@ enum AdviceEngine {
         let cost = 2 * timing.electionTimeoutMin + (timing.electionTimeoutMin + timing.electionTimeoutMax) / 2
         // Windows shorter than that could not have been shortened; they are not listed. Check-quorum
         // counts from when the leader lost its majority.
-        let cutOff = s.window.end - max(s.window.start, min(s.lostMajorityAt ?? 0, s.window.end))
+        let cutOff = s.window.end - (s.lostMajorityAt ?? s.window.start)
         guard s.leaderReach < quorum, cutOff > cost else { return nil }
         let helps = s.alternative != nil
         return Advice(feature: .checkQuorum, disruptions: [], window: s.window, windowKind: s.kind,
@@ -206,7 +206,7 @@ struct StallAssessment {
     var leader: UInt32
     /// Nodes (the leader included) reachable both ways from the leader.
     var leaderReach: Int
-    /// When the leader lost its majority, if it was partway through the window.
+    /// When the leader lost its majority, if it was partway through (strictly inside) the window.
     var lostMajorityAt: UInt64? = nil
     /// A running node that reaches a majority and could have led instead, if any; for a
     /// `deposedLeader` stall, the acknowledged leader the clients did not find, and its term.

@@ -339,6 +339,14 @@ public struct ElectionSummary: Codable, Sendable {
     /// How long vote requests took, and how often voters' own timers beat them; nil when no
     /// vote request was answered.
     public var voteTiming: VoteTiming?
+
+    public var splitVotes: Int { byOutcome[ElectionAttempt.Outcome.splitVote.rawValue, default: 0] }
+
+    /// The vote timing the reports show: when there were split votes and candidates raced.
+    public var splitVoteTiming: VoteTiming? {
+        guard let v = voteTiming, splitVotes > 0, v.racedRounds > 0 else { return nil }
+        return v
+    }
 }
 
 /// The timing of the run's vote rounds (docs/analysis.md, Elections): what makes votes split.

@@ -199,7 +199,7 @@ struct ElectionTracker {
                                ratePerMinute: Double(candidacies) / minutes, highestTerm: highestTerm,
                                list: all.sorted { $0.start < $1.start }, truncated: truncated,
                                voteTiming: voteTiming.summary(splitVotes: counts[ElectionAttempt.Outcome.splitVote.rawValue, default: 0],
-                                                              timeoutWidth: timing.electionTimeoutMax &- timing.electionTimeoutMin))
+                                                              timeoutWidth: timing.electionTimeoutSpread))
     }
 }
 

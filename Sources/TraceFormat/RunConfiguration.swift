@@ -94,6 +94,9 @@ public struct RaftTiming: Codable, Sendable, Equatable {
         self.maxInflightAppends = maxInflightAppends
     }
 
+    /// The width of the range election timeouts are drawn from: what separates candidates' timers.
+    public var electionTimeoutSpread: UInt64 { electionTimeoutMax &- electionTimeoutMin }
+
     /// The longest timeout or interval a trace may declare: a day. Longer ones are damage or a
     /// crafted file, and the analysis multiplies these (10 election timeouts, for example).
     public static let longest: UInt64 = 86_400 * nsPerSecond

@@ -130,11 +130,12 @@ public struct RaftNode: Sendable {
         log = persistent.log
         self.rng = rng
         precondition((1...64).contains(config.voters.count), "1 to 64 voters")
+        precondition(config.timing.electionTimeoutMax > config.timing.electionTimeoutMin, "an election timeout range that is not empty")
         allMembers = config.voters.count == 64 ? .max : (1 << UInt64(config.voters.count)) - 1
         members = persistent.log.snapshotMembers & allMembers
         quorum = Quorum.size(voters: members.nonzeroBitCount)
         self.now = now
-        electionSpanMicros = max(1, (config.timing.electionTimeoutMax - config.timing.electionTimeoutMin) / 1_000)
+        electionSpanMicros = max(1, config.timing.electionTimeoutSpread / 1_000)
         role = .follower
         // The snapshot's entries are applied: the state machine starts from it.
         commit = log.snapshotIndex
@@ -310,18 +311,23 @@ public struct RaftNode: Sendable {
         return .accepted(index: index, term: term)
     }
 
+    /// Whether `change` would change the voters as this node knows them: removing a member, or
+    /// adding a server of the configuration that is not one (learners are not modelled).
+    public func changesMembership(_ change: ConfigurationChange) -> Bool {
+        guard let i = voterIndex(change.target) else { return false }
+        switch change.kind {
+        case .remove: return isMember(i)
+        case .addVoter: return !isMember(i)
+        case .addLearner: return false
+        }
+    }
+
     /// A membership change (thesis §4.1, one server at a time; etcd's `ConfChange`): the leader
     /// appends it, and every node applies it once committed. Returns its index, or nil when
     /// refused: this node does not lead, hands leadership over, has a change not yet committed,
     /// or the change changes nothing (learners are not modelled).
     public mutating func proposeMembershipChange(_ change: ConfigurationChange) -> UInt64? {
-        guard role == .leader, transferee == nil, pendingChangeIndex <= commit,
-              let i = voterIndex(change.target) else { return nil }
-        switch change.kind {
-        case .remove: guard isMember(i) else { return nil }
-        case .addVoter: guard !isMember(i) else { return nil }
-        case .addLearner: return nil
-        }
+        guard role == .leader, transferee == nil, pendingChangeIndex <= commit, changesMembership(change) else { return nil }
         let index = log.lastIndex + 1
         pendingChangeIndex = index
         appendAsLeader(LogEntry(term: term, request: 0, hash: change.hash, change: change),

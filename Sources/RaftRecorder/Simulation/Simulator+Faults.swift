@@ -124,10 +124,10 @@ extension Simulator {
     /// False if it did nothing: its node could not be named, or it would change nothing.
     private mutating func changeMembership(_ kind: MembershipChange, _ s: NodeSelector, fault: Int) throws -> Bool {
         guard let target = resolve(s) else { return false }
+        let change = ConfigurationChange(kind, ids[target])
         if let l = currentLeader, nodes[l].pausedUntil == nil {
-            let isVoter = nodes[l].raft.isVoter(ids[target])
-            if kind == .remove ? !isVoter : isVoter { return false }
-            if nodes[l].raft.proposeMembershipChange(ConfigurationChange(kind, ids[target])) != nil {
+            if !nodes[l].raft.changesMembership(change) { return false }
+            if nodes[l].raft.proposeMembershipChange(change) != nil {
                 try drain(l)
                 return true
             }

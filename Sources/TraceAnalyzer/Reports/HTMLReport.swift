@@ -268,7 +268,7 @@ public enum HTMLReport {
         let e = r.elections
         var s = "<section id=\"elections\"><h2>Elections</h2><p>\(e.attempts) attempts (\(esc(T.outcomes(e.byOutcome)))), "
         s += "\(esc(T.number(e.ratePerMinute))) candidacies per minute, highest term \(e.highestTerm).</p>"
-        if let v = e.voteTiming, e.byOutcome[ElectionAttempt.Outcome.splitVote.rawValue, default: 0] > 0, v.racedRounds > 0 {
+        if let v = e.splitVoteTiming {
             s += "<p>Split votes: \(esc(T.voteTiming(v, timing: r.trace.timing)))</p>" + evidence(v.evidence, in: r)
         }
         guard !e.list.isEmpty else { return s + "</section>\n" }

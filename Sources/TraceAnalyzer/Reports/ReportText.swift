@@ -132,7 +132,7 @@ public enum ReportText {
     /// What makes votes split: "in 2 of the 3 terms with a vote round, candidates' timers raced ...",
     /// with a conclusion when timing is what the trace shows splitting them.
     public static func voteTiming(_ v: VoteTiming, timing t: RaftTiming) -> String {
-        let width = t.electionTimeoutMax &- t.electionTimeoutMin
+        let width = t.electionTimeoutSpread
         var text = "in \(v.racedTerms) of the \(count(v.terms, "term")) with a vote round, candidates' timers raced: a voter became "
         text += "a candidate of the same term itself before another's request reached it, and refused it (it had voted for itself); "
         text += "vote requests took a median \(time(v.requestDelay.p50)) to arrive (p90 \(time(v.requestDelay.p90))), against an "
@@ -148,10 +148,9 @@ public enum ReportText {
     /// The advice's word on split votes that timing caused, if it did: no feature changes them.
     public static func timingNote(_ e: ElectionSummary, timing t: RaftTiming) -> String? {
         guard let v = e.voteTiming, v.timersTooClose else { return nil }
-        let split = e.byOutcome[ElectionAttempt.Outcome.splitVote.rawValue, default: 0]
-        return "The \(count(split, "split vote")) came from timing, which no feature changes: vote requests took a median "
+        return "The \(count(e.splitVotes, "split vote")) came from timing, which no feature changes: vote requests took a median "
             + "\(time(v.requestDelay.p50)) to arrive, against an election timeout whose random range is "
-            + "\(time(t.electionTimeoutMax &- t.electionTimeoutMin)) wide; the wider the range against that delay, the "
+            + "\(time(t.electionTimeoutSpread)) wide; the wider the range against that delay, the "
             + "rarer such races (Elections; Raft §5.2, §9.3)."
     }
 

@@ -45,7 +45,7 @@ public enum TextReport {
         out.append("")
         let e = r.elections
         out.append(head("Elections") + "  \(e.attempts) attempts (\(T.outcomes(e.byOutcome))), \(T.number(e.ratePerMinute)) candidacies per minute, highest term \(e.highestTerm)")
-        if let v = e.voteTiming, e.byOutcome[ElectionAttempt.Outcome.splitVote.rawValue, default: 0] > 0, v.racedRounds > 0 {
+        if let v = e.splitVoteTiming {
             out.append("  split votes: " + T.voteTiming(v, timing: r.trace.timing))
             for line in T.evidenceLines(v.evidence) { out.append("      \(line)") }
         }
