@@ -292,15 +292,16 @@ struct DirectMappedTable<Value: BitwiseCopyable> {
 /// send or delivery costs one slot, not two.
 struct RecentMessages {
     struct Message: BitwiseCopyable {
+        // The 8-byte fields first, so that the small ones pack after them: 48 bytes a slot, not 56.
         var id: UInt64
-        var from: NodeID
-        var to: NodeID
-        var type: MessageType
-        var state: State
         var term: UInt64
         var sent: UInt64
         /// The last delivery of it (a duplicate's second copy moves it on); 0 if none.
         var received: UInt64 = 0
+        var from: NodeID
+        var to: NodeID
+        var type: MessageType
+        var state: State
         var dropped: DropReason?
 
         /// Zero bytes (an unused slot) read as `.none`, the first case.
@@ -338,12 +339,16 @@ struct RecentMessages {
     /// table: for the end of the pass and for tests).
     func forEachInFlight(_ body: (Message) -> Void) {
         for m in overflow.values { body(m) }
-        for k in 0..<Self.size where slots[k].state == .inFlight { body(slots[k]) }
+        for k in 0..<slotsWritten where slots[k].state == .inFlight { body(slots[k]) }
     }
 
     /// The highest id sent. An id above it and below `size` has a slot no id sent so far maps to:
     /// never written, and nothing of it in the overflow.
     private var highestSent: UInt64 = 0
+
+    /// The slots below this may have been written; the walks stop there, so that a short trace's
+    /// walk does not read (and so map) the pages of a table it never filled.
+    private var slotsWritten: Int { highestSent >= UInt64(Self.size) ? Self.size : Int(highestSent) + 1 }
 
     @inline(__always) mutating func sent(_ m: MessageSend, from: NodeID, at t: UInt64) {
         let k = Int(m.id % UInt64(Self.size))
@@ -394,7 +399,7 @@ struct RecentMessages {
     /// The messages in the table sent within `window` before `t` (at `t` included), oldest first.
     func sent(within window: UInt64, before t: UInt64) -> [Message] {
         var found: [Message] = []
-        for k in 0..<Self.size {
+        for k in 0..<slotsWritten {
             let m = slots[k]
             if m.state != .none, m.sent <= t, t - m.sent <= window { found.append(m) }
         }
