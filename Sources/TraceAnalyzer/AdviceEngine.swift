@@ -41,9 +41,16 @@ enum AdviceEngine {
     static func advise(_ d: Disruption, snapshot: DisruptionDetector.CampaignSnapshot?, features: RaftFeatures,
                        quorum: Int, roundTrip: UInt64) -> [Advice] {
         switch d.cause {
+        case .removedServer where d.origin == nil:
+            // The leader removed itself: it stepped down on applying its removal, and nobody
+            // campaigned before an election timeout. Handing leadership over first costs a round
+            // trip. (A removed server that won an election before learning of its removal, then
+            // stepped down, was not the leader when its removal was planned.)
+            guard d.ownRemovalProposal != nil, let window = d.leaderlessFor else { return [] }
+            return [handOver(d, window: window, kind: Advice.removedLeader, prevents: true, quorum: quorum, roundTrip: roundTrip,
+                             reference: "Ongaro thesis §3.10 (leadership transfer); §4.2.2 (removing the current leader)")]
         case .rejoin, .partialConnectivity, .flappingLink, .electionTimeout, .removedServer, .lostQuorum, .leaderPaused:
-            // (A leader that stepped down because it was itself removed, or by check-quorum, has no
-            // campaign behind it.)
+            // (A leader that stepped down by check-quorum has no campaign behind it.)
             guard let s = snapshot, let origin = d.origin else { return [] }
             let preVoteGrants = s.preVoteGrants, stickyGrants = s.stickyGrants
             let avoided = d.leaderlessFor ?? 0
@@ -65,12 +72,22 @@ enum AdviceEngine {
             return features.leaderStickiness ? [] : [stickiness()]
         case .crash:
             guard let window = d.leaderlessFor else { return [] }
-            return [Advice(feature: .leadershipTransfer, disruptions: [d.id], window: Window(start: d.leaderlessStart, end: d.leaderlessStart + window),
-                           windowKind: "leaderless", leader: d.leader, prevents: false, candidate: nil, candidateLastIndex: nil,
-                           candidateLastTerm: nil, quorum: quorum, preVoteGrants: nil, voters: [],
-                           unavailabilityAvoided: window > roundTrip ? window - roundTrip : 0, termsAvoided: 0,
-                           reference: "Ongaro thesis §3.10 (leadership transfer, for planned restarts only)", evidence: d.evidence)]
+            return [handOver(d, window: window, kind: "leaderless", prevents: false, quorum: quorum, roundTrip: roundTrip,
+                             reference: "Ongaro thesis §3.10 (leadership transfer, for planned restarts only)")]
         }
+    }
+
+    /// Leadership-transfer advice: handing leadership over before the leader leaves would have
+    /// replaced the disruption's `window` without a leader by about one round trip. It prevents a
+    /// removal's disruption (planned by whoever removed the leader), not a crash's (planned only
+    /// if the crash stood for a restart).
+    private static func handOver(_ d: Disruption, window: UInt64, kind: String, prevents: Bool, quorum: Int,
+                                 roundTrip: UInt64, reference: String) -> Advice {
+        Advice(feature: .leadershipTransfer, disruptions: [d.id], window: Window(start: d.leaderlessStart, end: d.leaderlessStart + window),
+               windowKind: kind, leader: d.leader, prevents: prevents, candidate: nil, candidateLastIndex: nil,
+               candidateLastTerm: nil, quorum: quorum, preVoteGrants: nil, voters: [],
+               unavailabilityAvoided: window > roundTrip ? window - roundTrip : 0, termsAvoided: 0,
+               reference: reference, evidence: d.evidence)
     }
 
     /// Pre-vote advice about a term-inflation episode no disruption was rooted in: each of the
@@ -175,6 +192,10 @@ struct AdviceCollector {
         if a.isAboutTermInflation {
             t.episodes = (t.episodes ?? 0) + 1
             t.episodeTermsAvoided = (t.episodeTermsAvoided ?? 0).addingSaturating(a.termsAvoided)
+        }
+        if a.isAboutRemovedLeader {
+            t.removedLeaders = (t.removedLeaders ?? 0) + 1
+            t.removedLeaderUnavailabilityAvoided = (t.removedLeaderUnavailabilityAvoided ?? 0).addingSaturating(a.unavailabilityAvoided)
         }
         tallies[a.feature] = t
     }

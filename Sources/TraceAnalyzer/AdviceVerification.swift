@@ -98,9 +98,11 @@ public struct AdviceVerification: Codable, Sendable, Equatable {
             // Judged by the stale reads alone: ReadIndex keeps reads linearizable.
             confirmed = staleReadsBefore > 0 && staleReadsAfter == 0
         } else if a.feature == .leadershipTransfer {
-            // Advice for planned restarts: the replay hands over before the leader goes down, so
-            // it is judged by the time without a leader it saves (at least half the predicted).
+            // Advice for planned restarts and removals: the replay hands over before the leader
+            // goes, so it is judged by the time without a leader it saves (at least half the
+            // predicted), and for a removal by the disruption it prevents.
             confirmed = unavailableAfter + predictedUnavailabilityAvoided / 2 <= unavailableBefore
+                && (!a.prevents || disruptionsAfter < disruptionsBefore)
         } else if aboutWindow {
             // Advice about a window (check-quorum): judged by the unavailability in it; the step-down
             // check-quorum causes is itself recorded as a disruption, so counts do not decide.
@@ -118,10 +120,11 @@ public struct AdviceVerification: Codable, Sendable, Equatable {
     }
 
     /// The configuration change that turns the advised feature on, or nil if the simulator
-    /// cannot run it. Leadership transfer is advice for planned restarts: each crash of a
-    /// leader that the report advises it for, scheduled at a fixed time, becomes a stop of that
-    /// node as etcd stops a member (leadership handed over first, the node down a minimum
-    /// election timeout later).
+    /// cannot run it. Leadership transfer is advice for planned restarts and removals: each
+    /// crash of a leader that the report advises it for, scheduled at a fixed time, becomes a
+    /// stop of that node as etcd stops a member (leadership handed over first, the node down once
+    /// it follows the new leader, a minimum election timeout later at most); each removal of a
+    /// leader, the same stop followed by the removal, which the new leader then makes.
     public static func enabling(_ f: Advice.Feature, in c: RunConfiguration, report: AnalysisReport) -> RunConfiguration? {
         var c = c
         switch f {
@@ -135,11 +138,30 @@ public struct AdviceVerification: Codable, Sendable, Equatable {
         case .leadershipTransfer:
             let ids = Set(report.advice.filter { $0.feature == .leadershipTransfer }.flatMap(\.disruptions))
             let crashes = report.disruptions.filter { ids.contains($0.id) && $0.cause == .crash }
+            // A removal's disruption cites the proposal to remove the leader (first) and its step-down.
+            // Each removal fault is proposed at its time, or retried every heartbeat until a leader
+            // takes it: the one behind a proposal is the last before it at a whole number of heartbeats.
+            var removedBy: [Int: UInt32] = [:]
+            for d in report.disruptions where ids.contains(d.id) {
+                guard let proposed = d.ownRemovalProposal?.time,
+                      let k = c.faults.indices.last(where: { k in
+                          guard case .removeMember = c.faults[k].action, c.faults[k].at <= proposed else { return false }
+                          return (proposed - c.faults[k].at) % c.timing.heartbeatInterval == 0
+                      }) else { continue }
+                removedBy[k] = d.leader
+            }
             var planned = false
-            c.faults = c.faults.flatMap { fault -> [ScheduledFault] in
-                guard case .crash = fault.action, let d = crashes.first(where: { $0.time == fault.at }) else { return [fault] }
-                planned = true
-                return [ScheduledFault(at: fault.at, .stop(.node(NodeID(d.leader))))]
+            c.faults = c.faults.enumerated().flatMap { k, fault -> [ScheduledFault] in
+                if case .crash = fault.action, let d = crashes.first(where: { $0.time == fault.at }) {
+                    planned = true
+                    return [ScheduledFault(at: fault.at, .stop(.node(NodeID(d.leader))))]
+                }
+                if let leader = removedBy[k] {
+                    planned = true
+                    let node = NodeSelector.node(NodeID(leader))
+                    return [ScheduledFault(at: fault.at, .stop(node)), ScheduledFault(at: fault.at, .removeMember(node))]
+                }
+                return [fault]
             }
             guard planned else { return nil }
         }

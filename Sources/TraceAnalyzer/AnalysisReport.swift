@@ -452,6 +452,14 @@ public struct Disruption: Codable, Sendable, Equatable {
 
     /// Where the disruption's time without a leader begins: `leaderlessFrom`, else `time`.
     public var leaderlessStart: UInt64 { leaderlessFrom ?? time }
+
+    /// For a leader that stepped down because it was removed: its own proposal to remove itself,
+    /// which the evidence cites first. Nil when another leader had proposed it (a removed server
+    /// that had not learned of it and won an election since) or for any other cause.
+    public var ownRemovalProposal: EventRef? {
+        guard cause == .removedServer, origin == nil else { return nil }
+        return evidence.first { $0.event == EventTag.membershipChangeProposed.description && $0.node == leader }
+    }
 }
 
 extension AnalysisReport {
@@ -487,7 +495,7 @@ public struct AdviceSummary: Codable, Sendable, Equatable {
     /// Of those, the ones it would have prevented or shortened (`Advice.prevents`).
     public var helps = 0
     /// Sums of the items' figures. For leadership transfer (which prevents no crash), the time a
-    /// planned restart would have saved.
+    /// planned restart would have saved, and that handing over before a removal would have.
     public var unavailabilityAvoided: UInt64 = 0
     public var termsAvoided: UInt64 = 0
     public var staleReads = 0
@@ -496,6 +504,11 @@ public struct AdviceSummary: Codable, Sendable, Equatable {
     /// which `termsAvoided` includes.
     public var episodes: Int? = nil
     public var episodeTermsAvoided: UInt64? = nil
+    /// Leadership transfer: of `evaluated` (and all of `helps`), the leaders removed from the
+    /// voters (nil when there were none), and the time without a leader handing over first would
+    /// have saved them, which `unavailabilityAvoided` includes. The other items are crashes.
+    public var removedLeaders: Int? = nil
+    public var removedLeaderUnavailabilityAvoided: UInt64? = nil
 }
 
 public struct TermInflation: Codable, Sendable, Equatable {
@@ -557,11 +570,13 @@ public struct VoterAssessment: Codable, Sendable, Equatable {
     public var connection: Connection
     public var lastIndex: UInt64
     public var lastTerm: UInt64
-    /// Nanoseconds since this voter last heard from a leader; nil if never.
+    /// Nanoseconds since this voter last heard from a leader; nil if never (0 for a leader).
     public var sinceLeaderContact: UInt64?
     public var logUpToDate: Bool
     public var grantsPreVote: Bool
     public var grantsWithStickiness: Bool
+    /// True when the voter held the leader role itself (nil otherwise).
+    public var isLeader: Bool? = nil
 }
 
 public struct Advice: Codable, Sendable, Equatable {
@@ -610,6 +625,10 @@ public struct Advice: Codable, Sendable, Equatable {
     /// The `windowKind` of pre-vote advice about a term-inflation episode.
     public static let termInflation = "termInflation"
     public var isAboutTermInflation: Bool { windowKind == Self.termInflation }
+    /// The `windowKind` of leadership-transfer advice about a leader removed from the voters (that
+    /// about a crashed leader has "leaderless").
+    public static let removedLeader = "removedLeader"
+    public var isAboutRemovedLeader: Bool { windowKind == Self.removedLeader }
 }
 
 /// A feature that was on, and what the trace shows it did.

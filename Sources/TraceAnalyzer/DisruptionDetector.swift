@@ -119,6 +119,9 @@ struct DisruptionDetector {
     /// when a leader was next acknowledged (nil: none yet). A leader that steps down later had
     /// lost the cluster then; one acknowledged again in the same term had not.
     private var abandoned: [UInt32: (term: UInt64, ref: EventRef, until: UInt64?)] = [:]
+    /// By node: the last proposal to remove it from the voters (its own, as leader, or another
+    /// leader's), cited when a leader steps down because it was removed.
+    private var removalProposed: [UInt32: EventRef] = [:]
     /// Term-inflation episodes kept; disruptions are counted and advised on all, and the report
     /// lists the first `AdviceCollector.disruptionLimit`.
     static let limit = 1_000
@@ -147,7 +150,7 @@ struct DisruptionDetector {
                                                  sinceContact: since, minimumElectionTimeout: timing.electionTimeoutMin)
             return VoterAssessment(voter: v.rawValue, reachable: reachable, connection: connection, lastIndex: n.lastIndex, lastTerm: n.lastTerm,
                                    sinceLeaderContact: since, logUpToDate: upToDate, grantsPreVote: reachable && upToDate,
-                                   grantsWithStickiness: reachable && upToDate && !recent)
+                                   grantsWithStickiness: reachable && upToDate && !recent, isLeader: n.role == .leader ? true : nil)
         }
     }
 
@@ -219,8 +222,9 @@ struct DisruptionDetector {
                 add(Disruption(id: 0, time: e.time, leader: node.rawValue, term: term, newTerm: nil, cause: .lostQuorum,
                                origin: nil, termInflation: nil, leaderlessFor: nil, evidence: [ref()]))
             case .removed:
+                let proposal = removalProposed.removeValue(forKey: node.rawValue)
                 add(Disruption(id: 0, time: e.time, leader: node.rawValue, term: term, newTerm: nil, cause: .removedServer,
-                               origin: nil, termInflation: nil, leaderlessFor: nil, evidence: [ref()]))
+                               origin: nil, termInflation: nil, leaderlessFor: nil, evidence: [proposal, ref()].compactMap { $0 }))
             case .transfer:
                 break
             }
@@ -228,6 +232,8 @@ struct DisruptionDetector {
             guard let node = e.node, view[node].role == .leader, view[node].committedAsLeader else { return }
             add(Disruption(id: 0, time: e.time, leader: node.rawValue, term: view[node].term, newTerm: nil, cause: .crash,
                            origin: nil, termInflation: nil, leaderlessFor: nil, evidence: [ref()]))
+        case .membershipChangeProposed(.remove, let target, _):
+            removalProposed[target.rawValue] = ref()
         case .becameLeader:
             endInflation(at: e.time)
             if let node = e.node { becameLeader[node.rawValue] = ref() }

@@ -17,7 +17,7 @@ enum AdviceReplay {
         for (i, a) in report.advice.enumerated() {
             guard let config = AdviceVerification.enabling(a.feature, in: metadata.run, report: report) else {
                 let why = a.feature == .leadershipTransfer
-                    ? "the crash was not scheduled at a fixed time, so the replay cannot hand leadership over before it"
+                    ? "the crash or removal was not scheduled at a fixed time, so the replay cannot hand leadership over before it"
                     : "the simulator does not implement \(ReportText.featureName(a.feature).lowercased()) yet"
                 out.append(AdviceVerification(index: i, advice: a, original: report, unverifiable: why))
                 continue

@@ -65,6 +65,12 @@ import TraceFormat
         #expect(d.cause == .removedServer && d.origin == removed.rawValue)
         #expect(idle.advice.contains { $0.feature == .preVote && !$0.prevents && $0.disruptions == [d.id] })
         #expect(idle.advice.contains { $0.feature == .leaderStickiness && $0.prevents && $0.disruptions == [d.id] })
+        // The leader is among the voters assessed, as the leader, not as a voter that heard from
+        // a leader 0s before.
+        let sticky = try #require(idle.advice.first { $0.feature == .leaderStickiness })
+        #expect(sticky.voters.filter { $0.isLeader == true }.map(\.voter) == [d.leader])
+        #expect(ReportText.advice(sticky).contains("n\(d.leader) (the leader itself)") && !ReportText.advice(sticky).contains(" 0s ago"))
+        #expect(HTMLReport.render(idle).contains("<td>is the leader</td>"))
     }
 
     @Test func rejoinWithPreVoteHasNoDisruptionAndReportsFailedPreVotes() throws {
@@ -328,20 +334,52 @@ import TraceFormat
             "  - Nothing to advise on 1 disruption: 1 leader paused (its followers rightly stopped waiting for it); no feature that was off applies to it.\n"))
     }
 
-    /// A leader removed from the voters steps down with no campaign behind it and every feature
-    /// off: the advice says there is nothing to advise on it, once, and why.
-    @Test func aRemovedLeaderIsAccountedForInTheAdvice() throws {
+    /// A leader that proposes its own removal steps down when it applies it, and the cluster waits
+    /// an election timeout for the next leader: leadership transfer is advised (a removal is
+    /// planned), citing the proposal and the step-down, and the replay that hands over before the
+    /// removal has no disruption and saves most of the time predicted. A server removed as a
+    /// follower that later wins an election and steps down on applying its removal was not
+    /// leading when the removal was planned: nothing is advised on that step-down.
+    @Test func aRemovedLeaderIsAdvisedToHandOverFirst() throws {
         var c = ScenarioCatalog.steady.configuration
         c.duration = 6 * nsPerSecond
         c.faults = [ScheduledFault(at: 2 * nsPerSecond, .removeMember(.leader))]
         let path = Scratch.path("removed-leader.trace")
         _ = try Recorder.record(c, to: path)
         let r = try TraceAnalysis.analyze(try TraceFile.open(path))
-        #expect(r.disruptions.map(\.cause) == [.removedServer] && r.advice.isEmpty && r.featureEffects.isEmpty)
-        #expect(r.disruptionTotals.unadvisedByCause == ["removedServer": 1])
+        let d = try #require(r.disruptions.first)
+        #expect(r.disruptions.map(\.cause) == [.removedServer] && d.origin == nil && r.disruptionTotals.unadvisedByCause.isEmpty)
+        #expect(d.evidence.map(\.event) == ["membershipChangeProposed", "leaderSteppedDown"])
+        #expect(d.ownRemovalProposal?.time == 2 * nsPerSecond && d.ownRemovalProposal?.node == d.leader)
+        let a = try #require(r.advice.first)
+        #expect(r.advice.count == 1 && a.feature == .leadershipTransfer && a.isAboutRemovedLeader && a.prevents)
+        let leaderless = try #require(d.leaderlessFor)
+        // An election timeout without a leader (at least the minimum), against a round trip.
+        #expect(leaderless >= c.timing.electionTimeoutMin && a.unavailabilityAvoided < leaderless)
+        #expect(leaderless - a.unavailabilityAvoided <= 2 * 15_000_000)
+        let summary = try #require(r.adviceSummary.first)
+        #expect(summary.removedLeaders == 1 && summary.helps == 1 && summary.removedLeaderUnavailabilityAvoided == a.unavailabilityAvoided)
         let text = TextReport.render(r, color: false)
-        #expect(text.contains("Advice\n  - Nothing to advise on 1 disruption: 1 removed server; no feature that was off applies to it.\n"))
-        #expect(!text.contains("nothing to advise: no disruption") && !HTMLReport.render(r).contains("Nothing to advise: no disruption"))
+        #expect(text.contains("Leadership transfer would have prevented disruption #1: n\(d.leader) was removed from the voters while it led"))
+        #expect(text.contains("after the removal of a leader to about a round trip, saving about \(ReportText.time(a.unavailabilityAvoided))."))
+        #expect(!text.contains("crash"))
+
+        var replayed = try #require(AdviceVerification.enabling(.leadershipTransfer, in: c, report: r))
+        #expect(replayed.faults.map(\.action) == [.stop(.node(NodeID(d.leader))), .removeMember(.node(NodeID(d.leader)))])
+        replayed.seed = c.seed
+        let replay = TraceAnalysis.analyze(events: try Recorder.events(replayed), metadata: Recorder.metadata(for: replayed),
+                                           timeRange: 0...replayed.duration)
+        let v = AdviceVerification(index: 0, advice: a, original: r, replay: replay)
+        #expect(v.confirmed && v.disruptionsBefore == 1 && v.disruptionsAfter == 0, "\(ReportText.verification(v))")
+        #expect(v.unavailableBefore - v.unavailableAfter >= a.unavailabilityAvoided * 3 / 4, "\(ReportText.verification(v))")
+        #expect(ReportText.verification(v).contains("replayed handing leadership over before the removal"))
+
+        // The removed-server scenario without writes: the removed follower wins an election and
+        // steps down once it applies its own removal, which another leader had proposed.
+        let (idle, _) = try analyzeScenario("removed-server", writesPerSecond: 0)
+        let own = idle.disruptions.filter { $0.cause == .removedServer && $0.origin == nil }
+        #expect(!own.isEmpty && own.allSatisfy { $0.ownRemovalProposal == nil })
+        #expect(!idle.advice.contains { $0.feature == .leadershipTransfer })
     }
 
     /// Two followers cut off from the leader's majority for good campaign over and over; the

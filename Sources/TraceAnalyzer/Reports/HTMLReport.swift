@@ -154,7 +154,7 @@ public enum HTMLReport {
                     s += "<table class=\"voters\"><tr><th>voter</th><th>reachable</th><th>last index/term</th><th>log up to date</th><th>heard from leader</th><th>pre-vote</th><th>with stickiness</th></tr>"
                     for v in a.voters {
                         s += "<tr><td>n\(v.voter)</td><td>\(ReportText.connection(v.connection))</td><td>\(v.lastIndex)/\(v.lastTerm)</td><td>\(v.logUpToDate ? "yes" : "no")</td>"
-                        s += "<td>\(esc(v.sinceLeaderContact.map { ReportText.time($0) + " ago" } ?? "never"))</td>"
+                        s += "<td>\(esc(ReportText.leaderContact(v)))</td>"
                         s += "<td>\(v.grantsPreVote ? "grant" : "refuse")</td><td>\(v.grantsWithStickiness ? "grant" : "refuse")</td></tr>"
                     }
                     s += "</table>"

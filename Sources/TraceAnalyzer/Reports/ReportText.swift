@@ -474,12 +474,30 @@ public enum ReportText {
             let text = "\(name) \(adviceSummaryVerdict(s, "shortened", "window", "in which a leader could not reach a majority"))"
             return text + (s.helps > 0 ? ", by about \(time(s.unavailabilityAvoided))\(s.helps > 1 ? " in all" : "")." : ": no other node reached one either.")
         case .leadershipTransfer:
-            let crashes = s.evaluated == 1 ? "1 disruption was a crash" : "\(s.evaluated) disruptions were crashes"
-            let planned = s.evaluated == 1 ? "had it been a planned restart" : "had they been planned restarts"
-            return "\(crashes): no feature prevents an unplanned one; \(planned), leadership transfer would have saved about \(time(s.unavailabilityAvoided)) without a leader."
+            // Removed leaders are told apart from crashes: a removal is planned.
+            let removals = s.removedLeaders ?? 0, removalSaving = s.removedLeaderUnavailabilityAvoided ?? 0
+            let crashCount = s.evaluated - removals
+            var sentences: [String] = []
+            if removals > 0 {
+                let which = removals == 1 ? "the removal of a leader" : "\(removals) removals of a leader"
+                sentences.append("\(name) would have cut the time without a leader after \(which) to about a round trip, saving about \(time(removalSaving))\(removals > 1 ? " in all" : "").")
+            }
+            if crashCount > 0 {
+                let crashes = crashCount == 1 ? "1 disruption was a crash" : "\(crashCount) disruptions were crashes"
+                let planned = crashCount == 1 ? "had it been a planned restart" : "had they been planned restarts"
+                let saving = s.unavailabilityAvoided > removalSaving ? s.unavailabilityAvoided - removalSaving : 0
+                sentences.append("\(crashes): no feature prevents an unplanned one; \(planned), leadership transfer would have saved about \(time(saving)) without a leader.")
+            }
+            return sentences.joined(separator: " ")
         case .readIndex:
             return "\(name) would have prevented the \(count(s.staleReads, "stale read")) served on a lease (in \(count(s.evaluated, "leadership term")))."
         }
+    }
+
+    /// When a voter last heard from a leader: "12ms ago", "never", or "is the leader".
+    public static func leaderContact(_ v: VoterAssessment) -> String {
+        if v.isLeader == true { return "is the leader" }
+        return v.sinceLeaderContact.map { time($0) + " ago" } ?? "never"
     }
 
     public static func advice(_ a: Advice) -> String {
@@ -518,7 +536,7 @@ public enum ReportText {
             return s + " [\(a.reference)]"
         case .leaderStickiness:
             let recent = a.voters.filter { $0.reachable && $0.logUpToDate && !$0.grantsWithStickiness }
-                .map { "\(node($0.voter)) \(time($0.sinceLeaderContact ?? 0)) ago" }
+                .map { $0.isLeader == true ? "\(node($0.voter)) (the leader itself)" : "\(node($0.voter)) \(leaderContact($0))" }
             var s = "\(featureName(a.feature)) (etcd turns it on with CheckQuorum) would \(a.prevents ? "have prevented" : "not have prevented") disruption \(target): "
             s += recent.isEmpty ? "no voter had heard from a leader within the minimum election timeout"
                 : "voters that had heard from the leader within the minimum election timeout: \(recent.joined(separator: ", "))"
@@ -557,6 +575,12 @@ public enum ReportText {
             }
             s += ". ReadIndex serves a read only after a majority answers a heartbeat round sent for it, which a deposed leader does not get."
             return s + " [\(a.reference)]"
+        case .leadershipTransfer where a.isAboutRemovedLeader:
+            let leaderless = a.window?.duration ?? 0
+            return "Leadership transfer would have prevented disruption \(target): \(node(a.leader)) was removed from the voters while it led, "
+                + "and stepped down when it applied its removal; the cluster then had no leader for \(time(leaderless)), as no follower campaigns before its election timeout. "
+                + "Had \(node(a.leader)) handed leadership over first (etcd's move-leader, or stopping the member, which hands over before it goes down), "
+                + "a round trip (about \(time(leaderless - a.unavailabilityAvoided))) would have replaced that, saving about \(time(a.unavailabilityAvoided)). [\(a.reference)]"
         case .leadershipTransfer:
             return "Disruption \(target) was a crash: no feature on the list prevents an unplanned one. If the restart was planned, leadership transfer would have replaced \(time((a.window?.duration ?? 0))) without a leader by about one round trip, saving about \(time(a.unavailabilityAvoided)). [\(a.reference)]"
         }
@@ -647,13 +671,15 @@ public enum ReportText {
         case (.preVote, true, let prevents) where v.termsRaisedBefore != nil:
             prevents ? "predicted: \(v.predictedTermsAvoided) fewer term-raising campaigns by the candidate" : "predicted: the candidate's term still rises"
         case (.readIndex, _, _): "predicted: no stale read"
-        case (.leadershipTransfer, _, _): "predicted: about \(time(v.predictedUnavailabilityAvoided)) less without a leader, had the restart been planned"
+        case (.leadershipTransfer, _, true): "predicted: no disruption, about \(time(v.predictedUnavailabilityAvoided)) less without a leader"
+        case (.leadershipTransfer, _, false): "predicted: about \(time(v.predictedUnavailabilityAvoided)) less without a leader, had the restart been planned"
         case (_, true, true): "predicted: about \(time(v.predictedUnavailabilityAvoided)) less unavailability"
         case (_, true, false): "predicted: no shorter"
         case (_, false, true): "predicted: no disruption, \(time(v.predictedUnavailabilityAvoided)) and \(count(v.predictedTermsAvoided, "term")) avoided"
         case (_, false, false): "predicted: still disrupted"
         }
-        let how = v.feature == .leadershipTransfer ? "replayed handing leadership over before the crash"
+        // (Leadership transfer predicts preventing a removal's disruption, not a crash's.)
+        let how = v.feature == .leadershipTransfer ? "replayed handing leadership over before the \(v.predictedPrevents ? "removal" : "crash")"
             : v.feature == .readIndex ? "replayed with lease reads off" : "replayed with it on"
         // What only some kinds of advice are judged by.
         var specific = v.staleReadsBefore > 0 || v.staleReadsAfter > 0 ? "stale reads \(v.staleReadsBefore) -> \(v.staleReadsAfter), " : ""
