@@ -49,7 +49,7 @@ enum AdviceEngine {
             guard d.ownRemovalProposal != nil, let window = d.leaderlessFor else { return [] }
             return [handOver(d, window: window, kind: Advice.removedLeader, prevents: true, quorum: quorum, roundTrip: roundTrip,
                              reference: "Ongaro thesis §3.10 (leadership transfer); §4.2.2 (removing the current leader)")]
-        case .rejoin, .partialConnectivity, .flappingLink, .electionTimeout, .removedServer, .lostQuorum, .leaderPaused:
+        case .rejoin, .partialConnectivity, .flappingLink, .degradedLink, .electionTimeout, .removedServer, .lostQuorum, .leaderPaused:
             // (A leader that stepped down by check-quorum has no campaign behind it.)
             guard let s = snapshot, let origin = d.origin else { return [] }
             let preVoteGrants = s.preVoteGrants, stickyGrants = s.stickyGrants

@@ -429,7 +429,7 @@ public struct Availability: Codable, Sendable {
 
 public struct Disruption: Codable, Sendable, Equatable {
     public enum Cause: String, Codable, Sendable {
-        case rejoin, partialConnectivity, flappingLink, lostQuorum, leaderPaused, crash, removedServer, electionTimeout
+        case rejoin, partialConnectivity, flappingLink, degradedLink, lostQuorum, leaderPaused, crash, removedServer, electionTimeout
     }
     public var id: Int
     public var time: UInt64

@@ -32,6 +32,8 @@ struct ClusterView {
     var cutBy: [DirectedLink: EventRef] = [:]
     /// The last `linkHealed` between each node pair.
     var healedBy: [Pair: EventRef] = [:]
+    /// The `linkDegraded` in force on each link that loses messages or delays them now.
+    var degradedBy: [DirectedLink: EventRef] = [:]
     /// The recent changes of each unordered node pair's links (a cut or heal, newest last, at most
     /// 8): links of a pair cut or healed at the same instant count as one change, the first event.
     var linkChanges: [Pair: [EventRef]] = [:]
@@ -93,6 +95,13 @@ struct ClusterView {
         cutBy[DirectedLink(from: a, to: b)] ?? cutBy[DirectedLink(from: b, to: a)]
     }
 
+    /// The `linkDegraded` events in force between two nodes, either way, that came no later than
+    /// `t`, in file order.
+    func degradation(between a: NodeID, _ b: NodeID, since t: UInt64) -> [EventRef] {
+        [degradedBy[DirectedLink(from: a, to: b)], degradedBy[DirectedLink(from: b, to: a)]]
+            .compactMap { $0 }.filter { $0.time <= t }.sorted { $0.ordinal < $1.ordinal }
+    }
+
     /// The node leading the highest term among running nodes, if a majority (itself included)
     /// currently follows it in that term.
     var acknowledgedLeader: NodeID? {
@@ -120,6 +129,9 @@ struct ClusterView {
             cutBy[l] = nil
             healedBy[Pair(l.from, l.to)] = EventRef(e, ordinal: ordinal)
             noteLinkChange(l, EventRef(e, ordinal: ordinal))
+            return
+        case .linkDegraded(let l, let loss, let extra):
+            degradedBy[l] = loss > 0 || extra > 0 ? EventRef(e, ordinal: ordinal) : nil
             return
         case .membershipChangeApplied(let change, let target, let index) where index > lastChangeIndex:
             lastChangeIndex = index

@@ -361,6 +361,7 @@ struct DisruptionDetector {
         let flapSince = now >= flapWindow ? now - flapWindow : 0
         // Only the link to the leader matters: the root campaigned because it stopped hearing it.
         let recentChanges = view.linkChanges(between: root, leader, since: flapSince)
+        let slowed = view.degradation(between: root, leader, since: rootCampaign?.ref.time ?? p.ref.time)
         // A rejoin: the root was cut off from everyone and came back within a few election timeouts
         // of this step-down, carrying the term its lonely campaigns inflated.
         if let removal = view.removed[root.rawValue] {
@@ -388,6 +389,11 @@ struct DisruptionDetector {
             // Judged when the root first campaigned: the cut may have healed by the step-down.
             cause = .partialConnectivity
             evidence += cuts
+        } else if !slowed.isEmpty {
+            // Its link with the leader lost or delayed messages since before it campaigned: the
+            // leader's heartbeats stopped arriving in time.
+            cause = .degradedLink
+            evidence += slowed
         } else if !unreachable.isEmpty {
             cause = .partialConnectivity
         } else {
@@ -400,7 +406,7 @@ struct DisruptionDetector {
         // Links of the root changed lately but not yet often: later changes may show that the
         // connectivity it lacked came and went. A cause that says more (the leader lost its
         // majority or was paused, the root rejoined) stands whatever the links do next.
-        if !recentChanges.isEmpty && (cause == .partialConnectivity || cause == .electionTimeout) {
+        if !recentChanges.isEmpty && [.partialConnectivity, .degradedLink, .electionTimeout].contains(cause) {
             flapWatch.append((found, root, leader, flapSince, now.addingSaturating(flapWindow)))
         }
     }

@@ -101,7 +101,7 @@ public struct RunComparison: Codable, Sendable {
         }
         let measured = 0.01
         add("disruptions", "count") { Double($0.disruptionTotals.count) }
-        for cause in [Disruption.Cause.rejoin, .partialConnectivity, .flappingLink, .lostQuorum, .leaderPaused, .crash, .removedServer, .electionTimeout] {
+        for cause in [Disruption.Cause.rejoin, .partialConnectivity, .flappingLink, .degradedLink, .lostQuorum, .leaderPaused, .crash, .removedServer, .electionTimeout] {
             if items.contains(where: { $0.report.disruptionTotals.byCause[cause.rawValue] != nil }) {
                 add("disruptions: \(cause.rawValue)", "count") { r in Double(r.disruptionTotals.byCause[cause.rawValue, default: 0]) }
             }

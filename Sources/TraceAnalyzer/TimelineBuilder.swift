@@ -289,9 +289,15 @@ struct LeadersAndFaults {
             }
         case .clockDriftSet(let target, _):
             addFault(FaultInterval(kind: .drift, start: e.time, end: runEnd, nodes: [target.rawValue], links: [], evidence: [ref()]))
-        case .linkDegraded(let link, _, _):
-            addFault(FaultInterval(kind: .degraded, start: e.time, end: runEnd, nodes: [link.from.rawValue, link.to.rawValue],
-                                   links: [[link.from.rawValue, link.to.rawValue]], evidence: [ref()]))
+        case .linkDegraded(let link, let loss, let extra):
+            // A new degradation replaces the one in force; none (no loss, no extra latency) ends it.
+            let key = "degraded-\(link.from.rawValue)-\(link.to.rawValue)"
+            if let k = openNodeFaults.removeValue(forKey: key) { endFault(k, at: e.time, ref()) }
+            if loss > 0 || extra > 0,
+               let k = addFault(FaultInterval(kind: .degraded, start: e.time, end: runEnd, nodes: [link.from.rawValue, link.to.rawValue],
+                                              links: [[link.from.rawValue, link.to.rawValue]], evidence: [ref()])) {
+                openNodeFaults[key] = k
+            }
         case .membershipChangeApplied(let change, let target, _):
             // The first node to apply a change applies a committed one (the view, updated after
             // this, has not counted it yet): a removal opens an interval on the removed node's lane

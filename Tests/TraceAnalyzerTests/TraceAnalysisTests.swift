@@ -334,6 +334,31 @@ import TraceFormat
             "  - Nothing to advise on 1 disruption: 1 leader paused (its followers rightly stopped waiting for it); no feature that was off applies to it.\n"))
     }
 
+    /// A follower whose link with the leader loses 60% of messages and adds 120ms stops hearing
+    /// the leader's heartbeats in time and campaigns: the disruption is put down to the degraded
+    /// link, citing the two `linkDegraded` events (not to an election timeout with "neither cut nor
+    /// degraded"), pre-vote is advised (the lost appends left its log behind), and the link's
+    /// fault intervals end when the degradation is lifted.
+    @Test func aDegradedLinkToTheLeaderIsTheCause() throws {
+        var c = ScenarioCatalog.steady.configuration
+        c.duration = 12 * nsPerSecond
+        c.faults = [ScheduledFault(at: 3 * nsPerSecond, .degrade(.leader, .follower(0), loss: 0.6, extraLatency: 120 * nsPerMillisecond)),
+                    ScheduledFault(at: 8 * nsPerSecond, .degrade(.node(NodeID(5)), .node(NodeID(1)), loss: 0, extraLatency: 0))]
+        let path = Scratch.path("degraded-link.trace")
+        _ = try Recorder.record(c, to: path)
+        let r = try TraceAnalysis.analyze(try TraceFile.open(path))
+        let d = try #require(r.disruptions.first)
+        #expect(r.disruptions.map(\.cause) == [.degradedLink] && d.leader == 5 && d.origin == 1)
+        let degraded = d.evidence.filter { $0.event == "linkDegraded" }
+        #expect(Set(degraded.map { $0.fields["link"] ?? "" }) == ["5->1", "1->5"] && degraded.allSatisfy { $0.time == 3 * nsPerSecond })
+        #expect(r.advice.contains { $0.feature == .preVote && $0.prevents && $0.disruptions == [d.id] })
+        let text = TextReport.render(r, color: false)
+        #expect(text.contains("the first to campaign against it was n1: a degraded link with the leader (messages lost or delayed)"))
+        let faults = r.timeline.faults.filter { $0.kind == .degraded }
+        #expect(faults.map(\.links) == [[[5, 1]], [[1, 5]]] && faults.allSatisfy { $0.start == 3 * nsPerSecond && $0.end == 8 * nsPerSecond })
+        #expect(faults.allSatisfy { $0.evidence.count == 2 })
+    }
+
     /// A leader that proposes its own removal steps down when it applies it, and the cluster waits
     /// an election timeout for the next leader: leadership transfer is advised (a removal is
     /// planned), citing the proposal and the step-down, and the replay that hands over before the

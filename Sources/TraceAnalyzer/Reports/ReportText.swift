@@ -263,11 +263,12 @@ public enum ReportText {
         case .rejoin: "rejoining node with an inflated term"
         case .partialConnectivity: "partial connectivity"
         case .flappingLink: "flapping link"
+        case .degradedLink: "a degraded link with the leader (messages lost or delayed)"
         case .lostQuorum: "the leader had lost its quorum (it reached no majority)"
         case .leaderPaused: "the leader was paused (stalled) past its followers' election timeout"
         case .crash: "leader crashed"
         case .removedServer: "removed server"
-        case .electionTimeout: "a follower's election timeout (no fault in force)"
+        case .electionTimeout: "a follower's election timeout (its link with the leader was neither cut nor degraded)"
         }
     }
 
@@ -300,6 +301,7 @@ public enum ReportText {
         case .rejoin: "rejoin"
         case .partialConnectivity: "partial connectivity"
         case .flappingLink: "flapping link"
+        case .degradedLink: "degraded link"
         case .lostQuorum: "lost quorum"
         case .leaderPaused: "leader paused"
         case .crash: "crash"
