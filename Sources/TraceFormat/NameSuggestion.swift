@@ -3,6 +3,9 @@
 /// Names compare without case, hyphens or underscores (`preVote`, `pre_vote` and `pre-vote` are
 /// one name), then by edit distance: the known names closest to the typed one are suggested if they
 /// are at most a third of its length away (at least one edit), and no more than three are that close.
+/// Failing that, a family of names that begin as the typed one does (all of it but at most its last
+/// three letters, and at least four) is suggested, if it has at most four members: `snapshot` or
+/// `membershipChanged` for the event kinds that begin `snapshot` or `membershipChange`.
 public enum NameSuggestion {
     public static func closest(to name: String, in known: some Sequence<String>) -> [String] {
         let typed = folded(name)
@@ -17,7 +20,15 @@ public enum NameSuggestion {
                 best.append(candidate)
             }
         }
-        return bestDistance <= max(1, typed.count / 3) && best.count <= 3 ? best : []
+        if bestDistance <= max(1, typed.count / 3) && best.count <= 3 { return best }
+        let stem = max(4, typed.count - 3)
+        guard typed.count >= 4 else { return [] }
+        let family = known.filter { commonPrefix(typed, folded($0)) >= stem }
+        return family.count <= 4 ? family : []
+    }
+
+    private static func commonPrefix(_ a: [Character], _ b: [Character]) -> Int {
+        zip(a, b).prefix { $0 == $1 }.count
     }
 
     /// " (did you mean 'x'?)", " (did you mean 'x' or 'y'?)", or "" when no known name is close;

@@ -24,4 +24,17 @@ import TraceFormat
         #expect(NameSuggestion.hint(for: "preVote", in: ["pre-vote", "check-quorum"]) == " (did you mean 'pre-vote'?)")
         #expect(NameSuggestion.hint(for: "fautls", in: ["faults", "features"]) { "\($0):" } == " (did you mean faults:?)")
     }
+
+    /// Too far for an edit or two, but the beginning of a family of names.
+    @Test func theBeginningOfAFamilyOfNamesSuggestsItsMembers() {
+        let kinds = EventTag.allCases.map(\.description)
+        #expect(NameSuggestion.closest(to: "membershipChanged", in: kinds) == ["membershipChangeProposed", "membershipChangeApplied"])
+        #expect(NameSuggestion.closest(to: "snapshot", in: kinds) == ["snapshotTaken", "snapshotSent", "snapshotInstalled"])
+        #expect(NameSuggestion.closest(to: "vote", in: kinds) == ["voteRequested", "voteGranted", "voteRejected"])
+        #expect(NameSuggestion.closest(to: "partial", in: scenarios) == ["partial-connectivity-a", "partial-connectivity-b"])
+        #expect(NameSuggestion.closest(to: "became", in: kinds) == ["becameFollower", "becamePreCandidate", "becameCandidate", "becameLeader"])
+        // Five members are too many to list; three letters are too few to go on.
+        #expect(NameSuggestion.closest(to: "alpha", in: (1...5).map { "alpha\($0)" }).isEmpty)
+        #expect(NameSuggestion.closest(to: "vot", in: kinds).isEmpty)
+    }
 }
