@@ -213,6 +213,7 @@ public enum ScenarioFile {
                         default: c.timing.maxInflightAppends = try int(f, field, 1...1_000)
                         }
                     }
+                    if let problem = c.timing.problem { throw fail(v, key, problem) }
                 case "snapshots":
                     // `snapshots: off`, or `{every: 10000, keep: 1000}` (either key may be left out).
                     if v.mapping == nil {

@@ -97,6 +97,22 @@ public struct RaftTiming: Codable, Sendable, Equatable {
     /// The width of the range election timeouts are drawn from: what separates candidates' timers.
     public var electionTimeoutSpread: UInt64 { electionTimeoutMax &- electionTimeoutMin }
 
+    /// Why these timings cannot be simulated, or nil: a heartbeat interval under a millisecond
+    /// (at none, a leader would send heartbeats forever without time moving on), an election
+    /// timeout no longer than the heartbeat interval (followers would time out between heartbeats;
+    /// etcd-io/raft refuses an election tick not above the heartbeat tick), an empty range, or
+    /// any of them longer than a day.
+    public var problem: String? {
+        let hb = DurationText.format(heartbeatInterval), lowest = DurationText.format(electionTimeoutMin)
+        if heartbeatInterval < nsPerMillisecond { return "the heartbeat interval must be at least 1ms, not \(hb)" }
+        if electionTimeoutMin <= heartbeatInterval {
+            return "the minimum election timeout (\(lowest)) must be longer than the heartbeat interval (\(hb)), as etcd requires: followers would time out between heartbeats"
+        }
+        if electionTimeoutMax <= electionTimeoutMin { return "the election timeout range must not be empty" }
+        if electionTimeoutMax > Self.longest { return "the election timeout must be at most a day" }
+        return nil
+    }
+
     /// The longest timeout or interval a trace may declare: a day. Longer ones are damage or a
     /// crafted file, and the analysis multiplies these (10 election timeouts, for example).
     public static let longest: UInt64 = 86_400 * nsPerSecond

@@ -142,6 +142,10 @@ struct RunCommand: ParsableCommand {
             base = ScenarioCatalog.named(scenario ?? "steady")!.configuration
         }
         let configuration = overrides.apply(to: base)
+        if let problem = configuration.timing.problem {
+            FileHandle.standardError.write(Data("error: \(problem) (--heartbeat, --election-timeout)\n".utf8))
+            throw ExitCode(2)
+        }
         let created = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap(UInt64.init)
         let clock = ContinuousClock()
         var summary: Recorder.Summary!

@@ -99,6 +99,12 @@ struct SweepCommand: ParsableCommand {
             combos = combos.flatMap { c in values.map { c + [(key, $0)] } }
         }
         let configs = try combos.map { settings in try settings.reduce(base) { try Self.apply($1.0, $1.1, to: $0) } }
+        for (settings, c) in zip(combos, configs) {
+            guard let problem = c.timing.problem else { continue }
+            let named = settings.map { "\($0.0)=\($0.1)" }.joined(separator: ", ")
+            FileHandle.standardError.write(Data("error: \(named.isEmpty ? "the scenario's timing" : named): \(problem)\n".utf8))
+            throw ExitCode(2)
+        }
         let sweepConfigs = combos.enumerated().map { SweepConfiguration(index: $0.offset, settings: $0.element) }
         let outDir = URL(fileURLWithPath: output)
         try FileManager.default.createDirectory(at: outDir.appendingPathComponent(traces ? "traces" : ""), withIntermediateDirectories: true)

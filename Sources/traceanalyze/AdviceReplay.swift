@@ -12,6 +12,12 @@ enum AdviceReplay {
                                    unverifiable: "the trace was written by \(metadata.writer.name), not by raftrecord, so it cannot be re-run")
             }
         }
+        if let problem = metadata.run.timing.problem {
+            return report.advice.enumerated().map {
+                AdviceVerification(index: $0.offset, advice: $0.element, original: report,
+                                   unverifiable: "its recorded timing cannot be run again: \(problem)")
+            }
+        }
         var replays: [Advice.Feature: AnalysisReport] = [:]
         var out: [AdviceVerification] = []
         for (i, a) in report.advice.enumerated() {

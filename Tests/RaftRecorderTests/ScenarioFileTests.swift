@@ -154,6 +154,8 @@ import TraceFormat
         ("cluster: 3\nnetwrok: {loss: 0.1}\n", 2, "netwrok"),
         ("cluster: 3\nfaults:\n  - at: 1s\n", 3, "faults[0]"),
         ("cluster: 3\ntiming: {election-timeout: 300ms-150ms}\n", 2, "timing.election-timeout"),
+        ("cluster: 3\ntiming:\n  heartbeat: 0ms\n", 3, "timing"),
+        ("cluster: 3\ntiming:\n  election-timeout: 100ms-200ms\n  heartbeat: 100ms\n", 3, "timing"),
         ("cluster: [3\n", 2, "yaml"),
         ("cluster: 3\nsnapshots: {every: 0}\n", 2, "snapshots.every"),
         ("cluster: 3\nsnapshots: sometimes\n", 2, "snapshots"),

@@ -459,6 +459,22 @@ func everyClientWriteEndsOnce(seed: UInt64, faults: Bool) throws {
     #expect(crashes > 0 && pauses > 0)  // the seeds do exercise both
 }
 
+/// Timings the simulator cannot run are refused with the reason, before anything runs.
+@Test(arguments: [
+    (RaftTiming(heartbeatInterval: 0), "the heartbeat interval must be at least 1ms, not 0s"),
+    (RaftTiming(electionTimeoutMin: 50 * nsPerMillisecond, electionTimeoutMax: 60 * nsPerMillisecond, heartbeatInterval: 50 * nsPerMillisecond),
+     "the minimum election timeout (50ms) must be longer than the heartbeat interval (50ms), as etcd requires: followers would time out between heartbeats"),
+    (RaftTiming(electionTimeoutMin: 150 * nsPerMillisecond, electionTimeoutMax: 150 * nsPerMillisecond), "the election timeout range must not be empty"),
+])
+func timingsThatCannotRunAreRefused(timing: RaftTiming, problem: String) throws {
+    #expect(timing.problem == problem)
+    var c = ScenarioCatalog.steady.configuration
+    c.timing = timing
+    #expect(throws: Recorder.InvalidConfiguration.self) { _ = try Recorder.events(c) }
+    #expect(throws: Recorder.InvalidConfiguration.self) { _ = try Recorder.record(c, to: nil) }
+    #expect(ScenarioCatalog.all.allSatisfy { $0.configuration.timing.problem == nil })
+}
+
 @Suite struct DeterminismTests {
     @Test func sameSeedAndOptionsGiveAByteIdenticalTrace() throws {
         var c = ScenarioCatalog.random.configuration

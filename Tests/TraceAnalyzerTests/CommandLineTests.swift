@@ -249,6 +249,15 @@ struct CommandLineTests {
         let range = try Tool.run("raftrecord", ["run", "--election-timeout", "fast"])
         #expect(range.status != 0)
         #expect(range.err.contains("--election-timeout 'fast'"))
+        // Timings the simulator cannot run are refused before it starts (a zero heartbeat would
+        // never let time move on).
+        let zero = try Tool.run("raftrecord", ["run", "--heartbeat", "0ms", "-o", dir.appendingPathComponent("x.trace").path])
+        #expect(zero.status == 2 && zero.err.contains("error: the heartbeat interval must be at least 1ms, not 0s"))
+        let slow = try Tool.run("raftrecord", ["run", "--heartbeat", "150ms", "--no-trace"])
+        #expect(slow.status == 2 && slow.err.contains("the minimum election timeout (150ms) must be longer than the heartbeat interval (150ms)"))
+        let sweep = try Tool.run("raftrecord", ["sweep", "--scenario", "paper-9.3", "--trials", "1", "--vary", "heartbeat=50ms,200ms",
+                                                "-o", dir.appendingPathComponent("sweep").path])
+        #expect(sweep.status == 2 && sweep.err.contains("error: heartbeat=200ms: the minimum election timeout (150ms)"))
     }
 
     @Test func sweepWritesItsReportsAndCompareAttributes() throws {

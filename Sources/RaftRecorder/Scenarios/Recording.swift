@@ -11,6 +11,16 @@ public enum Recorder {
         public var file: TraceWriter.Summary?
     }
 
+    /// A configuration the simulator cannot run (`RaftTiming.problem`).
+    public struct InvalidConfiguration: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Throws `InvalidConfiguration` for a configuration the simulator cannot run.
+    public static func check(_ configuration: RunConfiguration) throws(InvalidConfiguration) {
+        if let problem = configuration.timing.problem { throw InvalidConfiguration(description: problem) }
+    }
+
     /// The configuration as it will run: the `random` scenario's faults are drawn from the seed here,
     /// so the metadata holds the exact schedule.
     public static func resolved(_ configuration: RunConfiguration) -> RunConfiguration {
@@ -29,6 +39,7 @@ public enum Recorder {
 
     /// Simulates `configuration`; writes the trace to `path` unless it is nil.
     public static func record(_ configuration: RunConfiguration, to path: String?, createdAt: UInt64? = nil) throws -> Summary {
+        try check(configuration)
         let c = resolved(configuration)
         guard let path else {
             var sim = Simulator(configuration: c, sink: DiscardingSink())
@@ -43,6 +54,7 @@ public enum Recorder {
 
     /// Simulates `configuration` and returns its events; for tests and short replays.
     public static func events(_ configuration: RunConfiguration) throws -> [TraceEvent] {
+        try check(configuration)
         let sink = MemorySink()
         var sim = Simulator(configuration: resolved(configuration), sink: sink)
         try sim.run()
