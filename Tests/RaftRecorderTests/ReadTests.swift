@@ -36,6 +36,33 @@ import TraceFormat
         #expect(served(c.takeLog()) == ["n1: readServed(request: 7, index: \(commit), mode: readIndex)"])
     }
 
+    /// An answer confirms its round and every earlier one, and a round is served once a majority
+    /// (the leader, with every round it started, among them) has confirmed it. Three reads, three
+    /// rounds: with n2 answering the third round's heartbeat and n3 only the first's, the first
+    /// read is served and the others wait; n4's answer to the second serves the second; n5's to
+    /// the third, the third.
+    @Test mutating func eachAnswerConfirmsItsRoundAndTheEarlierOnes() {
+        var c = ledByN1(5)
+        for request in 7...9 { _ = read(&c, UInt64(request)) }
+        let heartbeats = c.mailbox
+        #expect(heartbeats.count == 12 && heartbeats.allSatisfy { $0.type == .heartbeat })
+        func heartbeat(to id: UInt32, round: UInt64) -> Mail {
+            heartbeats.first { $0.to == NodeID(id) && $0.index == round }!
+        }
+        func servedRequests() -> [String] {
+            served(c.takeLog()).map { String($0.split(separator: ",")[0].dropFirst("n1: readServed(".count)) }
+        }
+        c.mailbox = [heartbeat(to: 2, round: 3), heartbeat(to: 3, round: 1)]
+        c.stabilize()
+        #expect(servedRequests() == ["request: 7"])
+        c.mailbox = [heartbeat(to: 4, round: 2)]
+        c.stabilize()
+        #expect(servedRequests() == ["request: 8"])
+        c.mailbox = [heartbeat(to: 5, round: 3)]
+        c.stabilize()
+        #expect(servedRequests() == ["request: 9"])
+    }
+
     /// A leader cut off from the others serves no ReadIndex read: no majority answers.
     @Test mutating func aCutOffLeaderServesNoReadIndexRead() {
         var c = ledByN1()

@@ -1,3 +1,4 @@
+import DequeModule
 import TraceFormat
 
 /// Settings of one Raft node. Durations are nanoseconds of the node's own (possibly drifting) clock.
@@ -103,8 +104,13 @@ public struct RaftNode: Sendable {
     private var now: UInt64
     /// ReadIndex rounds waiting for a majority's heartbeat answers, oldest first (etcd's
     /// `readOnly`), and the number of the last round started.
-    private var readRounds: [ReadRound] = []
+    private var readRounds = Deque<ReadRound>()
     private var lastReadRound: UInt64 = 0
+    /// By voter position: the last read round the member's heartbeat answers confirmed (an
+    /// answer confirms its round and every earlier one; the leader confirms its own at once).
+    /// Kept per member rather than per round, so that an answer costs the same however many
+    /// reads wait.
+    private var readConfirmed: [UInt64]
     /// Reads that came before this leader committed an entry of its term: its commit index may
     /// still be behind the last leader's, so they wait until it has (thesis §6.4, step 1).
     private var deferredReads: [UInt64] = []
@@ -114,8 +120,6 @@ public struct RaftNode: Sendable {
         var request: UInt64
         /// The leader's commit index when the read came: what the read reflects.
         var index: UInt64
-        /// The members whose heartbeat answers confirmed this round or a later one.
-        var acks: UInt64
     }
     /// Whole microseconds an election timeout is drawn from, beyond the minimum.
     private let electionSpanMicros: UInt64
@@ -131,11 +135,13 @@ public struct RaftNode: Sendable {
         self.rng = rng
         precondition((1...64).contains(config.voters.count), "1 to 64 voters")
         precondition(config.timing.electionTimeoutMax > config.timing.electionTimeoutMin, "an election timeout range that is not empty")
+        precondition(config.timing.heartbeatInterval > 0, "a heartbeat interval (RaftTiming.problem says what can run)")
         allMembers = config.voters.count == 64 ? .max : (1 << UInt64(config.voters.count)) - 1
         members = persistent.log.snapshotMembers & allMembers
         quorum = Quorum.size(voters: members.nonzeroBitCount)
         self.now = now
         electionSpanMicros = max(1, config.timing.electionTimeoutSpread / 1_000)
+        readConfirmed = Array(repeating: 0, count: config.voters.count)
         role = .follower
         // The snapshot's entries are applied: the state machine starts from it.
         commit = log.snapshotIndex
@@ -211,6 +217,7 @@ public struct RaftNode: Sendable {
             output.events.append(.leaderSteppedDown(term: term, reason: stepDown))
             // Reads not yet served are dropped; their clients time out and retry (as in etcd).
             readRounds.removeAll()
+            readConfirmed = Array(repeating: 0, count: readConfirmed.count)
             deferredReads.removeAll()
             if let target = transferee {
                 output.events.append(.transferFinished(target: target, term: term, succeeded: stepDown == .transfer))
@@ -366,25 +373,23 @@ public struct RaftNode: Sendable {
             return
         }
         lastReadRound += 1
-        let me = voterIndex(config.id).map { UInt64(1) << UInt64($0) } ?? 0
-        readRounds.append(ReadRound(round: lastReadRound, request: request, index: commit, acks: me))
+        if let me = voterIndex(config.id) { readConfirmed[me] = lastReadRound }
+        readRounds.append(ReadRound(round: lastReadRound, request: request, index: commit))
         broadcastHeartbeat()
     }
 
     /// Member `i` answered a heartbeat of read round `round`: it confirms that round and every
-    /// earlier one. A round confirmed by a majority is served, and so is every round before it.
+    /// earlier one. A round confirmed by a majority of the members is served, and so is every
+    /// round before it.
     private mutating func confirmReads(by i: Int, through round: UInt64) {
-        let bit = UInt64(1) << UInt64(i)
-        var confirmed = -1
-        for k in readRounds.indices where readRounds[k].round <= round {
-            readRounds[k].acks |= bit
-            if (readRounds[k].acks & members).nonzeroBitCount >= quorum { confirmed = k }
-        }
-        guard confirmed >= 0 else { return }
-        for r in readRounds[...confirmed] {
+        readConfirmed[i] = max(readConfirmed[i], round)
+        while let r = readRounds.first {
+            var confirmations = 0
+            for k in readConfirmed.indices where isMember(k) && readConfirmed[k] >= r.round { confirmations += 1 }
+            guard confirmations >= quorum else { return }
             output.events.append(.readServed(request: r.request, index: r.index, mode: .readIndex))
+            readRounds.removeFirst()
         }
-        readRounds.removeFirst(confirmed + 1)
     }
 
     /// Leadership transfer (thesis §3.10; etcd's `MsgTransferLeader`): the leader stops taking
