@@ -165,7 +165,8 @@ struct LeadersAndFaults {
     /// The partition fault that the last `linkCut` opened, and when: links cut at the same time
     /// belong to one partition.
     private var lastCut: (fault: Int, time: UInt64)?
-    private var openNodeFaults: [String: Int] = [:]
+    /// Open faults of a node or a link, by key ("crash-3", "pause-3", "removed-5", "degraded-5-1").
+    private var openFaults: [String: Int] = [:]
     /// Leaders and faults kept that ended before the stretch since they were last dropped: a full
     /// list is sifted only when this says there is something to drop (once the run is past the
     /// stretch's start nothing more ends before it, and a stretch holding the whole list's worth
@@ -207,7 +208,7 @@ struct LeadersAndFaults {
         let f = sift(faults) { $0.end }
         faults = f.kept
         openPartitions = openPartitions.compactMap { p in f.index[p.fault].map { (fault: $0, cut: p.cut) } }
-        openNodeFaults = openNodeFaults.compactMapValues { f.index[$0] }
+        openFaults = openFaults.compactMapValues { f.index[$0] }
         lastCut = lastCut.flatMap { c in f.index[c.fault].map { (fault: $0, time: c.time) } }
         endedBeforeStretch = 0
     }
@@ -279,24 +280,24 @@ struct LeadersAndFaults {
                 let kind: FaultInterval.Kind = e.kind.tag == .nodeCrashed ? .crash : .pause
                 if let k = addFault(FaultInterval(kind: kind, start: e.time, end: runEnd, nodes: [n.rawValue], links: [],
                                                   evidence: [ref()])) {
-                    openNodeFaults["\(kind)-\(n.rawValue)"] = k
+                    openFaults["\(kind)-\(n.rawValue)"] = k
                 }
             }
         case .nodeStarted, .nodeResumed:
             if let n = e.node {
                 let key = e.kind.tag == .nodeStarted ? "crash-\(n.rawValue)" : "pause-\(n.rawValue)"
-                if let k = openNodeFaults.removeValue(forKey: key) { endFault(k, at: e.time, ref()) }
+                if let k = openFaults.removeValue(forKey: key) { endFault(k, at: e.time, ref()) }
             }
         case .clockDriftSet(let target, _):
             addFault(FaultInterval(kind: .drift, start: e.time, end: runEnd, nodes: [target.rawValue], links: [], evidence: [ref()]))
         case .linkDegraded(let link, let loss, let extra):
             // A new degradation replaces the one in force; none (no loss, no extra latency) ends it.
             let key = "degraded-\(link.from.rawValue)-\(link.to.rawValue)"
-            if let k = openNodeFaults.removeValue(forKey: key) { endFault(k, at: e.time, ref()) }
+            if let k = openFaults.removeValue(forKey: key) { endFault(k, at: e.time, ref()) }
             if loss > 0 || extra > 0,
                let k = addFault(FaultInterval(kind: .degraded, start: e.time, end: runEnd, nodes: [link.from.rawValue, link.to.rawValue],
                                               links: [[link.from.rawValue, link.to.rawValue]], evidence: [ref()])) {
-                openNodeFaults[key] = k
+                openFaults[key] = k
             }
         case .membershipChangeApplied(let change, let target, _):
             // The first node to apply a change applies a committed one (the view, updated after
@@ -305,10 +306,10 @@ struct LeadersAndFaults {
             if change == .remove, view.removed[target.rawValue] == nil {
                 if let k = addFault(FaultInterval(kind: .removed, start: e.time, end: runEnd, nodes: [target.rawValue], links: [],
                                                   evidence: [ref()])) {
-                    openNodeFaults["removed-\(target.rawValue)"] = k
+                    openFaults["removed-\(target.rawValue)"] = k
                 }
             } else if change == .addVoter, view.removed[target.rawValue] != nil,
-                      let k = openNodeFaults.removeValue(forKey: "removed-\(target.rawValue)") {
+                      let k = openFaults.removeValue(forKey: "removed-\(target.rawValue)") {
                 endFault(k, at: e.time, ref())
             }
         default:
