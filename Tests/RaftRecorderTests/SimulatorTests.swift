@@ -193,6 +193,25 @@ func run(_ scenario: Scenario, features: RaftFeatures? = nil, seed: UInt64 = 1, 
     /// A membership change asked for while no leader can take it (the leader is paused) is tried
     /// again every heartbeat interval, as an operator retries `etcdctl member remove`, and the
     /// next leader proposes it; one that would change nothing (adding a voter) is dropped.
+    /// While no node leads, every request is redirected ("not leader") and sent again, over and
+    /// over; the client still gives up once `giveUpAfter` has passed since it first sent it
+    /// (it used to go on being redirected for as long as no node led).
+    @Test func redirectedRequestsGiveUpToo() throws {
+        var s = ScenarioCatalog.steady
+        s.configuration.duration = 8 * nsPerSecond
+        // Votes take longer than any election timeout to arrive: nobody is ever elected.
+        s.configuration.network.latency = .uniform(min: nsPerSecond, max: 2 * nsPerSecond)
+        let events = try run(s)
+        #expect(!events.contains { $0.kind.tag == .becameLeader })
+        let answers = events.compactMap { e -> (outcome: ClientOutcome, latency: UInt64)? in
+            guard case .clientResponse(_, let outcome, let latency) = e.kind, outcome != .notLeader else { return nil }
+            return (outcome, latency)
+        }
+        let w = s.configuration.workload, hb = s.configuration.timing.heartbeatInterval
+        #expect(answers.count > 200 && answers.allSatisfy { $0.outcome == .timeout })
+        #expect(answers.allSatisfy { $0.latency >= w.giveUpAfter && $0.latency <= w.giveUpAfter + hb })
+    }
+
     @Test func membershipChangesWaitForALeader() throws {
         var s = ScenarioCatalog.steady
         s.configuration.duration = 5 * nsPerSecond

@@ -89,15 +89,27 @@ extension Simulator {
     }
 
     mutating func clientTimeout(_ id: UInt64, attempt: Int) throws {
-        guard let p = pending[id], p.attempt == attempt else { return }
-        if now - p.firstIssued >= workload.giveUpAfter {
-            pending[id] = nil
-            try record(nil, .clientResponse(id: id, outcome: .timeout, latency: now - p.firstIssued))
-            return
-        }
+        guard let p = pending[id], p.attempt == attempt, try !gaveUp(id, p) else { return }
         // The believed leader did not answer in time: try the next node.
         setBelief(p.kind, ((p.node ?? belief(p.kind) ?? 0) + 1) % nodes.count)
         try issue(id)
+    }
+
+    /// A redirected request is sent again (to the hinted node, or after a heartbeat interval when
+    /// no node is known to lead), unless the client has waited long enough to give up: while no
+    /// node leads, the redirects would otherwise go on for as long as that lasts.
+    mutating func clientRetry(_ id: UInt64) throws {
+        guard let p = pending[id], try !gaveUp(id, p) else { return }
+        try issue(id)
+    }
+
+    /// Gives up on request `id` (a `timeout` answer) if `giveUpAfter` has passed since it was
+    /// first sent; returns whether it did.
+    private mutating func gaveUp(_ id: UInt64, _ p: PendingRequest) throws -> Bool {
+        guard now - p.firstIssued >= workload.giveUpAfter else { return false }
+        pending[id] = nil
+        try record(nil, .clientResponse(id: id, outcome: .timeout, latency: now - p.firstIssued))
+        return true
     }
 }
 

@@ -319,7 +319,7 @@ public struct Simulator<Sink: TraceSink>: ~Copyable {
         case .clientRetry(let slot):
             let request = retries[slot]
             retries.free(slot)
-            try issue(request)
+            try clientRetry(request)
         case .fault(let index):
             try apply(fault: index)
         case .flap(let index):
