@@ -49,6 +49,10 @@ public struct NetworkReport: Codable, Sendable, Equatable {
     /// Deliveries held back by a paused receiver (made at the instant it resumed), in all; they
     /// count as delivered but not in any latency.
     public var heldByPause: UInt64 = 0
+    /// Messages took so long that a round trip (twice the mean latency) was at least the longest
+    /// election timeout: candidates' timers fire before their votes can come back (Raft §5.6 wants
+    /// the broadcast time well below the election timeout).
+    public var roundTripExceedsTimeout = false
     public static let slowFactor = 1.5
 
     public var droppedTotal: UInt64 { dropped.values.reduce(0, +) }

@@ -88,7 +88,7 @@ struct NetworkTracker {
 
     /// Every link that carried a message, the most messages dropped first (then the largest share
     /// dropped, then by link); `inFlight` holds the messages neither delivered nor dropped by the end.
-    func finish(ids: [NodeID], inFlight: RecentMessages) -> NetworkReport {
+    func finish(ids: [NodeID], inFlight: RecentMessages, timing: RaftTiming) -> NetworkReport {
         inFlight.forEachInFlight { m in counts(m.from, m.to)?.pointee.inFlight &+= 1 }
         var out: [LinkStats] = []
         let all = UnsafeBufferPointer(start: links, count: table.count)
@@ -119,6 +119,7 @@ struct NetworkTracker {
         let slow = out.filter { $0.timedDeliveries > 0 && Double($0.meanLatency) >= NetworkReport.slowFactor * Double(mean) }
             .sorted { ($1.delivered, $1.meanLatency, $0.from, $0.to) < ($0.delivered, $0.meanLatency, $1.from, $1.to) }
         return NetworkReport(sent: sent, delivered: delivered, dropped: dropped, meanLatency: mean, links: out,
-                             slowLinks: Array(slow.prefix(10)), heldByPause: held)
+                             slowLinks: Array(slow.prefix(10)), heldByPause: held,
+                             roundTripExceedsTimeout: mean > 0 && 2 * mean >= timing.electionTimeoutMax)
     }
 }

@@ -315,6 +315,6 @@ struct AnalysisPass {
             featureEffects: effects,
             verification: nil,
             snapshots: snapshotSummary,
-            network: network.finish(ids: view.ids, inFlight: view.messages))
+            network: network.finish(ids: view.ids, inFlight: view.messages, timing: run.timing))
     }
 }

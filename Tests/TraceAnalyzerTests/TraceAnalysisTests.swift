@@ -1086,6 +1086,30 @@ import TraceFormat
 }
 
 @Suite struct NetworkAnalysisTests {
+    /// Messages that take 1-2 s against election timeouts of 150-300 ms: no leader is ever elected,
+    /// and the report says why (the round trip outlasts every timeout), in the Elections section
+    /// and in the advice, instead of only "nothing to advise". The catalog's networks do not.
+    @Test func messagesSlowerThanTheElectionTimeoutAreNamed() throws {
+        var c = ScenarioCatalog.steady.configuration
+        c.duration = 8 * nsPerSecond
+        c.network.latency = .uniform(min: nsPerSecond, max: 2 * nsPerSecond)
+        let path = Scratch.path("slow-messages.trace")
+        _ = try Recorder.record(c, to: path)
+        let r = try TraceAnalysis.analyze(try TraceFile.open(path))
+        let n = try #require(r.network)
+        #expect(r.elections.byOutcome["won", default: 0] == 0 && n.roundTripExceedsTimeout)
+        #expect(n.meanLatency >= nsPerSecond && 2 * n.meanLatency >= c.timing.electionTimeoutMax)
+        let text = TextReport.render(r, color: false)
+        #expect(text.contains("  messages too slow: messages took a mean \(ReportText.time(n.meanLatency)) to arrive"))
+        #expect(text.contains("longer than any election timeout drawn from 150ms-300ms"))
+        #expect(text.contains("  - Elections were held back by timing, which no feature changes"))
+        #expect(HTMLReport.render(r).contains("<p>Messages too slow: messages took a mean"))
+
+        let (slow, _) = try analyzeScenario("slow-network")
+        #expect(slow.network?.roundTripExceedsTimeout == false)
+        #expect(!TextReport.render(slow, color: false).contains("messages too slow"))
+    }
+
     /// Every link between n3 and another node (both ways) loses a fifth of its messages and takes
     /// 50 ms longer: those are the links the report names as dropping messages and as slow, with
     /// the drops by reason.

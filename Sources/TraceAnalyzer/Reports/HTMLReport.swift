@@ -126,7 +126,7 @@ public enum HTMLReport {
         if r.advisesNothing {
             s += "<p>Nothing to advise: no disruption or stall that one of the features would have changed.</p>"
         }
-        if let note = ReportText.timingNote(r.elections, timing: r.trace.timing) {
+        if let note = ReportText.timingNote(r) {
             s += "<p>\(esc(note)) <a class=\"goto\" href=\"#elections\">Elections</a></p>"
         }
         if !r.adviceSummary.isEmpty {
@@ -268,6 +268,9 @@ public enum HTMLReport {
         let e = r.elections
         var s = "<section id=\"elections\"><h2>Elections</h2><p>\(e.attempts) attempts (\(esc(T.outcomes(e.byOutcome)))), "
         s += "\(esc(T.number(e.ratePerMinute))) candidacies per minute, highest term \(e.highestTerm).</p>"
+        if let n = r.network, n.roundTripExceedsTimeout {
+            s += "<p>Messages too slow: \(esc(T.slowMessages(n, timing: r.trace.timing)))</p>"
+        }
         if let v = e.splitVoteTiming {
             s += "<p>Split votes: \(esc(T.voteTiming(v, timing: r.trace.timing)))</p>" + evidence(v.evidence, in: r)
         }

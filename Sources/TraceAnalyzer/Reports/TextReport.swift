@@ -45,6 +45,9 @@ public enum TextReport {
         out.append("")
         let e = r.elections
         out.append(head("Elections") + "  \(e.attempts) attempts (\(T.outcomes(e.byOutcome))), \(T.number(e.ratePerMinute)) candidacies per minute, highest term \(e.highestTerm)")
+        if let n = r.network, n.roundTripExceedsTimeout {
+            out.append("  messages too slow: " + T.slowMessages(n, timing: r.trace.timing))
+        }
         if let v = e.splitVoteTiming {
             out.append("  split votes: " + T.voteTiming(v, timing: r.trace.timing))
             for line in T.evidenceLines(v.evidence) { out.append("      \(line)") }
@@ -102,7 +105,7 @@ public enum TextReport {
         if r.advisesNothing {
             out.append("  nothing to advise: no disruption or stall that a feature would have changed")
         }
-        if let note = T.timingNote(r.elections, timing: r.trace.timing) { out.append("  - " + note) }
+        if let note = T.timingNote(r) { out.append("  - " + note) }
         for summary in r.adviceSummary { out.append("  " + (summary.helps > 0 ? "* " : "- ") + T.adviceSummary(summary)) }
         if !r.adviceSummary.isEmpty && !r.advice.isEmpty { out.append("  In detail:") }
         for (i, adv) in r.advice.prefix(Self.listed).enumerated() {
