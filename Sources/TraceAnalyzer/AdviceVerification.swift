@@ -145,7 +145,8 @@ public struct AdviceVerification: Codable, Sendable, Equatable {
             for d in report.disruptions where ids.contains(d.id) {
                 guard let proposed = d.ownRemovalProposal?.time,
                       let k = c.faults.indices.last(where: { k in
-                          guard case .removeMember = c.faults[k].action, c.faults[k].at <= proposed else { return false }
+                          guard case .removeMember = c.faults[k].action, c.faults[k].at <= proposed,
+                                c.timing.heartbeatInterval > 0 else { return false }
                           return (proposed - c.faults[k].at) % c.timing.heartbeatInterval == 0
                       }) else { continue }
                 removedBy[k] = d.leader

@@ -120,6 +120,6 @@ struct NetworkTracker {
             .sorted { ($1.delivered, $1.meanLatency, $0.from, $0.to) < ($0.delivered, $0.meanLatency, $1.from, $1.to) }
         return NetworkReport(sent: sent, delivered: delivered, dropped: dropped, meanLatency: mean, links: out,
                              slowLinks: Array(slow.prefix(10)), heldByPause: held,
-                             roundTripExceedsTimeout: mean > 0 && 2 * mean >= timing.electionTimeoutMax)
+                             roundTripExceedsTimeout: mean > 0 && mean.addingSaturating(mean) >= timing.electionTimeoutMax)
     }
 }

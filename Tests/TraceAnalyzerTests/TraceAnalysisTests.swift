@@ -1086,6 +1086,21 @@ import TraceFormat
 }
 
 @Suite struct NetworkAnalysisTests {
+    /// A damaged trace's clock may jump to the end of time: a message delivered there has a
+    /// latency whose round trip does not fit in 64 bits. The check saturates instead of trapping
+    /// (fuzzing found it).
+    @Test func aRoundTripPastTheEndOfTimeDoesNotTrap() throws {
+        let late = UInt64.max - 10
+        let events = [
+            TraceEvent(time: 0, node: NodeID(1), .messageSent(MessageSend(id: 1, to: NodeID(2), type: .heartbeat, term: 1, entries: 0, bytes: 1))),
+            TraceEvent(time: late, node: NodeID(2), .messageDelivered(id: 1)),
+        ]
+        let r = try TraceAnalysis.analyze(try TraceFile.open(try writeTrace(events)))
+        let n = try #require(r.network)
+        #expect(n.meanLatency == late && n.roundTripExceedsTimeout)
+        #expect(TextReport.render(r, color: false).contains("so a vote took about \(ReportText.time(.max)) to come back"))
+    }
+
     /// Messages that take 1-2 s against election timeouts of 150-300 ms: no leader is ever elected,
     /// and the report says why (the round trip outlasts every timeout), in the Elections section
     /// and in the advice, instead of only "nothing to advise". The catalog's networks do not.

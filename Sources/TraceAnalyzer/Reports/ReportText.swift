@@ -147,7 +147,7 @@ public enum ReportText {
 
     /// Why votes could not come back in time, when messages were that slow (`NetworkReport.roundTripExceedsTimeout`).
     public static func slowMessages(_ n: NetworkReport, timing t: RaftTiming) -> String {
-        "messages took a mean \(time(n.meanLatency)) to arrive, so a vote took about \(time(2 * n.meanLatency)) to come back, "
+        "messages took a mean \(time(n.meanLatency)) to arrive, so a vote took about \(time(n.meanLatency.addingSaturating(n.meanLatency))) to come back, "
             + "longer than any election timeout drawn from \(time(t.electionTimeoutMin))-\(time(t.electionTimeoutMax)): candidates' "
             + "timers fired before their votes returned, and they campaigned again in higher terms. Raft needs a message round "
             + "to take well under the election timeout (Raft §5.6)."
@@ -158,7 +158,7 @@ public enum ReportText {
         let e = r.elections, t = r.trace.timing
         if let n = r.network, n.roundTripExceedsTimeout {
             return "Elections were held back by timing, which no feature changes: messages took a mean \(time(n.meanLatency)) "
-                + "to arrive, a round trip of about \(time(2 * n.meanLatency)) against election timeouts of at most "
+                + "to arrive, a round trip of about \(time(n.meanLatency.addingSaturating(n.meanLatency))) against election timeouts of at most "
                 + "\(time(t.electionTimeoutMax)); an election timeout well above the round trip would let votes come back in "
                 + "time (Elections; Raft §5.6)."
         }
