@@ -142,12 +142,12 @@ public struct AdviceVerification: Codable, Sendable, Equatable {
             // Each removal fault is proposed at its time, or retried every heartbeat until a leader
             // takes it: the one behind a proposal is the last before it at a whole number of heartbeats.
             var removedBy: [Int: UInt32] = [:]
-            for d in report.disruptions where ids.contains(d.id) {
+            let hb = c.timing.heartbeatInterval
+            for d in report.disruptions where hb > 0 && ids.contains(d.id) {
                 guard let proposed = d.ownRemovalProposal?.time,
                       let k = c.faults.indices.last(where: { k in
-                          guard case .removeMember = c.faults[k].action, c.faults[k].at <= proposed,
-                                c.timing.heartbeatInterval > 0 else { return false }
-                          return (proposed - c.faults[k].at) % c.timing.heartbeatInterval == 0
+                          guard case .removeMember = c.faults[k].action, c.faults[k].at <= proposed else { return false }
+                          return (proposed - c.faults[k].at) % hb == 0
                       }) else { continue }
                 removedBy[k] = d.leader
             }

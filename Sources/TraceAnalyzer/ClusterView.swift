@@ -95,9 +95,9 @@ struct ClusterView {
         cutBy[DirectedLink(from: a, to: b)] ?? cutBy[DirectedLink(from: b, to: a)]
     }
 
-    /// The `linkDegraded` events in force between two nodes, either way, that came no later than
-    /// `t`, in file order.
-    func degradation(between a: NodeID, _ b: NodeID, since t: UInt64) -> [EventRef] {
+    /// The `linkDegraded` events in force between two nodes, either way, that came by `t`, in file
+    /// order.
+    func degradation(between a: NodeID, _ b: NodeID, by t: UInt64) -> [EventRef] {
         [degradedBy[DirectedLink(from: a, to: b)], degradedBy[DirectedLink(from: b, to: a)]]
             .compactMap { $0 }.filter { $0.time <= t }.sorted { $0.ordinal < $1.ordinal }
     }

@@ -361,7 +361,7 @@ struct DisruptionDetector {
         let flapSince = now >= flapWindow ? now - flapWindow : 0
         // Only the link to the leader matters: the root campaigned because it stopped hearing it.
         let recentChanges = view.linkChanges(between: root, leader, since: flapSince)
-        let slowed = view.degradation(between: root, leader, since: rootCampaign?.ref.time ?? p.ref.time)
+        let slowed = view.degradation(between: root, leader, by: rootCampaign?.ref.time ?? p.ref.time)
         // A rejoin: the root was cut off from everyone and came back within a few election timeouts
         // of this step-down, carrying the term its lonely campaigns inflated.
         if let removal = view.removed[root.rawValue] {

@@ -21,8 +21,8 @@ public enum NameSuggestion {
             }
         }
         if bestDistance <= max(1, typed.count / 3) && best.count <= 3 { return best }
-        let stem = max(4, typed.count - 3)
         guard typed.count >= 4 else { return [] }
+        let stem = max(4, typed.count - 3)
         let family = known.filter { commonPrefix(typed, folded($0)) >= stem }
         return family.count <= 4 ? family : []
     }

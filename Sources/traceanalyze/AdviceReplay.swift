@@ -6,18 +6,15 @@ import TraceFormat
 /// feature on (one replay per feature) and compares the same stretch of time.
 enum AdviceReplay {
     static func verify(_ report: AnalysisReport, metadata: TraceMetadata) throws -> [AdviceVerification] {
+        func noneVerifiable(_ why: String) -> [AdviceVerification] {
+            report.advice.enumerated().map {
+                AdviceVerification(index: $0.offset, advice: $0.element, original: report, unverifiable: why)
+            }
+        }
         guard metadata.writer.name == Recorder.writerName else {
-            return report.advice.enumerated().map {
-                AdviceVerification(index: $0.offset, advice: $0.element, original: report,
-                                   unverifiable: "the trace was written by \(metadata.writer.name), not by raftrecord, so it cannot be re-run")
-            }
+            return noneVerifiable("the trace was written by \(metadata.writer.name), not by raftrecord, so it cannot be re-run")
         }
-        if let problem = metadata.run.timing.problem {
-            return report.advice.enumerated().map {
-                AdviceVerification(index: $0.offset, advice: $0.element, original: report,
-                                   unverifiable: "its recorded timing cannot be run again: \(problem)")
-            }
-        }
+        if let problem = metadata.run.timing.problem { return noneVerifiable("its recorded timing cannot be run again: \(problem)") }
         var replays: [Advice.Feature: AnalysisReport] = [:]
         var out: [AdviceVerification] = []
         for (i, a) in report.advice.enumerated() {
