@@ -398,7 +398,11 @@ public struct Percentiles: Codable, Sendable, Equatable {
 public struct ClientStats: Codable, Sendable {
     public var requests: UInt64
     public var succeeded: UInt64
+    /// Requests the client gave up on (a `timeout` or `dropped` outcome).
     public var timedOut: UInt64
+    /// Requests neither answered nor given up on when the trace ends: still waiting then, or
+    /// answered inside a corrupt frame that was skipped.
+    public var unanswered: UInt64
     public var redirects: UInt64
     public var successRate: Double
     public var latency: Percentiles

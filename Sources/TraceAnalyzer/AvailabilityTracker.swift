@@ -67,7 +67,8 @@ struct AvailabilityTracker {
 
         var stats: ClientStats {
             let finished = succeeded + timedOut
-            return ClientStats(requests: requests, succeeded: succeeded, timedOut: timedOut, redirects: redirects,
+            return ClientStats(requests: requests, succeeded: succeeded, timedOut: timedOut,
+                               unanswered: UInt64(outstanding.count), redirects: redirects,
                                successRate: finished == 0 ? 1 : Double(succeeded) / Double(finished),
                                latency: latency.percentiles)
         }

@@ -603,6 +603,33 @@ import TraceFormat
         #expect(r.availability.commitLatency.p50 < 40 * nsPerMillisecond)
         #expect(r.elections.byOutcome["won"] == 1)
     }
+
+    /// A run that ends stuck behind a leader that cannot commit leaves hundreds of requests that
+    /// were neither answered nor given up on; the reports count them apart from the success rate,
+    /// so that the outcomes add up to the requests issued.
+    @Test func requestsStillWaitingWhenTheTraceEndsAreCounted() throws {
+        let (r, _) = try analyzeScenario("quorum-loss")
+        let c = r.availability.client
+        #expect(c.unanswered > 100)
+        #expect(c.succeeded + c.timedOut + c.unanswered == c.requests)
+        #expect(TextReport.render(r, color: false).contains(
+            "\(c.succeeded) of \(c.succeeded + c.timedOut) writes ok (\(ReportText.percent(c.successRate))), \(c.timedOut) gave up, \(c.unanswered) still waiting when the trace ends"))
+        #expect(HTMLReport.render(r).contains("\(c.unanswered) still waiting at the end"))
+
+        // An answer to a request never issued (a damaged trace) ends nothing that was waiting.
+        let s = nsPerSecond
+        func ev(_ t: UInt64, _ k: TraceEvent.Kind) -> TraceEvent { TraceEvent(time: t, node: nil, k) }
+        let hand = try TraceAnalysis.analyze(try TraceFile.open(try writeTrace([
+            ev(1 * s, .clientRequest(id: 1, kind: .write)),
+            ev(1 * s, .clientRequest(id: 2, kind: .write)),
+            ev(1 * s, .clientRequest(id: 3, kind: .write)),
+            ev(2 * s, .clientResponse(id: 1, outcome: .notLeader, latency: s)),
+            ev(2 * s, .clientResponse(id: 1, outcome: .ok, latency: s)),
+            ev(2 * s, .clientResponse(id: 9, outcome: .ok, latency: s)),
+            ev(3 * s, .clientResponse(id: 2, outcome: .timeout, latency: 2 * s)),
+        ]))).availability.client
+        #expect((hand.requests, hand.succeeded, hand.timedOut, hand.unanswered, hand.redirects) == (3, 2, 1, 1, 1))
+    }
 }
 
 /// A candidate refused by a majority lost; it was a split vote if the refusals were votes given to

@@ -115,7 +115,9 @@ public enum HTMLReport {
         let candidacies = r.elections.candidacies == 1 ? "1 candidacy" : "\(r.elections.candidacies) candidacies"
         s += card("election attempts (\(candidacies)), highest term \(r.elections.highestTerm)",
                   "\(r.elections.attempts)", r.elections.candidacies > 1)
-        s += card("client writes ok (\(a.client.succeeded) of \(a.client.succeeded + a.client.timedOut))", T.percent(a.client.successRate), a.client.successRate < 1)
+        let waiting = a.client.unanswered == 0 ? "" : "; \(a.client.unanswered) still waiting at the end"
+        s += card("client writes ok (\(a.client.succeeded) of \(a.client.succeeded + a.client.timedOut)\(waiting))",
+                  T.percent(a.client.successRate), a.client.successRate < 1)
         s += card("stalled with a leader", T.time(a.stallTotal), a.stallTotal > 0)
         s += card("safety violations", "\(r.safety.violationCount)", r.safety.violationCount > 0)
         return s + "</section>\n"
@@ -227,10 +229,10 @@ public enum HTMLReport {
         var s = "<section id=\"availability\"><h2>Availability and latency</h2><table class=\"kv\">"
         s += "<tr><th>without a leader</th><td>\(esc(T.time(a.leaderlessTotal))) in \(T.count(a.leaderlessCount, "window")), longest \(esc(T.time(a.leaderlessLongest)))</td></tr>"
         s += "<tr><th>stalls (a leader, no commits, clients waiting)</th><td>\(esc(T.time(a.stallTotal))) in \(a.stallCount), longest \(esc(T.time(a.stallLongest)))</td></tr>"
-        s += "<tr><th>client writes</th><td>\(a.client.requests) issued, \(a.client.succeeded) ok, \(a.client.timedOut) gave up, \(a.client.redirects) redirects</td></tr>"
+        s += "<tr><th>client writes</th><td>\(a.client.requests) issued, \(a.client.succeeded) ok, \(a.client.timedOut) gave up, \(a.client.unanswered) still waiting at the end, \(a.client.redirects) redirects</td></tr>"
         s += "<tr><th>client latency</th><td>\(esc(T.percentiles(a.client.latency)))</td></tr>"
         if let rd = a.reads {
-            s += "<tr><th>client reads</th><td>\(rd.requests) issued, \(rd.succeeded) ok, \(rd.timedOut) gave up, \(rd.redirects) redirects</td></tr>"
+            s += "<tr><th>client reads</th><td>\(rd.requests) issued, \(rd.succeeded) ok, \(rd.timedOut) gave up, \(rd.unanswered) still waiting at the end, \(rd.redirects) redirects</td></tr>"
             s += "<tr><th>read latency</th><td>\(esc(T.percentiles(rd.latency)))</td></tr>"
         }
         s += "<tr><th>commit latency</th><td>\(esc(T.percentiles(a.commitLatency)))</td></tr>"

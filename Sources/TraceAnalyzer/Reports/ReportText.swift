@@ -103,6 +103,13 @@ public enum ReportText {
         return "\(names(l.between)) <-> \(names(l.and))" + (parts.isEmpty ? "" : ": " + parts.joined(separator: ", "))
     }
 
+    /// "297 of 449 writes ok (66.1%), 152 gave up, 529 still waiting when the trace ends": the
+    /// outcomes of one kind of client request, which add up to the requests issued.
+    public static func clientOutcomes(_ c: ClientStats, _ noun: String) -> String {
+        "\(c.succeeded) of \(c.succeeded + c.timedOut) \(noun) ok (\(percent(c.successRate))), \(c.timedOut) gave up"
+            + (c.unanswered == 0 ? "" : ", \(c.unanswered) still waiting when the trace ends")
+    }
+
     public static func percent(_ x: Double) -> String {
         let v = (x * 1000).rounded() / 10
         return v == v.rounded() ? "\(Int(v))%" : "\(v)%"

@@ -25,9 +25,9 @@ public enum TextReport {
         out.append("  without a leader  \(a.leaderlessTotal == 0 ? good("never") : "\(T.time(a.leaderlessTotal)) in \(T.count(a.leaderlessCount, "window")), longest \(T.time(a.leaderlessLongest))")")
         out.append("  stalls            \(a.stallCount == 0 ? good("none") : bad("\(T.time(a.stallTotal)) in \(a.stallCount), longest \(T.time(a.stallLongest))"))")
         let c = a.client
-        out.append("  clients           \(c.succeeded) of \(c.succeeded + c.timedOut) writes ok (\(T.percent(c.successRate))), \(c.timedOut) gave up, \(c.redirects) redirects; latency \(T.percentiles(c.latency))")
+        out.append("  clients           \(T.clientOutcomes(c, "writes")), \(c.redirects) redirects; latency \(T.percentiles(c.latency))")
         if let rd = r.availability.reads {
-            out.append("  reads             \(rd.succeeded) of \(rd.succeeded + rd.timedOut) ok (\(T.percent(rd.successRate))), \(rd.timedOut) gave up, \(rd.redirects) redirects; latency \(T.percentiles(rd.latency))")
+            out.append("  reads             \(T.clientOutcomes(rd, "reads")), \(rd.redirects) redirects; latency \(T.percentiles(rd.latency))")
         }
         out.append("  commits           \(a.committedEntries) entries, \(T.number(a.throughputPerSecond)) per second, \(T.number(a.messagesPerCommit)) messages per commit; latency \(T.percentiles(a.commitLatency))")
         if let n = r.network {
