@@ -35,5 +35,7 @@ run removed-server-idle.trace            --scenario removed-server --writes-per-
 run removed-server-check-quorum.trace    --scenario removed-server --check-quorum
 run lease-read-drift.trace               --scenario lease-read-drift
 run lease-read-drift-read-index.trace    --scenario lease-read-drift --no-lease-reads
+run replace-member.trace                 --scenario replace-member
+run replace-member-learners.trace        --scenario replace-member --learners
 run two-sites.trace                      --scenario-file ../docs/examples/two-sites.yaml
 run two-sites-pre-vote.trace             --scenario-file ../docs/examples/two-sites.yaml --pre-vote

@@ -191,12 +191,13 @@ public enum ScenarioFile {
                     c.seed = seed
                 case "duration": c.duration = try duration(v, key)
                 case "features":
-                    for (k, f) in try mapping(v, key, allowed: ["pre-vote", "check-quorum", "leader-stickiness", "lease-reads"]) {
+                    for (k, f) in try mapping(v, key, allowed: ["pre-vote", "check-quorum", "leader-stickiness", "lease-reads", "learners"]) {
                         let on = try bool(f, "features.\(k)")
                         switch k {
                         case "pre-vote": c.features.preVote = on
                         case "check-quorum": c.features.checkQuorum = on
                         case "lease-reads": c.features.leaseReads = on
+                        case "learners": c.features.learners = on
                         default: c.features.leaderStickiness = on; stickinessSet = true
                         }
                     }
@@ -262,7 +263,7 @@ public enum ScenarioFile {
         func fault(_ node: Node, _ field: String, nodes: Int) throws(Error) -> ScheduledFault {
             let entries = try mapping(node, field, allowed: ["at", "partition", "isolate", "cut", "cut-one-way", "heal",
                                                              "crash", "crash-after-heartbeat", "restart", "pause", "flap", "drift", "degrade", "label",
-                                                             "transfer", "stop", "remove", "add"])
+                                                             "transfer", "stop", "remove", "add", "add-learner"])
             guard let (_, atNode) = entries.first(where: { $0.0 == "at" }) else { throw fail(node, field, "missing 'at'") }
             let at = try duration(atNode, "\(field).at")
             let actions = entries.filter { $0.0 != "at" }
@@ -297,6 +298,7 @@ public enum ScenarioFile {
             case "stop": return ScheduledFault(at: at, .stop(try selector(v, f, nodes: nodes)))
             case "remove": return ScheduledFault(at: at, .removeMember(try selector(v, f, nodes: nodes)))
             case "add": return ScheduledFault(at: at, .addMember(try selector(v, f, nodes: nodes)))
+            case "add-learner": return ScheduledFault(at: at, .addLearner(try selector(v, f, nodes: nodes)))
             case "pause":
                 var target: NodeSelector?, length: UInt64?
                 for (k, x) in try mapping(v, f, allowed: ["node", "for"]) {

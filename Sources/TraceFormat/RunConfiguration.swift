@@ -55,15 +55,23 @@ public struct RaftFeatures: Codable, Sendable, Equatable {
     /// instead of ReadIndex (etcd's `ReadOnlySafe`). Takes effect only with check-quorum, as etcd
     /// requires. Since 1.3.
     public var leaseReads: Bool
+    /// New members join as learners (thesis §4.2.1; etcd's `member add --learner`): each `add`
+    /// of a server that is not a voter adds it as a learner, which is replicated to but neither
+    /// votes nor counts towards a majority, and promotes it once it holds 90% of the leader's log
+    /// (etcd's `member promote` refuses before then). Since 1.5 (absent from the metadata when
+    /// off, as in earlier traces).
+    public var learners: Bool
 
-    public init(preVote: Bool = false, checkQuorum: Bool = false, leaderStickiness: Bool? = nil, leaseReads: Bool = false) {
+    public init(preVote: Bool = false, checkQuorum: Bool = false, leaderStickiness: Bool? = nil, leaseReads: Bool = false,
+                learners: Bool = false) {
         self.preVote = preVote
         self.checkQuorum = checkQuorum
         self.leaderStickiness = leaderStickiness ?? checkQuorum
         self.leaseReads = leaseReads
+        self.learners = learners
     }
 
-    private enum CodingKeys: String, CodingKey { case preVote, checkQuorum, leaderStickiness, leaseReads }
+    private enum CodingKeys: String, CodingKey { case preVote, checkQuorum, leaderStickiness, leaseReads, learners }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -71,6 +79,16 @@ public struct RaftFeatures: Codable, Sendable, Equatable {
         checkQuorum = try c.decode(Bool.self, forKey: .checkQuorum)
         leaderStickiness = try c.decode(Bool.self, forKey: .leaderStickiness)
         leaseReads = try c.decodeIfPresent(Bool.self, forKey: .leaseReads) ?? false  // before 1.3
+        learners = try c.decodeIfPresent(Bool.self, forKey: .learners) ?? false  // before 1.5
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(preVote, forKey: .preVote)
+        try c.encode(checkQuorum, forKey: .checkQuorum)
+        try c.encode(leaderStickiness, forKey: .leaderStickiness)
+        try c.encode(leaseReads, forKey: .leaseReads)
+        if learners { try c.encode(learners, forKey: .learners) }
     }
 }
 
@@ -308,8 +326,12 @@ public enum FaultAction: Codable, Sendable, Equatable {
     /// The leader proposes removing the node from the voters (a membership change, thesis §4.1);
     /// it takes effect on each node as that node applies it. Since 1.3.
     case removeMember(NodeSelector)
-    /// The leader proposes adding a removed node back to the voters. Since 1.3.
+    /// The leader proposes adding a removed node back to the voters (or, when the node is a
+    /// learner, promoting it once it has caught up). Since 1.3.
     case addMember(NodeSelector)
+    /// The leader proposes adding a node that is not a member as a learner: replicated to, but
+    /// neither voting nor counted towards a majority (thesis §4.2.1). Since 1.5.
+    case addLearner(NodeSelector)
 }
 
 extension FaultAction: CustomStringConvertible {
@@ -335,6 +357,7 @@ extension FaultAction: CustomStringConvertible {
         case .stop(let n): return "stop: \(n)"
         case .removeMember(let n): return "remove: \(n)"
         case .addMember(let n): return "add: \(n)"
+        case .addLearner(let n): return "add-learner: \(n)"
         }
     }
 }

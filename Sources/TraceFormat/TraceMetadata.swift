@@ -54,7 +54,7 @@ public struct TraceMetadata: Codable, Sendable, Equatable {
 /// The format version the code writes. A reader accepts any minor version of its major version.
 public enum TraceFormatVersion {
     public static let major: UInt16 = 1
-    public static let minor: UInt16 = 4
+    public static let minor: UInt16 = 5
     /// "major.minor", as errors and `--version` print it.
     public static var text: String { "\(major).\(minor)" }
 }

@@ -47,6 +47,8 @@ struct RunOverrides: ParsableArguments {
     @Option(help: "Client reads per second (Poisson arrivals; default 0).") var readsPerSecond: Double?
     @Flag(inversion: .prefixedNo, help: "Serve reads on the leader's lease instead of ReadIndex (with check-quorum only, as etcd).")
     var leaseReads: Bool?
+    @Flag(inversion: .prefixedNo, help: "Add new members as learners and promote each once it has caught up (thesis 4.2.1, etcd's member add --learner).")
+    var learners: Bool?
     @Option(help: "Virtual time to simulate, e.g. 30s.") var duration: String?
     @Option(help: "Seed for every random choice.") var seed: UInt64?
     @Option(help: "Snapshot and compact a node's log every this many applied entries; 0: never (default 10000).")
@@ -80,6 +82,7 @@ struct RunOverrides: ParsableArguments {
         var c = base
         if let nodes { c.clusterSize = nodes }
         if let preVote { c.features.preVote = preVote }
+        if let learners { c.features.learners = learners }
         if let checkQuorum {
             c.features.checkQuorum = checkQuorum
             c.features.leaderStickiness = checkQuorum

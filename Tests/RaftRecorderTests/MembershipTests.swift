@@ -108,4 +108,84 @@ import TraceFormat
         let restartedEarly = RaftNode(config: config, persistent: early.persistentState, rng: SplitMix64(seed: 1), now: c.now)
         #expect(restartedEarly.members == 0b111)
     }
+
+    /// A learner (thesis §4.2.1, etcd's learners) is replicated to but neither votes nor counts
+    /// towards a majority, and never campaigns; promoted, it counts at once.
+    @Test mutating func aLearnerIsReplicatedToButDoesNotCount() throws {
+        var c = ledByN1(3)
+        _ = change(&c, .remove, 3)
+        c.stabilize()
+        #expect(change(&c, .addLearner, 3) != nil)
+        c.stabilize()
+        #expect(c[1].learners == 0b100 && c[1].members == 0b011)
+        #expect(c.takeLog().contains { $0.hasPrefix("n1: membershipChangeApplied(change: addLearner, target: n3") })
+        // Replicated to: it catches up, heartbeats included.
+        for r in 1...3 { _ = c.propose(1, request: UInt64(r)) }
+        c.stabilize()
+        #expect(c[3].log.lastIndex == c[1].log.lastIndex)
+        #expect(c[1].learnerIsReady(NodeID(3)))
+        // Not counted: with n2 cut off, n1 and the learner n3 commit nothing.
+        c.isolate(2)
+        let r = c.propose(1, request: 9)
+        c.stabilize()
+        guard case .accepted(let index, _) = r else { Issue.record("refused: \(r)"); return }
+        #expect(c[1].commit < index)
+        #expect(c[3].log.lastIndex == index)
+        // Never campaigns, and is not asked for votes.
+        c.fireTimer(3)
+        #expect(!c.takeLog().contains { $0.hasPrefix("n3: electionTimerFired") })
+        // Promoted (the change commits with n2 back), it counts: n1 and n3 commit without n2.
+        c.heal()
+        c.stabilize()
+        #expect(change(&c, .addVoter, 3) != nil)
+        c.stabilize()
+        #expect(c[1].learners == 0 && c[1].members == 0b111)
+        c.isolate(2)
+        let after = c.propose(1, request: 10)
+        c.stabilize()
+        guard case .accepted(let last, _) = after else { Issue.record("refused: \(after)"); return }
+        #expect(c[1].commit == last)
+    }
+
+    /// Who can be added as what: a learner is neither a voter nor a learner already; a voter is
+    /// not one; a learner can be removed.
+    @Test mutating func learnerChangesThatChangeNothingAreRefused() {
+        var c = ledByN1(3)
+        #expect(change(&c, .addLearner, 2) == nil)  // a voter (demotion is not modelled)
+        _ = change(&c, .remove, 3)
+        c.stabilize()
+        #expect(change(&c, .addLearner, 3) != nil)
+        c.stabilize()
+        #expect(change(&c, .addLearner, 3) == nil)  // already one
+        #expect(change(&c, .remove, 3) != nil)
+        c.stabilize()
+        #expect(c[1].learners == 0 && c[1].members == 0b011)
+    }
+
+    /// Learners are part of a snapshot, compacted and sent: a node restarting from a compacted
+    /// log, and a follower that installs the leader's snapshot, know the learner.
+    @Test mutating func snapshotsCarryTheLearners() throws {
+        var c = ledByN1(4)
+        _ = change(&c, .remove, 4)
+        c.stabilize()
+        _ = try #require(change(&c, .addLearner, 4))
+        c.stabilize()
+        c.fireTimer(1)
+        c.stabilize()
+        c.nodes[1].compact(through: c[2].commit)
+        let restarted = RaftNode(config: c[2].config, persistent: c[2].persistentState, rng: SplitMix64(seed: 1), now: c.now)
+        #expect(restarted.members == 0b0111 && restarted.learners == 0b1000)
+        // n3, cut off, misses entries the leader then compacts: it is sent the snapshot.
+        c.isolate(3)
+        for r in 1...5 { _ = c.propose(1, request: UInt64(r)) }
+        c.stabilize()
+        c.nodes[0].compact(through: c[1].commit)
+        c.collect(0)
+        c.heal()
+        _ = c.takeLog()
+        c.fireTimer(1)
+        c.stabilize()
+        #expect(c.takeLog().contains { $0.hasPrefix("n3: snapshotInstalled") })
+        #expect(c[3].learners == 0b1000 && c[3].members == 0b0111)
+    }
 }

@@ -11,7 +11,7 @@ import TraceFormat
     cluster: 5
     seed: 7
     duration: 20s
-    features: {pre-vote: true, check-quorum: true}
+    features: {pre-vote: true, check-quorum: true, learners: true}
     timing: {election-timeout: 150ms-300ms, heartbeat: 50ms, max-entries-per-append: 16, max-inflight: 2}
     snapshots: {every: 500, keep: 50}
     network:
@@ -47,6 +47,8 @@ import TraceFormat
         stop: leader
       - at: 19.5s
         remove: n2
+      - at: 19.6s
+        add-learner: n2
       - at: 19.8s
         add: n2
     """
@@ -58,7 +60,7 @@ import TraceFormat
         #expect(c.clusterSize == 5)
         #expect(c.seed == 7)
         #expect(c.duration == 20 * nsPerSecond)
-        #expect(c.features == RaftFeatures(preVote: true, checkQuorum: true, leaderStickiness: true))
+        #expect(c.features == RaftFeatures(preVote: true, checkQuorum: true, leaderStickiness: true, learners: true))
         #expect(c.timing.maxEntriesPerAppend == 16 && c.timing.maxInflightAppends == 2)
         #expect(c.snapshots == SnapshotPolicy(every: 500, keep: 50))
         #expect(try ScenarioFile.parse("snapshots: off\n").snapshots == nil)
@@ -66,10 +68,11 @@ import TraceFormat
         #expect(c.network.latency == .normal(mean: 20 * nsPerMillisecond, stddev: 5 * nsPerMillisecond, floor: 2 * nsPerMillisecond))
         #expect(c.network.loss == 0.01)
         #expect(c.workload.writesPerSecond == 50)
-        #expect(c.faults.count == 15)
-        #expect(c.faults.suffix(4) == [ScheduledFault(at: 17 * nsPerSecond, .transfer(.node(NodeID(4)))),
+        #expect(c.faults.count == 16)
+        #expect(c.faults.suffix(5) == [ScheduledFault(at: 17 * nsPerSecond, .transfer(.node(NodeID(4)))),
                                        ScheduledFault(at: 19 * nsPerSecond, .stop(.leader)),
                                        ScheduledFault(at: 19_500 * nsPerMillisecond, .removeMember(.node(NodeID(2)))),
+                                       ScheduledFault(at: 19_600 * nsPerMillisecond, .addLearner(.node(NodeID(2)))),
                                        ScheduledFault(at: 19_800 * nsPerMillisecond, .addMember(.node(NodeID(2))))])
         #expect(c.faults.first == ScheduledFault(at: 1_500 * nsPerMillisecond, .label("phase 2")))  // sorted by time
         #expect(c.faults.contains(ScheduledFault(at: 5 * nsPerSecond, .partition(groups: [
@@ -135,7 +138,7 @@ import TraceFormat
          "unknown field (did you mean faults:?); expected one of cluster, description, duration, faults, "
             + "features, name, network, seed, snapshots, timing, workload"),
         ("cluster: 3\nfeatures: {pre_vote: true}\n", "features.pre_vote",
-         "unknown field (did you mean pre-vote:?); expected one of check-quorum, leader-stickiness, lease-reads, pre-vote"),
+         "unknown field (did you mean pre-vote:?); expected one of check-quorum, leader-stickiness, learners, lease-reads, pre-vote"),
     ])
     func commonMistakesSayWhatToWrite(yaml: String, field: String, problem: String) {
         do {

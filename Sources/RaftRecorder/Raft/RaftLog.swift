@@ -46,6 +46,9 @@ public struct RaftLog: Sendable, Equatable {
     /// The voting members as of the snapshot, a mask over the positions of the initial voters
     /// (`RaftConfiguration.voters`); all of them (`UInt64.max`) until a change is compacted.
     public private(set) var snapshotMembers: UInt64 = .max
+    /// The learners as of the snapshot (non-voting members that are replicated to), the same kind
+    /// of mask: none until a change that added one is compacted.
+    public private(set) var snapshotLearners: UInt64 = 0
 
     public init(entries: [LogEntry] = []) { self.entries = entries }
 
@@ -82,20 +85,22 @@ public struct RaftLog: Sendable, Equatable {
 
     /// Drops the entries up to `index` (after the snapshot, at most `lastIndex`): the snapshot now
     /// covers them. The storage is kept for the entries to come.
-    mutating func compact(through index: UInt64, members: UInt64) {
+    mutating func compact(through index: UInt64, members: UInt64, learners: UInt64) {
         precondition(index > snapshotIndex && index <= lastIndex, "compacting outside the log")
         snapshotTerm = entry(at: index).term
         snapshotMembers = members
+        snapshotLearners = learners
         entries.removeSubrange(..<Int(index - snapshotIndex))
         snapshotIndex = index
     }
 
     /// Replaces the whole log with a snapshot of another node's that ends at `index` in `term`.
-    mutating func restore(index: UInt64, term: UInt64, members: UInt64) {
+    mutating func restore(index: UInt64, term: UInt64, members: UInt64, learners: UInt64) {
         entries.removeAll(keepingCapacity: true)
         snapshotIndex = index
         snapshotTerm = term
         snapshotMembers = members
+        snapshotLearners = learners
     }
 
     /// For fast back-off: the last index at or below `index` whose term is at most `term` (no

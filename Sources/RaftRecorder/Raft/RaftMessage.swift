@@ -49,5 +49,12 @@ public struct RaftMessage: Sendable, Equatable, BitwiseCopyable {
         type == .snapshot ? snapshotBytes : 40 + entryCount * 128
     }
 
+    /// On a snapshot: the learners as of its last entry (`RaftLog.snapshotLearners`). Kept in
+    /// `rejectHint`, which only a rejected append uses, so that the message stays 64 bytes.
+    public var learners: UInt64 {
+        get { rejectHint }
+        set { rejectHint = newValue }
+    }
+
     @inline(never) private var snapshotBytes: UInt32 { UInt32(clamping: 40 + min(index, UInt64(UInt32.max)) * 128) }
 }

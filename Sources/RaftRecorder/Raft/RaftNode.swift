@@ -93,6 +93,10 @@ public struct RaftNode: Sendable {
     /// membership changes remove one at a time or add back (thesis §4.1). A change takes effect
     /// when the node applies it, as in etcd.
     public private(set) var members: UInt64
+    /// The learners (thesis §4.2.1; etcd's learners): servers the leader replicates to that
+    /// neither vote nor count towards a majority, until a later change promotes them. The same
+    /// kind of mask, disjoint from `members`.
+    public private(set) var learners: UInt64
     /// Every position of `config.voters`.
     private let allMembers: UInt64
     /// A majority of `members`.
@@ -138,6 +142,7 @@ public struct RaftNode: Sendable {
         precondition(config.timing.heartbeatInterval > 0, "a heartbeat interval (RaftTiming.problem says what can run)")
         allMembers = config.voters.count == 64 ? .max : (1 << UInt64(config.voters.count)) - 1
         members = persistent.log.snapshotMembers & allMembers
+        learners = persistent.log.snapshotLearners & allMembers & ~members
         quorum = Quorum.size(voters: members.nonzeroBitCount)
         self.now = now
         electionSpanMicros = max(1, config.timing.electionTimeoutSpread / 1_000)
@@ -318,21 +323,30 @@ public struct RaftNode: Sendable {
         return .accepted(index: index, term: term)
     }
 
-    /// Whether `change` would change the voters as this node knows them: removing a member, or
-    /// adding a server of the configuration that is not one (learners are not modelled).
+    /// Whether `change` would change the members as this node knows them: removing a voter or a
+    /// learner, adding a server of the configuration as a voter that is not one (a learner's
+    /// promotion), or as a learner that is neither (demoting a voter is not modelled).
     public func changesMembership(_ change: ConfigurationChange) -> Bool {
         guard let i = voterIndex(change.target) else { return false }
         switch change.kind {
-        case .remove: return isMember(i)
+        case .remove: return replicates(i)
         case .addVoter: return !isMember(i)
-        case .addLearner: return false
+        case .addLearner: return !replicates(i)
         }
+    }
+
+    /// Whether learner `id` has caught up enough to be promoted, as the leader sees it: it holds
+    /// at least 90% of the leader's log (etcd's `isLearnerReady`, which refuses `member promote`
+    /// otherwise).
+    public func learnerIsReady(_ id: NodeID) -> Bool {
+        guard role == .leader, let i = voterIndex(id), isLearner(i) else { return false }
+        return progress[i].match >= log.lastIndex - log.lastIndex / 10
     }
 
     /// A membership change (thesis §4.1, one server at a time; etcd's `ConfChange`): the leader
     /// appends it, and every node applies it once committed. Returns its index, or nil when
     /// refused: this node does not lead, hands leadership over, has a change not yet committed,
-    /// or the change changes nothing (learners are not modelled).
+    /// or the change changes nothing.
     public mutating func proposeMembershipChange(_ change: ConfigurationChange) -> UInt64? {
         guard role == .leader, transferee == nil, pendingChangeIndex <= commit, changesMembership(change) else { return nil }
         let index = log.lastIndex + 1
@@ -416,14 +430,12 @@ public struct RaftNode: Sendable {
     public mutating func compact(through index: UInt64) {
         precondition(index <= commit, "only committed entries can be compacted")
         guard index > log.snapshotIndex else { return }
-        // The members as of `index`: the changes applied since then undone.
-        var snapshotMembers = members
-        for j in stride(from: commit, to: index, by: -1) {
-            if let c = log.entry(at: j).change, let p = voterIndex(c.target) {
-                if c.kind == .remove { snapshotMembers |= 1 << UInt64(p) } else if c.kind == .addVoter { snapshotMembers &= ~(1 << UInt64(p)) }
-            }
+        // The members as of `index`: the last snapshot's, with the changes since then applied.
+        var m = (members: log.snapshotMembers & allMembers, learners: log.snapshotLearners)
+        for j in log.snapshotIndex + 1 ... index {
+            if let c = log.entry(at: j).change, let p = voterIndex(c.target) { m = Self.members(m, after: c.kind, of: p) }
         }
-        log.compact(through: index, members: snapshotMembers)
+        log.compact(through: index, members: m.members, learners: m.learners)
         output.events.append(.snapshotTaken(index: index, term: log.snapshotTerm))
     }
 
@@ -629,9 +641,10 @@ public struct RaftNode: Sendable {
         } else {
             // Everything in the log is either covered by the snapshot or conflicts with it (and is
             // uncommitted, as the snapshot's entries are committed): discard it all.
-            log.restore(index: m.index, term: m.logTerm, members: m.members)
+            log.restore(index: m.index, term: m.logTerm, members: m.members, learners: m.learners)
             commit = m.index
             setMembers(m.members & allMembers)
+            learners = m.learners & allMembers & ~members
             output.events.append(.snapshotInstalled(index: m.index, term: m.logTerm))
             send(RaftMessage(type: .appendResponse, from: config.id, to: m.from, term: term, index: m.index))
         }
@@ -639,7 +652,7 @@ public struct RaftNode: Sendable {
 
     private mutating func stepLeader(_ m: RaftMessage, _ now: UInt64) {
         // Answers from a server no longer a member (to appends sent before its removal) are stale.
-        guard let i = voterIndex(m.from), isMember(i) else { return }
+        guard let i = voterIndex(m.from), replicates(i) else { return }
         switch m.type {
         case .appendResponse:
             progress[i].recentActive = true
@@ -695,20 +708,28 @@ public struct RaftNode: Sendable {
 
     @inline(__always) private func isMember(_ i: Int) -> Bool { members >> UInt64(i) & 1 == 1 }
 
+    @inline(__always) private func isLearner(_ i: Int) -> Bool { learners >> UInt64(i) & 1 == 1 }
+
+    /// Whether the leader sends the server at position `i` the log: a voter or a learner.
+    @inline(__always) private func replicates(_ i: Int) -> Bool { (members | learners) >> UInt64(i) & 1 == 1 }
+
     /// Whether this node is one of the voting members, as far as it has applied.
     public var isVoter: Bool { isVoter(config.id) }
 
     /// Whether `id` is one of the voting members, as far as this node has applied.
     public func isVoter(_ id: NodeID) -> Bool { voterIndex(id).map(isMember) ?? false }
 
+    /// Whether `id` is a learner, as far as this node has applied.
+    public func isLearner(_ id: NodeID) -> Bool { voterIndex(id).map(isLearner) ?? false }
+
     private mutating func broadcastAppend() {
-        for i in config.voters.indices where config.voters[i] != config.id && isMember(i) { sendAppend(to: i) }
+        for i in config.voters.indices where config.voters[i] != config.id && replicates(i) { sendAppend(to: i) }
     }
 
     /// Heartbeats carry the newest read round waiting for confirmation (0: none) in `index`.
     private mutating func broadcastHeartbeat() {
         let round = readRounds.last?.round ?? 0
-        for (i, peer) in config.voters.enumerated() where peer != config.id && isMember(i) {
+        for (i, peer) in config.voters.enumerated() where peer != config.id && replicates(i) {
             send(RaftMessage(type: .heartbeat, from: config.id, to: peer, term: term, index: round,
                              commit: min(progress[i].match, commit)))
         }
@@ -739,6 +760,7 @@ public struct RaftNode: Sendable {
         var m = RaftMessage(type: .snapshot, from: config.id, to: peer, term: term, index: log.snapshotIndex,
                             logTerm: log.snapshotTerm, commit: commit)
         m.members = log.snapshotMembers
+        m.learners = log.snapshotLearners
         send(m)
         progress[i].becomeSnapshot(index: log.snapshotIndex)
     }
@@ -798,29 +820,42 @@ public struct RaftNode: Sendable {
 
     /// A committed membership change takes effect (etcd's `ApplyConfChange`). A leader that
     /// removed itself steps down and, no longer a voter, never campaigns (etcd's
-    /// `StepDownOnRemoval`); a leader gives a server added back a fresh probe, and may commit
-    /// more with a smaller majority.
+    /// `StepDownOnRemoval`); a leader gives a server added back a fresh probe (a learner promoted
+    /// keeps the progress it made as one), and may commit more with a smaller majority.
     private mutating func apply(_ change: ConfigurationChange, at index: UInt64) {
         guard let i = voterIndex(change.target) else { return }
-        let bit: UInt64 = 1 << UInt64(i)
-        switch change.kind {
-        case .remove: setMembers(members & ~bit)
-        case .addVoter: setMembers(members | bit)
-        case .addLearner: return
-        }
+        let wasLearner = isLearner(i)
+        let m = Self.members((members, learners), after: change.kind, of: i)
+        setMembers(m.members)
+        learners = m.learners
         output.events.append(.membershipChangeApplied(change: change.kind, target: change.target, index: index))
         guard role == .leader else { return }
-        if change.kind == .addVoter {
+        switch change.kind {
+        case .addVoter where wasLearner:
+            break
+        case .addVoter, .addLearner:
             progress[i] = Progress(next: log.lastIndex + 1, maxInflight: config.timing.maxInflightAppends)
             sendAppend(to: i)
-        } else if change.target == config.id {
+        case .remove where change.target == config.id:
             becomeFollower(term: term, lead: nil, now: now, stepDown: .removed)
-        } else {
+        case .remove:
             if transferee == change.target {
                 output.events.append(.transferFinished(target: change.target, term: term, succeeded: false))
                 transferee = nil
             }
             maybeCommit()
+        }
+    }
+
+    /// The voters and learners after a change to the server at position `p`, both masks over
+    /// `config.voters`: a removal takes it out of either, an addition as a voter makes it one
+    /// (promoting a learner), an addition as a learner makes a server that is neither one.
+    static func members(_ m: (members: UInt64, learners: UInt64), after kind: MembershipChange, of p: Int) -> (members: UInt64, learners: UInt64) {
+        let bit: UInt64 = 1 << UInt64(p)
+        switch kind {
+        case .remove: return (m.members & ~bit, m.learners & ~bit)
+        case .addVoter: return (m.members | bit, m.learners & ~bit)
+        case .addLearner: return m.members & bit != 0 ? m : (m.members, m.learners | bit)
         }
     }
 

@@ -25,7 +25,7 @@ public enum ScenarioCatalog {
     public static let all: [Scenario] = [
         steady, leaderCrash, rejoin, partialConnectivityA, partialConnectivityB, chained, quorumLoss,
         flappingLink, slowNetwork, random, paperElection, laggingFollower, plannedRestart, removedServer,
-        leaseReadDrift,
+        leaseReadDrift, replaceMember,
     ]
 
     public static func named(_ name: String) -> Scenario? { all.first { $0.name == name } }
@@ -146,6 +146,21 @@ public enum ScenarioCatalog {
         "removed-server", "a follower is removed from the voters at 3s; it never learns it, and campaigns again and again",
         fix: .init(checkQuorum: true),
         faults: [ScheduledFault(at: 3 * s, .removeMember(.follower(0)))])
+
+    /// Replacing a failed member as etcd's runbook does it, `member add` before the new member
+    /// starts (thesis §4.2.1, etcd's learners): n4, a spare, is down and out of the voters; at 3s
+    /// a voter fails, leaving 2 of 3 running, still a majority; at 5s n4 is added as a voter, so
+    /// 3 of 4 are needed, and nothing commits until n4 starts (at 8s) and catches up. Added as a
+    /// learner and promoted once caught up (`--learners`), it never counts before it can answer.
+    public static let replaceMember = make(
+        "replace-member", "a voter fails at 3s; its replacement n4 is added as a voter at 5s, before it starts at 8s",
+        nodes: 4, fix: .init(learners: true),
+        faults: [ScheduledFault(at: 1 * ms, .label("n4, a spare, is down and not a voter")),
+                 ScheduledFault(at: 1 * ms, .crash(.node(NodeID(4)))),
+                 ScheduledFault(at: 500 * ms, .removeMember(.node(NodeID(4)))),
+                 ScheduledFault(at: 3 * s, .crash(.follower(0))),
+                 ScheduledFault(at: 5 * s, .addMember(.node(NodeID(4)))),
+                 ScheduledFault(at: 8 * s, .restart(.node(NodeID(4))))])
 
     /// Lease reads (etcd's ReadOnlyLeaseBased) assume bounded clock drift (thesis §6.4.1): the
     /// leader's clock runs at half speed from 2s, and at 3s it is cut off from the other servers

@@ -113,6 +113,8 @@ extension Simulator {
             return try changeMembership(.remove, s, fault: index)
         case .addMember(let s):
             return try changeMembership(.addVoter, s, fault: index)
+        case .addLearner(let s):
+            return try changeMembership(.addLearner, s, fault: index)
         }
         return true
     }
@@ -121,14 +123,29 @@ extension Simulator {
     /// add` that failed for want of a leader, fault `fault` is tried again every heartbeat interval
     /// while no leader takes it (none, a paused one, one handing leadership over, or one with a
     /// change of its own not yet committed); dropped if the change would change nothing.
+    /// Adding a learner as a voter promotes it, once it has caught up (etcd refuses `member
+    /// promote` until then; the fault is tried again). With `features.learners`, adding a server
+    /// that is neither adds it as a learner, and the fault goes on to promote it.
     /// False if it did nothing: its node could not be named, or it would change nothing.
     private mutating func changeMembership(_ kind: MembershipChange, _ s: NodeSelector, fault: Int) throws -> Bool {
         guard let target = resolve(s) else { return false }
-        let change = ConfigurationChange(kind, ids[target])
+        let id = ids[target]
         if let l = currentLeader, nodes[l].pausedUntil == nil {
+            var change = ConfigurationChange(kind, id)
+            var promoteLater = false
+            if kind == .addVoter, nodes[l].raft.isLearner(id) {
+                guard nodes[l].raft.learnerIsReady(id) else {
+                    schedule(at: now + timing.heartbeatInterval, .fault(fault))
+                    return true
+                }
+            } else if kind == .addVoter, configuration.features.learners, !nodes[l].raft.isVoter(id) {
+                change = ConfigurationChange(.addLearner, id)
+                promoteLater = true
+            }
             if !nodes[l].raft.changesMembership(change) { return false }
             if nodes[l].raft.proposeMembershipChange(change) != nil {
                 try drain(l)
+                if promoteLater { schedule(at: now + timing.heartbeatInterval, .fault(fault)) }
                 return true
             }
         }
