@@ -116,7 +116,8 @@ enum AdviceEngine {
     /// deposed leader (`deposedLeader`), the leader assessed is that one: check-quorum would have
     /// stepped it down, and the clients would have found the acknowledged leader.
     static func advise(_ s: StallAssessment, features: RaftFeatures, timing: RaftTiming, quorum: Int) -> Advice? {
-        guard !features.checkQuorum else { return nil }
+        let quorum = s.quorum ?? quorum
+        guard !features.checkQuorum, s.addedVoter == nil else { return nil }
         // Check-quorum steps a leader down after one election timeout without a majority's
         // answers; a new leader then needs about one more randomized timeout.
         let cost = 2 * timing.electionTimeoutMin + (timing.electionTimeoutMin + timing.electionTimeoutMax) / 2
@@ -131,6 +132,23 @@ enum AdviceEngine {
                       preVoteGrants: s.leaderReach, voters: [], unavailabilityAvoided: helps ? cutOff - cost : 0,
                       termsAvoided: 0, newerLeader: s.alternativeTerm == nil ? nil : s.alternative, newerTerm: s.alternativeTerm,
                       reference: "Ongaro thesis §6.2 (check-quorum)", evidence: s.evidence)
+    }
+}
+
+extension AdviceEngine {
+    /// Learners advice about a window that began as a voter was added while down or behind:
+    /// added as a learner, it would not have counted towards a majority until promoted once
+    /// caught up, so the leader, which reached a majority of the voters without it, would have
+    /// gone on committing (thesis §4.2.1). The window is what that avoids.
+    static func adviseLearners(_ s: StallAssessment, features: RaftFeatures) -> Advice? {
+        guard !features.learners, let v = s.addedVoter else { return nil }
+        let avoided = s.window.end - max(s.window.start, v.at)
+        return Advice(feature: .learners, disruptions: [], window: s.window, windowKind: s.kind, leader: v.leader, prevents: true,
+                      candidate: nil, candidateLastIndex: nil, candidateLastTerm: nil, quorum: v.quorum, preVoteGrants: nil,
+                      voters: [], unavailabilityAvoided: avoided, termsAvoided: 0, member: v.node, memberDown: v.down,
+                      memberLastIndex: v.lastIndex, leaderLastIndex: v.leaderLastIndex, votersReached: v.reachWithout,
+                      quorumBefore: v.quorumWithout, reference: "Ongaro thesis §4.2.1 (catching up new servers)",
+                      evidence: v.evidence)
     }
 }
 
@@ -227,11 +245,33 @@ struct StallAssessment {
     var leader: UInt32
     /// Nodes (the leader included) reachable both ways from the leader.
     var leaderReach: Int
+    /// The majority of the voters then (nil: the one at the end of the analysis).
+    var quorum: Int? = nil
     /// When the leader lost its majority, if it was partway through (strictly inside) the window.
     var lostMajorityAt: UInt64? = nil
     /// A running node that reaches a majority and could have led instead, if any; for a
     /// `deposedLeader` stall, the acknowledged leader the clients did not find, and its term.
     var alternative: UInt32?
     var alternativeTerm: UInt64? = nil
+    var evidence: [EventRef]
+    /// The voter whose addition cost the leader its majority as the window began, if one did.
+    var addedVoter: AddedVoter? = nil
+}
+
+/// A server added as a voter while it was down or behind, so that the leader, which reached a
+/// majority of the voters without it, no longer reached one of the voters with it.
+struct AddedVoter {
+    var node: UInt32
+    var at: UInt64
+    var leader: UInt32
+    var down: Bool
+    var lastIndex: UInt64
+    var leaderLastIndex: UInt64
+    /// The voters the leader reached (itself included) besides the added one, and the majority
+    /// of the voters before the addition and after it.
+    var reachWithout: Int
+    var quorumWithout: Int
+    var quorum: Int
+    /// Its crash, if it was down, and its addition.
     var evidence: [EventRef]
 }

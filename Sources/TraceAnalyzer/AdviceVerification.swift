@@ -104,7 +104,7 @@ public struct AdviceVerification: Codable, Sendable, Equatable {
             confirmed = unavailableAfter + predictedUnavailabilityAvoided / 2 <= unavailableBefore
                 && (!a.prevents || disruptionsAfter < disruptionsBefore)
         } else if aboutWindow {
-            // Advice about a window (check-quorum): judged by the unavailability in it; the step-down
+            // Advice about a window (check-quorum, learners): judged by the unavailability in it; the step-down
             // check-quorum causes is itself recorded as a disruption, so counts do not decide.
             confirmed = a.prevents ? unavailableAfter < unavailableBefore
                 : unavailableAfter * 10 >= unavailableBefore * 9
@@ -135,6 +135,7 @@ public struct AdviceVerification: Codable, Sendable, Equatable {
             c.features.leaderStickiness = true
         case .leaderStickiness: c.features.leaderStickiness = true
         case .readIndex: c.features.leaseReads = false
+        case .learners: c.features.learners = true
         case .leadershipTransfer:
             let ids = Set(report.advice.filter { $0.feature == .leadershipTransfer }.flatMap(\.disruptions))
             let crashes = report.disruptions.filter { ids.contains($0.id) && $0.cause == .crash }

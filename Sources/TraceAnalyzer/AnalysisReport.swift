@@ -249,8 +249,9 @@ public struct TermLeader: Codable, Sendable, Equatable {
 
 public struct FaultInterval: Codable, Sendable, Equatable {
     /// `removed`: the node is out of the voters (from the first application of its removal to
-    /// that of its addition back).
-    public enum Kind: String, Codable, Sendable { case partition, crash, pause, drift, degraded, removed }
+    /// that of its addition back); `learner`: it was added back as a learner (until it is
+    /// promoted or removed).
+    public enum Kind: String, Codable, Sendable { case partition, crash, pause, drift, degraded, removed, learner }
     public var kind: Kind
     public var start: UInt64
     public var end: UInt64
@@ -589,8 +590,9 @@ public struct VoterAssessment: Codable, Sendable, Equatable {
 
 public struct Advice: Codable, Sendable, Equatable {
     public enum Feature: String, Codable, Sendable {
-        /// `readIndex`: serving reads by ReadIndex instead of on the leader's lease.
-        case preVote, checkQuorum, leaderStickiness, leadershipTransfer, readIndex
+        /// `readIndex`: serving reads by ReadIndex instead of on the leader's lease. `learners`:
+        /// adding servers as learners, promoted once caught up.
+        case preVote, checkQuorum, leaderStickiness, leadershipTransfer, readIndex, learners
     }
     public var feature: Feature
     /// Disruption ids this advice addresses (empty for stall windows).
@@ -627,6 +629,16 @@ public struct Advice: Codable, Sendable, Equatable {
     public var fromTerm: UInt64? = nil
     public var toTerm: UInt64? = nil
     public var leaderTerm: UInt64? = nil
+    /// For learners advice: the server added as a voter (at the window's `leader`'s time), whether
+    /// it was down, its log's last index and the leader's then, the running voters the leader
+    /// reached besides it (itself included), and the majority before the addition (`quorum`:
+    /// after it).
+    public var member: UInt32? = nil
+    public var memberDown: Bool? = nil
+    public var memberLastIndex: UInt64? = nil
+    public var leaderLastIndex: UInt64? = nil
+    public var votersReached: Int? = nil
+    public var quorumBefore: Int? = nil
     public var reference: String
     public var evidence: [EventRef]
 
@@ -650,4 +662,6 @@ public struct FeatureEffect: Codable, Sendable, Equatable {
     /// voters' grants and refusals show (nil for the other features, and in reports of older
     /// versions).
     public var unanswered: Int? = nil
+    /// Learners: the time the `count` promoted servers spent as learners, in all.
+    public var learnerTime: UInt64? = nil
 }

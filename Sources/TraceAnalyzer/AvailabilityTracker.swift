@@ -80,6 +80,9 @@ struct AvailabilityTracker {
     /// Windows closed since the caller last took them (`takeAssessments`), with what their
     /// leader could reach, for the check-quorum advice.
     private(set) var stallAssessments: [StallAssessment] = []
+    /// A server added as a voter while it was down or far behind, which cost the leader its
+    /// majority: the next window to close that it began before is put down to it.
+    private var lateVoter: AddedVoter?
     /// What the leader could reach, after each topology change (newest last, a few kept).
     private var reach: [(time: UInt64, leader: NodeID?, reach: Int, quorum: Int, alternative: UInt32?, ref: EventRef?)] = []
     private(set) var committedEntries: UInt64 = 0
@@ -116,6 +119,7 @@ struct AvailabilityTracker {
     }
 
     private mutating func addWindow(_ w: Window, stall: Bool) {
+        defer { if let v = lateVoter, w.end > v.at { lateVoter = nil } }
         if w.duration > 0, longest.count < Self.longestKept || w.duration > longest[longest.count - 1].window.duration {
             let at = longest.firstIndex { $0.window.duration < w.duration } ?? longest.count
             longest.insert(LongWindow(kind: stall ? .stall : .leaderless, window: w), at: at)
@@ -138,6 +142,9 @@ struct AvailabilityTracker {
                                                             evidence: d.cuts + (d.first == d.last ? [d.first] : [d.first, d.last])))
                 } else if let leader = ackedLeader {
                     assess(w, leader: leader, kind: "stall")
+                } else if let v = lateVoter, w.start <= v.at, w.end > v.at {
+                    stallAssessments.append(StallAssessment(window: w, kind: "stall", leader: v.leader, leaderReach: v.reachWithout,
+                                                            alternative: nil, evidence: [], addedVoter: v))
                 }
             }
         } else {
@@ -145,6 +152,10 @@ struct AvailabilityTracker {
             leaderlessTotal += w.duration
             leaderlessLongest = max(leaderlessLongest, w.duration)
             if let leader = strandedLeader { assess(w, leader: leader, kind: "leaderless") }
+            else if let v = lateVoter, w.start <= v.at, w.end > v.at {
+                stallAssessments.append(StallAssessment(window: w, kind: "leaderless", leader: v.leader, leaderReach: v.reachWithout,
+                                                        alternative: nil, evidence: [], addedVoter: v))
+            }
             strandedLeader = nil
             if focus.overlaps(from: w.start, to: w.end) {
                 if leaderless.count < Self.windowLimit { leaderless.append(w) } else { truncated = true }
@@ -168,9 +179,26 @@ struct AvailabilityTracker {
             r = lost
             lostAt = lost.time
         }
+        let added = lateVoter.flatMap { w.start <= $0.at && w.end > $0.at && $0.leader == leader.rawValue ? $0 : nil }
         stallAssessments.append(StallAssessment(window: w, kind: kind, leader: leader.rawValue, leaderReach: r.reach,
-                                                lostMajorityAt: lostAt, alternative: r.alternative,
-                                                evidence: r.ref.map { [$0] } ?? []))
+                                                quorum: r.quorum, lostMajorityAt: lostAt, alternative: r.alternative,
+                                                evidence: r.ref.map { [$0] } ?? [], addedVoter: added))
+    }
+
+    /// `target` was just added as a voter (`ref`, the first node to apply it, as the view has):
+    /// notes it if it was down or held less than 90% of the leader's log (what etcd requires to
+    /// promote a learner) and the leader had a majority of the voters without it, not with it.
+    mutating func voterAdded(_ target: NodeID, _ view: ClusterView, ref: EventRef) {
+        guard let leader = view.acknowledgedLeader ?? ackedLeader ?? Self.leaderRole(view), leader != target else { return }
+        let t = view[target], l = view[leader]
+        guard !t.up || t.lastIndex < l.lastIndex - l.lastIndex / 10 else { return }
+        let voters = view.ids.filter { view.removed[$0.rawValue] == nil }
+        let reached = voters.filter { $0 != target && view.reachable(leader, $0) }.count
+        let quorumWithout = RaftRules.quorum(voters: voters.count - 1)
+        guard reached >= quorumWithout, reached + (view.reachable(leader, target) ? 1 : 0) < view.quorum else { return }
+        lateVoter = AddedVoter(node: target.rawValue, at: ref.time, leader: leader.rawValue, down: !t.up, lastIndex: t.lastIndex,
+                               leaderLastIndex: l.lastIndex, reachWithout: reached, quorumWithout: quorumWithout,
+                               quorum: view.quorum, evidence: [t.crashedBy, ref].compactMap { $0 })
     }
 
     /// The acknowledged leader committed, or another was acknowledged: requests count afresh.
@@ -196,8 +224,6 @@ struct AvailabilityTracker {
     }
 
     /// Call after the view applied a change of the voters.
-    mutating func votersChanged(_ view: ClusterView) { refreshDeposedLeaders(view) }
-
     /// A client request reached `node` (the `clientRequest` `e`, at `ordinal`): notes whether it
     /// went to the acknowledged leader or to a deposed one, for the check-quorum advice about stalls.
     @inline(__always) private mutating func requestArrived(at node: NodeID, _ e: TraceEvent, ordinal: UInt64) {
@@ -234,8 +260,10 @@ struct AvailabilityTracker {
     mutating func topologyChanged(_ view: ClusterView, at t: UInt64, ref: EventRef?) {
         defer { refreshDeposedLeaders(view) }
         guard let leader = view.acknowledgedLeader ?? ackedLeader ?? Self.leaderRole(view) else { return }
-        let count = { (x: NodeID) in view.ids.filter { view.reachable(x, $0) }.count }
-        let alternative = view.ids.first { $0 != leader && view[$0].up && count($0) >= view.quorum }
+        let count = { (x: NodeID) in view.reach(of: x).count }
+        let alternative = view.ids.first {
+            $0 != leader && view[$0].up && view.removed[$0.rawValue] == nil && count($0) >= view.quorum
+        }
         // Links cut or healed at the same time are one change: keep the state after the last.
         if let last = reach.last, last.0 == t { reach.removeLast() }
         reach.append((t, leader, count(leader), view.quorum, alternative?.rawValue, ref))

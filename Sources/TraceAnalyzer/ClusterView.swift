@@ -18,6 +18,8 @@ struct ClusterView {
         var startedAt: UInt64?
         /// The `nodePaused` of a node stalled now.
         var pausedBy: EventRef?
+        /// The `nodeCrashed` of a node down now.
+        var crashedBy: EventRef?
 
         /// A `snapshotInstalled` at `t` is the node's own snapshot, loaded as it (re)started, not
         /// a leader's replacing its log.
@@ -42,7 +44,14 @@ struct ClusterView {
     /// removed it: the first node to apply a membership change applies a committed one, so the
     /// first `membershipChangeApplied` of each index counts (`lastChangeIndex` is the highest seen).
     var removed: [UInt32: EventRef] = [:]
+    /// Of those, the learners (replicated to, not voting), each with the event that added it.
+    var learners: [UInt32: EventRef] = [:]
     private var lastChangeIndex: UInt64 = 0
+
+    /// Whether a `membershipChangeApplied` of the change at `index` is its first application,
+    /// the one that counts (a node that catches up applies old changes again), before the view
+    /// applies it.
+    func appliesFirst(changeAt index: UInt64) -> Bool { index > lastChangeIndex }
 
     struct Pair: Hashable {
         var a: UInt32, b: UInt32
@@ -136,9 +145,16 @@ struct ClusterView {
         case .membershipChangeApplied(let change, let target, let index) where index > lastChangeIndex:
             lastChangeIndex = index
             switch change {
-            case .remove: removed[target.rawValue] = EventRef(e, ordinal: ordinal)
-            case .addVoter: removed[target.rawValue] = nil
-            case .addLearner: break
+            case .remove:
+                removed[target.rawValue] = EventRef(e, ordinal: ordinal)
+                learners[target.rawValue] = nil
+            case .addVoter:
+                removed[target.rawValue] = nil
+                learners[target.rawValue] = nil
+            case .addLearner where removed[target.rawValue] != nil:
+                learners[target.rawValue] = EventRef(e, ordinal: ordinal)
+            case .addLearner:
+                break
             }
             return
         default:
@@ -154,6 +170,7 @@ struct ClusterView {
             nodes[i].role = .down
             nodes[i].leader = nil
             nodes[i].pausedBy = nil
+            nodes[i].crashedBy = EventRef(e, ordinal: ordinal)
         case .nodePaused:
             nodes[i].pausedBy = EventRef(e, ordinal: ordinal)
         case .nodeResumed:

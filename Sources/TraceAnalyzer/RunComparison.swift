@@ -62,7 +62,7 @@ public struct RunComparison: Codable, Sendable {
         return [
             ("scenario", c.scenario), ("seed", "\(c.seed)"), ("nodes", "\(c.clusterSize)"),
             ("pre-vote", onOff(c.features.preVote)), ("check-quorum", onOff(c.features.checkQuorum)),
-            ("leader-stickiness", onOff(c.features.leaderStickiness)), ("lease-reads", onOff(c.features.leaseReads)),
+            ("leader-stickiness", onOff(c.features.leaderStickiness)), ("lease-reads", onOff(c.features.leaseReads)), ("learners", onOff(c.features.learners)),
             ("max-inflight", "\(c.timing.maxInflightAppends)"), ("max-entries-per-append", "\(c.timing.maxEntriesPerAppend)"),
             ("election-timeout", "\(DurationText.format(c.timing.electionTimeoutMin))-\(DurationText.format(c.timing.electionTimeoutMax))"),
             ("heartbeat", DurationText.format(c.timing.heartbeatInterval)),

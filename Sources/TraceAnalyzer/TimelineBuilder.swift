@@ -299,18 +299,33 @@ struct LeadersAndFaults {
                                               links: [[link.from.rawValue, link.to.rawValue]], evidence: [ref()])) {
                 openFaults[key] = k
             }
-        case .membershipChangeApplied(let change, let target, _):
+        case .membershipChangeApplied(let change, let target, let index) where view.appliesFirst(changeAt: index):
             // The first node to apply a change applies a committed one (the view, updated after
             // this, has not counted it yet): a removal opens an interval on the removed node's lane
-            // until it is added back.
-            if change == .remove, view.removed[target.rawValue] == nil {
-                if let k = addFault(FaultInterval(kind: .removed, start: e.time, end: runEnd, nodes: [target.rawValue], links: [],
-                                                  evidence: [ref()])) {
-                    openFaults["removed-\(target.rawValue)"] = k
+            // until it is added back, as a voter or as a learner (which opens one of its own, until
+            // it is promoted or removed).
+            let t = target.rawValue
+            let voter = view.removed[t] == nil, learner = view.learners[t] != nil
+            func open(_ kind: FaultInterval.Kind) {
+                if let k = addFault(FaultInterval(kind: kind, start: e.time, end: runEnd, nodes: [t], links: [], evidence: [ref()])) {
+                    openFaults["\(kind.rawValue)-\(t)"] = k
                 }
-            } else if change == .addVoter, view.removed[target.rawValue] != nil,
-                      let k = openFaults.removeValue(forKey: "removed-\(target.rawValue)") {
-                endFault(k, at: e.time, ref())
+            }
+            func close(_ kind: FaultInterval.Kind) {
+                if let k = openFaults.removeValue(forKey: "\(kind.rawValue)-\(t)") { endFault(k, at: e.time, ref()) }
+            }
+            switch change {
+            case .remove where voter || learner:
+                close(.learner)
+                open(.removed)
+            case .addLearner where !voter && !learner:
+                close(.removed)
+                open(.learner)
+            case .addVoter where !voter:
+                close(.removed)
+                close(.learner)
+            default:
+                break
             }
         default:
             break

@@ -84,6 +84,9 @@ struct AnalysisPass {
     /// Events in skipped frames: `ordinal` counts them, the report's event count does not.
     private var lost: UInt64 = 0
     private var disruptionsSeen = 0
+    /// Learners promoted to voters: how many, the time they spent as learners, and the additions
+    /// and promotions (the first four).
+    private var promotions = (count: 0, waited: UInt64(0), evidence: [EventRef]())
     private var lastTime: UInt64
     /// Whether the run's workload reads, so that the stale-read check follows client traffic
     /// (it costs the analysis of a write-only trace about a tenth more otherwise).
@@ -193,6 +196,11 @@ struct AnalysisPass {
         safety.observe(e, ordinal: ordinal, view: view)
         if checksReads, e.kind.tag == .readServed { staleReads.served(e, ordinal: ordinal) }
         snapshots.observe(e, ordinal: ordinal, view: view)
+        // A server about to become a voter again, and whether it was a learner until now.
+        var joining: (node: NodeID, learner: EventRef?)?
+        if case .membershipChangeApplied(.addVoter, let target, _) = e.kind, view.removed[target.rawValue] != nil {
+            joining = (target, view.learners[target.rawValue])
+        }
         view.apply(e, ordinal: ordinal)
 
         switch e.kind {
@@ -213,8 +221,22 @@ struct AnalysisPass {
                 availability.topologyChanged(view, at: e.time, ref: EventRef(e, ordinal: ordinal))
             }
         case .membershipChangeApplied:
-            // A removal or an addition changes the majority: who counts as deposed.
-            availability.votersChanged(view)
+            // A removal or an addition changes the majority: whether the leader is acknowledged
+            // by one, what it and the others reach of it, who counts as deposed.
+            let hasLeader = view.acknowledgedLeader
+            availability.leadershipMayHaveChanged(view, at: e.time)
+            detector.acknowledgement(hasLeader, term: hasLeader.map { view[$0].term } ?? 0, after: EventRef(e, ordinal: ordinal))
+            availability.topologyChanged(view, at: e.time, ref: EventRef(e, ordinal: ordinal))
+            if let (node, learner) = joining, view.removed[node.rawValue] == nil {
+                let ref = EventRef(e, ordinal: ordinal)
+                if let learner {
+                    promotions.count += 1
+                    promotions.waited.addSaturating(e.time - learner.time)
+                    if promotions.evidence.count < 8 { promotions.evidence += [learner, ref] }
+                } else {
+                    availability.voterAdded(node, view, ref: ref)
+                }
+            }
         default:
             break
         }
@@ -252,6 +274,7 @@ struct AnalysisPass {
             if let a = AdviceEngine.advise(s, features: run.features, timing: run.timing, quorum: view.quorum) {
                 advice.add(window: a)
             }
+            if let a = AdviceEngine.adviseLearners(s, features: run.features) { advice.add(window: a) }
         }
     }
 
@@ -278,6 +301,10 @@ struct AnalysisPass {
         if run.features.checkQuorum {
             effects.append(FeatureEffect(feature: .checkQuorum, count: detector.lostQuorumStepDowns, termsAvoided: 0,
                                          rejectionsByReason: [:], evidence: detector.effectEvidence[.checkQuorum] ?? []))
+        }
+        if run.features.learners || promotions.count > 0 {
+            effects.append(FeatureEffect(feature: .learners, count: promotions.count, termsAvoided: 0, rejectionsByReason: [:],
+                                         evidence: promotions.evidence, learnerTime: promotions.waited))
         }
         if run.features.leaderStickiness {
             effects.append(FeatureEffect(feature: .leaderStickiness, count: detector.stickinessRejections, termsAvoided: 0,

@@ -49,8 +49,8 @@ struct SampleTrace: Sendable, CustomStringConvertible {
         .init(file: "removed-server-check-quorum.trace", disruptions: 0...0, effect: .leaderStickiness),
         .init(file: "lease-read-drift.trace", disruptions: 1...3, advised: .readIndex, staleReads: 5...50),
         .init(file: "lease-read-drift-read-index.trace", disruptions: 1...3),
-        .init(file: "replace-member.trace", disruptions: 0...0),
-        .init(file: "replace-member-learners.trace", disruptions: 0...0),
+        .init(file: "replace-member.trace", disruptions: 0...0, advised: .learners),
+        .init(file: "replace-member-learners.trace", disruptions: 0...0, effect: .learners),
     ]
 }
 

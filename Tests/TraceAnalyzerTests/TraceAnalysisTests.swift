@@ -407,6 +407,42 @@ import TraceFormat
         #expect(!idle.advice.contains { $0.feature == .leadershipTransfer })
     }
 
+    /// A replacement added as a voter while it was down costs the leader its majority until it
+    /// starts: the window is put down to the addition (learners advised, citing the addition and
+    /// the replacement's crash; check-quorum, which could not help, is not), its figures come
+    /// from the trace, and the replay that adds it as a learner has no such window. With learners
+    /// on, the report says what they did, and the timeline shows the learner's interval.
+    @Test func aVoterAddedBeforeItCouldKeepUpIsAdvisedToJoinAsALearner() throws {
+        let (r, _) = try analyzeScenario("replace-member")
+        let w = try #require(r.availability.leaderless.max { $0.duration < $1.duration })
+        #expect(w.duration > 2_900 * nsPerMillisecond && w.start > 5 * nsPerSecond && w.end > 8 * nsPerSecond)
+        #expect(r.advice.count == 1)
+        let a = try #require(r.advice.first)
+        #expect(a.feature == .learners && a.prevents && a.windowKind == "leaderless" && a.window == w)
+        #expect(a.member == 4 && a.memberDown == true && a.leader == 1 && a.quorum == 3 && a.quorumBefore == 2 && a.votersReached == 2)
+        #expect(a.unavailabilityAvoided == w.end - w.start)
+        #expect(a.evidence.map(\.event) == ["nodeCrashed", "membershipChangeApplied"] && a.evidence.first?.node == 4)
+        let text = TextReport.render(r, color: false)
+        #expect(text.contains("n4 was added as a voter while it was down, which raised the majority to 3 voters, and n1 reached only 2 voters besides n4"))
+        #expect(!r.advice.contains { $0.feature == .checkQuorum })
+
+        var c = ScenarioCatalog.replaceMember.configuration
+        c = try #require(AdviceVerification.enabling(.learners, in: c, report: r))
+        #expect(c.features.learners)
+        let replay = TraceAnalysis.analyze(events: try Recorder.events(c), metadata: Recorder.metadata(for: c), timeRange: 0...c.duration)
+        let v = AdviceVerification(index: 0, advice: a, original: r, replay: replay)
+        #expect(v.confirmed && v.unavailableAfter == 0, "\(ReportText.verification(v))")
+        #expect(replay.advice.isEmpty)
+        let effect = try #require(replay.featureEffects.first { $0.feature == .learners })
+        #expect(effect.count == 1 && (effect.learnerTime ?? 0) > 2 * nsPerSecond)
+        #expect(TextReport.render(replay, color: false).contains("Learners were on: 1 server joined as a learner and was promoted once caught up, after "))
+        let learner = try #require(replay.timeline.faults.first { $0.kind == .learner })
+        #expect(learner.nodes == [4] && learner.start > 5 * nsPerSecond && learner.end > 8 * nsPerSecond)
+        #expect(replay.timeline.faults.contains { $0.kind == .removed && $0.nodes == [4] && $0.end == learner.start })
+        // n4, catching up, applies its old removal again: that is not a removal of the learner.
+        #expect(replay.timeline.faults.filter { $0.nodes == [4] }.map(\.kind) == [.crash, .removed, .learner])
+    }
+
     /// Two followers cut off from the leader's majority for good campaign over and over; the
     /// leader never hears them, so nothing is disrupted, but each campaign's pre-vote would have
     /// failed: pre-vote is advised on each node's episode, with every campaign counted, and the

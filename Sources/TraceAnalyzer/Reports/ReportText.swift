@@ -70,7 +70,7 @@ public enum ReportText {
 
     public static func features(_ f: RaftFeatures) -> String {
         "pre-vote \(onOff(f.preVote)), check-quorum \(onOff(f.checkQuorum)), leader stickiness \(onOff(f.leaderStickiness))"
-            + (f.leaseReads ? ", lease reads on" : "")
+            + (f.leaseReads ? ", lease reads on" : "") + (f.learners ? ", learners on" : "")
     }
 
     public static func timing(_ t: RaftTiming) -> String {
@@ -411,6 +411,7 @@ public enum ReportText {
         case .leaderStickiness: "Leader stickiness"
         case .leadershipTransfer: "Leadership transfer"
         case .readIndex: "ReadIndex"
+        case .learners: "Learners"
         }
     }
 
@@ -515,6 +516,9 @@ public enum ReportText {
             return sentences.joined(separator: " ")
         case .readIndex:
             return "\(name) would have prevented the \(count(s.staleReads, "stale read")) served on a lease (in \(count(s.evaluated, "leadership term")))."
+        case .learners:
+            let windows = s.evaluated == 1 ? "the window" : "the \(s.evaluated) windows"
+            return "\(name) would have prevented \(windows) in which a server added as a voter before it could keep up cost the leader its majority, avoiding about \(time(s.unavailabilityAvoided))\(s.evaluated > 1 ? " in all" : "")."
         }
     }
 
@@ -599,6 +603,19 @@ public enum ReportText {
             }
             s += ". ReadIndex serves a read only after a majority answers a heartbeat round sent for it, which a deposed leader does not get."
             return s + " [\(a.reference)]"
+        case .learners:
+            let m = node(a.member), l = node(a.leader)
+            let w = a.window.map { "\(time($0.duration)) (\(time($0.start))-\(time($0.end)))" } ?? "-"
+            let what = a.windowKind == "stall" ? "the stall of \(w), in which nothing committed while clients waited"
+                : "the \(w) without a leader acknowledged by a majority"
+            let state = a.memberDown == true ? "while it was down"
+                : "while its log ended at index \(a.memberLastIndex ?? 0) and the leader's at \(a.leaderLastIndex ?? 0)"
+            var s = "\(featureName(a.feature)) would have prevented \(what): \(m) was added as a voter \(state), "
+            s += "which raised the majority to \(a.quorum ?? 0) voters, and \(l) reached only \(a.votersReached ?? 0) voters besides \(m) (itself included). "
+            s += "Had \(m) joined as a learner (etcd's member add --learner), which is replicated to but does not count towards a majority, "
+            s += "and been promoted once it had caught up (member promote), those \(a.votersReached ?? 0) would have stayed a majority "
+            s += "of the voters (\(a.quorumBefore ?? 0) needed). Avoided: about \(time(a.unavailabilityAvoided)) of unavailability."
+            return s + " [\(a.reference)]"
         case .leadershipTransfer where a.isAboutRemovedLeader:
             let leaderless = a.window?.duration ?? 0
             return "Leadership transfer would have prevented disruption \(target): \(node(a.leader)) was removed from the voters while it led, "
@@ -637,6 +654,10 @@ public enum ReportText {
             return "Leadership transfer: \(count(e.count, "transfer"))."
         case .readIndex:
             return "ReadIndex: \(count(e.count, "read")) served after a majority's heartbeat answers."
+        case .learners:
+            guard e.count > 0 else { return "Learners were on: no server was promoted from learner to voter." }
+            let servers = e.count == 1 ? "1 server joined" : "\(e.count) servers joined"
+            return "Learners were on: \(servers) as a learner and \(e.count == 1 ? "was" : "were") promoted once caught up, after \(time(e.learnerTime ?? 0))\(e.count > 1 ? " in all" : "") in which \(e.count == 1 ? "it was" : "they were") not counted towards a majority."
         }
     }
 
