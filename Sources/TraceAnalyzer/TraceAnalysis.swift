@@ -231,7 +231,7 @@ struct AnalysisPass {
                 let ref = EventRef(e, ordinal: ordinal)
                 if let learner {
                     promotions.count += 1
-                    promotions.waited.addSaturating(e.time - learner.time)
+                    promotions.waited.addSaturating(e.time > learner.time ? e.time - learner.time : 0)
                     if promotions.evidence.count < 8 { promotions.evidence += [learner, ref] }
                 } else {
                     availability.voterAdded(node, view, ref: ref)
