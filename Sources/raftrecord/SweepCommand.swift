@@ -11,7 +11,7 @@ struct SweepCommand: ParsableCommand {
         abstract: "Run every combination of varied settings over many seeds, on all cores, and summarise the distributions.",
         discussion: """
         Keys for --vary: election-timeout, heartbeat, latency, loss, nodes, writes-per-second, \
-        duration, pre-vote, check-quorum, leader-stickiness. Writes summary.jsonl (one line per \
+        duration, pre-vote, check-quorum, leader-stickiness, lease-reads, learners. Writes summary.jsonl (one line per \
         run), report.txt, report.json and report.html to the output folder.
 
           raftrecord sweep --scenario paper-9.3 --trials 1000 \\
@@ -31,7 +31,7 @@ struct SweepCommand: ParsableCommand {
     @Flag(help: "Do not draw the progress bar.") var quiet = false
 
     static let keys: Set<String> = ["election-timeout", "heartbeat", "latency", "loss", "nodes", "writes-per-second",
-                                    "duration", "pre-vote", "check-quorum", "leader-stickiness"]
+                                    "duration", "pre-vote", "check-quorum", "leader-stickiness", "lease-reads", "learners"]
 
     func parsedVariations() throws -> [(key: String, values: [String])] {
         try vary.map { v in
@@ -87,6 +87,8 @@ struct SweepCommand: ParsableCommand {
         case "check-quorum":
             c.features.checkQuorum = try bool()
             c.features.leaderStickiness = c.features.checkQuorum
+        case "lease-reads": c.features.leaseReads = try bool()
+        case "learners": c.features.learners = try bool()
         default: c.features.leaderStickiness = try bool()
         }
         return c
