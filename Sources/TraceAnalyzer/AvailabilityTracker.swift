@@ -195,7 +195,8 @@ struct AvailabilityTracker {
         let voters = view.ids.filter { view.removed[$0.rawValue] == nil }
         let reached = voters.filter { $0 != target && view.reachable(leader, $0) }.count
         let quorumWithout = RaftRules.quorum(voters: voters.count - 1)
-        guard reached >= quorumWithout, reached + (view.reachable(leader, target) ? 1 : 0) < view.quorum else { return }
+        // (Until it catches up it answers no append with a match the commit needs, reached or not.)
+        guard reached >= quorumWithout, reached < view.quorum else { return }
         lateVoter = AddedVoter(node: target.rawValue, at: ref.time, leader: leader.rawValue, down: !t.up, lastIndex: t.lastIndex,
                                leaderLastIndex: l.lastIndex, reachWithout: reached, quorumWithout: quorumWithout,
                                quorum: view.quorum, evidence: [t.crashedBy, ref].compactMap { $0 })
@@ -223,7 +224,6 @@ struct AvailabilityTracker {
         }
     }
 
-    /// Call after the view applied a change of the voters.
     /// A client request reached `node` (the `clientRequest` `e`, at `ordinal`): notes whether it
     /// went to the acknowledged leader or to a deposed one, for the check-quorum advice about stalls.
     @inline(__always) private mutating func requestArrived(at node: NodeID, _ e: TraceEvent, ordinal: UInt64) {
