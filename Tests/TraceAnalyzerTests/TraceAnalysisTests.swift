@@ -435,7 +435,7 @@ import TraceFormat
         #expect(replay.advice.isEmpty)
         let effect = try #require(replay.featureEffects.first { $0.feature == .learners })
         #expect(effect.count == 1 && (effect.learnerTime ?? 0) > 2 * nsPerSecond)
-        #expect(TextReport.render(replay, color: false).contains("Learners were on: 1 server joined as a learner and was promoted once caught up, after "))
+        #expect(TextReport.render(replay, color: false).contains("Learners: 1 server joined as a learner and was promoted once caught up, after "))
         let learner = try #require(replay.timeline.faults.first { $0.kind == .learner })
         #expect(learner.nodes == [4] && learner.start > 5 * nsPerSecond && learner.end > 8 * nsPerSecond)
         #expect(replay.timeline.faults.contains { $0.kind == .removed && $0.nodes == [4] && $0.end == learner.start })

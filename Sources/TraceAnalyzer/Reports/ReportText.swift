@@ -657,7 +657,7 @@ public enum ReportText {
         case .learners:
             guard e.count > 0 else { return "Learners were on: no server was promoted from learner to voter." }
             let servers = e.count == 1 ? "1 server joined" : "\(e.count) servers joined"
-            return "Learners were on: \(servers) as a learner and \(e.count == 1 ? "was" : "were") promoted once caught up, after \(time(e.learnerTime ?? 0))\(e.count > 1 ? " in all" : "") in which \(e.count == 1 ? "it was" : "they were") not counted towards a majority."
+            return "Learners: \(servers) as a learner and \(e.count == 1 ? "was" : "were") promoted once caught up, after \(time(e.learnerTime ?? 0))\(e.count > 1 ? " in all" : "") in which \(e.count == 1 ? "it was" : "they were") not counted towards a majority."
         }
     }
 
