@@ -139,10 +139,13 @@ extension AdviceEngine {
     /// Learners advice about a window that began as a voter was added while down or behind:
     /// added as a learner, it would not have counted towards a majority until promoted once
     /// caught up, so the leader, which reached a majority of the voters without it, would have
-    /// gone on committing (thesis §4.2.1). The window is what that avoids.
-    static func adviseLearners(_ s: StallAssessment, features: RaftFeatures) -> Advice? {
+    /// gone on committing (thesis §4.2.1). The window is what that avoids; windows shorter than
+    /// the minimum election timeout (a server a round trip behind) are not advised on, as a
+    /// stall that short is not one.
+    static func adviseLearners(_ s: StallAssessment, features: RaftFeatures, timing: RaftTiming) -> Advice? {
         guard !features.learners, let v = s.addedVoter else { return nil }
         let avoided = s.window.end - max(s.window.start, v.at)
+        guard avoided >= timing.electionTimeoutMin else { return nil }
         return Advice(feature: .learners, disruptions: [], window: s.window, windowKind: s.kind, leader: v.leader, prevents: true,
                       candidate: nil, candidateLastIndex: nil, candidateLastTerm: nil, quorum: v.quorum, preVoteGrants: nil,
                       voters: [], unavailabilityAvoided: avoided, termsAvoided: 0, member: v.node, memberDown: v.down,

@@ -274,7 +274,7 @@ struct AnalysisPass {
             if let a = AdviceEngine.advise(s, features: run.features, timing: run.timing, quorum: view.quorum) {
                 advice.add(window: a)
             }
-            if let a = AdviceEngine.adviseLearners(s, features: run.features) { advice.add(window: a) }
+            if let a = AdviceEngine.adviseLearners(s, features: run.features, timing: run.timing) { advice.add(window: a) }
         }
     }
 
