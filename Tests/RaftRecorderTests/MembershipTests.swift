@@ -91,7 +91,8 @@ import TraceFormat
     }
 
     /// The membership is part of a snapshot: a node restarting from one that covers a removal
-    /// starts without the removed server; a compaction before the removal keeps it.
+    /// starts without the removed server; a compaction before the removal keeps it in the
+    /// snapshot (the membership the node applied, kept beside it, is what a restart uses).
     @Test mutating func snapshotsCarryTheMembership() throws {
         var c = ledByN1(3)
         let before = c[1].commit
@@ -105,8 +106,11 @@ import TraceFormat
         let config = c[2].config
         let restarted = RaftNode(config: config, persistent: c[2].persistentState, rng: SplitMix64(seed: 1), now: c.now)
         #expect(restarted.members == 0b011)
-        let restartedEarly = RaftNode(config: config, persistent: early.persistentState, rng: SplitMix64(seed: 1), now: c.now)
+        var snapshotOnly = early.persistentState
+        snapshotOnly.membership = nil
+        let restartedEarly = RaftNode(config: config, persistent: snapshotOnly, rng: SplitMix64(seed: 1), now: c.now)
         #expect(restartedEarly.members == 0b111)
+        #expect(RaftNode(config: config, persistent: early.persistentState, rng: SplitMix64(seed: 1), now: c.now).members == 0b011)
     }
 
     /// A learner (thesis §4.2.1, etcd's learners) is replicated to but neither votes nor counts
@@ -187,5 +191,32 @@ import TraceFormat
         c.stabilize()
         #expect(c.takeLog().contains { $0.hasPrefix("n3: snapshotInstalled") })
         #expect(c[3].learners == 0b1000 && c[3].members == 0b0111)
+    }
+
+    /// A node restarts with the membership it last applied, not its snapshot's (which may be
+    /// several changes old), and does not apply again the changes it had applied.
+    @Test mutating func aRestartKeepsTheAppliedMembership() throws {
+        var c = ledByN1(5)
+        c.nodes[1].compact(through: c[2].commit)  // n2's snapshot: all five voters
+        let removal = try #require(change(&c, .remove, 5))
+        c.stabilize()
+        _ = try #require(change(&c, .remove, 4))
+        c.stabilize()
+        c.fireTimer(1)
+        c.stabilize()
+        #expect(c[2].commit > removal && c[2].members == 0b00111)
+        let restarted = RaftNode(config: c[2].config, persistent: c[2].persistentState, rng: SplitMix64(seed: 1), now: c.now)
+        #expect(restarted.members == 0b00111 && restarted.log.snapshotMembers & 0b11111 == 0b11111)
+        // Without it (as before), the snapshot's five voters: a majority of three of them.
+        var stale = c[2].persistentState
+        stale.membership = nil
+        #expect(RaftNode(config: c[2].config, persistent: stale, rng: SplitMix64(seed: 1), now: c.now).members == 0b11111)
+        // Learning the commit index again applies the entries, not the changes already in effect.
+        c.nodes[1] = restarted
+        _ = c.takeLog()
+        c.fireTimer(1)
+        c.stabilize()
+        #expect(!c.takeLog().contains { $0.hasPrefix("n2: membershipChangeApplied") })
+        #expect(c[2].members == 0b00111 && c[2].commit == c[1].commit)
     }
 }

@@ -21,17 +21,32 @@ public enum RaftRole: Sendable, Equatable {
 }
 
 /// What a node must keep across a crash: term, vote and log (Raft paper, Figure 2), the log
-/// with its snapshot (§7).
+/// with its snapshot (§7), and the membership it last applied.
 public struct PersistentState: Sendable, Equatable {
     public var term: UInt64 = 0
     public var vote: NodeID?
     public var log = RaftLog()
+    /// The membership as last applied (nil: the snapshot's). Changes take effect when applied,
+    /// as in etcd, which keeps the applied membership with its applied index and restarts from
+    /// it: a node restarting from its snapshot's older membership could count votes by a
+    /// majority that no longer overlaps the one that committed entries it lacks (a safety
+    /// violation, found by random membership runs).
+    public var membership: AppliedMembership?
 
-    public init(term: UInt64 = 0, vote: NodeID? = nil, log: RaftLog = RaftLog()) {
+    public init(term: UInt64 = 0, vote: NodeID? = nil, log: RaftLog = RaftLog(), membership: AppliedMembership? = nil) {
         self.term = term
         self.vote = vote
         self.log = log
+        self.membership = membership
     }
+}
+
+/// Voters and learners (masks over `RaftConfiguration.voters`) as of the change at `index`, the
+/// last applied (or the snapshot they came with).
+public struct AppliedMembership: Sendable, Equatable {
+    public var members: UInt64
+    public var learners: UInt64
+    public var index: UInt64
 }
 
 /// What one input produced: messages to send (with the entries of the appends among them), trace
@@ -97,6 +112,10 @@ public struct RaftNode: Sendable {
     /// neither vote nor count towards a majority, until a later change promotes them. The same
     /// kind of mask, disjoint from `members`.
     public private(set) var learners: UInt64
+    /// The index of the last membership change applied, or of the snapshot the membership came
+    /// with: changes at or before it are in effect already (a restarted node applies its log's
+    /// entries again, changes included, as it learns they are committed).
+    private var membershipIndex: UInt64
     /// Every position of `config.voters`.
     private let allMembers: UInt64
     /// A majority of `members`.
@@ -128,7 +147,10 @@ public struct RaftNode: Sendable {
     /// Whole microseconds an election timeout is drawn from, beyond the minimum.
     private let electionSpanMicros: UInt64
 
-    public var persistentState: PersistentState { PersistentState(term: term, vote: vote, log: log) }
+    public var persistentState: PersistentState {
+        PersistentState(term: term, vote: vote, log: log,
+                        membership: AppliedMembership(members: members, learners: learners, index: membershipIndex))
+    }
 
     /// A node starting (or restarting) from `persistent` as a follower with no known leader.
     public init(config: RaftConfiguration, persistent: PersistentState, rng: SplitMix64, now: UInt64) {
@@ -141,8 +163,15 @@ public struct RaftNode: Sendable {
         precondition(config.timing.electionTimeoutMax > config.timing.electionTimeoutMin, "an election timeout range that is not empty")
         precondition(config.timing.heartbeatInterval > 0, "a heartbeat interval (RaftTiming.problem says what can run)")
         allMembers = config.voters.count == 64 ? .max : (1 << UInt64(config.voters.count)) - 1
-        members = persistent.log.snapshotMembers & allMembers
-        learners = persistent.log.snapshotLearners & allMembers & ~members
+        if let m = persistent.membership, m.index >= persistent.log.snapshotIndex {
+            members = m.members & allMembers
+            learners = m.learners & allMembers & ~members
+            membershipIndex = m.index
+        } else {
+            members = persistent.log.snapshotMembers & allMembers
+            learners = persistent.log.snapshotLearners & allMembers & ~members
+            membershipIndex = persistent.log.snapshotIndex
+        }
         quorum = Quorum.size(voters: members.nonzeroBitCount)
         self.now = now
         electionSpanMicros = max(1, config.timing.electionTimeoutSpread / 1_000)
@@ -645,6 +674,7 @@ public struct RaftNode: Sendable {
             commit = m.index
             setMembers(m.members & allMembers)
             learners = m.learners & allMembers & ~members
+            membershipIndex = m.index
             output.events.append(.snapshotInstalled(index: m.index, term: m.logTerm))
             send(RaftMessage(type: .appendResponse, from: config.id, to: m.from, term: term, index: m.index))
         }
@@ -823,7 +853,9 @@ public struct RaftNode: Sendable {
     /// `StepDownOnRemoval`); a leader gives a server added back a fresh probe (a learner promoted
     /// keeps the progress it made as one), and may commit more with a smaller majority.
     private mutating func apply(_ change: ConfigurationChange, at index: UInt64) {
-        guard let i = voterIndex(change.target) else { return }
+        // Applied before a restart: in effect already.
+        guard index > membershipIndex, let i = voterIndex(change.target) else { return }
+        membershipIndex = index
         let wasLearner = isLearner(i)
         let m = Self.members((members, learners), after: change.kind, of: i)
         setMembers(m.members)
