@@ -142,20 +142,15 @@ struct AvailabilityTracker {
                                                             evidence: d.cuts + (d.first == d.last ? [d.first] : [d.first, d.last])))
                 } else if let leader = ackedLeader {
                     assess(w, leader: leader, kind: "stall")
-                } else if let v = lateVoter, w.start <= v.at, w.end > v.at {
-                    stallAssessments.append(StallAssessment(window: w, kind: "stall", leader: v.leader, leaderReach: v.reachWithout,
-                                                            alternative: nil, evidence: [], addedVoter: v))
+                } else {
+                    assessLateVoter(w, kind: "stall")
                 }
             }
         } else {
             leaderlessCount += 1
             leaderlessTotal += w.duration
             leaderlessLongest = max(leaderlessLongest, w.duration)
-            if let leader = strandedLeader { assess(w, leader: leader, kind: "leaderless") }
-            else if let v = lateVoter, w.start <= v.at, w.end > v.at {
-                stallAssessments.append(StallAssessment(window: w, kind: "leaderless", leader: v.leader, leaderReach: v.reachWithout,
-                                                        alternative: nil, evidence: [], addedVoter: v))
-            }
+            if let leader = strandedLeader { assess(w, leader: leader, kind: "leaderless") } else { assessLateVoter(w, kind: "leaderless") }
             strandedLeader = nil
             if focus.overlaps(from: w.start, to: w.end) {
                 if leaderless.count < Self.windowLimit { leaderless.append(w) } else { truncated = true }
@@ -179,22 +174,35 @@ struct AvailabilityTracker {
             r = lost
             lostAt = lost.time
         }
-        let added = lateVoter.flatMap { w.start <= $0.at && w.end > $0.at && $0.leader == leader.rawValue ? $0 : nil }
+        let added = lateVoter(began: w).flatMap { $0.leader == leader.rawValue ? $0 : nil }
         stallAssessments.append(StallAssessment(window: w, kind: kind, leader: leader.rawValue, leaderReach: r.reach,
                                                 quorum: r.quorum, lostMajorityAt: lostAt, alternative: r.alternative,
                                                 evidence: r.ref.map { [$0] } ?? [], addedVoter: added))
     }
 
+    /// The late voter whose addition `w` began with (at or after its start, before its end).
+    private func lateVoter(began w: Window) -> AddedVoter? {
+        lateVoter.flatMap { w.start <= $0.at && w.end > $0.at ? $0 : nil }
+    }
+
+    /// A window with no leader to assess for check-quorum, put down to a late voter if it began
+    /// with that voter's addition.
+    private mutating func assessLateVoter(_ w: Window, kind: String) {
+        guard let v = lateVoter(began: w) else { return }
+        stallAssessments.append(StallAssessment(window: w, kind: kind, leader: v.leader, leaderReach: v.reachWithout,
+                                                alternative: nil, evidence: [], addedVoter: v))
+    }
+
     /// `target` was just added as a voter (`ref`, the first node to apply it, as the view has):
-    /// notes it if it was down or held less than 90% of the leader's log (what etcd requires to
-    /// promote a learner) and the leader had a majority of the voters without it, not with it.
+    /// notes it if it was down or had not caught up with the leader (`RaftRules.hasCaughtUp`,
+    /// what etcd requires to promote a learner) and the leader had a majority of the voters
+    /// without it, not with it.
     mutating func voterAdded(_ target: NodeID, _ view: ClusterView, ref: EventRef) {
         guard let leader = view.acknowledgedLeader ?? ackedLeader ?? Self.leaderRole(view), leader != target else { return }
         let t = view[target], l = view[leader]
-        guard !t.up || t.lastIndex < l.lastIndex - l.lastIndex / 10 else { return }
-        let voters = view.ids.filter { view.removed[$0.rawValue] == nil }
-        let reached = voters.filter { $0 != target && view.reachable(leader, $0) }.count
-        let quorumWithout = RaftRules.quorum(voters: voters.count - 1)
+        guard !t.up || !RaftRules.hasCaughtUp(lastIndex: t.lastIndex, leaderLastIndex: l.lastIndex) else { return }
+        let reached = view.reach(of: leader).count - (view.reachable(leader, target) ? 1 : 0)
+        let quorumWithout = RaftRules.quorum(voters: view.ids.filter { view.removed[$0.rawValue] == nil }.count - 1)
         // (Until it catches up it answers no append with a match the commit needs, reached or not.)
         guard reached >= quorumWithout, reached < view.quorum else { return }
         lateVoter = AddedVoter(node: target.rawValue, at: ref.time, leader: leader.rawValue, down: !t.up, lastIndex: t.lastIndex,

@@ -196,9 +196,11 @@ struct AnalysisPass {
         safety.observe(e, ordinal: ordinal, view: view)
         if checksReads, e.kind.tag == .readServed { staleReads.served(e, ordinal: ordinal) }
         snapshots.observe(e, ordinal: ordinal, view: view)
-        // A server about to become a voter again, and whether it was a learner until now.
+        // A server about to become a voter again (the first application of its addition), and
+        // whether it was a learner until now.
         var joining: (node: NodeID, learner: EventRef?)?
-        if case .membershipChangeApplied(.addVoter, let target, _) = e.kind, view.removed[target.rawValue] != nil {
+        if case .membershipChangeApplied(.addVoter, let target, let index) = e.kind,
+           view.appliesFirst(changeAt: index), view.removed[target.rawValue] != nil {
             joining = (target, view.learners[target.rawValue])
         }
         view.apply(e, ordinal: ordinal)
@@ -214,20 +216,16 @@ struct AnalysisPass {
             if let n = e.node, let i = view.index(n) {
                 timeline.nodeChanged(i, role: view.nodes[i].role, term: view.nodes[i].term, at: e.time)
             }
-            let hasLeader = view.acknowledgedLeader
-            availability.leadershipMayHaveChanged(view, at: e.time)
-            detector.acknowledgement(hasLeader, term: hasLeader.map { view[$0].term } ?? 0, after: EventRef(e, ordinal: ordinal))
+            acknowledgementMayHaveChanged(e)
             if e.kind.tag == .nodeCrashed || e.kind.tag == .nodeStarted || e.kind.tag == .becameLeader {
                 availability.topologyChanged(view, at: e.time, ref: EventRef(e, ordinal: ordinal))
             }
         case .membershipChangeApplied:
             // A removal or an addition changes the majority: whether the leader is acknowledged
             // by one, what it and the others reach of it, who counts as deposed.
-            let hasLeader = view.acknowledgedLeader
-            availability.leadershipMayHaveChanged(view, at: e.time)
-            detector.acknowledgement(hasLeader, term: hasLeader.map { view[$0].term } ?? 0, after: EventRef(e, ordinal: ordinal))
+            acknowledgementMayHaveChanged(e)
             availability.topologyChanged(view, at: e.time, ref: EventRef(e, ordinal: ordinal))
-            if let (node, learner) = joining, view.removed[node.rawValue] == nil {
+            if let (node, learner) = joining {
                 let ref = EventRef(e, ordinal: ordinal)
                 if let learner {
                     promotions.count += 1
@@ -247,6 +245,14 @@ struct AnalysisPass {
             }
         }
         adviseOnSettled()
+    }
+
+    /// After `e` changed roles, terms, running nodes or the voters: whether a leader is
+    /// acknowledged by a majority, for the availability windows and the disruptions.
+    private mutating func acknowledgementMayHaveChanged(_ e: TraceEvent) {
+        let hasLeader = view.acknowledgedLeader
+        availability.leadershipMayHaveChanged(view, at: e.time)
+        detector.acknowledgement(hasLeader, term: hasLeader.map { view[$0].term } ?? 0, after: EventRef(e, ordinal: ordinal))
     }
 
     /// The round trip leadership transfer would cost: twice the mean delivery latency so far.

@@ -35,4 +35,12 @@ public enum RaftRules {
     /// Reads are served on the leader's lease (etcd's `ReadOnlyLeaseBased`) only when asked for
     /// and check-quorum is on, which the lease relies on (etcd requires it); otherwise by ReadIndex.
     public static func servesLeaseReads(_ f: RaftFeatures) -> Bool { f.leaseReads && f.checkQuorum }
+
+    /// Whether a server whose log ends at `lastIndex` has caught up with a leader whose log ends
+    /// at `leaderLastIndex`: it holds at least 90% of it (etcd's `isLearnerReady`, below which
+    /// `member promote` is refused). A learner is promoted only then, and a voter added short
+    /// of it cannot answer appends for the commit index until it gets there.
+    public static func hasCaughtUp(lastIndex: UInt64, leaderLastIndex: UInt64) -> Bool {
+        lastIndex >= leaderLastIndex - leaderLastIndex / 10
+    }
 }

@@ -56,8 +56,7 @@ struct InfoReport {
         row("created", m.createdAt.map { "\(Date(timeIntervalSince1970: TimeInterval($0)))" } ?? "not recorded")
         row("scenario", "\(run.scenario) (seed \(run.seed))" + (run.summary.isEmpty ? "" : ": \(run.summary)"))
         row("nodes", "\(m.nodes.count): " + m.nodes.map(\.name).joined(separator: " "))
-        row("features", "pre-vote \(onOff(run.features.preVote)), check-quorum \(onOff(run.features.checkQuorum)), leader stickiness \(onOff(run.features.leaderStickiness))"
-            + (run.features.leaseReads ? ", lease reads on" : "") + (run.features.learners ? ", learners on" : ""))
+        row("features", ReportText.features(run.features))
         row("timing", "election timeout \(DurationText.format(run.timing.electionTimeoutMin))-\(DurationText.format(run.timing.electionTimeoutMax)), heartbeat \(DurationText.format(run.timing.heartbeatInterval))")
         row("snapshots", ReportText.snapshotPolicy(run.snapshots))
         row("network", ReportText.networkModel(run.network))
@@ -104,5 +103,3 @@ struct InfoReport {
         return String(decoding: try! enc.encode(out), as: UTF8.self)
     }
 }
-
-func onOff(_ b: Bool) -> String { b ? "on" : "off" }

@@ -47,6 +47,22 @@ public struct AppliedMembership: Sendable, Equatable {
     public var members: UInt64
     public var learners: UInt64
     public var index: UInt64
+
+    /// After the change at `index` to the server at position `p`: a removal takes it out of
+    /// either mask, an addition as a voter makes it one (promoting a learner), an addition as a
+    /// learner makes a server that is neither one (demoting a voter is not modelled).
+    func applying(_ kind: MembershipChange, of p: Int, at index: UInt64) -> AppliedMembership {
+        let bit: UInt64 = 1 << UInt64(p)
+        var m = self
+        m.index = index
+        switch kind {
+        case .remove: m.members &= ~bit; m.learners &= ~bit
+        case .addVoter: m.members |= bit; m.learners &= ~bit
+        case .addLearner where members & bit == 0: m.learners |= bit
+        case .addLearner: break
+        }
+        return m
+    }
 }
 
 /// What one input produced: messages to send (with the entries of the appends among them), trace
@@ -147,9 +163,11 @@ public struct RaftNode: Sendable {
     /// Whole microseconds an election timeout is drawn from, beyond the minimum.
     private let electionSpanMicros: UInt64
 
-    public var persistentState: PersistentState {
-        PersistentState(term: term, vote: vote, log: log,
-                        membership: AppliedMembership(members: members, learners: learners, index: membershipIndex))
+    public var persistentState: PersistentState { PersistentState(term: term, vote: vote, log: log, membership: membership) }
+
+    /// The voters and learners in effect, and the index of the change they come from.
+    private var membership: AppliedMembership {
+        AppliedMembership(members: members, learners: learners, index: membershipIndex)
     }
 
     /// A node starting (or restarting) from `persistent` as a follower with no known leader.
@@ -364,12 +382,11 @@ public struct RaftNode: Sendable {
         }
     }
 
-    /// Whether learner `id` has caught up enough to be promoted, as the leader sees it: it holds
-    /// at least 90% of the leader's log (etcd's `isLearnerReady`, which refuses `member promote`
-    /// otherwise).
+    /// Whether learner `id` has caught up enough to be promoted, as the leader sees it
+    /// (`RaftRules.hasCaughtUp`: etcd's `isLearnerReady`).
     public func learnerIsReady(_ id: NodeID) -> Bool {
         guard role == .leader, let i = voterIndex(id), isLearner(i) else { return false }
-        return progress[i].match >= log.lastIndex - log.lastIndex / 10
+        return RaftRules.hasCaughtUp(lastIndex: progress[i].match, leaderLastIndex: log.lastIndex)
     }
 
     /// A membership change (thesis §4.1, one server at a time; etcd's `ConfChange`): the leader
@@ -460,9 +477,9 @@ public struct RaftNode: Sendable {
         precondition(index <= commit, "only committed entries can be compacted")
         guard index > log.snapshotIndex else { return }
         // The members as of `index`: the last snapshot's, with the changes since then applied.
-        var m = (members: log.snapshotMembers & allMembers, learners: log.snapshotLearners)
+        var m = AppliedMembership(members: log.snapshotMembers & allMembers, learners: log.snapshotLearners, index: log.snapshotIndex)
         for j in log.snapshotIndex + 1 ... index {
-            if let c = log.entry(at: j).change, let p = voterIndex(c.target) { m = Self.members(m, after: c.kind, of: p) }
+            if let c = log.entry(at: j).change, let p = voterIndex(c.target) { m = m.applying(c.kind, of: p, at: j) }
         }
         log.compact(through: index, members: m.members, learners: m.learners)
         output.events.append(.snapshotTaken(index: index, term: log.snapshotTerm))
@@ -855,11 +872,11 @@ public struct RaftNode: Sendable {
     private mutating func apply(_ change: ConfigurationChange, at index: UInt64) {
         // Applied before a restart: in effect already.
         guard index > membershipIndex, let i = voterIndex(change.target) else { return }
-        membershipIndex = index
         let wasLearner = isLearner(i)
-        let m = Self.members((members, learners), after: change.kind, of: i)
+        let m = membership.applying(change.kind, of: i, at: index)
         setMembers(m.members)
         learners = m.learners
+        membershipIndex = m.index
         output.events.append(.membershipChangeApplied(change: change.kind, target: change.target, index: index))
         guard role == .leader else { return }
         switch change.kind {
@@ -876,18 +893,6 @@ public struct RaftNode: Sendable {
                 transferee = nil
             }
             maybeCommit()
-        }
-    }
-
-    /// The voters and learners after a change to the server at position `p`, both masks over
-    /// `config.voters`: a removal takes it out of either, an addition as a voter makes it one
-    /// (promoting a learner), an addition as a learner makes a server that is neither one.
-    static func members(_ m: (members: UInt64, learners: UInt64), after kind: MembershipChange, of p: Int) -> (members: UInt64, learners: UInt64) {
-        let bit: UInt64 = 1 << UInt64(p)
-        switch kind {
-        case .remove: return (m.members & ~bit, m.learners & ~bit)
-        case .addVoter: return (m.members | bit, m.learners & ~bit)
-        case .addLearner: return m.members & bit != 0 ? m : (m.members, m.learners | bit)
         }
     }
 
