@@ -4,35 +4,74 @@ import TraceFormat
 /// shortened it, by evaluating that feature's rule on the state recorded at that moment. Never
 /// advises a feature that was on.
 enum AdviceEngine {
+    /// When a node last heard from a majority of the voters, and the delivery that completed it.
+    struct MajorityContact {
+        var time: UInt64
+        var evidence: EventRef
+    }
+
     /// Stale reads served on a leader's lease (safety violations `staleRead` of mode `lease`):
     /// ReadIndex would have refused each, as a deposed leader cannot get a majority's heartbeat
-    /// answers. One advice per node and leadership term that served them, citing the newer
-    /// leader in place and the node's clock drift.
-    static func adviseReads(violations: [SafetyViolation], leaders: [TermLeader], faults: [FaultInterval],
-                            features: RaftFeatures) -> [Advice] {
+    /// answers. One advice per node and leadership term that served them, citing the newer leader
+    /// in place and why the lease outlasted the leadership: when the leader last heard from a
+    /// majority (`contacts`, one per violation), when the newer leader was elected and when the
+    /// old one stopped leading; a slow clock on the old leader, a fast one on the new, or a pause
+    /// of the old one in between.
+    static func adviseReads(violations: [SafetyViolation], contacts: [MajorityContact?], leaders: [TermLeader],
+                            faults: [FaultInterval], features: RaftFeatures, timing: RaftTiming, end: UInt64) -> [Advice] {
         guard RaftRules.servesLeaseReads(features) else { return [] }
-        var groups: [(node: UInt32, term: UInt64, reads: [SafetyViolation])] = []
-        for v in violations where v.rule == .staleRead {
+        var groups: [(node: UInt32, term: UInt64, reads: [SafetyViolation], contact: MajorityContact?)] = []
+        for (k, v) in violations.enumerated() where v.rule == .staleRead {
             guard let node = v.nodes.first, v.detail["mode"] == "\(ReadMode.lease)" else { continue }
             let term = leaders.last { $0.leader == node && $0.start <= v.time }?.term ?? 0
-            if let k = groups.firstIndex(where: { $0.node == node && $0.term == term }) { groups[k].reads.append(v) } else {
-                groups.append((node, term, [v]))
+            if let g = groups.firstIndex(where: { $0.node == node && $0.term == term }) { groups[g].reads.append(v) } else {
+                groups.append((node, term, [v], k < contacts.count ? contacts[k] : nil))
             }
         }
         return groups.map { g in
             let first = g.reads[0], last = g.reads[g.reads.count - 1]
             let newer = leaders.first { $0.term > g.term && $0.start <= first.time && $0.end >= first.time }
-            let drift = faults.last { $0.kind == .drift && $0.nodes == [g.node] && $0.start <= first.time }
-            var evidence = first.evidence
-            if let d = drift { evidence.insert(contentsOf: d.evidence.prefix(1), at: 0) }
-            return Advice(feature: .readIndex, disruptions: [], window: Window(start: first.time, end: last.time),
-                          windowKind: "staleReads", leader: g.node, prevents: true, candidate: nil,
-                          candidateLastIndex: nil, candidateLastTerm: nil, quorum: nil, preVoteGrants: nil, voters: [],
-                          unavailabilityAvoided: 0, termsAvoided: 0, staleReads: g.reads.count,
-                          newerLeader: newer?.leader, newerTerm: newer?.term,
-                          driftPPM: drift.flatMap { $0.evidence.first?.fields["ppm"] }.flatMap { Int($0) },
-                          reference: "Ongaro thesis §6.4 (ReadIndex); §6.4.1 (a lease assumes bounded clock drift)",
-                          evidence: evidence)
+            let own = leaders.last { $0.leader == g.node && $0.term == g.term }
+            let from = g.contact?.time ?? first.time
+            /// A drift of `node`'s clock, slow or fast, in force over `during`.
+            func drift(of node: UInt32?, slow: Bool, during: ClosedRange<UInt64>) -> FaultInterval? {
+                faults.last { f in
+                    guard let node, f.kind == .drift, f.nodes == [node], f.start <= during.upperBound, f.end > during.lowerBound,
+                          let ppm = f.evidence.first?.fields["ppm"].flatMap({ Int($0) }) else { return false }
+                    return slow ? ppm < 0 : ppm > 0
+                }
+            }
+            // A slow clock on the serving leader between its last majority and its first stale read
+            // (its check-quorum ran late), else a fast one on the newer leader before it was elected
+            // (it campaigned early).
+            let drifted = drift(of: g.node, slow: true, during: min(from, first.time)...first.time).map { ($0, g.node) }
+                ?? newer.flatMap { n in drift(of: n.leader, slow: false, during: min(from, n.start)...n.start).map { ($0, n.leader) } }
+            let pause = faults.last { $0.kind == .pause && $0.nodes == [g.node] && $0.start < first.time && $0.end > from }
+            var evidence: [EventRef] = []
+            if let d = drifted { evidence += d.0.evidence.prefix(1) }
+            if let p = pause { evidence += p.evidence.prefix(1) }
+            if let c = g.contact { evidence.append(c.evidence) }
+            evidence += first.evidence
+            var a = Advice(feature: .readIndex, disruptions: [], window: Window(start: first.time, end: last.time),
+                           windowKind: "staleReads", leader: g.node, prevents: true, candidate: nil,
+                           candidateLastIndex: nil, candidateLastTerm: nil, quorum: nil, preVoteGrants: nil, voters: [],
+                           unavailabilityAvoided: 0, termsAvoided: 0, staleReads: g.reads.count,
+                           newerLeader: newer?.leader, newerTerm: newer?.term,
+                           reference: "Ongaro thesis §6.4 (ReadIndex); §6.4.1 (a lease assumes bounded clock drift)",
+                           evidence: evidence)
+            if let (d, node) = drifted {
+                a.driftPPM = d.evidence.first?.fields["ppm"].flatMap { Int($0) }
+                a.driftNode = node
+            }
+            a.lastMajorityContact = g.contact?.time
+            a.newerLeaderSince = newer?.start
+            a.ledUntil = own.flatMap { $0.end < end ? $0.end : nil }
+            a.leaderPause = pause.map { Window(start: $0.start, end: $0.end) }
+            a.checkQuorumInterval = timing.electionTimeoutMin
+            if drifted == nil, pause == nil {
+                a.reference += "; etcd-io/raft#166 (check-quorum's lease can outlast leadership)"
+            }
+            return a
         }
     }
 

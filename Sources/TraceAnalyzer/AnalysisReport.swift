@@ -619,8 +619,21 @@ public struct Advice: Codable, Sendable, Equatable {
     public var staleReads: Int? = nil
     public var newerLeader: UInt32? = nil
     public var newerTerm: UInt64? = nil
-    /// For ReadIndex advice: the serving leader's clock drift (parts per million) in force then.
+    /// For ReadIndex advice: a clock drift (parts per million) in force then that let the lease
+    /// outlast the leadership, and whose it was: the serving leader's, running slow (its
+    /// check-quorum timer ran late), or the newer leader's, running fast (it campaigned early).
     public var driftPPM: Int? = nil
+    public var driftNode: UInt32? = nil
+    /// For ReadIndex advice: when the serving leader had last heard from a majority of the voters
+    /// (itself included) before its first stale read, where its lease runs from; when the newer
+    /// leader was elected; when the serving leader stopped leading its term (absent if it led to
+    /// the end of the trace); its pause in between, if any (its timers stopped with it); and how
+    /// often check-quorum looks for a majority (the minimum election timeout).
+    public var lastMajorityContact: UInt64? = nil
+    public var newerLeaderSince: UInt64? = nil
+    public var ledUntil: UInt64? = nil
+    public var leaderPause: Window? = nil
+    public var checkQuorumInterval: UInt64? = nil
     /// For pre-vote advice about a term-inflation episode (`windowKind` "termInflation"): the
     /// candidate's campaigns in it and the terms it went from and to; `termsAvoided` counts the
     /// campaigns whose pre-vote would have failed. If the episode lasted to the end of the trace

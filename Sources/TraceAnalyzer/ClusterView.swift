@@ -47,6 +47,16 @@ struct ClusterView {
     /// Of those, the learners (replicated to, not voting), each with the event that added it.
     var learners: [UInt32: EventRef] = [:]
     private var lastChangeIndex: UInt64 = 0
+    /// The last message each node received from each other in the receiver's term:
+    /// `heard[receiver * ids.count + sender]` (time 0: none yet).
+    private var heard: [Delivery]
+
+    /// A delivery, enough to cite it: its time, its position in the trace and the message's id.
+    struct Delivery: BitwiseCopyable {
+        var time: UInt64 = 0
+        var ordinal: UInt64 = 0
+        var id: UInt64 = 0
+    }
 
     /// Whether a `membershipChangeApplied` of the change at `index` is its first application,
     /// the one that counts (a node that catches up applies old changes again), before the view
@@ -61,6 +71,7 @@ struct ClusterView {
     init(ids: [NodeID]) {
         self.ids = ids
         nodes = Array(repeating: Node(), count: ids.count)
+        heard = Array(repeating: Delivery(), count: ids.count * ids.count)
     }
 
     var quorum: Int { RaftRules.quorum(voters: ids.count - removed.count) }
@@ -195,6 +206,8 @@ struct ClusterView {
         case .termChanged(_, let to, _):
             nodes[i].term = to
             highestTerm = max(highestTerm, to)
+            // What it heard in its old term says nothing of the new one.
+            for j in ids.indices { heard[i * ids.count + j] = Delivery() }
         case .logTruncated(let from):
             nodes[i].lastIndex = from > 0 ? from - 1 : 0
         case .snapshotInstalled(let index, let term) where !nodes[i].loadsOwnSnapshot(at: e.time):
@@ -216,14 +229,31 @@ struct ClusterView {
 
     /// Ends message `id`'s flight and returns it (nil if it was not in flight: unknown, or a
     /// duplicate's second copy); an append or heartbeat not older than the receiver's term counts
-    /// as contact with a leader.
-    @inline(__always) mutating func delivered(_ id: UInt64, to node: NodeID?, at t: UInt64) -> RecentMessages.Message? {
+    /// as contact with a leader, and any message of the receiver's term as having heard from its
+    /// sender.
+    @inline(__always) mutating func delivered(_ id: UInt64, to node: NodeID?, at t: UInt64, ordinal: UInt64) -> RecentMessages.Message? {
         guard let m = messages.delivered(id, at: t) else { return nil }
-        if let node, let i = index(node), m.type == .append || m.type == .heartbeat || m.type == .snapshot,
-           m.term >= nodes[i].term {
-            nodes[i].lastLeaderContact = t
+        if let node, let i = index(node), m.term >= nodes[i].term {
+            if m.type == .append || m.type == .heartbeat || m.type == .snapshot { nodes[i].lastLeaderContact = t }
+            if m.term == nodes[i].term, let j = index(m.from) { heard[i * ids.count + j] = Delivery(time: t, ordinal: ordinal, id: id) }
         }
         return m
+    }
+
+    /// When `node` last heard, in its current term, from a majority of the voters (itself
+    /// included, as of `now`), and the delivery that completed that majority (nil when it has
+    /// heard from no other voter, or a majority is itself alone). A leader's lease runs from there.
+    func lastMajorityContact(of node: NodeID, now: UInt64) -> (time: UInt64, delivery: TraceEvent, ordinal: UInt64)? {
+        guard let i = index(node) else { return nil }
+        var others: [Delivery] = []
+        for (j, v) in ids.enumerated() where j != i && removed[v.rawValue] == nil {
+            let d = heard[i * ids.count + j]
+            if d.time > 0 { others.append(d) }
+        }
+        let needed = quorum - (removed[node.rawValue] == nil ? 1 : 0)
+        guard needed > 0, others.count >= needed else { return nil }
+        let d = others.sorted { $0.time > $1.time }[needed - 1]
+        return (min(d.time, now), TraceEvent(time: d.time, node: node, .messageDelivered(id: d.id)), d.ordinal)
     }
 
     /// Ends message `id`'s flight as dropped and returns it (nil if it was not in flight).

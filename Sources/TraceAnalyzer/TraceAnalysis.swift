@@ -76,6 +76,9 @@ struct AnalysisPass {
     private var detector: DisruptionDetector
     private var safety: SafetyChecker
     private var staleReads = StaleReadChecker()
+    /// For each of `staleReads.violations`, when the serving node had last heard from a majority
+    /// of the voters (its lease's start) and the delivery that completed that majority.
+    private var staleReadContacts: [AdviceEngine.MajorityContact?] = []
     private var snapshots = SnapshotTracker()
     private var sampler: MessageSampler
     private var network: NetworkTracker
@@ -164,7 +167,7 @@ struct AnalysisPass {
             availability.countMessage()
             view.sent(m, from: e.node, at: e.time)
         case .messageDelivered(let id):
-            let m = view.delivered(id, to: e.node, at: e.time)
+            let m = view.delivered(id, to: e.node, at: e.time, ordinal: ordinal)
             sampler.delivered(id, sent: m?.sent, at: e.time)
             if let m { network.delivered(m, at: e.time) }
         case .messageDropped(let id, let reason):
@@ -181,10 +184,24 @@ struct AnalysisPass {
             view.committed(on: e.node)
         case .entryProposed, .clientRequest, .clientResponse:
             availability.observe(e, ordinal: ordinal)
-            if checksReads { staleReads.observe(e, ordinal: ordinal) }
+            if checksReads {
+                let seen = staleReads.violations.count
+                staleReads.observe(e, ordinal: ordinal)
+                if staleReads.violations.count > seen { noteStaleReadContact() }
+            }
         default:
             observeRare(e)
         }
+    }
+
+    /// Notes, for the stale read just found, when its server last heard from a majority.
+    private mutating func noteStaleReadContact() {
+        guard let v = staleReads.violations.last, let n = v.nodes.first,
+              let c = view.lastMajorityContact(of: NodeID(rawValue: n), now: v.time) else {
+            staleReadContacts.append(nil)
+            return
+        }
+        staleReadContacts.append(AdviceEngine.MajorityContact(time: c.time, evidence: EventRef(c.delivery, ordinal: c.ordinal)))
     }
 
     /// Every other event: roles, terms, elections, faults. These visit the analyses that follow
@@ -291,8 +308,9 @@ struct AnalysisPass {
         var avail = availability.finish(at: end, duration: duration)
         adviseOnSettled()
         let timelineReport = timeline.finish(ids: view.ids, messages: sampler.arrows, messagesTruncated: sampler.isTruncated)
-        for a in AdviceEngine.adviseReads(violations: staleReads.violations, leaders: timeline.runLeaders,
-                                          faults: timeline.runFaults, features: run.features) {
+        for a in AdviceEngine.adviseReads(violations: staleReads.violations, contacts: staleReadContacts,
+                                          leaders: timeline.runLeaders, faults: timeline.runFaults,
+                                          features: run.features, timing: run.timing, end: end) {
             advice.add(window: a)
         }
         var effects: [FeatureEffect] = []

@@ -1034,8 +1034,10 @@ import TraceFormat
         let advice = try #require(r.advice.first { $0.feature == .readIndex })
         #expect(advice.staleReads == stale.count && advice.prevents)
         #expect(advice.leader == stale[0].nodes.first && advice.newerLeader != advice.leader)
-        #expect(advice.driftPPM == -500_000)
+        #expect(advice.driftPPM == -500_000 && advice.driftNode == advice.leader)
         #expect(advice.evidence.first?.event == "clockDriftSet")
+        try expectLeaseTimeline(advice, firstRead: stale[0], events: events)
+        #expect(ReportText.advice(advice).contains("n\(advice.leader!)'s clock ran 500000 ppm slow, so its check-quorum timer"))
         #expect(TextReport.render(r, color: false).contains("ReadIndex (instead of lease reads) would have prevented \(stale.count) stale reads"))
         // The HTML timeline marks each on the serving node's lane, and its legend names the mark.
         let html = HTMLReport.render(r)
@@ -1047,6 +1049,51 @@ import TraceFormat
         #expect(fixed.safety.readsChecked > 500)
         #expect(!fixed.advice.contains { $0.feature == .readIndex })
         #expect(!HTMLReport.render(fixed).contains("</i>safety violation"))
+    }
+
+    /// Without any drift a lease read can still be stale: check-quorum looks for a majority once
+    /// every minimum election timeout, so a leader cut off just after a look leads on for up to
+    /// two of them, while the others elect a new leader after one (as in etcd). The advice says so
+    /// with the times: the leader's last majority, the new leader's election, its step-down.
+    @Test func leaseReadsGoStaleWithoutDriftWhenCheckQuorumLooksLate() throws {
+        var c = ScenarioCatalog.leaseReadDrift.configuration
+        c.faults.removeAll { if case .drift = $0.action { true } else { false } }
+        c.seed = 2
+        let path = Scratch.path("lease-no-drift.trace")
+        _ = try Recorder.record(c, to: path)
+        let r = try TraceAnalysis.analyze(try TraceFile.open(path))
+        let stale = r.safety.violations.filter { $0.rule == .staleRead }
+        #expect(!stale.isEmpty && stale.count == r.safety.violations.count)
+        let advice = try #require(r.advice.first { $0.feature == .readIndex })
+        #expect(advice.driftPPM == nil && advice.driftNode == nil && advice.leaderPause == nil)
+        let interval = c.timing.electionTimeoutMin
+        #expect(advice.checkQuorumInterval == interval)
+        let contact = try #require(advice.lastMajorityContact), elected = try #require(advice.newerLeaderSince)
+        let ledUntil = try #require(advice.ledUntil)
+        // The others waited out the minimum election timeout; the old leader looked late, but
+        // within two looks.
+        #expect(elected - contact >= interval && ledUntil > stale.last!.time && ledUntil - contact <= 2 * interval + c.timing.heartbeatInterval)
+        try expectLeaseTimeline(advice, firstRead: stale[0], events: try eventsByOrdinal(path))
+        let text = ReportText.advice(advice)
+        #expect(text.contains("n\(advice.leader!) had last heard from a majority of the voters at \(ReportText.time(contact))"))
+        #expect(text.contains("Check-quorum looks for a majority once every minimum election timeout (150ms)"))
+        #expect(advice.reference.contains("etcd-io/raft#166"))
+    }
+
+    /// The lease timeline of ReadIndex advice holds together: the cited delivery is a message of
+    /// a voter to the serving leader, in its term, at its last majority contact, before the first
+    /// stale read; the newer leader was elected between the two.
+    private func expectLeaseTimeline(_ a: Advice, firstRead: SafetyViolation, events: [TraceEvent]) throws {
+        let contact = try #require(a.lastMajorityContact)
+        let ref = try #require(a.evidence.first { $0.event == "messageDelivered" })
+        #expect(ref.time == contact && ref.node == a.leader && contact <= firstRead.time)
+        let delivered = events[Int(ref.ordinal)]
+        guard case .messageDelivered(let id) = delivered.kind else { Issue.record("not a delivery: \(delivered)"); return }
+        let sent = try #require(events.first { if case .messageSent(let m) = $0.kind { m.id == id } else { false } })
+        guard case .messageSent(let m) = sent.kind else { return }
+        #expect(m.to.rawValue == a.leader && sent.node?.rawValue != a.leader)
+        let elected = try #require(a.newerLeaderSince)
+        #expect(contact < elected && elected <= firstRead.time)
     }
 
     /// ReadIndex reads amid random faults, snapshots and retries: never stale, and every read

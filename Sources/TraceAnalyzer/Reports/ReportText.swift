@@ -597,11 +597,31 @@ public enum ReportText {
             let w = a.window.map { "\(time($0.start))-\(time($0.end))" } ?? "-"
             var s = "\(featureName(a.feature)) (instead of lease reads) would have prevented \(count(a.staleReads ?? 0, "stale read")) "
             s += "that \(node(a.leader)) served on its lease at \(w)"
-            if let n = a.newerLeader, let t = a.newerTerm { s += ", while \(node(n)) already led term \(t)" }
-            if let ppm = a.driftPPM, ppm != 0 {
-                s += "; its clock ran \(abs(ppm)) ppm \(ppm < 0 ? "slow" : "fast"), so its check-quorum timer, and with it its lease, outlasted its leadership"
+            let l = node(a.leader)
+            if let n = a.newerLeader, let t = a.newerTerm {
+                s += ", while \(node(n)) already led term \(t)"
+                if let since = a.newerLeaderSince { s += " (elected at \(time(since)))" }
             }
-            s += ". ReadIndex serves a read only after a majority answers a heartbeat round sent for it, which a deposed leader does not get."
+            s += "."
+            if let c = a.lastMajorityContact {
+                s += " \(l) had last heard from a majority of the voters at \(time(c))"
+                if let n = a.newerLeader, let since = a.newerLeaderSince, since >= c { s += "; \(node(n)) was elected \(time(since - c)) later" }
+                s += a.ledUntil.map { $0 >= c ? ", and \(l) led until \(time($0)), \(time($0 - c)) after that" : "" } ?? ", and \(l) still led at the end of the trace"
+                s += "."
+            }
+            if let ppm = a.driftPPM, ppm < 0, a.driftNode == a.leader {
+                s += " \(l)'s clock ran \(abs(ppm)) ppm slow, so its check-quorum timer, and with it its lease, outlasted its leadership."
+            } else if let ppm = a.driftPPM, ppm > 0, let n = a.driftNode {
+                s += " \(node(n))'s clock ran \(ppm) ppm fast, so its election timer fired early."
+            }
+            if let p = a.leaderPause {
+                s += " \(l) was paused from \(time(p.start)) to \(time(p.end)), its timers, check-quorum's among them, stopped with it."
+            } else if a.driftPPM == nil, let i = a.checkQuorumInterval, a.lastMajorityContact != nil {
+                s += " Check-quorum looks for a majority once every minimum election timeout (\(time(i))), so a leader cut off just after a look "
+                s += "leads on, serving reads on its lease, for up to two of them (\(time(2 * i))) after its majority last answered, "
+                s += "while the others may elect a new leader after one (etcd's lease reads do the same)."
+            }
+            s += " ReadIndex serves a read only after a majority answers a heartbeat round sent for it, which a deposed leader does not get."
             return s + " [\(a.reference)]"
         case .learners:
             let m = node(a.member), l = node(a.leader)
