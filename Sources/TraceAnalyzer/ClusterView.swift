@@ -48,8 +48,10 @@ struct ClusterView {
     var learners: [UInt32: EventRef] = [:]
     private var lastChangeIndex: UInt64 = 0
     /// The last message each node received from each other in the receiver's term:
-    /// `heard[receiver * ids.count + sender]` (time 0: none yet).
+    /// `heard[receiver * ids.count + sender]` (time 0: none yet). Kept only if `tracksHeard`: only
+    /// a leader's lease needs it (it costs a tenth of a delivery's analysis).
     private var heard: [Delivery]
+    let tracksHeard: Bool
 
     /// A delivery, enough to cite it: its time, its position in the trace and the message's id.
     struct Delivery: BitwiseCopyable {
@@ -68,10 +70,11 @@ struct ClusterView {
         init(_ x: NodeID, _ y: NodeID) { (a, b) = x.rawValue < y.rawValue ? (x.rawValue, y.rawValue) : (y.rawValue, x.rawValue) }
     }
 
-    init(ids: [NodeID]) {
+    init(ids: [NodeID], tracksHeard: Bool = false) {
         self.ids = ids
+        self.tracksHeard = tracksHeard
         nodes = Array(repeating: Node(), count: ids.count)
-        heard = Array(repeating: Delivery(), count: ids.count * ids.count)
+        heard = Array(repeating: Delivery(), count: tracksHeard ? ids.count * ids.count : 0)
     }
 
     var quorum: Int { RaftRules.quorum(voters: ids.count - removed.count) }
@@ -207,7 +210,7 @@ struct ClusterView {
             nodes[i].term = to
             highestTerm = max(highestTerm, to)
             // What it heard in its old term says nothing of the new one.
-            for j in ids.indices { heard[i * ids.count + j] = Delivery() }
+            if tracksHeard { for j in ids.indices { heard[i * ids.count + j] = Delivery() } }
         case .logTruncated(let from):
             nodes[i].lastIndex = from > 0 ? from - 1 : 0
         case .snapshotInstalled(let index, let term) where !nodes[i].loadsOwnSnapshot(at: e.time):
@@ -233,9 +236,12 @@ struct ClusterView {
     /// sender.
     @inline(__always) mutating func delivered(_ id: UInt64, to node: NodeID?, at t: UInt64, ordinal: UInt64) -> RecentMessages.Message? {
         guard let m = messages.delivered(id, at: t) else { return nil }
-        if let node, let i = index(node), m.term >= nodes[i].term {
-            if m.type == .append || m.type == .heartbeat || m.type == .snapshot { nodes[i].lastLeaderContact = t }
-            if m.term == nodes[i].term, let j = index(m.from) { heard[i * ids.count + j] = Delivery(time: t, ordinal: ordinal, id: id) }
+        guard let node, let i = index(node) else { return m }
+        if m.type == .append || m.type == .heartbeat || m.type == .snapshot, m.term >= nodes[i].term {
+            nodes[i].lastLeaderContact = t
+        }
+        if tracksHeard, m.term == nodes[i].term, let j = index(m.from) {
+            heard[i * ids.count + j] = Delivery(time: t, ordinal: ordinal, id: id)
         }
         return m
     }
@@ -244,7 +250,7 @@ struct ClusterView {
     /// included, as of `now`), and the delivery that completed that majority (nil when it has
     /// heard from no other voter, or a majority is itself alone). A leader's lease runs from there.
     func lastMajorityContact(of node: NodeID, now: UInt64) -> (time: UInt64, delivery: TraceEvent, ordinal: UInt64)? {
-        guard let i = index(node) else { return nil }
+        guard tracksHeard, let i = index(node) else { return nil }
         var others: [Delivery] = []
         for (j, v) in ids.enumerated() where j != i && removed[v.rawValue] == nil {
             let d = heard[i * ids.count + j]

@@ -110,10 +110,12 @@ struct AnalysisPass {
         self.focus = focus
         sampler = focus.map { MessageSampler(focus: $0) } ?? MessageSampler()
         if let focus { elections.focus = focus }
-        view = ClusterView(ids: ids)
+        checksReads = run.workload.readsPerSecond > 0
+        // Who heard from whom last matters only to a lease: where a stale lease read's advice says
+        // when the leader last heard from a majority.
+        view = ClusterView(ids: ids, tracksHeard: checksReads && RaftRules.servesLeaseReads(run.features))
         safety = SafetyChecker(nodes: ids.count)
         network = NetworkTracker(nodes: ids.count)
-        checksReads = run.workload.readsPerSecond > 0
         timeline = TimelineBuilder(nodes: ids.count, start: start, end: self.end, focus: focus,
                                    labelText: run.labelText)
         availability = AvailabilityTracker(start: start, stallThreshold: run.timing.electionTimeoutMin)
