@@ -65,6 +65,8 @@ struct DisruptionDetector {
     private struct Pending {
         var term: UInt64
         var ref: EventRef
+        /// The node the leader was handing leadership over to when it stepped down, if any.
+        var transferTarget: NodeID?
     }
 
     private struct Isolation {
@@ -94,6 +96,8 @@ struct DisruptionDetector {
     /// voter would have answered.
     private var campaignByTerm: [UInt64: CampaignSnapshot] = [:]
     private var pending: [UInt32: Pending] = [:]
+    /// Leadership transfers in progress, by leader: the target and the leader's term.
+    private var transferring: [UInt32: (target: NodeID, term: UInt64)] = [:]
     private var isolation: [UInt32: Isolation] = [:]
     /// Disruptions (by id) put down to partial connectivity or a plain timeout whose root's links
     /// to the leader had just changed: if they keep changing (4 changes from `since` on, until
@@ -215,7 +219,8 @@ struct DisruptionDetector {
             }
             switch reason {
             case .higherTermSeen:
-                pending[node.rawValue] = Pending(term: term, ref: ref())
+                let transfer = transferring[node.rawValue].flatMap { $0.term == term ? $0.target : nil }
+                pending[node.rawValue] = Pending(term: term, ref: ref(), transferTarget: transfer)
             case .lostQuorum:
                 lostQuorumStepDowns += 1
                 note(.checkQuorum, ref())
@@ -232,6 +237,10 @@ struct DisruptionDetector {
             guard let node = e.node, view[node].role == .leader, view[node].committedAsLeader else { return }
             add(Disruption(id: 0, time: e.time, leader: node.rawValue, term: view[node].term, newTerm: nil, cause: .crash,
                            origin: nil, termInflation: nil, leaderlessFor: nil, evidence: [ref()]))
+        case .transferStarted(let target, let term):
+            if let node = e.node { transferring[node.rawValue] = (target, term) }
+        case .transferFinished:
+            if let node = e.node { transferring[node.rawValue] = nil }
         case .membershipChangeProposed(.remove, let target, _):
             removalProposed[target.rawValue] = ref()
         case .becameLeader:
@@ -341,6 +350,10 @@ struct DisruptionDetector {
         // The root of the disruption is the first node that campaigned past the leader's term; later
         // campaigns (up to `newTerm`) may come from nodes whose term it had already raised.
         func origin(_ term: UInt64) -> NodeID? { campaignByTerm[term]?.ref.node.map { NodeID(rawValue: $0) } }
+        // The leader was handing over to the node that campaigned first for the next term: the
+        // transfer worked, though the new term reached the leader first in another node's message
+        // (a voter's answer, say), so the leader could not tell (its `transferFinished` says not).
+        if let target = p.transferTarget, origin(p.term &+ 1) == target { return }
         guard let root = origin(p.term &+ 1) ?? origin(newTerm) else {
             add(Disruption(id: 0, time: p.ref.time, leader: leader.rawValue, term: p.term, newTerm: newTerm,
                            cause: .electionTimeout, origin: nil, termInflation: nil, leaderlessFor: nil, evidence: evidence))

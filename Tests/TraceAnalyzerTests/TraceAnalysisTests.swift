@@ -1301,3 +1301,58 @@ import TraceFormat
         #expect(ReportText.network(n).contains("\(n.heldByPause) held by paused receivers"))
     }
 }
+
+/// A leader handing over steps down when it first sees the next term, which may come in another
+/// node's message (a voter's answer) before the target's: its `transferFinished` then says it did
+/// not succeed, as it cannot tell. The target campaigned first for that term, so the transfer
+/// worked and nothing was disrupted. (Random schedules found such a transfer reported as a
+/// disruption by election timeout, with leader stickiness advised against it.)
+@Suite struct HandOverTests {
+    func ev(_ ms: UInt64, _ n: UInt32, _ k: TraceEvent.Kind) -> TraceEvent {
+        TraceEvent(time: ms * nsPerMillisecond, node: NodeID(rawValue: n), k)
+    }
+
+    /// n1 leads term 1 and commits, starts handing over to n2, and `campaigner` campaigns for term
+    /// 2 (without a timer: as on TimeoutNow), wins with the third node's vote, and n1 steps down
+    /// on seeing term 2.
+    func handOver(campaigner: UInt32) throws -> AnalysisReport {
+        let n = { NodeID(rawValue: $0) }
+        let voter: UInt32 = campaigner == 2 ? 3 : 2
+        var events = (1...3).map { ev(0, UInt32($0), .nodeStarted(NodeRecovery(term: 0, vote: nil, lastIndex: 0, lastTerm: 0, restart: false))) }
+        events += [
+            ev(200, 1, .electionTimerFired(term: 0)), ev(200, 1, .termChanged(from: 0, to: 1, cause: .campaign)),
+            ev(200, 1, .becameCandidate(term: 1)),
+            ev(205, 2, .termChanged(from: 0, to: 1, cause: .higherTermSeen)), ev(205, 2, .becameFollower(term: 1, leader: nil)),
+            ev(205, 2, .voteGranted(candidate: n(1), term: 1, preVote: false)),
+            ev(210, 1, .becameLeader(term: 1)),
+            ev(215, 2, .becameFollower(term: 1, leader: n(1))),
+            ev(215, 3, .termChanged(from: 0, to: 1, cause: .higherTermSeen)), ev(215, 3, .becameFollower(term: 1, leader: n(1))),
+            ev(220, 1, .commitAdvanced(from: 0, to: 1)),
+            ev(1000, 1, .transferStarted(target: n(2), term: 1)),
+            ev(1010, campaigner, .termChanged(from: 1, to: 2, cause: .campaign)), ev(1010, campaigner, .becameCandidate(term: 2)),
+            ev(1015, voter, .termChanged(from: 1, to: 2, cause: .higherTermSeen)), ev(1015, voter, .becameFollower(term: 2, leader: nil)),
+            ev(1015, voter, .voteGranted(candidate: n(campaigner), term: 2, preVote: false)),
+            ev(1020, campaigner, .becameLeader(term: 2)),
+            // The voter's answer to an append of n1's carries term 2: n1 steps down on it.
+            ev(1021, 1, .leaderSteppedDown(term: 1, reason: .higherTermSeen)),
+            ev(1021, 1, .transferFinished(target: n(2), term: 1, succeeded: false)),
+            ev(1021, 1, .termChanged(from: 1, to: 2, cause: .higherTermSeen)), ev(1021, 1, .becameFollower(term: 2, leader: nil)),
+            ev(1025, 1, .becameFollower(term: 2, leader: n(campaigner))),
+            ev(1025, voter, .becameFollower(term: 2, leader: n(campaigner))),
+            ev(1030, campaigner, .commitAdvanced(from: 1, to: 2)),
+        ]
+        return try TraceAnalysis.analyze(try TraceFile.open(try writeTrace(events.sorted { $0.time < $1.time })))
+    }
+
+    @Test func aTransferWhoseNewTermReachedTheLeaderThroughAVoterIsNoDisruption() throws {
+        let r = try handOver(campaigner: 2)
+        #expect(r.disruptions.isEmpty, "\(r.disruptions)")
+        #expect(r.advice.isEmpty)
+    }
+
+    @Test func anotherNodeCampaigningDuringATransferIsStillADisruption() throws {
+        let r = try handOver(campaigner: 3)
+        #expect(r.disruptions.count == 1)
+        #expect(r.disruptions.first?.leader == 1 && r.disruptions.first?.origin == 3)
+    }
+}
