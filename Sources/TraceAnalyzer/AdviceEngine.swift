@@ -77,8 +77,13 @@ enum AdviceEngine {
 
     /// The advice about one disruption, from the campaign snapshot taken when it began.
     /// `roundTrip`: twice the mean delivery latency seen so far (leadership transfer's cost).
+    /// `firstCampaign`: the first campaign in the disruption's time without a leader.
     static func advise(_ d: Disruption, snapshot: DisruptionDetector.CampaignSnapshot?, features: RaftFeatures,
-                       quorum: Int, roundTrip: UInt64) -> [Advice] {
+                       timing: RaftTiming, quorum: Int, roundTrip: UInt64, firstCampaign: EventRef? = nil) -> [Advice] {
+        func handOver(window: UInt64, kind: String, prevents: Bool, reference: String) -> Advice {
+            Self.handOver(d, window: window, kind: kind, prevents: prevents, quorum: quorum, roundTrip: roundTrip,
+                          firstCampaign: firstCampaign, timing: timing, reference: reference)
+        }
         switch d.cause {
         case .removedServer where d.origin == nil:
             // The leader removed itself: it stepped down on applying its removal, and nobody
@@ -86,7 +91,7 @@ enum AdviceEngine {
             // trip. (A removed server that won an election before learning of its removal, then
             // stepped down, was not the leader when its removal was planned.)
             guard d.ownRemovalProposal != nil, let window = d.leaderlessFor else { return [] }
-            return [handOver(d, window: window, kind: Advice.removedLeader, prevents: true, quorum: quorum, roundTrip: roundTrip,
+            return [handOver(window: window, kind: Advice.removedLeader, prevents: true,
                              reference: "Ongaro thesis §3.10 (leadership transfer); §4.2.2 (removing the current leader)")]
         case .rejoin, .partialConnectivity, .flappingLink, .degradedLink, .electionTimeout, .removedServer, .lostQuorum, .leaderPaused:
             // (A leader that stepped down by check-quorum has no campaign behind it.)
@@ -111,7 +116,7 @@ enum AdviceEngine {
             return features.leaderStickiness ? [] : [stickiness()]
         case .crash:
             guard let window = d.leaderlessFor else { return [] }
-            return [handOver(d, window: window, kind: "leaderless", prevents: false, quorum: quorum, roundTrip: roundTrip,
+            return [handOver(window: window, kind: "leaderless", prevents: false,
                              reference: "Ongaro thesis §3.10 (leadership transfer, for planned restarts only)")]
         }
     }
@@ -121,12 +126,24 @@ enum AdviceEngine {
     /// removal's disruption (planned by whoever removed the leader), not a crash's (planned only
     /// if the crash stood for a restart).
     private static func handOver(_ d: Disruption, window: UInt64, kind: String, prevents: Bool, quorum: Int,
-                                 roundTrip: UInt64, reference: String) -> Advice {
-        Advice(feature: .leadershipTransfer, disruptions: [d.id], window: Window(start: d.leaderlessStart, end: d.leaderlessStart + window),
-               windowKind: kind, leader: d.leader, prevents: prevents, candidate: nil, candidateLastIndex: nil,
-               candidateLastTerm: nil, quorum: quorum, preVoteGrants: nil, voters: [],
-               unavailabilityAvoided: window > roundTrip ? window - roundTrip : 0, termsAvoided: 0,
-               reference: reference, evidence: d.evidence)
+                                 roundTrip: UInt64, firstCampaign: EventRef?, timing: RaftTiming, reference: String) -> Advice {
+        var a = Advice(feature: .leadershipTransfer, disruptions: [d.id], window: Window(start: d.leaderlessStart, end: d.leaderlessStart + window),
+                       windowKind: kind, leader: d.leader, prevents: prevents, candidate: nil, candidateLastIndex: nil,
+                       candidateLastTerm: nil, quorum: quorum, preVoteGrants: nil, voters: [],
+                       unavailabilityAvoided: window > roundTrip ? window - roundTrip : 0, termsAvoided: 0,
+                       reference: reference, evidence: d.evidence)
+        a.roundTrip = roundTrip
+        // Without a leader for longer than two maximum election timeouts: more than the wait for
+        // a follower's timer and an election went wrong (elections that gave no majority a
+        // leader, for faults of their own), which a handover's target may have met as well. It is
+        // credited only with the wait before the first campaign, which it makes immediate.
+        if window > 2 * timing.electionTimeoutMax, let c = firstCampaign, c.time >= d.leaderlessStart {
+            let wait = min(c.time - d.leaderlessStart, window)
+            a.campaignWait = wait
+            a.unavailabilityAvoided = wait
+            a.evidence = DisruptionDetector.inFileOrder(a.evidence + [c])
+        }
+        return a
     }
 
     /// Pre-vote advice about a term-inflation episode no disruption was rooted in: each of the

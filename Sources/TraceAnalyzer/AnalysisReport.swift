@@ -652,6 +652,12 @@ public struct Advice: Codable, Sendable, Equatable {
     public var leaderLastIndex: UInt64? = nil
     public var votersReached: Int? = nil
     public var quorumBefore: Int? = nil
+    /// For leadership-transfer advice: the round trip a handover costs (twice the mean delivery
+    /// latency so far); and, when the time without a leader lasted over two maximum election
+    /// timeouts (elections went wrong after the first campaign), the wait before that first
+    /// campaign, all a handover is credited with then (`unavailabilityAvoided`).
+    public var roundTrip: UInt64? = nil
+    public var campaignWait: UInt64? = nil
     public var reference: String
     public var evidence: [EventRef]
 

@@ -83,6 +83,9 @@ struct DisruptionDetector {
         var disruption: Disruption
         /// The campaign its advice is evaluated at.
         var snapshot: CampaignSnapshot?
+        /// When the first node campaigned (a pre-vote or a vote round) in its time without a
+        /// leader, and the event: what a leader's handover would have made immediate.
+        var firstCampaign: EventRef?
     }
 
     let features: RaftFeatures
@@ -187,6 +190,11 @@ struct DisruptionDetector {
     mutating func observe(_ e: TraceEvent, ordinal: UInt64, view: ClusterView) {
         func ref() -> EventRef { EventRef(e, ordinal: ordinal) }
         switch e.kind {
+        case .becamePreCandidate, .becameCandidate:
+            for k in open.indices where open[k].firstCampaign == nil && open[k].disruption.leaderlessFor == nil
+                && e.time >= open[k].disruption.leaderlessStart {
+                open[k].firstCampaign = ref()
+            }
         case .termChanged(let from, let to, let cause):
             guard let node = e.node else { return }
             if cause == .campaign {

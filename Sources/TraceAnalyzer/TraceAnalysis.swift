@@ -290,7 +290,8 @@ struct AnalysisPass {
         let run = metadata.run
         for o in detector.takeSettled() {
             advice.add(o.disruption, advice: AdviceEngine.advise(o.disruption, snapshot: o.snapshot, features: run.features,
-                                                                 quorum: view.quorum, roundTrip: roundTrip))
+                                                                 timing: run.timing, quorum: view.quorum, roundTrip: roundTrip,
+                                                                 firstCampaign: o.firstCampaign))
         }
         for i in detector.takeSettledInflation() {
             if let a = AdviceEngine.advise(i, quorum: view.quorum) { advice.add(window: a) }

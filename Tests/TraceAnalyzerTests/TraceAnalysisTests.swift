@@ -627,6 +627,41 @@ import TraceFormat
         #expect(bar.end == crash.start)
     }
 
+    /// A crash followed by elections that give no majority a leader (the followers split in two
+    /// pairs until 4.5s): a handover is credited only with the wait before the first campaign,
+    /// which it would have made immediate, not with the whole window. A plain crash's window is
+    /// credited in full, less the handover's round trip.
+    @Test func aLongWindowAfterACrashCreditsAHandOverWithTheWaitForTheFirstCampaign() throws {
+        let (plain, _) = try analyzeScenario("leader-crash")
+        let p = try #require(plain.advice.first { $0.feature == .leadershipTransfer })
+        let rt = try #require(p.roundTrip)
+        #expect(p.campaignWait == nil && p.unavailabilityAvoided == p.window!.duration - rt)
+
+        var c = ScenarioCatalog.leaderCrash.configuration
+        c.faults += [ScheduledFault(at: 3 * nsPerSecond, .partition(groups: [[.follower(0), .follower(1)], [.follower(2), .follower(3)]])),
+                     ScheduledFault(at: 4_500 * nsPerMillisecond, .healAll)]
+        let path = Scratch.path("crash-then-split.trace")
+        _ = try Recorder.record(c, to: path)
+        let r = try TraceAnalysis.analyze(try TraceFile.open(path))
+        let d = try #require(r.disruptions.first { $0.cause == .crash })
+        let window = try #require(d.leaderlessFor)
+        #expect(window > 2 * c.timing.electionTimeoutMax)
+        let a = try #require(r.advice.first { $0.feature == .leadershipTransfer && $0.disruptions == [d.id] })
+        let wait = try #require(a.campaignWait)
+        #expect(a.unavailabilityAvoided == wait)
+        // A follower's timer ran from the last heartbeat it got, up to an interval before the crash.
+        #expect(wait + c.timing.heartbeatInterval >= c.timing.electionTimeoutMin && wait <= c.timing.electionTimeoutMax)
+        // The first campaign is cited, and it is the first of the window.
+        let campaign = try #require(a.evidence.first { $0.event == "becameCandidate" || $0.event == "becamePreCandidate" })
+        #expect(campaign.time == d.leaderlessStart + wait)
+        let events = try eventsByOrdinal(path)
+        #expect(!events.contains { e in
+            e.time >= d.leaderlessStart && e.time < campaign.time
+                && { if case .becameCandidate = e.kind { true } else if case .becamePreCandidate = e.kind { true } else { false } }()
+        })
+        #expect(ReportText.advice(a).contains("would have spared the wait for the first campaign, \(ReportText.time(wait)) of the \(ReportText.time(window)) without a leader"))
+    }
+
     @Test func steadyRunHasNothingToExplain() throws {
         let (r, _) = try analyzeScenario("steady", duration: 5 * nsPerSecond)
         #expect(r.disruptions.isEmpty)

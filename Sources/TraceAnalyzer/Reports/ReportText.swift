@@ -638,12 +638,26 @@ public enum ReportText {
             return s + " [\(a.reference)]"
         case .leadershipTransfer where a.isAboutRemovedLeader:
             let leaderless = a.window?.duration ?? 0
-            return "Leadership transfer would have prevented disruption \(target): \(node(a.leader)) was removed from the voters while it led, "
-                + "and stepped down when it applied its removal; the cluster then had no leader for \(time(leaderless)), as no follower campaigns before its election timeout. "
-                + "Had \(node(a.leader)) handed leadership over first (etcd's move-leader, or stopping the member, which hands over before it goes down), "
-                + "a round trip (about \(time(leaderless - a.unavailabilityAvoided))) would have replaced that, saving about \(time(a.unavailabilityAvoided)). [\(a.reference)]"
+            var s = "Leadership transfer would have prevented disruption \(target): \(node(a.leader)) was removed from the voters while it led, "
+                + "and stepped down when it applied its removal; the cluster then had no leader for \(time(leaderless))"
+            let handOver = "Had \(node(a.leader)) handed leadership over first (etcd's move-leader, or stopping the member, which hands over before it goes down), "
+            if let wait = a.campaignWait {
+                s += ": the first campaign came \(time(wait)) after, as no follower campaigns before its election timeout, and the elections after it "
+                    + "gave no majority a leader until the end of those \(time(leaderless)). " + handOver
+                    + "its target would have campaigned at once, saving about \(time(a.unavailabilityAvoided)); whether the elections that followed would have gone better, the trace cannot say."
+            } else {
+                s += ", as no follower campaigns before its election timeout. " + handOver
+                    + "a round trip (about \(time(a.roundTrip ?? leaderless - a.unavailabilityAvoided))) would have replaced that, saving about \(time(a.unavailabilityAvoided))."
+            }
+            return s + " [\(a.reference)]"
         case .leadershipTransfer:
-            return "Disruption \(target) was a crash: no feature on the list prevents an unplanned one. If the restart was planned, leadership transfer would have replaced \(time((a.window?.duration ?? 0))) without a leader by about one round trip, saving about \(time(a.unavailabilityAvoided)). [\(a.reference)]"
+            let leaderless = time(a.window?.duration ?? 0)
+            if let wait = a.campaignWait {
+                return "Disruption \(target) was a crash: no feature on the list prevents an unplanned one. If the restart was planned, leadership transfer "
+                    + "would have spared the wait for the first campaign, \(time(wait)) of the \(leaderless) without a leader (the elections after it, "
+                    + "which gave no majority a leader for the rest, a handover may not have spared), saving about \(time(a.unavailabilityAvoided)). [\(a.reference)]"
+            }
+            return "Disruption \(target) was a crash: no feature on the list prevents an unplanned one. If the restart was planned, leadership transfer would have replaced \(leaderless) without a leader by about one round trip, saving about \(time(a.unavailabilityAvoided)). [\(a.reference)]"
         }
     }
 
