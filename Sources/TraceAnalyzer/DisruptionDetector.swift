@@ -20,6 +20,9 @@ struct DisruptionDetector {
         var preVoteGrants: Int { 1 + voters.filter(\.grantsPreVote).count }
         /// The same with leader stickiness: voters that heard from a leader lately refuse.
         var stickyGrants: Int { 1 + voters.filter(\.grantsWithStickiness).count }
+        /// The candidate could exchange messages with none of the voters: its campaign reached
+        /// nobody, so it started nothing (until it rejoins, carrying its term).
+        var reachedNobody: Bool { !voters.isEmpty && !voters.contains(where: \.reachable) }
     }
 
     /// A leader as a candidate campaigned against it.
@@ -201,7 +204,9 @@ struct DisruptionDetector {
                 let snapshot = Self.snapshot(of: node, term: to, view: view, at: e.time, ref: ref(), timing: timing)
                 // The first campaign for a term is the one kept: a second node campaigning for the
                 // same term (both timed out) came later, so it was not what started the election.
-                if campaignByTerm[to] == nil {
+                // Unless the first reached nobody (cut off from every voter) and this one does
+                // reach some: then this one raised the term the others saw.
+                if campaignByTerm[to].map({ $0.reachedNobody && !snapshot.reachedNobody && $0.ref.node != node.rawValue }) ?? true {
                     campaignByTerm[to] = snapshot
                     // Terms far below the newest cannot be asked about again.
                     if campaignByTerm.count > 4_096 { campaignByTerm = campaignByTerm.filter { $0.key &+ 1_024 > to } }

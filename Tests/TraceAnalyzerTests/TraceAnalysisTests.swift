@@ -1391,3 +1391,63 @@ import TraceFormat
         #expect(r.disruptions.first?.leader == 1 && r.disruptions.first?.origin == 3)
     }
 }
+
+/// The root of a disruption is the first node to campaign past the leader's term, unless that
+/// campaign reached nobody: a node cut off from every voter that campaigned for the term first
+/// started nothing, and the node that campaigned for it later, reaching the others, raised the
+/// term the leader saw. (Random schedules found an isolated node blamed, as partial connectivity,
+/// for the campaign of a removed server.)
+@Suite struct DisruptionRootTests {
+    func ev(_ ms: UInt64, _ n: UInt32?, _ k: TraceEvent.Kind) -> TraceEvent {
+        TraceEvent(time: ms * nsPerMillisecond, node: n.map { NodeID(rawValue: $0) }, k)
+    }
+
+    /// n1 leads term 1 and commits; n3 is cut off from everyone at 500ms and campaigns for term 2
+    /// at 800ms; n2, reaching n1, campaigns for term 2 at `second` (if any), and n1 steps down on
+    /// seeing term 2 at 1100ms.
+    func run(secondCampaign: Bool) throws -> AnalysisReport {
+        let n = { NodeID(rawValue: $0) }
+        var events = (1...3).map { ev(0, UInt32($0), .nodeStarted(NodeRecovery(term: 0, vote: nil, lastIndex: 0, lastTerm: 0, restart: false))) }
+        events += [
+            ev(200, 1, .electionTimerFired(term: 0)), ev(200, 1, .termChanged(from: 0, to: 1, cause: .campaign)),
+            ev(200, 1, .becameCandidate(term: 1)),
+            ev(205, 2, .termChanged(from: 0, to: 1, cause: .higherTermSeen)), ev(205, 2, .becameFollower(term: 1, leader: nil)),
+            ev(205, 2, .voteGranted(candidate: n(1), term: 1, preVote: false)),
+            ev(210, 1, .becameLeader(term: 1)),
+            ev(215, 2, .becameFollower(term: 1, leader: n(1))),
+            ev(215, 3, .termChanged(from: 0, to: 1, cause: .higherTermSeen)), ev(215, 3, .becameFollower(term: 1, leader: n(1))),
+            ev(220, 1, .commitAdvanced(from: 0, to: 1)),
+        ]
+        for other: UInt32 in [1, 2] {
+            events += [ev(500, nil, .linkCut(DirectedLink(from: n(3), to: n(other)))), ev(500, nil, .linkCut(DirectedLink(from: n(other), to: n(3))))]
+        }
+        events += [
+            ev(800, 3, .electionTimerFired(term: 1)), ev(800, 3, .termChanged(from: 1, to: 2, cause: .campaign)),
+            ev(800, 3, .becameCandidate(term: 2)),
+        ]
+        if secondCampaign {
+            events += [
+                ev(1000, 2, .electionTimerFired(term: 1)), ev(1000, 2, .termChanged(from: 1, to: 2, cause: .campaign)),
+                ev(1000, 2, .becameCandidate(term: 2)),
+            ]
+        }
+        events += [
+            ev(1100, 1, .leaderSteppedDown(term: 1, reason: .higherTermSeen)),
+            ev(1100, 1, .termChanged(from: 1, to: 2, cause: .higherTermSeen)), ev(1100, 1, .becameFollower(term: 2, leader: nil)),
+        ]
+        return try TraceAnalysis.analyze(try TraceFile.open(try writeTrace(events.sorted { $0.time < $1.time })))
+    }
+
+    @Test func aCampaignThatReachedNobodyIsNotTheRoot() throws {
+        let d = try #require(try run(secondCampaign: true).disruptions.first)
+        #expect(d.origin == 2)
+        #expect(d.evidence.contains { $0.event == "termChanged" && $0.node == 2 && $0.time == 1000 * nsPerMillisecond })
+    }
+
+    @Test func aLoneCampaignThatReachedNobodyStaysTheRoot() throws {
+        // Nobody else campaigned for the term: the cut-off node's term is the one the leader saw
+        // (carried, in a real run, once its links heal).
+        let d = try #require(try run(secondCampaign: false).disruptions.first)
+        #expect(d.origin == 3)
+    }
+}
