@@ -20,6 +20,8 @@ struct ClusterView {
         var pausedBy: EventRef?
         /// The `nodeCrashed` of a node down now.
         var crashedBy: EventRef?
+        /// The last TimeoutNow it received (a leader handing leadership to it): the sender and when.
+        var timeoutNow: (from: NodeID, at: UInt64)?
 
         /// A `snapshotInstalled` at `t` is the node's own snapshot, loaded as it (re)started, not
         /// a leader's replacing its log.
@@ -239,6 +241,8 @@ struct ClusterView {
         guard let node, let i = index(node) else { return m }
         if m.type == .append || m.type == .heartbeat || m.type == .snapshot, m.term >= nodes[i].term {
             nodes[i].lastLeaderContact = t
+        } else if m.type == .timeoutNow {
+            nodes[i].timeoutNow = (m.from, t)
         }
         if tracksHeard, m.term == nodes[i].term, let j = index(m.from) {
             heard[i * ids.count + j] = Delivery(time: t, ordinal: ordinal, id: id)

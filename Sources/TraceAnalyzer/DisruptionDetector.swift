@@ -15,6 +15,10 @@ struct DisruptionDetector {
         /// The events that cut the candidate off from the running nodes it could not reach, and
         /// the heal of its link to a leader if that came less than an election timeout before.
         var cutOff: [EventRef] = []
+        /// The leader that was handing leadership over to the candidate when it campaigned (its
+        /// `transferStarted` named it, no `transferFinished` yet), or whose TimeoutNow it had just
+        /// received: a campaign on that leader's TimeoutNow.
+        var transferFrom: NodeID?
 
         /// The votes the candidate's pre-vote would have collected, its own included.
         var preVoteGrants: Int { 1 + voters.filter(\.grantsPreVote).count }
@@ -68,8 +72,6 @@ struct DisruptionDetector {
     private struct Pending {
         var term: UInt64
         var ref: EventRef
-        /// The node the leader was handing leadership over to when it stepped down, if any.
-        var transferTarget: NodeID?
     }
 
     private struct Isolation {
@@ -102,8 +104,8 @@ struct DisruptionDetector {
     /// voter would have answered.
     private var campaignByTerm: [UInt64: CampaignSnapshot] = [:]
     private var pending: [UInt32: Pending] = [:]
-    /// Leadership transfers in progress, by leader: the target and the leader's term.
-    private var transferring: [UInt32: (target: NodeID, term: UInt64)] = [:]
+    /// Leadership transfers in progress, by leader: the target.
+    private var transferring: [UInt32: NodeID] = [:]
     private var isolation: [UInt32: Isolation] = [:]
     /// Disruptions (by id) put down to partial connectivity or a plain timeout whose root's links
     /// to the leader had just changed: if they keep changing (4 changes from `since` on, until
@@ -201,7 +203,11 @@ struct DisruptionDetector {
         case .termChanged(let from, let to, let cause):
             guard let node = e.node else { return }
             if cause == .campaign {
-                let snapshot = Self.snapshot(of: node, term: to, view: view, at: e.time, ref: ref(), timing: timing)
+                var snapshot = Self.snapshot(of: node, term: to, view: view, at: e.time, ref: ref(), timing: timing)
+                // A campaign on a TimeoutNow just delivered, or while a leader was handing over to it
+                // (the leader may have given up waiting since it sent the TimeoutNow).
+                snapshot.transferFrom = view[node].timeoutNow.flatMap { $0.at == e.time ? $0.from : nil }
+                    ?? transferring.first { $0.value == node }.map { NodeID(rawValue: $0.key) }
                 // The first campaign for a term is the one kept: a second node campaigning for the
                 // same term (both timed out) came later, so it was not what started the election.
                 // Unless the first reached nobody (cut off from every voter) and this one does
@@ -232,8 +238,7 @@ struct DisruptionDetector {
             }
             switch reason {
             case .higherTermSeen:
-                let transfer = transferring[node.rawValue].flatMap { $0.term == term ? $0.target : nil }
-                pending[node.rawValue] = Pending(term: term, ref: ref(), transferTarget: transfer)
+                pending[node.rawValue] = Pending(term: term, ref: ref())
             case .lostQuorum:
                 lostQuorumStepDowns += 1
                 note(.checkQuorum, ref())
@@ -247,11 +252,12 @@ struct DisruptionDetector {
                 break
             }
         case .nodeCrashed:
+            if let node = e.node { transferring[node.rawValue] = nil }  // (its handover died with it)
             guard let node = e.node, view[node].role == .leader, view[node].committedAsLeader else { return }
             add(Disruption(id: 0, time: e.time, leader: node.rawValue, term: view[node].term, newTerm: nil, cause: .crash,
                            origin: nil, termInflation: nil, leaderlessFor: nil, evidence: [ref()]))
-        case .transferStarted(let target, let term):
-            if let node = e.node { transferring[node.rawValue] = (target, term) }
+        case .transferStarted(let target, _):
+            if let node = e.node { transferring[node.rawValue] = target }
         case .transferFinished:
             if let node = e.node { transferring[node.rawValue] = nil }
         case .membershipChangeProposed(.remove, let target, _):
@@ -363,10 +369,11 @@ struct DisruptionDetector {
         // The root of the disruption is the first node that campaigned past the leader's term; later
         // campaigns (up to `newTerm`) may come from nodes whose term it had already raised.
         func origin(_ term: UInt64) -> NodeID? { campaignByTerm[term]?.ref.node.map { NodeID(rawValue: $0) } }
-        // The leader was handing over to the node that campaigned first for the next term: the
-        // transfer worked, though the new term reached the leader first in another node's message
-        // (a voter's answer, say), so the leader could not tell (its `transferFinished` says not).
-        if let target = p.transferTarget, origin(p.term &+ 1) == target { return }
+        // The first campaign for the next term was the target's of this leader's handover (on its
+        // TimeoutNow), and that term deposed it: the transfer worked, though the term may have
+        // reached the leader in another node's message (a voter's answer), or after it gave up
+        // waiting (an election timeout), so its `transferFinished` says not.
+        if newTerm == p.term &+ 1, campaignByTerm[newTerm]?.transferFrom == leader { return }
         guard let root = origin(p.term &+ 1) ?? origin(newTerm) else {
             add(Disruption(id: 0, time: p.ref.time, leader: leader.rawValue, term: p.term, newTerm: newTerm,
                            cause: .electionTimeout, origin: nil, termInflation: nil, leaderlessFor: nil, evidence: evidence))

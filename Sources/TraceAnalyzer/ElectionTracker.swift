@@ -21,6 +21,8 @@ struct ElectionTracker {
     private var nextID = 1
     /// Leadership transfers in progress, by target: the leader's `transferStarted`.
     private var transfers: [UInt32: EventRef] = [:]
+    /// The last `transferStarted` naming each node, finished or not.
+    private var lastTransfer: [UInt32: EventRef] = [:]
     /// Lost attempts whose votes may have been split: a majority refused, but enough of the
     /// refusals were votes given to another candidate of the term (the voter itself, mostly) that
     /// they would have made a majority. A split vote if nobody wins that term, which is known when
@@ -122,9 +124,11 @@ struct ElectionTracker {
             open[node]?.evidence.append(ref)
         case .becameCandidate(let term):
             if open[node] == nil {
-                // No timer fired: the leader's TimeoutNow, when it was handing leadership to it.
-                let transfer = transfers[node]
-                open[node] = ElectionAttempt(id: nextID, node: node, trigger: transfer == nil ? "campaign" : "transfer",
+                // No timer fired: the leader's TimeoutNow, when it was handing leadership to it or
+                // had just sent one (it may have given up waiting since).
+                let onTimeoutNow = view[NodeID(rawValue: node)].timeoutNow.map { $0.at == e.time } ?? false
+                let transfer = transfers[node] ?? (onTimeoutNow ? lastTransfer[node] : nil)
+                open[node] = ElectionAttempt(id: nextID, node: node, trigger: transfer == nil && !onTimeoutNow ? "campaign" : "transfer",
                                              start: e.time, end: e.time, fromTerm: term > 0 ? term - 1 : 0, term: term,
                                              preVote: nil, votes: [], outcome: .open, termsCost: 0,
                                              evidence: transfer.map { [$0] } ?? [])
@@ -148,6 +152,7 @@ struct ElectionTracker {
             finish(node, .abandoned, at: e.time, ref)
         case .transferStarted(let target, _):
             transfers[target.rawValue] = ref
+            lastTransfer[target.rawValue] = ref
         case .transferFinished(let target, _, _):
             transfers[target.rawValue] = nil
         case .voteGranted(let c, let term, let pre), .voteRejected(let c, let term, let pre, _):

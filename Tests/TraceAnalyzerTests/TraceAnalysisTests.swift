@@ -1349,8 +1349,9 @@ import TraceFormat
 
     /// n1 leads term 1 and commits, starts handing over to n2, and `campaigner` campaigns for term
     /// 2 (without a timer: as on TimeoutNow), wins with the third node's vote, and n1 steps down
-    /// on seeing term 2.
-    func handOver(campaigner: UInt32) throws -> AnalysisReport {
+    /// on seeing term 2. `gaveUpEarly`: n1 sent n2 its TimeoutNow, then gave up waiting (an
+    /// election timeout) before it was delivered and n2 campaigned.
+    func handOver(campaigner: UInt32, gaveUpEarly: Bool = false) throws -> AnalysisReport {
         let n = { NodeID(rawValue: $0) }
         let voter: UInt32 = campaigner == 2 ? 3 : 2
         var events = (1...3).map { ev(0, UInt32($0), .nodeStarted(NodeRecovery(term: 0, vote: nil, lastIndex: 0, lastTerm: 0, restart: false))) }
@@ -1364,13 +1365,24 @@ import TraceFormat
             ev(215, 3, .termChanged(from: 0, to: 1, cause: .higherTermSeen)), ev(215, 3, .becameFollower(term: 1, leader: n(1))),
             ev(220, 1, .commitAdvanced(from: 0, to: 1)),
             ev(1000, 1, .transferStarted(target: n(2), term: 1)),
+        ]
+        if gaveUpEarly {
+            events += [
+                ev(1004, 1, .messageSent(MessageSend(id: 1, to: n(2), type: .timeoutNow, term: 1, entries: 0, bytes: 0))),
+                ev(1005, 1, .transferFinished(target: n(2), term: 1, succeeded: false)),
+                ev(1010, 2, .messageDelivered(id: 1)),
+            ]
+        }
+        events += [
             ev(1010, campaigner, .termChanged(from: 1, to: 2, cause: .campaign)), ev(1010, campaigner, .becameCandidate(term: 2)),
             ev(1015, voter, .termChanged(from: 1, to: 2, cause: .higherTermSeen)), ev(1015, voter, .becameFollower(term: 2, leader: nil)),
             ev(1015, voter, .voteGranted(candidate: n(campaigner), term: 2, preVote: false)),
             ev(1020, campaigner, .becameLeader(term: 2)),
             // The voter's answer to an append of n1's carries term 2: n1 steps down on it.
             ev(1021, 1, .leaderSteppedDown(term: 1, reason: .higherTermSeen)),
-            ev(1021, 1, .transferFinished(target: n(2), term: 1, succeeded: false)),
+        ]
+        if !gaveUpEarly { events.append(ev(1021, 1, .transferFinished(target: n(2), term: 1, succeeded: false))) }
+        events += [
             ev(1021, 1, .termChanged(from: 1, to: 2, cause: .higherTermSeen)), ev(1021, 1, .becameFollower(term: 2, leader: nil)),
             ev(1025, 1, .becameFollower(term: 2, leader: n(campaigner))),
             ev(1025, voter, .becameFollower(term: 2, leader: n(campaigner))),
@@ -1383,6 +1395,15 @@ import TraceFormat
         let r = try handOver(campaigner: 2)
         #expect(r.disruptions.isEmpty, "\(r.disruptions)")
         #expect(r.advice.isEmpty)
+    }
+
+    /// The leader gave up waiting (its handover took an election timeout) after it had sent its
+    /// TimeoutNow; the target campaigned on it when it came, and won: still the transfer's doing.
+    @Test func aTransferThatWorkedAfterTheLeaderGaveUpIsNoDisruption() throws {
+        let r = try handOver(campaigner: 2, gaveUpEarly: true)
+        #expect(r.disruptions.isEmpty, "\(r.disruptions)")
+        let attempt = try #require(r.elections.list.first { $0.node == 2 })
+        #expect(attempt.trigger == "transfer" && attempt.evidence.first?.event == "transferStarted")
     }
 
     @Test func anotherNodeCampaigningDuringATransferIsStillADisruption() throws {
