@@ -94,8 +94,9 @@ enum AdviceEngine {
             return [handOver(window: window, kind: Advice.removedLeader, prevents: true,
                              reference: "Ongaro thesis §3.10 (leadership transfer); §4.2.2 (removing the current leader)")]
         case .rejoin, .partialConnectivity, .flappingLink, .degradedLink, .electionTimeout, .removedServer, .lostQuorum, .leaderPaused:
-            // (A leader that stepped down by check-quorum has no campaign behind it.)
-            guard let s = snapshot, let origin = d.origin else { return [] }
+            // (A leader that stepped down by check-quorum has no campaign behind it. A campaign on
+            // a leader's TimeoutNow skips pre-vote and overrides stickiness: neither applies.)
+            guard let s = snapshot, let origin = d.origin, s.transferFrom == nil else { return [] }
             let preVoteGrants = s.preVoteGrants, stickyGrants = s.stickyGrants
             let avoided = d.leaderlessFor ?? 0
             let terms = d.termInflation ?? 0

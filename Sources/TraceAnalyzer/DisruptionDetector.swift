@@ -381,8 +381,11 @@ struct DisruptionDetector {
         }
         let finalOrigin = origin(newTerm)
         // The campaign whose pre-vote decides the advice: the one that reached the voters if the root
-        // itself brought the final term (a rejoin), otherwise the root's first campaign.
-        let snapshot = finalOrigin == root ? campaignByTerm[newTerm] : campaignByTerm[p.term &+ 1]
+        // itself brought the final term (a rejoin), otherwise the root's first campaign. (Not a
+        // later transfer campaign of the root's: a leader's handover, which neither pre-vote nor
+        // stickiness stops.)
+        let final = campaignByTerm[newTerm]
+        let snapshot = finalOrigin == root && final?.transferFrom == nil ? final : campaignByTerm[p.term &+ 1]
         if let s = campaignByTerm[p.term &+ 1], s.term != snapshot?.term { evidence.insert(s.ref, at: 0) }
         if let snapshot { evidence.insert(snapshot.ref, at: 0) }
         let cause: Disruption.Cause

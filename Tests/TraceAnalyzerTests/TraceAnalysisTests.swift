@@ -1346,6 +1346,7 @@ import TraceFormat
     func ev(_ ms: UInt64, _ n: UInt32, _ k: TraceEvent.Kind) -> TraceEvent {
         TraceEvent(time: ms * nsPerMillisecond, node: NodeID(rawValue: n), k)
     }
+    func network(_ ms: UInt64, _ k: TraceEvent.Kind) -> TraceEvent { TraceEvent(time: ms * nsPerMillisecond, node: nil, k) }
 
     /// n1 leads term 1 and commits, starts handing over to n2, and `campaigner` campaigns for term
     /// 2 (without a timer: as on TimeoutNow), wins with the third node's vote, and n1 steps down
@@ -1404,6 +1405,59 @@ import TraceFormat
         #expect(r.disruptions.isEmpty, "\(r.disruptions)")
         let attempt = try #require(r.elections.list.first { $0.node == 2 })
         #expect(attempt.trigger == "transfer" && attempt.evidence.first?.event == "transferStarted")
+    }
+
+    /// n1, leading term 1, is cut off at 500ms; n2 times out and wins term 2, hands over to n3
+    /// (term 3), which hands back to n2 (term 4); n1, healed at 2s, steps down on seeing term 4.
+    /// The root is n2, whose last campaign (for the final term) was a transfer: pre-vote and
+    /// stickiness, which a transfer campaign skips, are judged on its first, timed-out one, which
+    /// neither would have stopped (n3 had not heard from n1 for 585ms).
+    @Test func preVoteAndStickinessAreNotJudgedOnATransferCampaign() throws {
+        let n = { NodeID(rawValue: $0) }
+        var events = (1...3).map { ev(0, UInt32($0), .nodeStarted(NodeRecovery(term: 0, vote: nil, lastIndex: 0, lastTerm: 0, restart: false))) }
+        events += [
+            ev(200, 1, .electionTimerFired(term: 0)), ev(200, 1, .termChanged(from: 0, to: 1, cause: .campaign)),
+            ev(200, 1, .becameCandidate(term: 1)),
+            ev(205, 2, .termChanged(from: 0, to: 1, cause: .higherTermSeen)), ev(205, 2, .becameFollower(term: 1, leader: nil)),
+            ev(205, 2, .voteGranted(candidate: n(1), term: 1, preVote: false)),
+            ev(210, 1, .becameLeader(term: 1)),
+            ev(215, 2, .becameFollower(term: 1, leader: n(1))),
+            ev(215, 3, .termChanged(from: 0, to: 1, cause: .higherTermSeen)), ev(215, 3, .becameFollower(term: 1, leader: n(1))),
+            ev(220, 1, .commitAdvanced(from: 0, to: 1)),
+        ]
+        for other: UInt32 in [2, 3] {
+            events += [network(500, .linkCut(DirectedLink(from: n(1), to: n(other)))), network(500, .linkCut(DirectedLink(from: n(other), to: n(1))))]
+        }
+        /// `candidate` wins `term` with `voter`'s vote at `t`; `from`, if any, handed over to it.
+        func election(_ t: UInt64, _ candidate: UInt32, _ voter: UInt32, term: UInt64, from: UInt32?) -> [TraceEvent] {
+            var e: [TraceEvent] = []
+            if let from { e.append(ev(t - 10, from, .transferStarted(target: n(candidate), term: term - 1))) } else {
+                e.append(ev(t, candidate, .electionTimerFired(term: term - 1)))
+            }
+            e += [ev(t, candidate, .termChanged(from: term - 1, to: term, cause: .campaign)), ev(t, candidate, .becameCandidate(term: term))]
+            if from == voter {
+                e += [ev(t + 5, voter, .leaderSteppedDown(term: term - 1, reason: .transfer)),
+                      ev(t + 5, voter, .transferFinished(target: n(candidate), term: term - 1, succeeded: true))]
+            }
+            e += [ev(t + 5, voter, .termChanged(from: term - 1, to: term, cause: .higherTermSeen)),
+                  ev(t + 5, voter, .becameFollower(term: term, leader: nil)),
+                  ev(t + 5, voter, .voteGranted(candidate: n(candidate), term: term, preVote: false)),
+                  ev(t + 10, candidate, .becameLeader(term: term)),
+                  ev(t + 15, voter, .becameFollower(term: term, leader: n(candidate))),
+                  ev(t + 20, candidate, .commitAdvanced(from: term - 1, to: term))]
+            return e
+        }
+        events += election(800, 2, 3, term: 2, from: nil) + election(1010, 3, 2, term: 3, from: 2) + election(1510, 2, 3, term: 4, from: 3)
+        for other: UInt32 in [2, 3] {
+            events += [network(2000, .linkHealed(DirectedLink(from: n(1), to: n(other)))), network(2000, .linkHealed(DirectedLink(from: n(other), to: n(1))))]
+        }
+        events += [ev(2005, 1, .leaderSteppedDown(term: 1, reason: .higherTermSeen)),
+                   ev(2005, 1, .termChanged(from: 1, to: 4, cause: .higherTermSeen)), ev(2005, 1, .becameFollower(term: 4, leader: n(2)))]
+        let r = try TraceAnalysis.analyze(try TraceFile.open(try writeTrace(events.sorted { $0.time < $1.time })))
+        let d = try #require(r.disruptions.first { $0.leader == 1 })
+        #expect(r.disruptions.count == 1 && d.origin == 2)
+        let advice = r.advice.filter { $0.disruptions.contains(d.id) }
+        #expect(!advice.isEmpty && !advice.contains { $0.prevents }, "\(advice.map { ($0.feature, $0.prevents) })")
     }
 
     @Test func anotherNodeCampaigningDuringATransferIsStillADisruption() throws {
