@@ -269,8 +269,9 @@ struct AvailabilityTracker {
         defer { refreshDeposedLeaders(view) }
         guard let leader = view.acknowledgedLeader ?? ackedLeader ?? Self.leaderRole(view) else { return }
         let count = { (x: NodeID) in view.reach(of: x).count }
+        // (A stalled node can take over nothing until it resumes.)
         let alternative = view.ids.first {
-            $0 != leader && view[$0].up && view.removed[$0.rawValue] == nil && count($0) >= view.quorum
+            $0 != leader && view[$0].up && view[$0].pausedBy == nil && view.removed[$0.rawValue] == nil && count($0) >= view.quorum
         }
         // Links cut or healed at the same time are one change: keep the state after the last.
         if let last = reach.last, last.0 == t { reach.removeLast() }

@@ -104,12 +104,17 @@ struct ClusterView {
     }
 
     /// How many voters `node` reaches (itself included), and the events that cut it off from
-    /// the running voters it does not reach (one per voter).
+    /// the running voters it does not reach (one per voter: the cut, or the `nodePaused` of one
+    /// stalled, which answers nothing until it resumes).
     func reach(of node: NodeID) -> (count: Int, cuts: [EventRef]) {
         var count = 0
         var cuts: [EventRef] = []
         for v in ids where removed[v.rawValue] == nil {
-            if reachable(node, v) { count += 1; continue }
+            if reachable(node, v) {
+                guard v != node, let pause = self[v].pausedBy else { count += 1; continue }
+                cuts.append(pause)
+                continue
+            }
             if let ref = cut(between: node, v) { cuts.append(ref) }
         }
         return (count, cuts)

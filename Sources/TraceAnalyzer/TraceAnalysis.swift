@@ -227,6 +227,10 @@ struct AnalysisPass {
         switch e.kind {
         case .nodeResumed:
             if let n = e.node { network.resumed(n, at: e.time) }
+            availability.topologyChanged(view, at: e.time, ref: EventRef(e, ordinal: ordinal))
+        case .nodePaused:
+            // A stalled node answers nothing: what the others reach changes as a cut would.
+            availability.topologyChanged(view, at: e.time, ref: EventRef(e, ordinal: ordinal))
         case .linkCut, .linkHealed:
             detector.linksChanged(e, ordinal: ordinal, view: view)
             availability.topologyChanged(view, at: e.time, ref: EventRef(e, ordinal: ordinal))

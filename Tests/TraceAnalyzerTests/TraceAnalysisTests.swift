@@ -568,6 +568,21 @@ import TraceFormat
         #expect(fixed.availability.leaderlessLongest < r.availability.leaderlessLongest / 5)
     }
 
+    /// quorum-loss with the one follower that reaches everyone paused from the cut on: it answers
+    /// nobody, so no node reaches a majority (the leader reaches only itself and a paused node),
+    /// and check-quorum would not have ended the window. (Counting the paused node as reached
+    /// advised check-quorum, whose replay then changed nothing: random schedules found it.)
+    @Test func aPausedFollowerIsNoMajorityForCheckQuorumToHandOverTo() throws {
+        var c = ScenarioCatalog.quorumLoss.configuration
+        c.faults.append(ScheduledFault(at: 2 * nsPerSecond, .pause(.follower(0), duration: 30 * nsPerSecond)))
+        let path = Scratch.path("quorum-loss-paused.trace")
+        _ = try Recorder.record(c, to: path)
+        let r = try TraceAnalysis.analyze(try TraceFile.open(path))
+        let advice = r.advice.filter { $0.feature == .checkQuorum }
+        #expect(!advice.isEmpty && !advice.contains { $0.prevents }, "\(advice.map { ReportText.advice($0) })")
+        #expect(advice.contains { $0.evidence.contains { $0.event == "nodePaused" } })
+    }
+
     /// A leader that stops hearing every follower (every link into it cut one way) keeps sending
     /// heartbeats, so nobody campaigns and nothing commits. The stall is measured from the last
     /// commit, a few milliseconds before the cut: check-quorum is judged on the leader's reach
