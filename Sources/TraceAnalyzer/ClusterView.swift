@@ -49,6 +49,10 @@ struct ClusterView {
     /// Of those, the learners (replicated to, not voting), each with the event that added it.
     var learners: [UInt32: EventRef] = [:]
     private var lastChangeIndex: UInt64 = 0
+    /// Leadership transfers in progress, by leader: the target and the `transferStarted`.
+    private var transfers: [UInt32: (target: NodeID, started: EventRef)] = [:]
+    /// The last `transferStarted` naming each node, finished or not.
+    private var lastTransferTo: [UInt32: EventRef] = [:]
     /// The last message each node received from each other in the receiver's term:
     /// `heard[receiver * ids.count + sender]` (time 0: none yet). Kept only if `tracksHeard`: only
     /// a leader's lease needs it (it costs a tenth of a delivery's analysis).
@@ -132,6 +136,17 @@ struct ClusterView {
             .compactMap { $0 }.filter { $0.time <= t }.sorted { $0.ordinal < $1.ordinal }
     }
 
+    /// The leader whose handover `node` campaigns on at `t`, and its `transferStarted`: one that is
+    /// handing leadership to it, or whose TimeoutNow it received at `t` (that leader may have given
+    /// up waiting since it sent it). Such a campaign skips pre-vote and overrides stickiness.
+    func transferCampaign(of node: NodeID, at t: UInt64) -> (leader: NodeID, started: EventRef?)? {
+        if let (leader, transfer) = transfers.first(where: { $0.value.target == node }) {
+            return (NodeID(rawValue: leader), transfer.started)
+        }
+        if let received = self[node].timeoutNow, received.at == t { return (received.from, lastTransferTo[node.rawValue]) }
+        return nil
+    }
+
     /// The node leading the highest term among running nodes, if a majority (itself included)
     /// currently follows it in that term.
     var acknowledgedLeader: NodeID? {
@@ -186,7 +201,13 @@ struct ClusterView {
         case .nodeStarted(let r):
             nodes[i] = Node(up: true, role: .follower, term: r.term, leader: nil, lastIndex: r.lastIndex, lastTerm: r.lastTerm,
                             startedAt: e.time)
+        case .transferStarted(let target, _):
+            transfers[id.rawValue] = (target, EventRef(e, ordinal: ordinal))
+            lastTransferTo[target.rawValue] = EventRef(e, ordinal: ordinal)
+        case .transferFinished:
+            transfers[id.rawValue] = nil
         case .nodeCrashed:
+            transfers[id.rawValue] = nil  // (its handover died with it)
             nodes[i].up = false
             nodes[i].role = .down
             nodes[i].leader = nil

@@ -15,9 +15,7 @@ struct DisruptionDetector {
         /// The events that cut the candidate off from the running nodes it could not reach, and
         /// the heal of its link to a leader if that came less than an election timeout before.
         var cutOff: [EventRef] = []
-        /// The leader that was handing leadership over to the candidate when it campaigned (its
-        /// `transferStarted` named it, no `transferFinished` yet), or whose TimeoutNow it had just
-        /// received: a campaign on that leader's TimeoutNow.
+        /// The leader whose handover the candidate campaigned on (`ClusterView.transferCampaign`).
         var transferFrom: NodeID?
 
         /// The votes the candidate's pre-vote would have collected, its own included.
@@ -104,8 +102,6 @@ struct DisruptionDetector {
     /// voter would have answered.
     private var campaignByTerm: [UInt64: CampaignSnapshot] = [:]
     private var pending: [UInt32: Pending] = [:]
-    /// Leadership transfers in progress, by leader: the target.
-    private var transferring: [UInt32: NodeID] = [:]
     private var isolation: [UInt32: Isolation] = [:]
     /// Disruptions (by id) put down to partial connectivity or a plain timeout whose root's links
     /// to the leader had just changed: if they keep changing (4 changes from `since` on, until
@@ -204,10 +200,7 @@ struct DisruptionDetector {
             guard let node = e.node else { return }
             if cause == .campaign {
                 var snapshot = Self.snapshot(of: node, term: to, view: view, at: e.time, ref: ref(), timing: timing)
-                // A campaign on a TimeoutNow just delivered, or while a leader was handing over to it
-                // (the leader may have given up waiting since it sent the TimeoutNow).
-                snapshot.transferFrom = view[node].timeoutNow.flatMap { $0.at == e.time ? $0.from : nil }
-                    ?? transferring.first { $0.value == node }.map { NodeID(rawValue: $0.key) }
+                snapshot.transferFrom = view.transferCampaign(of: node, at: e.time)?.leader
                 // The first campaign for a term is the one kept: a second node campaigning for the
                 // same term (both timed out) came later, so it was not what started the election.
                 // Unless the first reached nobody (cut off from every voter) and this one does
@@ -252,14 +245,9 @@ struct DisruptionDetector {
                 break
             }
         case .nodeCrashed:
-            if let node = e.node { transferring[node.rawValue] = nil }  // (its handover died with it)
             guard let node = e.node, view[node].role == .leader, view[node].committedAsLeader else { return }
             add(Disruption(id: 0, time: e.time, leader: node.rawValue, term: view[node].term, newTerm: nil, cause: .crash,
                            origin: nil, termInflation: nil, leaderlessFor: nil, evidence: [ref()]))
-        case .transferStarted(let target, _):
-            if let node = e.node { transferring[node.rawValue] = target }
-        case .transferFinished:
-            if let node = e.node { transferring[node.rawValue] = nil }
         case .membershipChangeProposed(.remove, let target, _):
             removalProposed[target.rawValue] = ref()
         case .becameLeader:

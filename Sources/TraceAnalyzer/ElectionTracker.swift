@@ -19,10 +19,6 @@ struct ElectionTracker {
     /// (A refusal for leader stickiness is not sent, but it shows the request arrived.)
     private(set) var preVoteUnanswered = 0
     private var nextID = 1
-    /// Leadership transfers in progress, by target: the leader's `transferStarted`.
-    private var transfers: [UInt32: EventRef] = [:]
-    /// The last `transferStarted` naming each node, finished or not.
-    private var lastTransfer: [UInt32: EventRef] = [:]
     /// Lost attempts whose votes may have been split: a majority refused, but enough of the
     /// refusals were votes given to another candidate of the term (the voter itself, mostly) that
     /// they would have made a majority. A split vote if nobody wins that term, which is known when
@@ -124,14 +120,12 @@ struct ElectionTracker {
             open[node]?.evidence.append(ref)
         case .becameCandidate(let term):
             if open[node] == nil {
-                // No timer fired: the leader's TimeoutNow, when it was handing leadership to it or
-                // had just sent one (it may have given up waiting since).
-                let onTimeoutNow = view[NodeID(rawValue: node)].timeoutNow.map { $0.at == e.time } ?? false
-                let transfer = transfers[node] ?? (onTimeoutNow ? lastTransfer[node] : nil)
-                open[node] = ElectionAttempt(id: nextID, node: node, trigger: transfer == nil && !onTimeoutNow ? "campaign" : "transfer",
+                // No timer fired: a leader's TimeoutNow, when one hands leadership over to it.
+                let transfer = view.transferCampaign(of: NodeID(rawValue: node), at: e.time)
+                open[node] = ElectionAttempt(id: nextID, node: node, trigger: transfer == nil ? "campaign" : "transfer",
                                              start: e.time, end: e.time, fromTerm: term > 0 ? term - 1 : 0, term: term,
                                              preVote: nil, votes: [], outcome: .open, termsCost: 0,
-                                             evidence: transfer.map { [$0] } ?? [])
+                                             evidence: (transfer?.started).map { [$0] } ?? [])
                 nextID += 1
             }
             open[node]?.term = term
@@ -150,11 +144,6 @@ struct ElectionTracker {
             else { finish(node, .lost, at: e.time, ref, quorum: Self.quorum(for: node, view)) }
         case .nodeCrashed:
             finish(node, .abandoned, at: e.time, ref)
-        case .transferStarted(let target, _):
-            transfers[target.rawValue] = ref
-            lastTransfer[target.rawValue] = ref
-        case .transferFinished(let target, _, _):
-            transfers[target.rawValue] = nil
         case .voteGranted(let c, let term, let pre), .voteRejected(let c, let term, let pre, _):
             guard var a = open[c.rawValue] else { return }
             var reason: String?

@@ -594,7 +594,8 @@ public enum ReportText {
             }
             return s + " [\(a.reference)]"
         case .readIndex:
-            let w = a.window.map { "\(time($0.start))-\(time($0.end))" } ?? "-"
+            // One time when the reads fell within the same instant as written.
+            let w = a.window.map { time($0.start) == time($0.end) ? time($0.start) : "\(time($0.start))-\(time($0.end))" } ?? "-"
             var s = "\(featureName(a.feature)) (instead of lease reads) would have prevented \(count(a.staleReads ?? 0, "stale read")) "
             s += "that \(node(a.leader)) served on its lease at \(w)"
             let l = node(a.leader)
