@@ -652,3 +652,70 @@ func membershipChangesAmidRestartsNeverViolateSafety(seed: Int) throws {
     #expect(checker.violations.isEmpty, "seed \(seed), \(n) nodes, \(c.features): \(checker.violations.prefix(3))")
     #expect(!checker.applied.isEmpty, "seed \(seed): nothing was ever applied")
 }
+
+/// Every fault action at once, at random: crashes, restarts, partitions, isolations, cuts both
+/// ways and one way, pauses, flapping and degraded links, clock drift, transfers, stops, removals
+/// and additions (as learners too), on 3-7 nodes with random features (no lease reads, whose
+/// stale reads under drift are the analyzer's to find), timings, a lossy, duplicating and
+/// reordering network, reads and compaction. 2,400 such schedules, written as scenario files, ran
+/// through `traceanalyze check` while its advice was being checked against replays.
+@Test(arguments: 1...100)
+func everyFaultKindTogetherNeverViolatesSafety(seed: Int) throws {
+    var rng = SplitMix64(seed: UInt64(seed) &* 0xD1B5_4A32_D192_ED03)
+    func chance(_ p: UInt64) -> Bool { rng.next() % 100 < p }
+    func within(_ lo: UInt64, _ hi: UInt64) -> UInt64 { lo + rng.next() % (hi - lo) }
+    func pick<T>(_ xs: [T]) -> T { xs[Int(rng.next() % UInt64(xs.count))] }
+    let ms = nsPerMillisecond
+    let n = pick([3, 3, 4, 5, 5, 7])
+    var c = RunConfiguration(scenario: "every-fault", clusterSize: n)
+    c.seed = UInt64(seed)
+    c.duration = pick([8, 12]) * nsPerSecond
+    c.features = RaftFeatures(preVote: chance(50), checkQuorum: chance(50), learners: chance(50))
+    let low = pick([100, 150, 300] as [UInt64])
+    c.timing = RaftTiming(electionTimeoutMin: low * ms, electionTimeoutMax: low * pick([2, 3]) * ms,
+                          heartbeatInterval: max(10, low / pick([3, 5, 10])) * ms,
+                          maxEntriesPerAppend: pick([1, 8, 64]), maxInflightAppends: pick([1, 4, 256]))
+    if chance(50) { c.snapshots = SnapshotPolicy(every: Int(within(20, 300)), keep: Int(within(0, 50))) }
+    c.network = NetworkModel(latency: pick([.fixed(5 * ms), .uniform(min: 10 * ms, max: 15 * ms),
+                                            .normal(mean: 20 * ms, stddev: 10 * ms, floor: 2 * ms), .uniform(min: 1 * ms, max: 40 * ms)]),
+                             loss: pick([0, 0, 0.01, 0.05]), duplication: pick([0, 0, 0.01, 0.05]), reordering: pick([0, 0, 0.02, 0.1]))
+    c.workload = Workload(writesPerSecond: pick([0, 20, 100, 300]), readsPerSecond: pick([0, 0, 50, 200]),
+                          requestTimeout: 500 * ms, giveUpAfter: 3 * nsPerSecond)
+    let nodes = (1...n).map { NodeSelector.node(NodeID(UInt32($0))) }
+    func two() -> (NodeSelector, NodeSelector) {
+        let a = Int(rng.next() % UInt64(n)), b = (a + 1 + Int(rng.next() % UInt64(n - 1))) % n
+        return (nodes[a], nodes[b])
+    }
+    var t = 300 * ms
+    while t < c.duration - 3 * nsPerSecond {
+        t += within(100, 1_500) * ms
+        let target = pick(nodes + [.leader, .follower(0)])
+        let action: FaultAction
+        switch rng.next() % 16 {
+        case 0, 1: action = .crash(target)
+        case 2: action = .restart(.crashed)
+        case 3:
+            var shuffled = nodes
+            for i in stride(from: n - 1, to: 0, by: -1) { shuffled.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+            let k = 1 + Int(rng.next() % UInt64(n - 1))
+            action = .partition(groups: [Array(shuffled[..<k]), Array(shuffled[k...])])
+        case 4: action = .healAll
+        case 5: action = .isolate(target)
+        case 6: let (a, b) = two(); action = .cut(a, b, oneWay: chance(40))
+        case 7: action = .pause(target, duration: within(50, 1_500) * ms)
+        case 8: let (a, b) = two(); action = .flap(a, b, period: within(100, 800) * ms, until: t + within(500, 4_000) * ms)
+        case 9: action = .drift(target, ppm: pick([-500_000, -100_000, 50_000, 200_000, 500_000]))
+        case 10: let (a, b) = two(); action = .degrade(a, b, loss: Double(within(0, 60)) / 100, extraLatency: within(0, 200) * ms)
+        case 11: action = .transfer(pick(nodes + [.follower(0)]))
+        case 12: action = .stop(target)
+        case 13: action = .removeMember(pick(nodes))
+        case 14: action = .addLearner(pick(nodes))
+        default: action = .addMember(pick(nodes))
+        }
+        c.faults.append(ScheduledFault(at: t, action))
+    }
+    c.faults += [ScheduledFault(at: c.duration - 3 * nsPerSecond, .healAll), ScheduledFault(at: c.duration - 3 * nsPerSecond + 1, .restart(.crashed))]
+    var checker = SafetyChecker()
+    for e in try Recorder.events(c) { checker.check(e) }
+    #expect(checker.violations.isEmpty, "seed \(seed), \(n) nodes, \(c.features): \(checker.violations.prefix(3))")
+}
