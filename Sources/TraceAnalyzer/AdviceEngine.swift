@@ -95,7 +95,8 @@ enum AdviceEngine {
                              reference: "Ongaro thesis §3.10 (leadership transfer); §4.2.2 (removing the current leader)")]
         case .rejoin, .partialConnectivity, .flappingLink, .degradedLink, .electionTimeout, .removedServer, .lostQuorum, .leaderPaused:
             // (A leader that stepped down by check-quorum has no campaign behind it. A campaign on
-            // a leader's TimeoutNow skips pre-vote and overrides stickiness: neither applies.)
+            // a leader's TimeoutNow skips pre-vote and no voter ignores it, stickiness or not
+            // (`RaftRules.ignoresVoteRequest`): neither feature applies.)
             guard let s = snapshot, let origin = d.origin, s.transferFrom == nil else { return [] }
             let preVoteGrants = s.preVoteGrants, stickyGrants = s.stickyGrants
             let avoided = d.leaderlessFor ?? 0

@@ -474,8 +474,8 @@ struct DisruptionDetector {
             guard !features.preVote, rootedAt[node].map({ $0 < inf.start }) ?? true else { continue }
             // Named only when any message of the higher term would depose it: with leader
             // stickiness a vote request would not, and what would is not the trace's to say.
-            let deposable = !RaftRules.ignoresVoteRequest(features, knowsLeader: true, isLeader: true, sinceContact: 0,
-                                                          minimumElectionTimeout: timing.electionTimeoutMin)
+            let deposable = !RaftRules.ignoresVoteRequest(features, transferCampaign: false, knowsLeader: true, isLeader: true,
+                                                          sinceContact: 0, minimumElectionTimeout: timing.electionTimeoutMin)
             let leader = acknowledged.flatMap { atEnd && deposable && $0.term < inf.to
                 ? (id: $0.leader, term: $0.term, elected: becameLeader[$0.leader.rawValue]) : nil }
             settledInflation.append(InflationAssessment(episode: episode, campaigns: inf.campaigns,

@@ -25,11 +25,14 @@ public enum RaftRules {
     /// Whether a server ignores a vote request of a higher term (neither adopts the term nor
     /// grants it): leader stickiness on and within its leader lease (`inLeaderLease`). A leader
     /// is always within its own, so without stickiness any message of a higher term deposes it
-    /// (Raft §5.1), and with it a vote request does not.
-    public static func ignoresVoteRequest(_ f: RaftFeatures, knowsLeader: Bool, isLeader: Bool, sinceContact: UInt64?,
-                                          minimumElectionTimeout: UInt64) -> Bool {
-        f.leaderStickiness && inLeaderLease(knowsLeader: knowsLeader, isLeader: isLeader, sinceContact: sinceContact,
-                                            minimumElectionTimeout: minimumElectionTimeout)
+    /// (Raft §5.1), and with it a vote request does not. A `transferCampaign`'s request, sent on
+    /// a leader's TimeoutNow (thesis §3.10), is never ignored: the leader asked for it (etcd's
+    /// `campaignTransfer` forces the vote); such a campaign skips pre-vote too.
+    public static func ignoresVoteRequest(_ f: RaftFeatures, transferCampaign: Bool, knowsLeader: Bool, isLeader: Bool,
+                                          sinceContact: UInt64?, minimumElectionTimeout: UInt64) -> Bool {
+        !transferCampaign && f.leaderStickiness
+            && inLeaderLease(knowsLeader: knowsLeader, isLeader: isLeader, sinceContact: sinceContact,
+                             minimumElectionTimeout: minimumElectionTimeout)
     }
 
     /// Reads are served on the leader's lease (etcd's `ReadOnlyLeaseBased`) only when asked for

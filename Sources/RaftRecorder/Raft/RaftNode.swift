@@ -497,10 +497,11 @@ public struct RaftNode: Sendable {
     @inline(__always) private mutating func send(_ m: consuming RaftMessage) { output.messages.append(m) }
 
     /// Leader stickiness (thesis 4.2.3): within the minimum election timeout of hearing from a
-    /// current leader, a server neither adopts a higher term from a vote request nor grants it.
-    private func inLease(_ now: UInt64) -> Bool {
-        RaftRules.ignoresVoteRequest(config.features, knowsLeader: lead != nil, isLeader: role == .leader,
-                                     sinceContact: lastLeaderContact.map { now - $0 },
+    /// current leader, a server neither adopts a higher term from a vote request nor grants it
+    /// (unless the request is a transfer campaign's).
+    private func ignoresVoteRequest(_ m: RaftMessage, now: UInt64) -> Bool {
+        RaftRules.ignoresVoteRequest(config.features, transferCampaign: m.transfer, knowsLeader: lead != nil,
+                                     isLeader: role == .leader, sinceContact: lastLeaderContact.map { now - $0 },
                                      minimumElectionTimeout: config.timing.electionTimeoutMin)
     }
 
@@ -510,7 +511,7 @@ public struct RaftNode: Sendable {
         self.now = now
         let isVote = m.type == .vote || m.type == .preVote
         if m.term > term {
-            if isVote, !m.transfer, inLease(now) {
+            if isVote, ignoresVoteRequest(m, now: now) {
                 output.events.append(.voteRejected(candidate: m.from, term: m.term, preVote: m.type == .preVote,
                                                    reason: .leaderRecentlyHeard))
                 return
