@@ -616,34 +616,32 @@ func randomFaultsNeverViolateSafety(seed: Int) throws {
 /// votes by its snapshot's old membership here (3 of these seeds broke state machine safety).
 @Test(arguments: 1...100)
 func membershipChangesAmidRestartsNeverViolateSafety(seed: Int) throws {
-    var rng = SplitMix64(seed: UInt64(seed) &* 0x9E37_79B9)
-    func chance(_ p: UInt64) -> Bool { rng.next() % 100 < p }
-    func within(_ lo: UInt64, _ hi: UInt64) -> UInt64 { lo + rng.next() % (hi - lo) }
-    let n = [3, 4, 5, 7][Int(rng.next() % 4)]
+    var draw = Draws(seed: UInt64(seed) &* 0x9E37_79B9)
+    let n = [3, 4, 5, 7][Int(draw.next() % 4)]
     var c = RunConfiguration(scenario: "membership-restarts", clusterSize: n)
     c.seed = UInt64(seed)
     c.duration = 10 * nsPerSecond
-    c.features = RaftFeatures(preVote: chance(50), checkQuorum: chance(50), learners: chance(50))
+    c.features = RaftFeatures(preVote: draw.chance(50), checkQuorum: draw.chance(50), learners: draw.chance(50))
     c.snapshots = SnapshotPolicy(every: 30 + seed % 50, keep: seed % 20)
     let ms = nsPerMillisecond
     var t = 500 * ms
     for _ in 0..<5 {
-        let node = NodeSelector.node(NodeID(UInt32(1 + rng.next() % UInt64(n))))
-        t += within(200, 1_200) * ms
+        let node = NodeSelector.node(NodeID(UInt32(1 + draw.next() % UInt64(n))))
+        t += draw.within(200, 1_200) * ms
         c.faults.append(ScheduledFault(at: t, .removeMember(node)))
-        if chance(50) {
+        if draw.chance(50) {
             c.faults.append(ScheduledFault(at: t + 50 * ms, .crash(node)))
-            c.faults.append(ScheduledFault(at: t + within(200, 2_000) * ms, .restart(node)))
+            c.faults.append(ScheduledFault(at: t + draw.within(200, 2_000) * ms, .restart(node)))
         }
-        if chance(50) { c.faults.append(ScheduledFault(at: t + within(100, 800) * ms, .addLearner(node))) }
-        c.faults.append(ScheduledFault(at: t + within(300, 2_500) * ms, .addMember(node)))
-        if chance(40) {
-            c.faults.append(ScheduledFault(at: t + within(0, 1_000) * ms, .isolate(.leader)))
-            c.faults.append(ScheduledFault(at: t + within(1_000, 2_500) * ms, .healAll))
+        if draw.chance(50) { c.faults.append(ScheduledFault(at: t + draw.within(100, 800) * ms, .addLearner(node))) }
+        c.faults.append(ScheduledFault(at: t + draw.within(300, 2_500) * ms, .addMember(node)))
+        if draw.chance(40) {
+            c.faults.append(ScheduledFault(at: t + draw.within(0, 1_000) * ms, .isolate(.leader)))
+            c.faults.append(ScheduledFault(at: t + draw.within(1_000, 2_500) * ms, .healAll))
         }
-        if chance(30) {
-            c.faults.append(ScheduledFault(at: t + within(0, 1_000) * ms, .crash(.leader)))
-            c.faults.append(ScheduledFault(at: t + within(1_000, 2_500) * ms, .restart(.crashed)))
+        if draw.chance(30) {
+            c.faults.append(ScheduledFault(at: t + draw.within(0, 1_000) * ms, .crash(.leader)))
+            c.faults.append(ScheduledFault(at: t + draw.within(1_000, 2_500) * ms, .restart(.crashed)))
         }
     }
     c.faults.sort { $0.at < $1.at }
@@ -661,56 +659,53 @@ func membershipChangesAmidRestartsNeverViolateSafety(seed: Int) throws {
 /// through `traceanalyze check` while its advice was being checked against replays.
 @Test(arguments: 1...100)
 func everyFaultKindTogetherNeverViolatesSafety(seed: Int) throws {
-    var rng = SplitMix64(seed: UInt64(seed) &* 0xD1B5_4A32_D192_ED03)
-    func chance(_ p: UInt64) -> Bool { rng.next() % 100 < p }
-    func within(_ lo: UInt64, _ hi: UInt64) -> UInt64 { lo + rng.next() % (hi - lo) }
-    func pick<T>(_ xs: [T]) -> T { xs[Int(rng.next() % UInt64(xs.count))] }
+    var draw = Draws(seed: UInt64(seed) &* 0xD1B5_4A32_D192_ED03)
     let ms = nsPerMillisecond
-    let n = pick([3, 3, 4, 5, 5, 7])
+    let n = draw.pick([3, 3, 4, 5, 5, 7])
     var c = RunConfiguration(scenario: "every-fault", clusterSize: n)
     c.seed = UInt64(seed)
-    c.duration = pick([8, 12]) * nsPerSecond
-    c.features = RaftFeatures(preVote: chance(50), checkQuorum: chance(50), learners: chance(50))
-    let low = pick([100, 150, 300] as [UInt64])
-    c.timing = RaftTiming(electionTimeoutMin: low * ms, electionTimeoutMax: low * pick([2, 3]) * ms,
-                          heartbeatInterval: max(10, low / pick([3, 5, 10])) * ms,
-                          maxEntriesPerAppend: pick([1, 8, 64]), maxInflightAppends: pick([1, 4, 256]))
-    if chance(50) { c.snapshots = SnapshotPolicy(every: Int(within(20, 300)), keep: Int(within(0, 50))) }
-    c.network = NetworkModel(latency: pick([.fixed(5 * ms), .uniform(min: 10 * ms, max: 15 * ms),
+    c.duration = draw.pick([8, 12]) * nsPerSecond
+    c.features = RaftFeatures(preVote: draw.chance(50), checkQuorum: draw.chance(50), learners: draw.chance(50))
+    let low = draw.pick([100, 150, 300] as [UInt64])
+    c.timing = RaftTiming(electionTimeoutMin: low * ms, electionTimeoutMax: low * draw.pick([2, 3]) * ms,
+                          heartbeatInterval: max(10, low / draw.pick([3, 5, 10])) * ms,
+                          maxEntriesPerAppend: draw.pick([1, 8, 64]), maxInflightAppends: draw.pick([1, 4, 256]))
+    if draw.chance(50) { c.snapshots = SnapshotPolicy(every: Int(draw.within(20, 300)), keep: Int(draw.within(0, 50))) }
+    c.network = NetworkModel(latency: draw.pick([.fixed(5 * ms), .uniform(min: 10 * ms, max: 15 * ms),
                                             .normal(mean: 20 * ms, stddev: 10 * ms, floor: 2 * ms), .uniform(min: 1 * ms, max: 40 * ms)]),
-                             loss: pick([0, 0, 0.01, 0.05]), duplication: pick([0, 0, 0.01, 0.05]), reordering: pick([0, 0, 0.02, 0.1]))
-    c.workload = Workload(writesPerSecond: pick([0, 20, 100, 300]), readsPerSecond: pick([0, 0, 50, 200]),
+                             loss: draw.pick([0, 0, 0.01, 0.05]), duplication: draw.pick([0, 0, 0.01, 0.05]), reordering: draw.pick([0, 0, 0.02, 0.1]))
+    c.workload = Workload(writesPerSecond: draw.pick([0, 20, 100, 300]), readsPerSecond: draw.pick([0, 0, 50, 200]),
                           requestTimeout: 500 * ms, giveUpAfter: 3 * nsPerSecond)
     let nodes = (1...n).map { NodeSelector.node(NodeID(UInt32($0))) }
     func two() -> (NodeSelector, NodeSelector) {
-        let a = Int(rng.next() % UInt64(n)), b = (a + 1 + Int(rng.next() % UInt64(n - 1))) % n
+        let a = Int(draw.next() % UInt64(n)), b = (a + 1 + Int(draw.next() % UInt64(n - 1))) % n
         return (nodes[a], nodes[b])
     }
     var t = 300 * ms
     while t < c.duration - 3 * nsPerSecond {
-        t += within(100, 1_500) * ms
-        let target = pick(nodes + [.leader, .follower(0)])
+        t += draw.within(100, 1_500) * ms
+        let target = draw.pick(nodes + [.leader, .follower(0)])
         let action: FaultAction
-        switch rng.next() % 16 {
+        switch draw.next() % 16 {
         case 0, 1: action = .crash(target)
         case 2: action = .restart(.crashed)
         case 3:
             var shuffled = nodes
-            for i in stride(from: n - 1, to: 0, by: -1) { shuffled.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
-            let k = 1 + Int(rng.next() % UInt64(n - 1))
+            for i in stride(from: n - 1, to: 0, by: -1) { shuffled.swapAt(i, Int(draw.next() % UInt64(i + 1))) }
+            let k = 1 + Int(draw.next() % UInt64(n - 1))
             action = .partition(groups: [Array(shuffled[..<k]), Array(shuffled[k...])])
         case 4: action = .healAll
         case 5: action = .isolate(target)
-        case 6: let (a, b) = two(); action = .cut(a, b, oneWay: chance(40))
-        case 7: action = .pause(target, duration: within(50, 1_500) * ms)
-        case 8: let (a, b) = two(); action = .flap(a, b, period: within(100, 800) * ms, until: t + within(500, 4_000) * ms)
-        case 9: action = .drift(target, ppm: pick([-500_000, -100_000, 50_000, 200_000, 500_000]))
-        case 10: let (a, b) = two(); action = .degrade(a, b, loss: Double(within(0, 60)) / 100, extraLatency: within(0, 200) * ms)
-        case 11: action = .transfer(pick(nodes + [.follower(0)]))
+        case 6: let (a, b) = two(); action = .cut(a, b, oneWay: draw.chance(40))
+        case 7: action = .pause(target, duration: draw.within(50, 1_500) * ms)
+        case 8: let (a, b) = two(); action = .flap(a, b, period: draw.within(100, 800) * ms, until: t + draw.within(500, 4_000) * ms)
+        case 9: action = .drift(target, ppm: draw.pick([-500_000, -100_000, 50_000, 200_000, 500_000]))
+        case 10: let (a, b) = two(); action = .degrade(a, b, loss: Double(draw.within(0, 60)) / 100, extraLatency: draw.within(0, 200) * ms)
+        case 11: action = .transfer(draw.pick(nodes + [.follower(0)]))
         case 12: action = .stop(target)
-        case 13: action = .removeMember(pick(nodes))
-        case 14: action = .addLearner(pick(nodes))
-        default: action = .addMember(pick(nodes))
+        case 13: action = .removeMember(draw.pick(nodes))
+        case 14: action = .addLearner(draw.pick(nodes))
+        default: action = .addMember(draw.pick(nodes))
         }
         c.faults.append(ScheduledFault(at: t, action))
     }
@@ -718,4 +713,16 @@ func everyFaultKindTogetherNeverViolatesSafety(seed: Int) throws {
     var checker = SafetyChecker()
     for e in try Recorder.events(c) { checker.check(e) }
     #expect(checker.violations.isEmpty, "seed \(seed), \(n) nodes, \(c.features): \(checker.violations.prefix(3))")
+}
+
+/// A test schedule's random choices, all from one seeded generator.
+struct Draws {
+    private var rng: SplitMix64
+    init(seed: UInt64) { rng = SplitMix64(seed: seed) }
+    mutating func next() -> UInt64 { rng.next() }
+    /// True `percent` times in a hundred.
+    mutating func chance(_ percent: UInt64) -> Bool { next() % 100 < percent }
+    /// A number in `lo..<hi`.
+    mutating func within(_ lo: UInt64, _ hi: UInt64) -> UInt64 { lo + next() % (hi - lo) }
+    mutating func pick<T>(_ xs: [T]) -> T { xs[Int(next() % UInt64(xs.count))] }
 }

@@ -1358,10 +1358,7 @@ import TraceFormat
 /// worked and nothing was disrupted. (Random schedules found such a transfer reported as a
 /// disruption by election timeout, with leader stickiness advised against it.)
 @Suite struct HandOverTests {
-    func ev(_ ms: UInt64, _ n: UInt32, _ k: TraceEvent.Kind) -> TraceEvent {
-        TraceEvent(time: ms * nsPerMillisecond, node: NodeID(rawValue: n), k)
-    }
-    func network(_ ms: UInt64, _ k: TraceEvent.Kind) -> TraceEvent { TraceEvent(time: ms * nsPerMillisecond, node: nil, k) }
+    func ev(_ ms: UInt64, _ n: UInt32, _ k: TraceEvent.Kind) -> TraceEvent { handEvent(ms, n, k) }
 
     /// n1 leads term 1 and commits, starts handing over to n2, and `campaigner` campaigns for term
     /// 2 (without a timer: as on TimeoutNow), wins with the third node's vote, and n1 steps down
@@ -1370,18 +1367,8 @@ import TraceFormat
     func handOver(campaigner: UInt32, gaveUpEarly: Bool = false) throws -> AnalysisReport {
         let n = { NodeID(rawValue: $0) }
         let voter: UInt32 = campaigner == 2 ? 3 : 2
-        var events = (1...3).map { ev(0, UInt32($0), .nodeStarted(NodeRecovery(term: 0, vote: nil, lastIndex: 0, lastTerm: 0, restart: false))) }
-        events += [
-            ev(200, 1, .electionTimerFired(term: 0)), ev(200, 1, .termChanged(from: 0, to: 1, cause: .campaign)),
-            ev(200, 1, .becameCandidate(term: 1)),
-            ev(205, 2, .termChanged(from: 0, to: 1, cause: .higherTermSeen)), ev(205, 2, .becameFollower(term: 1, leader: nil)),
-            ev(205, 2, .voteGranted(candidate: n(1), term: 1, preVote: false)),
-            ev(210, 1, .becameLeader(term: 1)),
-            ev(215, 2, .becameFollower(term: 1, leader: n(1))),
-            ev(215, 3, .termChanged(from: 0, to: 1, cause: .higherTermSeen)), ev(215, 3, .becameFollower(term: 1, leader: n(1))),
-            ev(220, 1, .commitAdvanced(from: 0, to: 1)),
-            ev(1000, 1, .transferStarted(target: n(2), term: 1)),
-        ]
+        var events = threeNodesWithN1Leading()
+        events.append(ev(1000, 1, .transferStarted(target: n(2), term: 1)))
         if gaveUpEarly {
             events += [
                 ev(1004, 1, .messageSent(MessageSend(id: 1, to: n(2), type: .timeoutNow, term: 1, entries: 0, bytes: 0))),
@@ -1429,20 +1416,7 @@ import TraceFormat
     /// neither would have stopped (n3 had not heard from n1 for 585ms).
     @Test func preVoteAndStickinessAreNotJudgedOnATransferCampaign() throws {
         let n = { NodeID(rawValue: $0) }
-        var events = (1...3).map { ev(0, UInt32($0), .nodeStarted(NodeRecovery(term: 0, vote: nil, lastIndex: 0, lastTerm: 0, restart: false))) }
-        events += [
-            ev(200, 1, .electionTimerFired(term: 0)), ev(200, 1, .termChanged(from: 0, to: 1, cause: .campaign)),
-            ev(200, 1, .becameCandidate(term: 1)),
-            ev(205, 2, .termChanged(from: 0, to: 1, cause: .higherTermSeen)), ev(205, 2, .becameFollower(term: 1, leader: nil)),
-            ev(205, 2, .voteGranted(candidate: n(1), term: 1, preVote: false)),
-            ev(210, 1, .becameLeader(term: 1)),
-            ev(215, 2, .becameFollower(term: 1, leader: n(1))),
-            ev(215, 3, .termChanged(from: 0, to: 1, cause: .higherTermSeen)), ev(215, 3, .becameFollower(term: 1, leader: n(1))),
-            ev(220, 1, .commitAdvanced(from: 0, to: 1)),
-        ]
-        for other: UInt32 in [2, 3] {
-            events += [network(500, .linkCut(DirectedLink(from: n(1), to: n(other)))), network(500, .linkCut(DirectedLink(from: n(other), to: n(1))))]
-        }
+        var events = threeNodesWithN1Leading() + linksChanged(between: 1, and: [2, 3], at: 500)
         /// `candidate` wins `term` with `voter`'s vote at `t`; `from`, if any, handed over to it.
         func election(_ t: UInt64, _ candidate: UInt32, _ voter: UInt32, term: UInt64, from: UInt32?) -> [TraceEvent] {
             var e: [TraceEvent] = []
@@ -1463,9 +1437,7 @@ import TraceFormat
             return e
         }
         events += election(800, 2, 3, term: 2, from: nil) + election(1010, 3, 2, term: 3, from: 2) + election(1510, 2, 3, term: 4, from: 3)
-        for other: UInt32 in [2, 3] {
-            events += [network(2000, .linkHealed(DirectedLink(from: n(1), to: n(other)))), network(2000, .linkHealed(DirectedLink(from: n(other), to: n(1))))]
-        }
+        events += linksChanged(between: 1, and: [2, 3], at: 2000, healed: true)
         events += [ev(2005, 1, .leaderSteppedDown(term: 1, reason: .higherTermSeen)),
                    ev(2005, 1, .termChanged(from: 1, to: 4, cause: .higherTermSeen)), ev(2005, 1, .becameFollower(term: 4, leader: n(2)))]
         let r = try TraceAnalysis.analyze(try TraceFile.open(try writeTrace(events.sorted { $0.time < $1.time })))
@@ -1488,29 +1460,13 @@ import TraceFormat
 /// term the leader saw. (Random schedules found an isolated node blamed, as partial connectivity,
 /// for the campaign of a removed server.)
 @Suite struct DisruptionRootTests {
-    func ev(_ ms: UInt64, _ n: UInt32?, _ k: TraceEvent.Kind) -> TraceEvent {
-        TraceEvent(time: ms * nsPerMillisecond, node: n.map { NodeID(rawValue: $0) }, k)
-    }
+    func ev(_ ms: UInt64, _ n: UInt32, _ k: TraceEvent.Kind) -> TraceEvent { handEvent(ms, n, k) }
 
     /// n1 leads term 1 and commits; n3 is cut off from everyone at 500ms and campaigns for term 2
     /// at 800ms; n2, reaching n1, campaigns for term 2 at `second` (if any), and n1 steps down on
     /// seeing term 2 at 1100ms.
     func run(secondCampaign: Bool) throws -> AnalysisReport {
-        let n = { NodeID(rawValue: $0) }
-        var events = (1...3).map { ev(0, UInt32($0), .nodeStarted(NodeRecovery(term: 0, vote: nil, lastIndex: 0, lastTerm: 0, restart: false))) }
-        events += [
-            ev(200, 1, .electionTimerFired(term: 0)), ev(200, 1, .termChanged(from: 0, to: 1, cause: .campaign)),
-            ev(200, 1, .becameCandidate(term: 1)),
-            ev(205, 2, .termChanged(from: 0, to: 1, cause: .higherTermSeen)), ev(205, 2, .becameFollower(term: 1, leader: nil)),
-            ev(205, 2, .voteGranted(candidate: n(1), term: 1, preVote: false)),
-            ev(210, 1, .becameLeader(term: 1)),
-            ev(215, 2, .becameFollower(term: 1, leader: n(1))),
-            ev(215, 3, .termChanged(from: 0, to: 1, cause: .higherTermSeen)), ev(215, 3, .becameFollower(term: 1, leader: n(1))),
-            ev(220, 1, .commitAdvanced(from: 0, to: 1)),
-        ]
-        for other: UInt32 in [1, 2] {
-            events += [ev(500, nil, .linkCut(DirectedLink(from: n(3), to: n(other)))), ev(500, nil, .linkCut(DirectedLink(from: n(other), to: n(3))))]
-        }
+        var events = threeNodesWithN1Leading() + linksChanged(between: 3, and: [1, 2], at: 500)
         events += [
             ev(800, 3, .electionTimerFired(term: 1)), ev(800, 3, .termChanged(from: 1, to: 2, cause: .campaign)),
             ev(800, 3, .becameCandidate(term: 2)),
