@@ -33,22 +33,23 @@ enum AdviceEngine {
             let newer = leaders.first { $0.term > g.term && $0.start <= first.time && $0.end >= first.time }
             let own = leaders.last { $0.leader == g.node && $0.term == g.term }
             let from = g.contact?.time ?? first.time
-            /// A drift of `node`'s clock, slow or fast, in force over `during`.
-            func drift(of node: UInt32?, slow: Bool, during: ClosedRange<UInt64>) -> FaultInterval? {
-                faults.last { f in
-                    guard let node, f.kind == .drift, f.nodes == [node], f.start <= during.upperBound, f.end > during.lowerBound,
-                          let ppm = f.evidence.first?.fields["ppm"].flatMap({ Int($0) }) else { return false }
-                    return slow ? ppm < 0 : ppm > 0
+            /// A drift of `node`'s clock, slow or fast, in force over `during`, and its rate.
+            func drift(of node: UInt32, slow: Bool, during: ClosedRange<UInt64>) -> (fault: FaultInterval, ppm: Int, node: UInt32)? {
+                for f in faults.reversed() where f.kind == .drift && f.nodes == [node]
+                    && f.start <= during.upperBound && f.end > during.lowerBound {
+                    guard let ppm = f.evidence.first?.fields["ppm"].flatMap({ Int($0) }), slow ? ppm < 0 : ppm > 0 else { continue }
+                    return (f, ppm, node)
                 }
+                return nil
             }
             // A slow clock on the serving leader between its last majority and its first stale read
             // (its check-quorum ran late), else a fast one on the newer leader before it was elected
             // (it campaigned early).
-            let drifted = drift(of: g.node, slow: true, during: min(from, first.time)...first.time).map { ($0, g.node) }
-                ?? newer.flatMap { n in drift(of: n.leader, slow: false, during: min(from, n.start)...n.start).map { ($0, n.leader) } }
+            let drifted = drift(of: g.node, slow: true, during: min(from, first.time)...first.time)
+                ?? newer.flatMap { n in drift(of: n.leader, slow: false, during: min(from, n.start)...n.start) }
             let pause = faults.last { $0.kind == .pause && $0.nodes == [g.node] && $0.start < first.time && $0.end > from }
             var evidence: [EventRef] = []
-            if let d = drifted { evidence += d.0.evidence.prefix(1) }
+            if let d = drifted { evidence += d.fault.evidence.prefix(1) }
             if let p = pause { evidence += p.evidence.prefix(1) }
             if let c = g.contact { evidence.append(c.evidence) }
             evidence += first.evidence
@@ -59,10 +60,8 @@ enum AdviceEngine {
                            newerLeader: newer?.leader, newerTerm: newer?.term,
                            reference: "Ongaro thesis §6.4 (ReadIndex); §6.4.1 (a lease assumes bounded clock drift)",
                            evidence: evidence)
-            if let (d, node) = drifted {
-                a.driftPPM = d.evidence.first?.fields["ppm"].flatMap { Int($0) }
-                a.driftNode = node
-            }
+            a.driftPPM = drifted?.ppm
+            a.driftNode = drifted?.node
             a.lastMajorityContact = g.contact?.time
             a.newerLeaderSince = newer?.start
             a.ledUntil = own.flatMap { $0.end < end ? $0.end : nil }
