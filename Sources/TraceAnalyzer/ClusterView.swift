@@ -463,32 +463,41 @@ struct RecentMessages {
     }
 
     /// Records a delivery; returns the message if this ended its flight.
+    ///
+    /// The slot is read whole before the two fields are written, and the message returned is that
+    /// copy: reading the slot back after the one-byte write of `state` (as returning the updated
+    /// slot did) made the processor wait for the write to reach its cache, on every delivery.
     @inline(__always) mutating func delivered(_ id: UInt64, at t: UInt64) -> Message? {
         let k = Int(id % UInt64(Self.size))
-        guard slots[k].id == id, slots[k].state != .none else {
+        var m = slots[k]
+        guard m.id == id, m.state != .none else {
             guard !overflow.isEmpty else { return nil }
             return overflow.removeValue(forKey: id)
         }
-        return slots.update(k) { m in
-            let wasInFlight = m.state == .inFlight
-            m.state = .landed
-            m.received = t
-            return wasInFlight ? m : nil
+        let wasInFlight = m.state == .inFlight
+        slots.update(k) { slot in
+            slot.state = .landed
+            slot.received = t
         }
+        guard wasInFlight else { return nil }
+        m.state = .landed
+        m.received = t
+        return m
     }
 
     /// Records a drop; returns the message if this ended its flight (as `delivered` does).
     @inline(__always) mutating func dropped(_ id: UInt64, reason: DropReason) -> Message? {
         let k = Int(id % UInt64(Self.size))
-        guard slots[k].id == id, slots[k].state != .none else {
+        var m = slots[k]
+        guard m.id == id, m.state != .none else {
             guard !overflow.isEmpty else { return nil }
             return overflow.removeValue(forKey: id)
         }
-        return slots.update(k) { m in
-            let wasInFlight = m.state == .inFlight
-            m.drop(reason)
-            return wasInFlight ? m : nil
-        }
+        let wasInFlight = m.state == .inFlight
+        slots.update(k) { $0.drop(reason) }
+        guard wasInFlight else { return nil }
+        m.drop(reason)
+        return m
     }
 
     /// The messages in the table sent within `window` before `t` (at `t` included), oldest first.
