@@ -35,12 +35,16 @@ public struct AdviceVerification: Codable, Sendable, Equatable {
     /// in it is lower (or, if no help was predicted, at least 90% of the recorded one).
     public var confirmed: Bool
 
-    /// The window the advice is about, padded by two maximum election timeouts each side.
+    /// The window the advice is about, padded by two maximum election timeouts each side. For a
+    /// disruption: its time without a leader and its step-down; a time without a leader that
+    /// lasted to the end of the trace counts up to one padding past the later of its start and the
+    /// step-down (running on to the end, the window counted disruptions the replay met for other
+    /// faults long after).
     public static func window(for a: Advice, in r: AnalysisReport) -> Window {
         let pad = 2 * r.trace.timing.electionTimeoutMax
         let span: Window = if let w = a.window { w } else if let d = r.disruptions.first(where: { a.disruptions.contains($0.id) }) {
-            // The time without a leader, and the step-down (which may come after it).
-            Window(start: d.leaderlessStart, end: max(d.time, d.leaderlessFor.map { d.leaderlessStart + $0 } ?? r.trace.end))
+            Window(start: d.leaderlessStart,
+                   end: max(d.time, d.leaderlessFor.map { d.leaderlessStart + $0 } ?? max(d.time, d.leaderlessStart).addingSaturating(pad)))
         } else { Window(start: r.trace.start, end: r.trace.end) }
         return Window(start: span.start > pad ? span.start - pad : 0, end: min(r.trace.end, span.end.addingSaturating(pad)))
     }

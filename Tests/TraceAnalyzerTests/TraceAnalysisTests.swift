@@ -1021,6 +1021,25 @@ import TraceFormat
         #expect(w.disruptionsAfter == 0)
     }
 
+    /// A disruption whose time without a leader lasts to the end of the trace (the rejoin deposes
+    /// n5 at 6.26s; three of the five crash before the next election) is compared over a bounded
+    /// stretch: up to two paddings past its step-down, not to the end, where the replay would
+    /// meet whatever later faults do.
+    @Test func verificationOfALeaderlessEndStopsShortOfTheTraceEnd() throws {
+        var c = ScenarioCatalog.rejoin.configuration
+        c.duration = 20 * nsPerSecond
+        c.faults += (2...4).map { ScheduledFault(at: 6_400 * nsPerMillisecond, .crash(.node(NodeID($0)))) }
+        let r = TraceAnalysis.analyze(events: try Recorder.events(c), metadata: Recorder.metadata(for: c), timeRange: 0...c.duration)
+        let d = try #require(r.disruptions.first { $0.cause == .rejoin })
+        #expect(d.leaderlessFor == nil)
+        let advice = try #require(r.advice.first { $0.feature == .preVote && $0.disruptions.contains(d.id) })
+        let pad = 2 * c.timing.electionTimeoutMax
+        let w = AdviceVerification.window(for: advice, in: r)
+        #expect(w.start == d.leaderlessStart - pad)
+        #expect(w.end == max(d.time, d.leaderlessStart) + 2 * pad)
+        #expect(w.end < r.trace.end - 10 * nsPerSecond)
+    }
+
     /// Leadership-transfer advice (for planned restarts) is replayed by handing over before the
     /// leader goes down: the replay has no disruption and about the predicted time without a leader
     /// less. A crash at no fixed time (the paper's 9.3 experiment) cannot be planned this way.
