@@ -180,15 +180,23 @@ enum AdviceEngine {
         let cost = 2 * timing.electionTimeoutMin + (timing.electionTimeoutMin + timing.electionTimeoutMax) / 2
         // Windows shorter than that could not have been shortened; they are not listed. Check-quorum
         // counts from when the leader lost its majority.
-        let cutOff = s.window.end - (s.lostMajorityAt ?? s.window.start)
+        let from = s.lostMajorityAt ?? s.window.start
+        let cutOff = s.window.end - from
         guard s.leaderReach < quorum, cutOff > cost else { return nil }
-        let helps = s.alternative != nil
-        return Advice(feature: .checkQuorum, disruptions: [], window: s.window, windowKind: s.kind,
-                      leader: s.leader, prevents: helps,
-                      candidate: s.alternative, candidateLastIndex: nil, candidateLastTerm: nil, quorum: quorum,
-                      preVoteGrants: s.leaderReach, voters: [], unavailabilityAvoided: helps ? cutOff - cost : 0,
-                      termsAvoided: 0, newerLeader: s.alternativeTerm == nil ? nil : s.alternative, newerTerm: s.alternativeTerm,
-                      reference: "Ongaro thesis §6.2 (check-quorum)", evidence: s.evidence)
+        // Only while another node reached a majority could a new leader have committed.
+        let usable = (s.alternativeUntil ?? s.window.end) - from
+        let helps = s.alternative != nil && usable > cost
+        var a = Advice(feature: .checkQuorum, disruptions: [], window: s.window, windowKind: s.kind,
+                       leader: s.leader, prevents: helps,
+                       candidate: s.alternative, candidateLastIndex: nil, candidateLastTerm: nil, quorum: quorum,
+                       preVoteGrants: s.leaderReach, voters: [], unavailabilityAvoided: helps ? usable - cost : 0,
+                       termsAvoided: 0, newerLeader: s.alternativeTerm == nil ? nil : s.alternative, newerTerm: s.alternativeTerm,
+                       reference: "Ongaro thesis §6.2 (check-quorum)", evidence: s.evidence)
+        if s.alternative != nil, let until = s.alternativeUntil {
+            a.alternativeUntil = until
+            a.takeOverCost = cost
+        }
+        return a
     }
 }
 
@@ -313,6 +321,9 @@ struct StallAssessment {
     /// `deposedLeader` stall, the acknowledged leader the clients did not find, and its term.
     var alternative: UInt32?
     var alternativeTerm: UInt64? = nil
+    /// When, within the window, a change (cited last in `evidence`) left no node besides the
+    /// leader reaching a majority, if one did after `alternative` had.
+    var alternativeUntil: UInt64? = nil
     var evidence: [EventRef]
     /// The voter whose addition cost the leader its majority as the window began, if one did.
     var addedVoter: AddedVoter? = nil

@@ -658,6 +658,11 @@ public struct Advice: Codable, Sendable, Equatable {
     /// campaign, all a handover is credited with then (`unavailabilityAvoided`).
     public var roundTrip: UInt64? = nil
     public var campaignWait: UInt64? = nil
+    /// For check-quorum advice: when a change within the window (cited last) left no node besides
+    /// the leader reaching a majority, ending what a step-down could have saved, and what a
+    /// step-down and an election take (two minimum election timeouts and a mean one).
+    public var alternativeUntil: UInt64? = nil
+    public var takeOverCost: UInt64? = nil
     public var reference: String
     public var evidence: [EventRef]
 

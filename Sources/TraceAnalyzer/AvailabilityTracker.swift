@@ -175,9 +175,14 @@ struct AvailabilityTracker {
             lostAt = lost.time
         }
         let added = lateVoter(began: w).flatMap { $0.leader == leader.rawValue ? $0 : nil }
+        // The alternative counts while there is one: a later change in the window that left no
+        // other node reaching a majority ends what check-quorum could have saved.
+        let from = lostAt ?? w.start
+        let gone = r.alternative == nil ? nil : mine.first { $0.time > from && $0.time < w.end && $0.alternative == nil }
         stallAssessments.append(StallAssessment(window: w, kind: kind, leader: leader.rawValue, leaderReach: r.reach,
                                                 quorum: r.quorum, lostMajorityAt: lostAt, alternative: r.alternative,
-                                                evidence: r.ref.map { [$0] } ?? [], addedVoter: added))
+                                                alternativeUntil: gone?.time, evidence: (r.ref.map { [$0] } ?? []) + (gone?.ref.map { [$0] } ?? []),
+                                                addedVoter: added))
     }
 
     /// The late voter whose addition `w` began with (at or after its start, before its end).

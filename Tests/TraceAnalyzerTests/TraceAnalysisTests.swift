@@ -583,6 +583,36 @@ import TraceFormat
         #expect(advice.contains { $0.evidence.contains { $0.event == "nodePaused" } })
     }
 
+    /// quorum-loss with the one follower that reaches everyone paused partway through: check-quorum
+    /// could have handed over to it only until the pause (cited), so it is credited with that
+    /// stretch less a step-down and an election; paused sooner than those take, it could not have
+    /// helped. (Crediting the whole window advised 15.1s where a random schedule's replay saved
+    /// nothing: the alternative was cut off 0.5s into it.)
+    @Test(arguments: [2_000, 300] as [UInt64])
+    func checkQuorumIsCreditedOnlyWhileAnotherNodeReachesAMajority(pausedAfterMs: UInt64) throws {
+        var c = ScenarioCatalog.quorumLoss.configuration
+        let pause = 2 * nsPerSecond + pausedAfterMs * nsPerMillisecond
+        c.faults.append(ScheduledFault(at: pause, .pause(.follower(0), duration: 30 * nsPerSecond)))
+        let path = Scratch.path("quorum-loss-paused-later.trace")
+        _ = try Recorder.record(c, to: path)
+        let r = try TraceAnalysis.analyze(try TraceFile.open(path))
+        let a = try #require(r.advice.first { $0.feature == .checkQuorum && $0.candidate != nil })
+        let t = c.timing
+        let cost = 2 * t.electionTimeoutMin + (t.electionTimeoutMin + t.electionTimeoutMax) / 2
+        #expect(a.alternativeUntil == pause && a.takeOverCost == cost)
+        #expect(a.evidence.last?.event == "nodePaused" && a.evidence.last?.time == pause)
+        let window = try #require(a.window)
+        #expect(window.end > pause + 5 * nsPerSecond)
+        let text = ReportText.advice(a)
+        if pausedAfterMs == 2_000 {
+            #expect(a.prevents && a.unavailabilityAvoided > 0 && a.unavailabilityAvoided <= pause - window.start - cost)
+            #expect(text.contains("which reached a majority until 4s, when no node besides n\(a.leader!) reached a majority any more"), "\(text)")
+        } else {
+            #expect(!a.prevents && a.unavailabilityAvoided == 0)
+            #expect(text.contains("sooner than a step-down and an election (about \(ReportText.time(cost))) would have let it take over"), "\(text)")
+        }
+    }
+
     /// A leader that stops hearing every follower (every link into it cut one way) keeps sending
     /// heartbeats, so nobody campaigns and nothing commits. The stall is measured from the last
     /// commit, a few milliseconds before the cut: check-quorum is judged on the leader's reach

@@ -497,7 +497,7 @@ public enum ReportText {
             return "\(name) " + parts.joined(separator: "; and it ") + "."
         case .checkQuorum:
             let text = "\(name) \(adviceSummaryVerdict(s, "shortened", "window", "in which a leader could not reach a majority"))"
-            return text + (s.helps > 0 ? ", by about \(time(s.unavailabilityAvoided))\(s.helps > 1 ? " in all" : "")." : ": no other node reached one either.")
+            return text + (s.helps > 0 ? ", by about \(time(s.unavailabilityAvoided))\(s.helps > 1 ? " in all" : "")." : ": no other node reached one long enough to take over.")
         case .leadershipTransfer:
             // Removed leaders are told apart from crashes: a removal is planned.
             let removals = s.removedLeaders ?? 0, removalSaving = s.removedLeaderUnavailabilityAvoided ?? 0
@@ -587,8 +587,11 @@ public enum ReportText {
                 : "the \(w) in which the majority no longer followed leader \(node(a.leader))"
             var s = "\(featureName(a.feature)) would \(a.prevents ? "have shortened" : "not have ended") \(what): "
             s += "\(node(a.leader)) could exchange messages with only \(a.preVoteGrants ?? 0) of the \(a.quorum ?? 0) nodes it needs (itself included)"
+            let until = a.alternativeUntil.map { " until \(time($0)), when no node besides \(node(a.leader)) reached a majority any more" } ?? ""
             if a.prevents {
-                s += ", so it would have stepped down after an election timeout and \(node(a.candidate)), which reached a majority, could have taken over. Avoided: about \(time(a.unavailabilityAvoided)) of unavailability."
+                s += ", so it would have stepped down after an election timeout and \(node(a.candidate)), which reached a majority\(until), could have taken over. Avoided: about \(time(a.unavailabilityAvoided)) of unavailability."
+            } else if a.candidate != nil, let cost = a.takeOverCost {
+                s += "; \(node(a.candidate)) reached a majority\(until), sooner than a step-down and an election (about \(time(cost))) would have let it take over."
             } else {
                 s += ", but no other node reached a majority either, so nothing could have committed."
             }
