@@ -84,7 +84,10 @@ struct AvailabilityTracker {
     /// majority: the next window to close that it began before is put down to it.
     private var lateVoter: AddedVoter?
     /// What the leader could reach, after each topology change (newest last, a few kept).
-    private var reach: [(time: UInt64, leader: NodeID?, reach: Int, quorum: Int, alternative: UInt32?, ref: EventRef?)] = []
+    /// `alternative`: the first of `couldLead` (the running voters that reached a majority) that is
+    /// not the leader.
+    private var reach: [(time: UInt64, leader: NodeID?, reach: Int, quorum: Int, alternative: UInt32?, couldLead: [UInt32],
+                         ref: EventRef?)] = []
     private(set) var committedEntries: UInt64 = 0
     private(set) var messages: UInt64 = 0
     /// Since the acknowledged leader last committed (or was acknowledged): whether a client
@@ -176,9 +179,11 @@ struct AvailabilityTracker {
         }
         let added = lateVoter(began: w).flatMap { $0.leader == leader.rawValue ? $0 : nil }
         // The alternative counts while there is one: a later change in the window that left no
-        // other node reaching a majority ends what check-quorum could have saved.
+        // node besides the leader reaching a majority ends what check-quorum could have saved
+        // (whoever held the leader role then: the changes are judged as the view had them).
         let from = lostAt ?? w.start
-        let gone = r.alternative == nil ? nil : mine.first { $0.time > from && $0.time < w.end && $0.alternative == nil }
+        let gone = r.alternative == nil ? nil
+            : reach.first { $0.time > from && $0.time < w.end && !$0.couldLead.contains { $0 != leader.rawValue } }
         stallAssessments.append(StallAssessment(window: w, kind: kind, leader: leader.rawValue, leaderReach: r.reach,
                                                 quorum: r.quorum, lostMajorityAt: lostAt, alternative: r.alternative,
                                                 alternativeUntil: gone?.time, evidence: (r.ref.map { [$0] } ?? []) + (gone?.ref.map { [$0] } ?? []),
@@ -274,13 +279,14 @@ struct AvailabilityTracker {
         defer { refreshDeposedLeaders(view) }
         guard let leader = view.acknowledgedLeader ?? ackedLeader ?? Self.leaderRole(view) else { return }
         let count = { (x: NodeID) in view.reach(of: x).count }
-        // (A stalled node can take over nothing until it resumes.)
-        let alternative = view.ids.first {
-            $0 != leader && view[$0].up && view[$0].pausedBy == nil && view.removed[$0.rawValue] == nil && count($0) >= view.quorum
-        }
+        // The running voters that reach a majority, any of which could lead. (A stalled node can
+        // take over nothing until it resumes.)
+        let leaders = view.ids.filter {
+            view[$0].up && view[$0].pausedBy == nil && view.removed[$0.rawValue] == nil && count($0) >= view.quorum
+        }.map(\.rawValue)
         // Links cut or healed at the same time are one change: keep the state after the last.
         if let last = reach.last, last.0 == t { reach.removeLast() }
-        reach.append((t, leader, count(leader), view.quorum, alternative?.rawValue, ref))
+        reach.append((t, leader, count(leader), view.quorum, leaders.first { $0 != leader.rawValue }, leaders, ref))
         if reach.count > 16 { reach.removeFirst() }
     }
 
