@@ -587,7 +587,7 @@ import TraceFormat
     /// could have handed over to it only until the pause (cited), so it is credited with that
     /// stretch less a step-down and an election; paused sooner than those take, it could not have
     /// helped. (Crediting the whole window advised 15.1s where a random schedule's replay saved
-    /// nothing: the alternative was cut off 0.5s into it.)
+    /// nothing: the alternative lost its majority 40ms into it.)
     @Test(arguments: [2_000, 300] as [UInt64])
     func checkQuorumIsCreditedOnlyWhileAnotherNodeReachesAMajority(pausedAfterMs: UInt64) throws {
         var c = ScenarioCatalog.quorumLoss.configuration
