@@ -97,7 +97,8 @@ enum AdviceEngine {
             // a leader's TimeoutNow skips pre-vote and no voter ignores it, stickiness or not
             // (`RaftRules.ignoresVoteRequest`): neither feature applies.)
             guard let s = snapshot, let origin = d.origin, s.transferFrom == nil else { return [] }
-            let preVoteGrants = s.preVoteGrants, stickyGrants = s.stickyGrants
+            // Judged by the candidate's own configuration: the votes it needed and whose count.
+            let preVoteGrants = s.preVoteGrants, stickyGrants = s.stickyGrants, quorum = s.quorum
             let avoided = d.leaderlessFor ?? 0
             let terms = d.termInflation ?? 0
             func advice(_ f: Advice.Feature, prevents: Bool, grants: Int, reference: String) -> Advice {
@@ -153,9 +154,9 @@ enum AdviceEngine {
     /// node could reach a majority that would grant it: its campaigns came from the cluster having
     /// no leader, which the trace's other items account for). Only made with pre-vote off (see
     /// `DisruptionDetector`).
-    static func advise(_ i: DisruptionDetector.InflationAssessment, quorum: Int) -> Advice? {
+    static func advise(_ i: DisruptionDetector.InflationAssessment) -> Advice? {
         guard i.preVoteWouldFail > 0 else { return nil }
-        let s = i.last
+        let s = i.last, quorum = s.quorum
         return Advice(feature: .preVote, disruptions: [], window: Window(start: i.episode.start, end: i.episode.end),
                       windowKind: Advice.termInflation, leader: i.leader?.id.rawValue, prevents: i.preVoteWouldFail > 0,
                       candidate: i.episode.node, candidateLastIndex: s.candidateLastIndex,

@@ -49,6 +49,11 @@ struct ClusterView {
     /// Of those, the learners (replicated to, not voting), each with the event that added it.
     var learners: [UInt32: EventRef] = [:]
     private var lastChangeIndex: UInt64 = 0
+    /// By node index: the servers its own configuration does not count as voters (removed, or
+    /// learners), as of the membership changes it applied itself. A candidate counts votes by its
+    /// own configuration (a removed server that has not applied its removal still counts the
+    /// others and itself). A snapshot from a leader replaces it with the cluster's.
+    private var ownNonVoters: [Set<UInt32>]
     /// Leadership transfers in progress, by leader: the target and the `transferStarted`.
     private var transfers: [UInt32: (target: NodeID, started: EventRef)] = [:]
     /// The last `transferStarted` naming each node, finished or not.
@@ -80,10 +85,23 @@ struct ClusterView {
         self.ids = ids
         self.tracksHeard = tracksHeard
         nodes = Array(repeating: Node(), count: ids.count)
+        ownNonVoters = Array(repeating: [], count: ids.count)
         heard = Array(repeating: Delivery(), count: tracksHeard ? ids.count * ids.count : 0)
     }
 
     var quorum: Int { RaftRules.quorum(voters: ids.count - removed.count) }
+
+    /// Whether `node`'s own configuration counts `voter` as a voter.
+    func counts(_ voter: NodeID, asVoterOf node: NodeID) -> Bool {
+        guard let i = index(node) else { return removed[voter.rawValue] == nil }
+        return !ownNonVoters[i].contains(voter.rawValue)
+    }
+
+    /// The majority of the voters in `node`'s own configuration: the votes it needs to win.
+    func quorum(of node: NodeID) -> Int {
+        guard let i = index(node) else { return quorum }
+        return RaftRules.quorum(voters: ids.count - ownNonVoters[i].count)
+    }
 
     func index(_ id: NodeID) -> Int? {
         let i = Int(id.rawValue) - 1
@@ -163,6 +181,10 @@ struct ClusterView {
     /// Applies an event of the cluster's shape: links, node lifecycle, roles and terms. The
     /// frequent events (messages, appends, commits) have methods of their own below.
     mutating func apply(_ e: TraceEvent, ordinal: UInt64) {
+        if case .membershipChangeApplied(let change, let target, _) = e.kind, let n = e.node, let i = index(n) {
+            // Every node applies each change to its own configuration.
+            if change == .addVoter { ownNonVoters[i].remove(target.rawValue) } else { ownNonVoters[i].insert(target.rawValue) }
+        }
         switch e.kind {
         case .linkCut(let l):
             cut.insert(l)
@@ -246,6 +268,7 @@ struct ClusterView {
             // own, already counted in the log it started with.)
             nodes[i].lastIndex = index
             nodes[i].lastTerm = term
+            ownNonVoters[i] = Set(removed.keys)
         default:
             break
         }

@@ -8,7 +8,10 @@ struct DisruptionDetector {
         var term: UInt64
         var candidateLastIndex: UInt64
         var candidateLastTerm: UInt64
+        /// The voters of the candidate's own configuration besides itself, and the majority of
+        /// that configuration: the votes it needed, its own included.
         var voters: [VoterAssessment]
+        var quorum: Int
         var ref: EventRef
         /// The running nodes in the leader role when the candidate campaigned.
         var leaders: [LeaderState] = []
@@ -143,10 +146,11 @@ struct DisruptionDetector {
         if effectEvidence[f, default: []].count < 5 { effectEvidence[f, default: []].append(ref) }
     }
 
-    /// What each voter would answer `candidate`'s pre-vote, from the view just before it campaigns.
+    /// What each voter of the candidate's own configuration would answer its pre-vote, from the
+    /// view just before it campaigns. (The others' answers do not count towards its majority.)
     static func assess(_ candidate: NodeID, view: ClusterView, now: UInt64, timing: RaftTiming) -> [VoterAssessment] {
         let c = view[candidate]
-        return view.ids.filter { $0 != candidate }.map { v in
+        return view.ids.filter { $0 != candidate && view.counts($0, asVoterOf: candidate) }.map { v in
             let n = view[v]
             let connection = view.connection(from: candidate, to: v)
             let reachable = connection == .open
@@ -168,7 +172,7 @@ struct DisruptionDetector {
                          timing: RaftTiming) -> CampaignSnapshot {
         CampaignSnapshot(
             term: term, candidateLastIndex: view[candidate].lastIndex, candidateLastTerm: view[candidate].lastTerm,
-            voters: assess(candidate, view: view, now: now, timing: timing), ref: ref,
+            voters: assess(candidate, view: view, now: now, timing: timing), quorum: view.quorum(of: candidate), ref: ref,
             leaders: view.ids.indices.compactMap { i in
                 let n = view.nodes[i]
                 guard n.up, n.role == .leader else { return nil }
@@ -217,7 +221,7 @@ struct DisruptionDetector {
                 var inf = inflating[node.rawValue] ?? Inflating(from: from, to: to, start: e.time, last: snapshot)
                 inf.to = to
                 inf.campaigns += 1
-                if snapshot.preVoteGrants < view.quorum { inf.preVoteWouldFail += 1 }
+                if snapshot.preVoteGrants < snapshot.quorum { inf.preVoteWouldFail += 1 }
                 inf.last = snapshot
                 if inf.refs.count < 2 { inf.refs.append(ref()) } else { inf.refs[1] = ref() }
                 inflating[node.rawValue] = inf

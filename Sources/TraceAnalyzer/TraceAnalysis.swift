@@ -298,7 +298,7 @@ struct AnalysisPass {
                                                                  firstCampaign: o.firstCampaign))
         }
         for i in detector.takeSettledInflation() {
-            if let a = AdviceEngine.advise(i, quorum: view.quorum) { advice.add(window: a) }
+            if let a = AdviceEngine.advise(i) { advice.add(window: a) }
         }
         for s in availability.takeAssessments() {
             if let a = AdviceEngine.advise(s, features: run.features, timing: run.timing, quorum: view.quorum) {
