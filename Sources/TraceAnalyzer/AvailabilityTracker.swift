@@ -281,12 +281,12 @@ struct AvailabilityTracker {
         let count = { (x: NodeID) in view.reach(of: x).count }
         // The running voters that reach a majority, any of which could lead. (A stalled node can
         // take over nothing until it resumes.)
-        let leaders = view.ids.filter {
+        let couldLead = view.ids.filter {
             view[$0].up && view[$0].pausedBy == nil && view.removed[$0.rawValue] == nil && count($0) >= view.quorum
         }.map(\.rawValue)
         // Links cut or healed at the same time are one change: keep the state after the last.
         if let last = reach.last, last.0 == t { reach.removeLast() }
-        reach.append((t, leader, count(leader), view.quorum, leaders.first { $0 != leader.rawValue }, leaders, ref))
+        reach.append((t, leader, count(leader), view.quorum, couldLead.first { $0 != leader.rawValue }, couldLead, ref))
         if reach.count > 16 { reach.removeFirst() }
     }
 
