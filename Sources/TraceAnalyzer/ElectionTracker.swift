@@ -39,8 +39,7 @@ struct ElectionTracker {
         var listed: Int?
     }
 
-    /// `quorum`: for a lost attempt, the majority it needed (nil for a candidate removed from the
-    /// voters, which nobody's vote could have elected).
+    /// `quorum`: for a lost attempt, the majority it needed, by its own configuration.
     private mutating func finish(_ node: UInt32, _ outcome: ElectionAttempt.Outcome, at t: UInt64, _ ref: EventRef?,
                                  quorum: Int? = nil) {
         let timing = rounds.removeValue(forKey: node) ?? VoteRoundTiming()
@@ -81,8 +80,10 @@ struct ElectionTracker {
         undecided = kept
     }
 
-    private static func quorum(for candidate: UInt32, _ view: ClusterView) -> Int? {
-        view.removed[candidate] == nil ? view.quorum : nil
+    /// The majority the candidate needed: its own configuration's (a removed server that has not
+    /// applied its removal still counts itself and the others, and can win).
+    private static func quorum(for candidate: UInt32, _ view: ClusterView) -> Int {
+        view.quorum(of: NodeID(rawValue: candidate))
     }
 
     /// Ends `node`'s pre-vote round, `a`, as failed.
@@ -101,14 +102,15 @@ struct ElectionTracker {
                 // Timed out again before winning: lost if a majority refused (voters that refuse for
                 // leader stickiness send no answer, so the candidate waits out its timer), a split
                 // vote if a majority answered, else no quorum.
+                let quorum = Self.quorum(for: node, view)
                 if a.preVote != nil && a.term == a.fromTerm {
-                    preVoteFailed(node, a, at: e.time, ref, quorum: view.quorum)
+                    preVoteFailed(node, a, at: e.time, ref, quorum: quorum)
                 } else {
                     let round = a.term == a.fromTerm ? [] : a.votes  // no round at all if it never campaigned
                     let refused = round.count { !$0.granted }
-                    let outcome: ElectionAttempt.Outcome = refused >= view.quorum ? .lost
-                        : 1 + round.count >= view.quorum ? .splitVote : .noQuorum
-                    finish(node, outcome, at: e.time, ref, quorum: Self.quorum(for: node, view))
+                    let outcome: ElectionAttempt.Outcome = refused >= quorum ? .lost
+                        : 1 + round.count >= quorum ? .splitVote : .noQuorum
+                    finish(node, outcome, at: e.time, ref, quorum: quorum)
                 }
             }
             open[node] = ElectionAttempt(id: nextID, node: node, trigger: "electionTimeout", start: e.time, end: e.time,
@@ -140,7 +142,7 @@ struct ElectionTracker {
             guard let a = open[node] else { return }
             if term > a.term { finish(node, .superseded, at: e.time, ref) }
             else if leader != nil { finish(node, .superseded, at: e.time, ref) }
-            else if a.term == a.fromTerm { preVoteFailed(node, a, at: e.time, ref, quorum: view.quorum) }
+            else if a.term == a.fromTerm { preVoteFailed(node, a, at: e.time, ref, quorum: Self.quorum(for: node, view)) }
             else { finish(node, .lost, at: e.time, ref, quorum: Self.quorum(for: node, view)) }
         case .nodeCrashed:
             finish(node, .abandoned, at: e.time, ref)

@@ -124,6 +124,45 @@ import TraceFormat
         #expect(view.counts(n1, asVoterOf: n1) && !view.counts(n1, asVoterOf: n2) && view.counts(n4, asVoterOf: n2))
     }
 
+    /// A removed server that has not applied its removal can win an election by its own count,
+    /// so its refused campaign is a split vote when enough of the refusals were votes given to
+    /// other candidates of the term that nobody won: here n1 needs 3 of its 4, and n3 and n4
+    /// voted for themselves. (It was always called lost.)
+    @Test func aRemovedServersCampaignIsJudgedByItsOwnMajority() throws {
+        let (n1, n2, n3) = (NodeID(rawValue: 1), NodeID(rawValue: 2), NodeID(rawValue: 3))
+        let start = NodeRecovery(term: 0, vote: nil, lastIndex: 0, lastTerm: 0, restart: false)
+        var events = (1...4).map { handEvent(0, UInt32($0), .nodeStarted(start)) }
+        func campaign(_ ms: UInt64, _ n: UInt32, to term: UInt64) -> [TraceEvent] {
+            [handEvent(ms, n, .electionTimerFired(term: term - 1)), handEvent(ms, n, .termChanged(from: term - 1, to: term, cause: .campaign)),
+             handEvent(ms, n, .becameCandidate(term: term))]
+        }
+        events += campaign(200, 2, to: 1)
+        events += [1, 3, 4].flatMap { v -> [TraceEvent] in
+            [handEvent(205, v, .termChanged(from: 0, to: 1, cause: .higherTermSeen)), handEvent(205, v, .becameFollower(term: 1, leader: nil)),
+             handEvent(205, v, .voteGranted(candidate: n2, term: 1, preVote: false))]
+        }
+        events.append(handEvent(210, 2, .becameLeader(term: 1)))
+        events += [1, 3, 4].map { handEvent(215, $0, .becameFollower(term: 1, leader: n2)) }
+        events += [2, 3, 4].map { handEvent(300, $0, .membershipChangeApplied(change: .remove, target: n1, index: 40)) }
+        // Term 2: n3, n4 and n1 campaign at once; n2 (stepping down) refuses all; nobody wins.
+        events += campaign(1000, 3, to: 2) + campaign(1000, 4, to: 2) + campaign(1000, 1, to: 2)
+        events += [handEvent(1005, 2, .leaderSteppedDown(term: 1, reason: .higherTermSeen)),
+                   handEvent(1005, 2, .termChanged(from: 1, to: 2, cause: .higherTermSeen)), handEvent(1005, 2, .becameFollower(term: 2, leader: nil))]
+        events += [1, 3, 4].map { handEvent(1006, 2, .voteRejected(candidate: NodeID(rawValue: $0), term: 2, preVote: false, reason: .logNotUpToDate)) }
+        events += [3, 4].map { handEvent(1007, $0, .voteRejected(candidate: n1, term: 2, preVote: false, reason: .alreadyVoted)) }
+        events.append(handEvent(1010, 1, .becameFollower(term: 2, leader: nil)))
+        // Term 3: n3 wins.
+        events += campaign(1500, 3, to: 3)
+        events += [2, 4].flatMap { v -> [TraceEvent] in
+            [handEvent(1505, v, .termChanged(from: 2, to: 3, cause: .higherTermSeen)), handEvent(1505, v, .becameFollower(term: 3, leader: nil)),
+             handEvent(1505, v, .voteGranted(candidate: n3, term: 3, preVote: false))]
+        }
+        events.append(handEvent(1510, 3, .becameLeader(term: 3)))
+        let r = try TraceAnalysis.analyze(try TraceFile.open(try writeTrace(events, nodes: 4)))
+        let attempt = try #require(r.elections.list.first { $0.node == 1 && $0.term == 2 })
+        #expect(attempt.outcome == .splitVote, "\(r.elections.list.map { ($0.node, $0.term, $0.outcome) })")
+    }
+
     @Test func rejoinWithPreVoteHasNoDisruptionAndReportsFailedPreVotes() throws {
         let (r, _) = try analyzeScenario("rejoin", features: RaftFeatures(preVote: true))
         #expect(r.disruptions.isEmpty)
