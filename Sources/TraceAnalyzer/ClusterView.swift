@@ -97,11 +97,14 @@ struct ClusterView {
         return !ownNonVoters[i].contains(voter.rawValue)
     }
 
-    /// The majority of the voters in `node`'s own configuration: the votes it needs to win.
-    func quorum(of node: NodeID) -> Int {
-        guard let i = index(node) else { return quorum }
-        return RaftRules.quorum(voters: ids.count - ownNonVoters[i].count)
+    /// The voters in `node`'s own configuration, itself included if it is one.
+    func voterCount(of node: NodeID) -> Int {
+        guard let i = index(node) else { return ids.count - removed.count }
+        return ids.count - ownNonVoters[i].count
     }
+
+    /// The majority of the voters in `node`'s own configuration: the votes it needs to win.
+    func quorum(of node: NodeID) -> Int { RaftRules.quorum(voters: voterCount(of: node)) }
 
     func index(_ id: NodeID) -> Int? {
         let i = Int(id.rawValue) - 1

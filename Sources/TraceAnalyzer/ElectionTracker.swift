@@ -108,7 +108,11 @@ struct ElectionTracker {
                 } else {
                     let round = a.term == a.fromTerm ? [] : a.votes  // no round at all if it never campaigned
                     let refused = round.count { !$0.granted }
-                    let outcome: ElectionAttempt.Outcome = refused >= quorum ? .lost
+                    // Lost once the refusals leave too few voters to make a majority (in an
+                    // even-sized configuration, half of them do); `finish` then tells a split vote
+                    // from the refusals that were votes given to other candidates.
+                    let voters = view.voterCount(of: NodeID(rawValue: node))
+                    let outcome: ElectionAttempt.Outcome = refused > voters - quorum ? .lost
                         : 1 + round.count >= quorum ? .splitVote : .noQuorum
                     finish(node, outcome, at: e.time, ref, quorum: quorum)
                 }

@@ -163,6 +163,27 @@ import TraceFormat
         #expect(attempt.outcome == .splitVote, "\(r.elections.list.map { ($0.node, $0.term, $0.outcome) })")
     }
 
+    /// In a 4-voter configuration two refusals deny a candidate (its 2 votes at most are short of
+    /// 3): refused for an older log, with all answers in when its timer fires again, it lost; it
+    /// was a split vote while "lost" waited for a majority of refusals.
+    @Test func twoRefusalsOfFourDenyACandidate() throws {
+        let n1 = NodeID(rawValue: 1)
+        let start = NodeRecovery(term: 0, vote: nil, lastIndex: 0, lastTerm: 0, restart: false)
+        var events = (1...4).map { handEvent(0, UInt32($0), .nodeStarted(start)) }
+        events += [handEvent(200, 1, .electionTimerFired(term: 0)), handEvent(200, 1, .termChanged(from: 0, to: 1, cause: .campaign)),
+                   handEvent(200, 1, .becameCandidate(term: 1))]
+        events += (2...4).flatMap { v -> [TraceEvent] in
+            [handEvent(205, v, .termChanged(from: 0, to: 1, cause: .higherTermSeen)), handEvent(205, v, .becameFollower(term: 1, leader: nil))]
+        }
+        events += [handEvent(206, 2, .voteGranted(candidate: n1, term: 1, preVote: false)),
+                   handEvent(206, 3, .voteRejected(candidate: n1, term: 1, preVote: false, reason: .logNotUpToDate)),
+                   handEvent(206, 4, .voteRejected(candidate: n1, term: 1, preVote: false, reason: .logNotUpToDate)),
+                   handEvent(500, 1, .electionTimerFired(term: 1)), handEvent(900, nil, .label(fault: 0))]
+        let r = try TraceAnalysis.analyze(try TraceFile.open(try writeTrace(events, nodes: 4)))
+        let attempt = try #require(r.elections.list.first { $0.node == 1 && $0.term == 1 })
+        #expect(attempt.outcome == .lost, "\(r.elections.list.map { ($0.node, $0.term, $0.outcome) })")
+    }
+
     @Test func rejoinWithPreVoteHasNoDisruptionAndReportsFailedPreVotes() throws {
         let (r, _) = try analyzeScenario("rejoin", features: RaftFeatures(preVote: true))
         #expect(r.disruptions.isEmpty)
