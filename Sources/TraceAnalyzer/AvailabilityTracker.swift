@@ -84,10 +84,19 @@ struct AvailabilityTracker {
     /// majority: the next window to close that it began before is put down to it.
     private var lateVoter: AddedVoter?
     /// What the leader could reach, after each topology change (newest last, a few kept).
-    /// `alternative`: the first of `couldLead` (the running voters that reached a majority) that is
-    /// not the leader.
-    private var reach: [(time: UInt64, leader: NodeID?, reach: Int, quorum: Int, alternative: UInt32?, couldLead: [UInt32],
-                         ref: EventRef?)] = []
+    private var reach: [Reach] = []
+    private struct Reach {
+        var time: UInt64
+        var leader: NodeID
+        /// The nodes the leader reached (itself included), and the majority of the voters then.
+        var reach: Int
+        var quorum: Int
+        /// The running voters that reached a majority, any of which could lead.
+        var couldLead: [UInt32]
+        var ref: EventRef?
+        /// A node besides the leader that could have led, if any.
+        var alternative: UInt32? { couldLead.first { $0 != leader.rawValue } }
+    }
     private(set) var committedEntries: UInt64 = 0
     private(set) var messages: UInt64 = 0
     /// Since the acknowledged leader last committed (or was acknowledged): whether a client
@@ -285,8 +294,8 @@ struct AvailabilityTracker {
             view[$0].up && view[$0].pausedBy == nil && view.removed[$0.rawValue] == nil && count($0) >= view.quorum
         }.map(\.rawValue)
         // Links cut or healed at the same time are one change: keep the state after the last.
-        if let last = reach.last, last.0 == t { reach.removeLast() }
-        reach.append((t, leader, count(leader), view.quorum, couldLead.first { $0 != leader.rawValue }, couldLead, ref))
+        if let last = reach.last, last.time == t { reach.removeLast() }
+        reach.append(Reach(time: t, leader: leader, reach: count(leader), quorum: view.quorum, couldLead: couldLead, ref: ref))
         if reach.count > 16 { reach.removeFirst() }
     }
 

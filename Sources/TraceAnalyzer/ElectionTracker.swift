@@ -99,21 +99,18 @@ struct ElectionTracker {
         switch e.kind {
         case .electionTimerFired(let term):
             if let a = open[node] {
-                // Timed out again before winning: lost if a majority refused (voters that refuse for
-                // leader stickiness send no answer, so the candidate waits out its timer), a split
-                // vote if a majority answered, else no quorum.
+                // Timed out again before winning: lost if the refusals left too few voters for a
+                // majority (`finish` then tells a split vote from refusals that were votes given to
+                // other candidates; voters that refuse for leader stickiness send no answer, so the
+                // candidate waits out its timer), a split vote if a majority answered, else no quorum.
                 let quorum = Self.quorum(for: node, view)
                 if a.preVote != nil && a.term == a.fromTerm {
                     preVoteFailed(node, a, at: e.time, ref, quorum: quorum)
                 } else {
                     let round = a.term == a.fromTerm ? [] : a.votes  // no round at all if it never campaigned
                     let refused = round.count { !$0.granted }
-                    // Lost once the refusals leave too few voters to make a majority (in an
-                    // even-sized configuration, half of them do); `finish` then tells a split vote
-                    // from the refusals that were votes given to other candidates.
-                    let voters = view.voterCount(of: NodeID(rawValue: node))
-                    let outcome: ElectionAttempt.Outcome = refused > voters - quorum ? .lost
-                        : 1 + round.count >= quorum ? .splitVote : .noQuorum
+                    let lost = RaftRules.voteIsLost(refusals: refused, voters: view.voterCount(of: NodeID(rawValue: node)))
+                    let outcome: ElectionAttempt.Outcome = lost ? .lost : 1 + round.count >= quorum ? .splitVote : .noQuorum
                     finish(node, outcome, at: e.time, ref, quorum: quorum)
                 }
             }

@@ -4,6 +4,11 @@ public enum RaftRules {
     /// Votes needed to win among `voters`.
     public static func quorum(voters: Int) -> Int { voters / 2 + 1 }
 
+    /// A candidate has lost its election once so many of its `voters` refused that the rest could
+    /// not make a majority (etcd's `VoteLost`): a majority of refusals in an odd-sized
+    /// configuration, half of them in an even-sized one.
+    public static func voteIsLost(refusals: Int, voters: Int) -> Bool { refusals > voters - quorum(voters: voters) }
+
     /// Raft §5.4.1: a candidate's log is at least as up to date as a voter's if its last term is
     /// higher, or equal with an index at least as long.
     public static func logIsUpToDate(candidateLastIndex: UInt64, candidateLastTerm: UInt64,
