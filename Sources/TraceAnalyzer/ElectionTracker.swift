@@ -19,7 +19,7 @@ struct ElectionTracker {
     /// (A refusal for leader stickiness is not sent, but it shows the request arrived.)
     private(set) var preVoteUnanswered = 0
     private var nextID = 1
-    /// Lost attempts whose votes may have been split: a majority refused, but enough of the
+    /// Lost attempts whose votes may have been split: enough refused to deny it, but enough of the
     /// refusals were votes given to another candidate of the term (the voter itself, mostly) that
     /// they would have made a majority. A split vote if nobody wins that term, which is known when
     /// the next leader is elected: one of a later term means a majority has moved past it, so

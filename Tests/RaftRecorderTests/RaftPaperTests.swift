@@ -90,6 +90,25 @@ import TraceFormat
         #expect(!c.leaders.contains(3))
     }
 
+    /// A candidate goes back to follower once so many have refused that the rest cannot make a
+    /// majority (etcd's `VoteLost`): in a configuration of four, two refusals, not a majority of three.
+    @Test func candidateRefusedByHalfOfAnEvenConfigurationStepsBack() {
+        var c = TestCluster(size: 4)
+        c.fireTimer(1)
+        c.stabilize()
+        c.isolate(4)
+        _ = c.propose(1, request: 7)
+        c.stabilize()
+        c.heal()
+        c.cutLink(1, 4)  // only n2 and n3 hear n4's campaign
+        c.fireTimer(4)
+        c.stabilize()
+        let log = c.takeLog()
+        #expect(log.contains("n2: voteRejected to=n4 term=2 logNotUpToDate"))
+        #expect(log.contains("n3: voteRejected to=n4 term=2 logNotUpToDate"))
+        #expect(c[4].role == .follower && c[4].term == 2)
+    }
+
     /// §5.4.2: "Raft never commits log entries from previous terms by counting replicas. Only log
     /// entries from the leader's current term are committed by counting replicas."
     @Test func leaderCommitsOnlyCurrentTermEntriesByMajority() {

@@ -588,7 +588,9 @@ public struct RaftNode: Sendable {
             }
             if granted >= quorum {
                 if role == .preCandidate { campaign(now) } else { becomeLeader(now) }
-            } else if rejected >= quorum {
+            } else if RaftRules.voteIsLost(refusals: rejected, voters: members.nonzeroBitCount) {
+                // Too few voters left to make a majority (etcd's `VoteLost`): in an even-sized
+                // configuration half the voters refusing is enough.
                 becomeFollower(term: term, lead: nil, now: now)
             }
         default:
