@@ -99,14 +99,16 @@ enum AdviceEngine {
             guard let s = snapshot, let origin = d.origin, s.transferFrom == nil else { return [] }
             // Judged by the candidate's own configuration: the votes it needed and whose count.
             let preVoteGrants = s.preVoteGrants, stickyGrants = s.stickyGrants, quorum = s.quorum
-            let avoided = d.leaderlessFor ?? 0
+            // No leader before the trace ended: the time to the end is the least it would have saved.
+            let avoided = d.leaderlessFor ?? d.leaderlessAtEnd ?? 0
+            let atLeast: Bool? = d.leaderlessFor == nil && avoided > 0 ? true : nil
             let terms = d.termInflation ?? 0
             func advice(_ f: Advice.Feature, prevents: Bool, grants: Int, reference: String) -> Advice {
                 Advice(feature: f, disruptions: [d.id], window: nil, windowKind: nil, leader: d.leader, prevents: prevents, candidate: origin,
                        candidateLastIndex: s.candidateLastIndex, candidateLastTerm: s.candidateLastTerm,
                        quorum: quorum, preVoteGrants: grants, voters: s.voters,
                        unavailabilityAvoided: prevents ? avoided : 0, termsAvoided: prevents ? terms : 0,
-                       reference: reference, evidence: d.evidence)
+                       unavailabilityAvoidedAtLeast: prevents ? atLeast : nil, reference: reference, evidence: d.evidence)
             }
             let stickiness = { advice(.leaderStickiness, prevents: stickyGrants < quorum, grants: stickyGrants,
                                       reference: "Ongaro thesis §4.2.3 (leader stickiness; etcd enables it with CheckQuorum)") }
@@ -274,6 +276,7 @@ struct AdviceCollector {
         t.evaluated += 1
         if a.prevents { t.helps += 1 }
         t.unavailabilityAvoided.addSaturating(a.unavailabilityAvoided)
+        if a.unavailabilityAvoidedAtLeast == true { t.unavailabilityAvoidedAtLeast = true }
         t.termsAvoided.addSaturating(a.termsAvoided)
         t.staleReads += a.staleReads ?? 0
         if a.isAboutTermInflation {

@@ -310,9 +310,10 @@ public struct ElectionAttempt: Codable, Sendable, Equatable {
         /// nobody won it (heard from a majority, none granted enough, timed out; or refused by a
         /// majority that had voted for other candidates). noQuorum: timed out without hearing from
         /// a majority. superseded: a higher term or a leader appeared. preVoteFailed: the pre-vote
-        /// round did not get a majority. lost: a majority refused the vote (the candidate stepped
-        /// back, or timed out when the refusals sent no answer) and the term had a winner or the
-        /// refusals denied it anyway. abandoned: the candidate crashed. open: still running at the end.
+        /// round did not get a majority. lost: so many refused the vote that the rest could not
+        /// make a majority (the candidate stepped back, or timed out when the refusals sent no
+        /// answer) and the term had a winner or the refusals denied it anyway. abandoned: the
+        /// candidate crashed. open: still running at the end.
         case won, splitVote, noQuorum, superseded, preVoteFailed, lost, abandoned, open
     }
     public var id: Int
@@ -458,6 +459,9 @@ public struct Disruption: Codable, Sendable, Equatable {
     /// From `leaderlessStart` to the next leader acknowledged by a majority (nil: none by the end).
     public var leaderlessFor: UInt64?
     public var evidence: [EventRef]
+    /// When no leader was acknowledged by a majority before the trace ended (`leaderlessFor`
+    /// nil): from `leaderlessStart` to the end of the trace, the least it was without a leader.
+    public var leaderlessAtEnd: UInt64? = nil
 
     /// Where the disruption's time without a leader begins: `leaderlessFrom`, else `time`.
     public var leaderlessStart: UInt64 { leaderlessFrom ?? time }
@@ -508,6 +512,9 @@ public struct AdviceSummary: Codable, Sendable, Equatable {
     public var unavailabilityAvoided: UInt64 = 0
     public var termsAvoided: UInt64 = 0
     public var staleReads = 0
+    /// True when one of the items' `unavailabilityAvoided` is a lower bound, and so the sum is
+    /// (`Advice.unavailabilityAvoidedAtLeast`). Nil otherwise.
+    public var unavailabilityAvoidedAtLeast: Bool? = nil
     /// Pre-vote: of `evaluated` (and of `helps`), the term-inflation episodes advised on (nil
     /// when there were none), and the campaigns (term increments) it would have stopped in them,
     /// which `termsAvoided` includes.
@@ -614,6 +621,9 @@ public struct Advice: Codable, Sendable, Equatable {
     public var voters: [VoterAssessment]
     public var unavailabilityAvoided: UInt64
     public var termsAvoided: UInt64
+    /// True when `unavailabilityAvoided` is a lower bound: the disruption's time without a
+    /// leader ran to the end of the trace (`Disruption.leaderlessAtEnd`). Nil otherwise.
+    public var unavailabilityAvoidedAtLeast: Bool? = nil
     /// For ReadIndex advice: the stale reads `leader` served in `window`, and the leader of a
     /// newer term in place when the first was served.
     public var staleReads: Int? = nil

@@ -490,6 +490,9 @@ struct DisruptionDetector {
     }
 
     mutating func finish(at end: UInt64) {
+        for k in open.indices where open[k].disruption.leaderlessFor == nil {
+            open[k].disruption.leaderlessAtEnd = end - min(end, open[k].disruption.leaderlessStart)
+        }
         settle(now: end, all: true)
         endInflation(at: end, atEnd: true)
         inflation.sort { $0.start < $1.start }

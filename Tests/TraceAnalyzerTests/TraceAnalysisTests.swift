@@ -1181,6 +1181,30 @@ import TraceFormat
         #expect(w.end < r.trace.end - 10 * nsPerSecond)
     }
 
+    /// A disruption no leader followed before the trace ended: the advice counts at least the time
+    /// from its start to the end (it said "0s" avoided), and says it is a lower bound.
+    @Test func adviceOnALeaderlessEndCountsTheTimeToTheEndAsALowerBound() throws {
+        var c = ScenarioCatalog.rejoin.configuration
+        c.duration = 20 * nsPerSecond
+        c.faults += (2...4).map { ScheduledFault(at: 6_400 * nsPerMillisecond, .crash(.node(NodeID($0)))) }
+        let r = TraceAnalysis.analyze(events: try Recorder.events(c), metadata: Recorder.metadata(for: c), timeRange: 0...c.duration)
+        let d = try #require(r.disruptions.first { $0.cause == .rejoin })
+        #expect(d.leaderlessFor == nil)
+        #expect(d.leaderlessAtEnd == r.trace.end - d.leaderlessStart)
+        #expect(r.disruptions.allSatisfy { ($0.leaderlessFor == nil) == ($0.leaderlessAtEnd != nil) })
+        let advice = try #require(r.advice.first { $0.feature == .preVote && $0.disruptions.contains(d.id) })
+        #expect(advice.prevents)
+        #expect(advice.unavailabilityAvoided == d.leaderlessAtEnd && advice.unavailabilityAvoided > 10 * nsPerSecond)
+        #expect(advice.unavailabilityAvoidedAtLeast == true)
+        #expect(r.adviceSummary.first { $0.feature == .preVote }?.unavailabilityAvoidedAtLeast == true)
+        let text = ReportText.advice(advice)
+        #expect(text.contains("Avoided: at least \(ReportText.time(advice.unavailabilityAvoided)) without a leader (none was elected before the trace ends)"), "\(text)")
+
+        let (ended, _) = try analyzeScenario("rejoin")
+        #expect(ended.advice.allSatisfy { $0.unavailabilityAvoidedAtLeast == nil })
+        #expect(ended.adviceSummary.allSatisfy { $0.unavailabilityAvoidedAtLeast == nil })
+    }
+
     /// Leadership-transfer advice (for planned restarts) is replayed by handing over before the
     /// leader goes down: the replay has no disruption and about the predicted time without a leader
     /// less. A crash at no fixed time (the paper's 9.3 experiment) cannot be planned this way.

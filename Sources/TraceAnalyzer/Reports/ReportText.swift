@@ -470,6 +470,14 @@ public enum ReportText {
         }
     }
 
+    /// The time without a leader a disruption's advice would have avoided: at least the time to the
+    /// end of the trace when no leader was elected before it.
+    static func leaderlessAvoided(_ a: Advice) -> String {
+        a.unavailabilityAvoidedAtLeast == true
+            ? "at least \(time(a.unavailabilityAvoided)) without a leader (none was elected before the trace ends)"
+            : "\(time(a.unavailabilityAvoided)) without a leader"
+    }
+
     /// One feature's advice over the whole trace, in a sentence.
     public static func adviceSummary(_ s: AdviceSummary) -> String {
         let name = featureName(s.feature)
@@ -485,7 +493,8 @@ public enum ReportText {
                 d.helps = max(0, d.helps - episodes)
                 d.termsAvoided = d.termsAvoided > episodeTerms ? d.termsAvoided - episodeTerms : 0
                 var text = adviceSummaryVerdict(d, "prevented", "disruption", "it was evaluated on")
-                let avoided = (d.unavailabilityAvoided > 0 ? ["\(time(d.unavailabilityAvoided)) without a leader"] : [])
+                let atLeast = d.unavailabilityAvoidedAtLeast == true ? "at least " : ""
+                let avoided = (d.unavailabilityAvoided > 0 ? ["\(atLeast)\(time(d.unavailabilityAvoided)) without a leader"] : [])
                     + (d.termsAvoided > 0 ? [count(d.termsAvoided, "term")] : [])
                 if d.helps > 0 && !avoided.isEmpty { text += ", avoiding " + avoided.joined(separator: " and ") }
                 parts.append(text)
@@ -557,7 +566,7 @@ public enum ReportText {
             for clause in unanswered(a.voters) { s += clause + "; " }
             s += "voters with a newer log: \(voters(a.voters, hasNewerLog)); its pre-vote would have collected \(votes(a.preVoteGrants, of: a.quorum))"
             if a.prevents {
-                s += ", so it would have stayed in its term. Avoided: \(time(a.unavailabilityAvoided)) without a leader and \(count(a.termsAvoided, "term"))."
+                s += ", so it would have stayed in its term. Avoided: \(leaderlessAvoided(a)) and \(count(a.termsAvoided, "term"))."
             } else {
                 s += ", so it would still have won the pre-vote and disrupted the leader."
             }
@@ -569,7 +578,7 @@ public enum ReportText {
             s += recent.isEmpty ? "no voter had heard from a leader within the minimum election timeout"
                 : "voters that had heard from the leader within the minimum election timeout: \(recent.joined(separator: ", "))"
             s += "; \(node(a.candidate)) would have collected \(votes(a.preVoteGrants, of: a.quorum))"
-            if a.prevents { s += ". Avoided: \(time(a.unavailabilityAvoided)) without a leader and \(count(a.termsAvoided, "term"))." } else { s += "." }
+            if a.prevents { s += ". Avoided: \(leaderlessAvoided(a)) and \(count(a.termsAvoided, "term"))." } else { s += "." }
             return s + " [\(a.reference)]"
         case .checkQuorum:
             let w = a.window.map { "\(time($0.duration)) (\(time($0.start))-\(time($0.end)))" } ?? "-"
