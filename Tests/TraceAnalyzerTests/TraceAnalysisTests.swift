@@ -1162,17 +1162,24 @@ import TraceFormat
         #expect(w.disruptionsAfter == 0)
     }
 
-    /// A disruption whose time without a leader lasts to the end of the trace (the rejoin deposes
-    /// n5 at 6.26s; three of the five crash before the next election) is compared over a bounded
-    /// stretch: up to two paddings past its step-down, not to the end, where the replay would
-    /// meet whatever later faults do.
-    @Test func verificationOfALeaderlessEndStopsShortOfTheTraceEnd() throws {
+    /// The rejoin with three of five nodes crashed before the next election, so that no leader
+    /// follows the disruption before the trace (20 s) ends.
+    private func rejoinLeftLeaderless() throws -> (RunConfiguration, AnalysisReport, Disruption) {
         var c = ScenarioCatalog.rejoin.configuration
         c.duration = 20 * nsPerSecond
         c.faults += (2...4).map { ScheduledFault(at: 6_400 * nsPerMillisecond, .crash(.node(NodeID($0)))) }
         let r = TraceAnalysis.analyze(events: try Recorder.events(c), metadata: Recorder.metadata(for: c), timeRange: 0...c.duration)
         let d = try #require(r.disruptions.first { $0.cause == .rejoin })
         #expect(d.leaderlessFor == nil)
+        return (c, r, d)
+    }
+
+    /// A disruption whose time without a leader lasts to the end of the trace (the rejoin deposes
+    /// n5 at 6.26s; three of the five crash before the next election) is compared over a bounded
+    /// stretch: up to two paddings past its step-down, not to the end, where the replay would
+    /// meet whatever later faults do.
+    @Test func verificationOfALeaderlessEndStopsShortOfTheTraceEnd() throws {
+        let (c, r, d) = try rejoinLeftLeaderless()
         let advice = try #require(r.advice.first { $0.feature == .preVote && $0.disruptions.contains(d.id) })
         let pad = 2 * c.timing.electionTimeoutMax
         let w = AdviceVerification.window(for: advice, in: r)
@@ -1184,12 +1191,7 @@ import TraceFormat
     /// A disruption no leader followed before the trace ended: the advice counts at least the time
     /// from its start to the end (it said "0s" avoided), and says it is a lower bound.
     @Test func adviceOnALeaderlessEndCountsTheTimeToTheEndAsALowerBound() throws {
-        var c = ScenarioCatalog.rejoin.configuration
-        c.duration = 20 * nsPerSecond
-        c.faults += (2...4).map { ScheduledFault(at: 6_400 * nsPerMillisecond, .crash(.node(NodeID($0)))) }
-        let r = TraceAnalysis.analyze(events: try Recorder.events(c), metadata: Recorder.metadata(for: c), timeRange: 0...c.duration)
-        let d = try #require(r.disruptions.first { $0.cause == .rejoin })
-        #expect(d.leaderlessFor == nil)
+        let (_, r, d) = try rejoinLeftLeaderless()
         #expect(d.leaderlessAtEnd == r.trace.end - d.leaderlessStart)
         #expect(r.disruptions.allSatisfy { ($0.leaderlessFor == nil) == ($0.leaderlessAtEnd != nil) })
         let advice = try #require(r.advice.first { $0.feature == .preVote && $0.disruptions.contains(d.id) })
