@@ -52,8 +52,13 @@ struct ClusterView {
     /// By node index: the servers its own configuration does not count as voters (removed, or
     /// learners), as of the membership changes it applied itself. A candidate counts votes by its
     /// own configuration (a removed server that has not applied its removal still counts the
-    /// others and itself). A snapshot from a leader replaces it with the cluster's.
+    /// others and itself). A snapshot from a leader replaces it with the cluster's as of the
+    /// snapshot's index (`changes`).
     private var ownNonVoters: [Set<UInt32>]
+    /// Every membership change the cluster committed, in index order (the first application of
+    /// each): as few as the trace's membership faults, kept to know the configuration a snapshot
+    /// carries.
+    private var changes: [(index: UInt64, change: MembershipChange, target: UInt32)] = []
     /// Leadership transfers in progress, by leader: the target and the `transferStarted`.
     private var transfers: [UInt32: (target: NodeID, started: EventRef)] = [:]
     /// The last `transferStarted` naming each node, finished or not.
@@ -69,6 +74,16 @@ struct ClusterView {
         var time: UInt64 = 0
         var ordinal: UInt64 = 0
         var id: UInt64 = 0
+    }
+
+    /// A membership change to a configuration's non-voters, as the core applies it: a learner is
+    /// added only if it was not a voter (so neither a voter nor a removed server changes side).
+    private static func apply(_ change: MembershipChange, to target: UInt32, nonVoters: inout Set<UInt32>) {
+        switch change {
+        case .remove: nonVoters.insert(target)
+        case .addVoter: nonVoters.remove(target)
+        case .addLearner: break
+        }
     }
 
     /// Whether a `membershipChangeApplied` of the change at `index` is its first application,
@@ -186,7 +201,7 @@ struct ClusterView {
     mutating func apply(_ e: TraceEvent, ordinal: UInt64) {
         if case .membershipChangeApplied(let change, let target, _) = e.kind, let n = e.node, let i = index(n) {
             // Every node applies each change to its own configuration.
-            if change == .addVoter { ownNonVoters[i].remove(target.rawValue) } else { ownNonVoters[i].insert(target.rawValue) }
+            Self.apply(change, to: target.rawValue, nonVoters: &ownNonVoters[i])
         }
         switch e.kind {
         case .linkCut(let l):
@@ -205,6 +220,7 @@ struct ClusterView {
             return
         case .membershipChangeApplied(let change, let target, let index) where index > lastChangeIndex:
             lastChangeIndex = index
+            changes.append((index, change, target.rawValue))
             switch change {
             case .remove:
                 removed[target.rawValue] = EventRef(e, ordinal: ordinal)
@@ -271,7 +287,8 @@ struct ClusterView {
             // own, already counted in the log it started with.)
             nodes[i].lastIndex = index
             nodes[i].lastTerm = term
-            ownNonVoters[i] = Set(removed.keys)
+            ownNonVoters[i] = []
+            for c in changes where c.index <= index { Self.apply(c.change, to: c.target, nonVoters: &ownNonVoters[i]) }
         default:
             break
         }

@@ -124,6 +124,30 @@ import TraceFormat
         #expect(view.counts(n1, asVoterOf: n1) && !view.counts(n1, asVoterOf: n2) && view.counts(n4, asVoterOf: n2))
     }
 
+    /// A node's own configuration follows the core's rules: adding as a learner a server that is
+    /// a voter changes nothing (it counted it as a non-voter), and a leader's snapshot brings the
+    /// configuration as of the snapshot's index, not the cluster's latest (it took the latest).
+    @Test func aNodesOwnConfigurationFollowsLearnersAndSnapshotsAsTheCoreDoes() {
+        let ids = (1...5).map { NodeID(rawValue: $0) }
+        let (n3, n4, n5) = (ids[2], ids[3], ids[4])
+        let start = NodeRecovery(term: 0, vote: nil, lastIndex: 0, lastTerm: 0, restart: false)
+        var events = (1...5).map { handEvent(0, UInt32($0), .nodeStarted(start)) }
+        // n5 lags: it applies none of these itself.
+        events += [1, 2, 3, 4].map { handEvent(100, $0, .membershipChangeApplied(change: .addLearner, target: n3, index: 20)) }
+        events += [1, 2, 3, 4].map { handEvent(200, $0, .membershipChangeApplied(change: .remove, target: n4, index: 40)) }
+        events += [1, 2, 3].map { handEvent(300, $0, .membershipChangeApplied(change: .remove, target: n3, index: 80)) }
+        var view = ClusterView(ids: ids)
+        for (k, e) in events.enumerated() { view.apply(e, ordinal: UInt64(k)) }
+        #expect(view.quorum(of: n5) == 3 && view.counts(n3, asVoterOf: n5) && view.counts(n4, asVoterOf: n5))
+        #expect(view.voterCount(of: ids[0]) == 3 && !view.counts(n3, asVoterOf: ids[0]))
+        // n4 applied the learner change and its own removal, not n3's.
+        #expect(view.counts(n3, asVoterOf: n4) && view.voterCount(of: n4) == 4)
+        // A leader's snapshot at index 60: n4 removed, n3 (removed at 80) still a voter.
+        view.apply(handEvent(400, 5, .snapshotInstalled(index: 60, term: 1)), ordinal: UInt64(events.count))
+        #expect(view.voterCount(of: n5) == 4 && view.quorum(of: n5) == 3)
+        #expect(view.counts(n3, asVoterOf: n5) && !view.counts(n4, asVoterOf: n5))
+    }
+
     /// A removed server that has not applied its removal can win an election by its own count,
     /// so its refused campaign is a split vote when enough of the refusals were votes given to
     /// other candidates of the term that nobody won: here n1 needs 3 of its 4, and n3 and n4
