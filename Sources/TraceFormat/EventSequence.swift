@@ -62,8 +62,8 @@ public struct EventSequence: Sequence {
         init(_ s: EventSequence) {
             timeRange = s.timeRange
             skipCorrupt = s.skipCorrupt
-            prefetcher = FramePrefetcher(file: s.file, frames: s.frames, decodeThreads: s.decodeThreads,
-                                         handOver: s.handOver)
+            prefetcher = s.file.takeReadAhead(frames: s.frames, decodeThreads: s.decodeThreads, handOver: s.handOver)
+                ?? FramePrefetcher(file: s.file.file, frames: s.frames, decodeThreads: s.decodeThreads, handOver: s.handOver)
         }
 
         /// The events of the current frame not yet returned (within the sequence's time range), or
@@ -172,8 +172,8 @@ final class FramePrefetcher: @unchecked Sendable {
         init(worker: SerialWorker) { self.worker = worker }
     }
 
-    private let file: TraceFile
-    private let frames: ArraySlice<FrameInfo>
+    private let file: FileDescriptor
+    let frames: ArraySlice<FrameInfo>
     /// The most events any of the frames holds: each slot's storage is made this large once,
     /// rather than grown (and copied) whenever a frame is larger than those before it.
     private let largestFrame: Int
@@ -185,11 +185,10 @@ final class FramePrefetcher: @unchecked Sendable {
     private var nextToTake = 0
     private var scheduledCount = 0
     private var previousEnd: UInt64 = 0
-    private let handOver: HandOver
 
     /// A decoding thread looks whether the consumer wants its frame every `chunk` events, and
     /// if so leaves it the rest; `always` makes it leave the rest after its first chunk (tests).
-    struct HandOver {
+    struct HandOver: Equatable {
         var chunk = 1024
         var always = false
     }
@@ -197,10 +196,14 @@ final class FramePrefetcher: @unchecked Sendable {
     /// 2 when at least three processors are available to the process, else 1.
     static let defaultDecodeThreads = ProcessInfo.processInfo.activeProcessorCount >= 3 ? 2 : 1
 
-    init(file: TraceFile, frames: ArraySlice<FrameInfo>, decodeThreads: Int, handOver: HandOver = HandOver()) {
+    let decodeThreads: Int
+    let handOver: HandOver
+
+    init(file: FileDescriptor, frames: ArraySlice<FrameInfo>, decodeThreads: Int, handOver: HandOver = HandOver()) {
         precondition((1...2).contains(decodeThreads), "1 or 2 decoding threads")
         precondition(handOver.chunk > 0, "chunks of at least one event")
         self.handOver = handOver
+        self.decodeThreads = decodeThreads
         let workers = (0..<decodeThreads).map { SerialWorker(name: "trace-decode-\($0)") }
         self.workers = workers
         slots = (0..<2).map { Slot(worker: workers[$0 % decodeThreads]) }
@@ -285,7 +288,7 @@ final class FramePrefetcher: @unchecked Sendable {
 
     /// Reads and decompresses `frame`, then decodes its events into `events` (`count` of them)
     /// until the consumer wants the frame: the decoder of the events left, if any, is in `rest`.
-    private static func decode(_ frame: FrameInfo, of file: TraceFile, buffers: FrameBuffers,
+    private static func decode(_ frame: FrameInfo, of file: FileDescriptor, buffers: FrameBuffers,
                                into events: inout [TraceEvent], capacity: Int, count: inout Int,
                                rest: inout FrameDecoder?, handingOverTo consumer: (Slot, HandOver)) -> TraceFormatError? {
         count = 0
@@ -399,12 +402,12 @@ final class FrameBuffers {
 
     /// A decoder for `frame`, whose header must agree with the index. Its bytes stay valid until
     /// the next call.
-    func decoder(for frame: FrameInfo, of file: TraceFile) throws(TraceFormatError) -> FrameDecoder {
+    func decoder(for frame: FrameInfo, of file: FileDescriptor) throws(TraceFormatError) -> FrameDecoder {
         try FrameDecoder.checked(try load(frame, of: file), expecting: frame, path: file.path).get()
     }
 
     /// Reads, checks and decompresses one event frame. The returned bytes stay valid until the next call.
-    func load(_ frame: FrameInfo, of file: TraceFile) throws(TraceFormatError) -> UnsafeRawBufferPointer {
+    func load(_ frame: FrameInfo, of file: FileDescriptor) throws(TraceFormatError) -> UnsafeRawBufferPointer {
         let path = file.path
         func corrupt(_ why: String) -> TraceFormatError { .corrupt(frame, path: path, why) }
         if frame.isDamaged {
@@ -415,7 +418,7 @@ final class FrameBuffers {
             throw TraceFormatError(.limitExceeded, path: path, frame: frame.index, offset: frame.offset,
                                    "frame declares \(frame.compressedSize) compressed, \(frame.decompressedSize) decompressed bytes")
         }
-        try file.file.read(at: frame.offset, count: frame.compressedSize, into: &compressed)
+        try file.read(at: frame.offset, count: frame.compressedSize, into: &compressed)
         guard compressed.count == frame.compressedSize else {
             throw TraceFormatError(.truncated, path: path, frame: frame.index, offset: frame.offset, "file ends inside the frame")
         }

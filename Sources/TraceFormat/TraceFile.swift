@@ -38,11 +38,18 @@ public final class TraceFile {
         return first.firstTime...last.lastTime
     }
 
-    public static func open(_ path: String) throws(TraceFormatError) -> TraceFile {
-        try TraceFile(path: path)
+    /// Opens the trace at `path`. `readingAhead`: for a caller about to read every event once
+    /// (`events()`), the frames start decoding on their own threads as soon as the index is read,
+    /// while the metadata is still being parsed, and the first `events()` over the whole file
+    /// carries on from there.
+    public static func open(_ path: String, readingAhead: Bool = false) throws(TraceFormatError) -> TraceFile {
+        try TraceFile(path: path, readingAhead: readingAhead)
     }
 
-    private init(path: String) throws(TraceFormatError) {
+    /// Frames already decoding for the first `events()` over the whole file (`readingAhead`).
+    private var readAhead: FramePrefetcher?
+
+    private init(path: String, readingAhead: Bool) throws(TraceFormatError) {
         self.path = path
         file = try FileDescriptor.openForReading(path)
         fileSize = try file.size()
@@ -62,28 +69,48 @@ public final class TraceFile {
                                    offset: 4, "metadata frame declares \(metaSize) bytes; the file has \(fileSize)")
         }
         try file.read(at: 8, count: Int(metaSize), into: &buffer)
-        let (version, meta) = try Self.parseMetadata(buffer, path: path)
-        formatVersion = version
-        metadata = meta
+        let version = try Self.checkMetadataHeader(buffer, path: path)
         let metadataEnd = 8 + metaSize
 
+        // The frames first, so that reading ahead overlaps parsing the metadata; a scan's error
+        // is thrown only if the metadata parses.
+        let found: Result<(frames: [FrameInfo], integrity: Integrity), TraceFormatError>
         switch Self.readIndexedFrames(file: file, size: fileSize, metadataEnd: metadataEnd) {
         case .success(let indexed):
-            frames = indexed
-            integrity = .ok
+            found = .success((indexed, .ok))
         case .failure(let why):
-            let (found, lost) = try Self.scanFrames(file: file, size: fileSize, from: metadataEnd)
-            frames = found
-            integrity = .recovered(lostBytes: lost, reason: why.text)
+            do throws(TraceFormatError) {
+                let (scanned, lost) = try Self.scanFrames(file: file, size: fileSize, from: metadataEnd)
+                found = .success((scanned, .recovered(lostBytes: lost, reason: why.text)))
+            } catch {
+                found = .failure(error)
+            }
         }
+        if readingAhead, case .success(let f) = found {
+            readAhead = FramePrefetcher(file: file, frames: f.frames[...], decodeThreads: FramePrefetcher.defaultDecodeThreads)
+        }
+        metadata = try Self.decodeMetadata(buffer, path: path)
+        formatVersion = version
+        (frames, integrity) = try found.get()
+    }
+
+    /// The read-ahead, if it decodes exactly what an iterator over `frames` would ask for: taken
+    /// once, by the first such iterator.
+    func takeReadAhead(frames wanted: ArraySlice<FrameInfo>, decodeThreads: Int,
+                       handOver: FramePrefetcher.HandOver) -> FramePrefetcher? {
+        guard let r = readAhead, r.frames.startIndex == wanted.startIndex, r.frames.endIndex == wanted.endIndex,
+              r.decodeThreads == decodeThreads, r.handOver == handOver else { return nil }
+        readAhead = nil
+        return r
     }
 
     static func u32(_ b: [UInt8], _ at: Int) -> UInt32 {
         UInt32(b[at]) | UInt32(b[at + 1]) << 8 | UInt32(b[at + 2]) << 16 | UInt32(b[at + 3]) << 24
     }
 
-    private static func parseMetadata(_ payload: [UInt8], path: String) throws(TraceFormatError)
-        -> ((major: UInt16, minor: UInt16), TraceMetadata)
+    /// The metadata frame's tag and format version, checked before anything else is read.
+    private static func checkMetadataHeader(_ payload: [UInt8], path: String) throws(TraceFormatError)
+        -> (major: UInt16, minor: UInt16)
     {
         let tag = Container.payloadMagic
         guard payload.count >= tag.count + 4, Array(payload[0..<tag.count]) == tag else {
@@ -95,9 +122,13 @@ public final class TraceFile {
             throw TraceFormatError(.unsupportedVersion, path: path, frame: 0, offset: 16,
                                    "format version \(major).\(minor) is newer than this reader (\(TraceFormatVersion.text)); upgrade traceanalyze")
         }
+        return (major, minor)
+    }
+
+    /// The metadata frame's JSON, after its header (`checkMetadataHeader`).
+    private static func decodeMetadata(_ payload: [UInt8], path: String) throws(TraceFormatError) -> TraceMetadata {
         do {
-            let meta = try payload[12...].withUnsafeBytes { try TraceMetadata.decode($0) }
-            return ((major, minor), meta)
+            return try payload[12...].withUnsafeBytes { try TraceMetadata.decode($0) }
         } catch {
             throw TraceFormatError(.badMetadata, path: path, frame: 0, offset: 20, "metadata JSON: \(error)")
         }
@@ -270,7 +301,7 @@ public final class TraceFile {
             var decoder: FrameDecoder
             do throws(TraceFormatError) {
                 try FrameBuffers.checkOrder(of: frame, after: &previousEnd, path: path)
-                decoder = try buffers.decoder(for: frame, of: self)
+                decoder = try buffers.decoder(for: frame, of: file)
             } catch {
                 if skippingCorruptFrames { skipped.append(error); continue }
                 throw error

@@ -134,7 +134,7 @@ struct SweepCommand: ParsableCommand {
                     if traces {
                         let path = outDir.appendingPathComponent("traces/config\(k / trials)-seed\(c.seed).trace").path
                         _ = try Recorder.record(resolved, to: path)
-                        report = try TraceAnalysis.analyze(try TraceFile.open(path))
+                        report = try TraceAnalysis.analyze(try TraceFile.open(path, readingAhead: true))
                     } else {
                         let events = try Recorder.events(resolved)
                         report = TraceAnalysis.analyze(events: events, metadata: meta, timeRange: 0...resolved.duration)

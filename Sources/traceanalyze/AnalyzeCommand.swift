@@ -69,7 +69,7 @@ struct AnalyzeCommand: ParsableCommand {
         let started = clock.now
         let trace: TraceFile
         do {
-            trace = try TraceFile.open(file)
+            trace = try TraceFile.open(file, readingAhead: true)
         } catch {
             printReadError(error, skipping: skipCorrupt)
             throw ExitCode(1)

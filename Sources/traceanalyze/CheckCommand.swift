@@ -20,7 +20,7 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         let report: AnalysisReport
-        do { report = try TraceAnalysis.analyze(try TraceFile.open(file), options: .init(skipCorruptFrames: skipCorrupt)) } catch {
+        do { report = try TraceAnalysis.analyze(try TraceFile.open(file, readingAhead: true), options: .init(skipCorruptFrames: skipCorrupt)) } catch {
             printReadError(error, skipping: skipCorrupt)
             throw ExitCode(2)
         }

@@ -29,7 +29,7 @@ struct CompareCommand: ParsableCommand {
         var items: [(path: String, metadata: TraceMetadata, report: AnalysisReport)] = []
         for f in files {
             do {
-                let file = try TraceFile.open(f)
+                let file = try TraceFile.open(f, readingAhead: true)
                 items.append((f, file.metadata, try TraceAnalysis.analyze(file)))
             } catch {
                 printError("error: \(error)")
