@@ -4,8 +4,10 @@
 // and whose records are wrong (a writer's bug) must still give an error, never a crash or a hang.
 //
 // The first byte of an input picks the target: even, the rest is the decompressed content of one
-// event frame, decoded event by event; odd, the rest is a whole trace file, opened (with recovery)
-// and read both ways, skipping corrupt frames, and once more with frames handed over to the reader.
+// event frame, decoded event by event; odd, the rest is a whole trace file, opened (with recovery;
+// reading ahead if the first byte's bit 4 is set, so that the frames start decoding before the
+// metadata is parsed) and read both ways, skipping corrupt frames, and once more with frames handed
+// over to the reader.
 import Glibc
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -25,7 +27,7 @@ public func fuzzTrace(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         fwrite(rest.baseAddress, 1, rest.count, f)
         fclose(f)
         defer { unlink(path) }
-        guard let trace = try? TraceFile.open(path) else { return 0 }
+        guard let trace = try? TraceFile.open(path, readingAhead: input[0] & 0x10 != 0) else { return 0 }
         var skipped: [TraceFormatError] = []
         try? trace.forEachEvent(skippingCorruptFrames: true, skipped: &skipped) { _ in }
         // In chunks: each starts where the last ended, or further on after a skipped frame.
