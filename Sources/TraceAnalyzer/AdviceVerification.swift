@@ -104,9 +104,15 @@ public struct AdviceVerification: Codable, Sendable, Equatable {
         } else if a.feature == .leadershipTransfer {
             // Advice for planned restarts and removals: the replay hands over before the leader
             // goes, so it is judged by the time without a leader it saves (at least half the
-            // predicted), and for a removal by the disruption it prevents.
+            // predicted), and for a removal by the disruption it is about: the leader no longer
+            // steps down on its own removal. (Not by every disruption in the stretch: the
+            // schedule's later faults still come, such as a crash of that node while it hands
+            // over, which the recorded run met after it had stepped down.)
+            let removalRecurs = replay.disruptions.contains { [window] d in
+                d.time >= window.start && d.time <= window.end && d.leader == a.leader && d.ownRemovalProposal != nil
+            }
             confirmed = unavailableAfter + predictedUnavailabilityAvoided / 2 <= unavailableBefore
-                && (!a.prevents || disruptionsAfter < disruptionsBefore)
+                && (!a.prevents || !removalRecurs)
         } else if aboutWindow {
             // Advice about a window (check-quorum, learners): judged by the unavailability in it; the step-down
             // check-quorum causes is itself recorded as a disruption, so counts do not decide.

@@ -542,6 +542,31 @@ import TraceFormat
         #expect(!idle.advice.contains { $0.feature == .leadershipTransfer })
     }
 
+    /// A removed leader the schedule crashes 40 ms later: in the recorded run it had stepped down
+    /// by then; in the replay it is still handing over, so the crash deposes it. The removal's
+    /// disruption is gone and the time without a leader shrinks as predicted: confirmed (it was
+    /// not, the stretch still holding one disruption, the crash's).
+    @Test func aHandOverBeforeARemovalIsJudgedByTheRemovalsDisruption() throws {
+        var c = ScenarioCatalog.steady.configuration
+        c.duration = 6 * nsPerSecond
+        c.faults = [ScheduledFault(at: 2 * nsPerSecond, .removeMember(.leader))]
+        let r = TraceAnalysis.analyze(events: try Recorder.events(c), metadata: Recorder.metadata(for: c), timeRange: 0...c.duration)
+        let d = try #require(r.disruptions.first)
+        #expect(r.disruptions.count == 1 && d.ownRemovalProposal != nil)
+        let a = try #require(r.advice.first { $0.feature == .leadershipTransfer })
+        c.faults.append(ScheduledFault(at: 2_040 * nsPerMillisecond, .crash(.node(NodeID(d.leader)))))
+        let crashed = TraceAnalysis.analyze(events: try Recorder.events(c), metadata: Recorder.metadata(for: c), timeRange: 0...c.duration)
+        #expect(crashed.disruptions.map(\.cause) == [.removedServer])  // it no longer led when it crashed
+        var replayed = try #require(AdviceVerification.enabling(.leadershipTransfer, in: c, report: crashed))
+        replayed.seed = c.seed
+        let replay = TraceAnalysis.analyze(events: try Recorder.events(replayed), metadata: Recorder.metadata(for: replayed),
+                                           timeRange: 0...replayed.duration)
+        #expect(replay.disruptions.map(\.cause) == [.crash] && replay.disruptions[0].leader == d.leader)
+        let v = AdviceVerification(index: 0, advice: a, original: crashed, replay: replay)
+        #expect(v.disruptionsBefore == 1 && v.disruptionsAfter == 1)
+        #expect(v.confirmed, "\(ReportText.verification(v))")
+    }
+
     /// A replacement added as a voter while it was down costs the leader its majority until it
     /// starts: the window is put down to the addition (learners advised, citing the addition and
     /// the replacement's crash; check-quorum, which could not help, is not), its figures come
