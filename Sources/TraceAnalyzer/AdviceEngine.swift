@@ -195,7 +195,7 @@ enum AdviceEngine {
                        preVoteGrants: s.leaderReach, voters: [], unavailabilityAvoided: helps ? usable - cost : 0,
                        termsAvoided: 0, newerLeader: s.alternativeTerm == nil ? nil : s.alternative, newerTerm: s.alternativeTerm,
                        reference: "Ongaro thesis §6.2 (check-quorum)", evidence: s.evidence)
-        if s.alternative != nil, let until = s.alternativeUntil {
+        if let until = s.alternativeUntil {  // (only ever set with an alternative)
             a.alternativeUntil = until
             a.takeOverCost = cost
         }

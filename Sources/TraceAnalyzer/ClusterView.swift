@@ -76,13 +76,12 @@ struct ClusterView {
         var id: UInt64 = 0
     }
 
-    /// A membership change to a configuration's non-voters, as the core applies it: a learner is
-    /// added only if it was not a voter (so neither a voter nor a removed server changes side).
+    /// A membership change to a configuration's non-voters (`RaftRules.membership(after:)`).
     private static func apply(_ change: MembershipChange, to target: UInt32, nonVoters: inout Set<UInt32>) {
-        switch change {
-        case .remove: nonVoters.insert(target)
-        case .addVoter: nonVoters.remove(target)
-        case .addLearner: break
+        if RaftRules.membership(after: change, isVoter: !nonVoters.contains(target), isLearner: false).voter {
+            nonVoters.remove(target)
+        } else {
+            nonVoters.insert(target)
         }
     }
 
@@ -104,7 +103,10 @@ struct ClusterView {
         heard = Array(repeating: Delivery(), count: tracksHeard ? ids.count * ids.count : 0)
     }
 
-    var quorum: Int { RaftRules.quorum(voters: ids.count - removed.count) }
+    /// The cluster's voters, as committed.
+    var voterCount: Int { ids.count - removed.count }
+
+    var quorum: Int { RaftRules.quorum(voters: voterCount) }
 
     /// Whether `node`'s own configuration counts `voter` as a voter.
     func counts(_ voter: NodeID, asVoterOf node: NodeID) -> Bool {
@@ -114,7 +116,7 @@ struct ClusterView {
 
     /// The voters in `node`'s own configuration, itself included if it is one.
     func voterCount(of node: NodeID) -> Int {
-        guard let i = index(node) else { return ids.count - removed.count }
+        guard let i = index(node) else { return voterCount }
         return ids.count - ownNonVoters[i].count
     }
 
@@ -221,18 +223,11 @@ struct ClusterView {
         case .membershipChangeApplied(let change, let target, let index) where index > lastChangeIndex:
             lastChangeIndex = index
             changes.append((index, change, target.rawValue))
-            switch change {
-            case .remove:
-                removed[target.rawValue] = EventRef(e, ordinal: ordinal)
-                learners[target.rawValue] = nil
-            case .addVoter:
-                removed[target.rawValue] = nil
-                learners[target.rawValue] = nil
-            case .addLearner where removed[target.rawValue] != nil:
-                learners[target.rawValue] = EventRef(e, ordinal: ordinal)
-            case .addLearner:
-                break
-            }
+            // Each keeps the event that made it so: a removal, an addition as a learner.
+            let t = target.rawValue
+            let after = RaftRules.membership(after: change, isVoter: removed[t] == nil, isLearner: learners[t] != nil)
+            if after.voter { removed[t] = nil } else if change == .remove { removed[t] = EventRef(e, ordinal: ordinal) }
+            if !after.learner { learners[t] = nil } else if change == .addLearner { learners[t] = EventRef(e, ordinal: ordinal) }
             return
         default:
             break

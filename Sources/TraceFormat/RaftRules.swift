@@ -9,6 +9,18 @@ public enum RaftRules {
     /// configuration, half of them in an even-sized one.
     public static func voteIsLost(refusals: Int, voters: Int) -> Bool { refusals > voters - quorum(voters: voters) }
 
+    /// What a membership change (thesis §4.1, one server at a time) leaves its target: whether it is
+    /// a voter and whether a learner. A removal takes it out of both; an addition as a voter makes it
+    /// one (promoting a learner); an addition as a learner makes a server that is not a voter one,
+    /// and leaves a voter as it is (etcd refuses to demote a voter that way).
+    public static func membership(after change: MembershipChange, isVoter: Bool, isLearner: Bool) -> (voter: Bool, learner: Bool) {
+        switch change {
+        case .remove: (false, false)
+        case .addVoter: (true, false)
+        case .addLearner: (isVoter, isVoter ? isLearner : true)
+        }
+    }
+
     /// Raft §5.4.1: a candidate's log is at least as up to date as a voter's if its last term is
     /// higher, or equal with an index at least as long.
     public static func logIsUpToDate(candidateLastIndex: UInt64, candidateLastTerm: UInt64,

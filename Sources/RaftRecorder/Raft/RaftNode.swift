@@ -48,19 +48,14 @@ public struct AppliedMembership: Sendable, Equatable {
     public var learners: UInt64
     public var index: UInt64
 
-    /// After the change at `index` to the server at position `p`: a removal takes it out of
-    /// either mask, an addition as a voter makes it one (promoting a learner), an addition as a
-    /// learner makes a server that is neither one (demoting a voter is not modelled).
+    /// After the change at `index` to the server at position `p` (`RaftRules.membership(after:)`).
     func applying(_ kind: MembershipChange, of p: Int, at index: UInt64) -> AppliedMembership {
         let bit: UInt64 = 1 << UInt64(p)
+        let after = RaftRules.membership(after: kind, isVoter: members & bit != 0, isLearner: learners & bit != 0)
         var m = self
         m.index = index
-        switch kind {
-        case .remove: m.members &= ~bit; m.learners &= ~bit
-        case .addVoter: m.members |= bit; m.learners &= ~bit
-        case .addLearner where members & bit == 0: m.learners |= bit
-        case .addLearner: break
-        }
+        m.members = after.voter ? members | bit : members & ~bit
+        m.learners = after.learner ? learners | bit : learners & ~bit
         return m
     }
 }
