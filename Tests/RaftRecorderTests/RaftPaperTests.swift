@@ -74,15 +74,9 @@ import TraceFormat
 
     /// §5.4.1: the voter denies its vote if its own log is more up to date than the candidate's.
     @Test func voterRejectsCandidateWithStaleLog() {
-        var c = TestCluster(size: 3)
-        c.fireTimer(1)
-        c.stabilize()
-        c.isolate(3)
-        _ = c.propose(1, request: 7)
-        c.stabilize()
+        var c = TestCluster.ledByN1(3, leaving: 3)
         #expect(c[2].log.lastIndex == 2)
         #expect(c[3].log.lastIndex == 1)
-        c.heal()
         c.fireTimer(3)
         c.stabilize()
         let log = c.takeLog()
@@ -93,13 +87,7 @@ import TraceFormat
     /// A candidate goes back to follower once so many have refused that the rest cannot make a
     /// majority (etcd's `VoteLost`): in a configuration of four, two refusals, not a majority of three.
     @Test func candidateRefusedByHalfOfAnEvenConfigurationStepsBack() {
-        var c = TestCluster(size: 4)
-        c.fireTimer(1)
-        c.stabilize()
-        c.isolate(4)
-        _ = c.propose(1, request: 7)
-        c.stabilize()
-        c.heal()
+        var c = TestCluster.ledByN1(4, leaving: 4)
         c.cutLink(1, 4)  // only n2 and n3 hear n4's campaign
         c.fireTimer(4)
         c.stabilize()

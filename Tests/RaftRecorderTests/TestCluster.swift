@@ -41,6 +41,17 @@ struct TestCluster {
         return c
     }
 
+    /// Led by n1, which appended an entry while node `behind` was cut off: everything delivered,
+    /// the links healed, and `behind`'s log one entry short of the others'.
+    static func ledByN1(_ size: Int, leaving behind: Int) -> TestCluster {
+        var c = ledByN1(size)
+        c.isolate(behind)
+        _ = c.propose(1, request: 7)
+        c.stabilize()
+        c.heal()
+        return c
+    }
+
     subscript(_ id: Int) -> RaftNode { nodes[id - 1] }
 
     mutating func collect(_ i: Int) {
