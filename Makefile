@@ -6,7 +6,8 @@ DEMO_DIR ?= demo
 # libc all linked in, so a binary runs on any x86-64 Linux without them and starts with no
 # dynamic loader at all: `traceanalyze --version` in 2.1 ms instead of 3.7 ms with the Swift
 # runtime alone linked statically (the loader relocated 41,000 addresses and bound 1,900 symbols
-# of libstdc++ and libzstd; 7.6 ms before that), the 1-minute trace's analysis 2.4 ms sooner.
+# of libstdc++ and libzstd; some 4 ms more before the Swift runtime itself was linked
+# statically), the 1-minute trace's analysis 2.4 ms sooner.
 # The binary loads at a fixed address (the stack, heap and mappings are still randomised); none
 # of the libc calls that need shared libraries at run time (name service, dlopen) is made.
 # The toolchain's lld links them: the default linker warns about a libc call inside the static
