@@ -419,11 +419,24 @@ struct DirectMappedTable<Value: BitwiseCopyable> {
 }
 
 /// The most recent messages by id, in flight or not: a direct-mapped table (slot = id modulo its
-/// size) that keeps each message, with its delivery or drop, until a message 2^15 ids newer takes
-/// its slot; a message still in flight then moves to a dictionary until it lands. One table serves
-/// both the messages in flight and the arrows drawn around a disruption (`MessageSampler`), so a
-/// send or delivery costs one slot, not two.
+/// size) that keeps each message, with its delivery or drop, until a newer message takes its slot;
+/// a message still in flight then moves to a dictionary until it lands. One table serves both the
+/// messages in flight and the arrows drawn around a disruption (`MessageSampler`), so a send or
+/// delivery costs one slot, not two.
+///
+/// The table starts with 2^12 slots and doubles, up to 2^15, rather than let a message sent within
+/// `retention` of a newer one lose its slot: it holds that long a stretch of the cluster's traffic,
+/// whatever its rate, up to 2^15 messages. A trace's memory then follows its message rate, not a
+/// fixed size: at 2^15 slots from the start a one-minute trace of a steady five-node cluster
+/// wrote all 1.5 MiB of the table (its first 2^15 messages took a slot each), a fifth of the pages
+/// the analysis touches, each costing a page fault (about 2 us in this virtual machine).
 struct RecentMessages {
+    /// Messages sent this long before the latest send keep their slots (unless 2^15 messages more
+    /// recent need them). At least `MessageSampler.before`: the arrows before a disruption come from here.
+    static let retention: UInt64 = 1_000 * nsPerMillisecond
+    static let initialSlots = 1 << 12
+    static let maxSlots = 1 << 15
+
     struct Message: BitwiseCopyable {
         // The 8-byte fields first, so that the small ones pack after them: 48 bytes a slot, not 56.
         var id: UInt64
@@ -457,8 +470,10 @@ struct RecentMessages {
         }
     }
 
-    private static var size: Int { 1 << 15 }
-    private var slots = ZeroedTable<Message>(count: size)
+    private var slots = ZeroedTable<Message>(count: initialSlots)
+    /// The table's size less one (sizes are powers of two): a message's slot is `id & mask`.
+    private var mask = UInt64(initialSlots - 1)
+    var slotCount: Int { Int(mask) + 1 }
     /// Messages still in flight whose slot a newer message took.
     private var overflow: [UInt64: Message] = [:]
     /// Messages sent and neither delivered nor dropped (it walks the whole table).
@@ -475,29 +490,50 @@ struct RecentMessages {
         for k in 0..<slotsWritten where slots[k].state == .inFlight { body(slots[k]) }
     }
 
-    /// The highest id sent. An id above it and below `size` has a slot no id sent so far maps to:
-    /// never written, and nothing of it in the overflow.
+    /// The highest id sent. An id above it and below the table's size has a slot no id sent so far
+    /// maps to: never written, and nothing of it in the overflow. (Doubling keeps this true: a
+    /// message moves to slot `id & mask` of the larger table, which for an id below its size is
+    /// the id itself.)
     private var highestSent: UInt64 = 0
 
     /// The slots below this may have been written; the walks stop there, so that a short trace's
     /// walk does not read (and so map) the pages of a table it never filled.
-    private var slotsWritten: Int { highestSent >= UInt64(Self.size) ? Self.size : Int(highestSent) + 1 }
+    private var slotsWritten: Int { highestSent > mask ? slotCount : Int(highestSent) + 1 }
 
     @inline(__always) mutating func sent(_ m: MessageSend, from: NodeID, at t: UInt64) {
-        let k = Int(m.id % UInt64(Self.size))
+        var k = Int(m.id & mask)
         if m.id > highestSent {
             highestSent = m.id
-            if m.id < UInt64(Self.size) {
+            if m.id <= mask {
                 // Written without being read, so each page of the table is first touched by a
                 // write (see `ZeroedTable`).
                 slots[k] = Message(m, from: from, at: t)
                 return
             }
         }
-        let old = slots[k]
+        var old = slots[k]
+        let recent = t >= Self.retention ? t - Self.retention : 0
+        while old.state != .none, old.id != m.id, old.sent >= recent, slotCount < Self.maxSlots {
+            grow()
+            k = Int(m.id & mask)
+            old = slots[k]
+        }
         if old.state == .inFlight, old.id != m.id { overflow[old.id] = old }
         if !overflow.isEmpty { overflow.removeValue(forKey: m.id) }
         slots[k] = Message(m, from: from, at: t)
+    }
+
+    /// Doubles the table, moving each message to its slot in the larger one (two messages never
+    /// meet there: they would have shared a slot in the smaller one).
+    private mutating func grow() {
+        let written = slotsWritten
+        let old = slots
+        mask = mask << 1 | 1
+        slots = ZeroedTable<Message>(count: slotCount)
+        for k in 0..<written {
+            let m = old[k]
+            if m.state != .none { slots[Int(m.id & mask)] = m }
+        }
     }
 
     /// Records a delivery; returns the message if this ended its flight.
@@ -506,7 +542,7 @@ struct RecentMessages {
     /// copy: reading the slot back after the one-byte write of `state` (as returning the updated
     /// slot did) made the processor wait for the write to reach its cache, on every delivery.
     @inline(__always) mutating func delivered(_ id: UInt64, at t: UInt64) -> Message? {
-        let k = Int(id % UInt64(Self.size))
+        let k = Int(id & mask)
         var m = slots[k]
         guard m.id == id, m.state != .none else {
             guard !overflow.isEmpty else { return nil }
@@ -525,7 +561,7 @@ struct RecentMessages {
 
     /// Records a drop; returns the message if this ended its flight (as `delivered` does).
     @inline(__always) mutating func dropped(_ id: UInt64, reason: DropReason) -> Message? {
-        let k = Int(id % UInt64(Self.size))
+        let k = Int(id & mask)
         var m = slots[k]
         guard m.id == id, m.state != .none else {
             guard !overflow.isEmpty else { return nil }

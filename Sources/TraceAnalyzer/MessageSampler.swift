@@ -6,6 +6,7 @@ import TraceFormat
 /// following `after` are kept as they are sent. A report focused on a stretch of the run keeps
 /// the messages sent in that stretch instead (`init(focus:)`), up to the same limit.
 struct MessageSampler {
+    /// Within `RecentMessages.retention`, so the table still holds them when a disruption is found.
     static let before: UInt64 = 400 * nsPerMillisecond
     static let after: UInt64 = 400 * nsPerMillisecond
     static let limit = 4_000

@@ -201,6 +201,36 @@ private func analyzeNonsense(seed: UInt64, nearTheEnd: Bool) throws {
     }
 }
 
+/// The table of recent messages is as large as its retention needs: a steady thousand messages a
+/// second stay in its first 2^12 slots, which old messages give up; a burst of 20,000 within the
+/// retention doubles it (to 2^15) rather than drop one of them; and it grows no further, however
+/// many messages a burst holds, the oldest then giving up their slots as before.
+@Test func recentMessagesGrowOnlyToHoldTheirRetention() {
+    var table = RecentMessages()
+    var id: UInt64 = 0
+    func send(at t: UInt64) {
+        id += 1
+        table.sent(MessageSend(id: id, to: NodeID(2), type: .append, term: 1, entries: 0, bytes: 0), from: NodeID(1), at: t)
+        _ = table.delivered(id, at: t)
+    }
+    var t: UInt64 = 0
+    for _ in 0..<100_000 { t += nsPerMillisecond; send(at: t) }
+    #expect(table.slotCount == RecentMessages.initialSlots)
+    let retention = RecentMessages.retention
+    #expect(table.sent(within: retention, before: t).map(\.id) == Array(id - 1_000...id))
+
+    let burstStart = id + 1
+    for _ in 0..<20_000 { t += 25_000; send(at: t) }  // 20,000 in half a second
+    #expect(table.slotCount == 1 << 15)
+    let burst = table.sent(within: 19_999 * 25_000, before: t).map(\.id)  // from the burst's first message on
+    #expect(burst.count == 20_000 && burst.first == burstStart && burst.last == id)
+
+    for _ in 0..<50_000 { t += 1_000; send(at: t) }  // 50,000 in 50 ms: more than the table holds
+    #expect(table.slotCount == RecentMessages.maxSlots)
+    #expect(table.sent(within: retention, before: t).map(\.id) == Array(id - UInt64(RecentMessages.maxSlots) + 1...id))
+    #expect(MessageSampler.before <= RecentMessages.retention)
+}
+
 /// The table writes a slot without reading it only for an id below its size and above every id
 /// sent so far: a crafted trace that sends a high id first, then a low one sharing its slot, must
 /// still move the first (in flight) aside.
