@@ -117,7 +117,7 @@ import TraceFormat
         // A member's campaign does not count the removed server's answer.
         let view = {
             var v = ClusterView(ids: (1...4).map { NodeID(rawValue: $0) })
-            for (k, e) in events.prefix { $0.time <= 300 * nsPerMillisecond }.enumerated() { v.apply(e, ordinal: UInt64(k)) }
+            for (k, e) in events.prefix(while: { $0.time <= 300 * nsPerMillisecond }).enumerated() { v.apply(e, ordinal: UInt64(k)) }
             return v
         }()
         #expect(view.quorum(of: n1) == 3 && view.quorum(of: n2) == 2)
