@@ -16,11 +16,12 @@ echo; echo "== simulation: 5 nodes, 100 writes/s, 1 hour (target: <= 0.7 s, trac
 "$bin/raftrecord" bench --duration 1h --repeat 9 --output "$out/sim.trace"
 
 echo; echo "== analysis vs zstd -dc (target: <= 2x zstd -dc, >= 20M events/s, memory x10 trace <= 1.2x)"
-# Wall times of `zstd -dc` and of the analysis, each the best of 9, the two run in turn so that a
-# slow stretch of this shared VM (its timings vary by up to 2x) meets both alike; the medians too,
-# since this VM's scheduler often packs the analysis' two threads onto one processor
-# (docs/performance.md). Microseconds: best zstd, best analysis, median zstd, median analysis.
-best_of_9_each() {
+# Wall times of `zstd -dc` and of the analysis, nine of each, the two run in turn so that a
+# slow stretch of this shared VM (its timings vary by up to 2x) meets both alike. The best of each
+# is the figure; the medians show how often a run had the VM's two processors (its scheduler often
+# packs the analysis' two threads onto one: docs/performance.md). Microseconds: best zstd, best
+# analysis, median zstd, median analysis.
+best_and_median_of_9() {
   local zs=() as=() s e
   for _ in 1 2 3 4 5 6 7 8 9; do
     s=$(date +%s%N); zstd -dc "$1" >/dev/null 2>&1; e=$(date +%s%N); zs+=($(( (e - s) / 1000 )))
@@ -34,7 +35,7 @@ for d in 1m 10m; do
   "$bin/raftrecord" run --scenario steady --duration "$d" -o "$out/steady-$d.trace" >/dev/null
 done
 for f in "$out/steady-1m.trace" "$out/steady-10m.trace" "$out/sim.trace"; do
-  read -r z a mz ma < <(best_of_9_each "$f")
+  read -r z a mz ma < <(best_and_median_of_9 "$f")
   awk -v n="$(basename "$f")" -v z="$z" -v a="$a" -v mz="$mz" -v ma="$ma" \
     'BEGIN { printf "%s: zstd -dc %.1f ms, traceanalyze %.1f ms (%.2fx); medians %.1f and %.1f ms (%.2fx)\n",
              n, z / 1000, a / 1000, a / z, mz / 1000, ma / 1000, ma / mz }'
