@@ -30,7 +30,9 @@ public enum TraceAnalysis {
             // start afresh.
             if events.chunkFollowsGap { pass.eventsLost(resumingAt: chunk[chunk.startIndex].time) }
             pass.position(events.chunkOrdinal)
-            for i in chunk.indices { pass.consume(chunk[i]) }
+            chunk.withUnsafeBufferPointer { events in
+                for e in events { pass.consume(e) }
+            }
         }
         if let error = events.error { throw error }
         var report = pass.finish(path: file.path)

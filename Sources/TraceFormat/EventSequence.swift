@@ -11,8 +11,8 @@ import Foundation
 /// Frames are read, decompressed and decoded ahead, two frames ahead on threads of the iterator's
 /// own (two threads, or one on a machine with fewer than three processors), so a consumer's work
 /// on one frame overlaps the decoding of the next ones; a consumer that catches up decodes the
-/// rest of its frame itself. Memory stays bounded by three frames of events. Copies of an
-/// iterator share those threads: advance one.
+/// rest of its frame itself. Memory stays bounded by three frames of events, and those of any
+/// chunks the consumer keeps. Copies of an iterator share those threads: advance one.
 ///
 /// Iteration stops at the first unreadable frame and leaves the error in `Iterator.error`, unless
 /// the sequence skips corrupt frames, in which case each skipped frame's error is collected in
@@ -37,7 +37,7 @@ public struct EventSequence: Sequence {
         private let skipCorrupt: Bool
         private let prefetcher: FramePrefetcher
         /// The current frame's events are `events[..<count]`; `position` is the next one to return.
-        private var events: [TraceEvent] = []
+        private var events: EventStorage?
         private var count = 0
         private var position = 0
         private var stopped = false
@@ -68,16 +68,16 @@ public struct EventSequence: Sequence {
 
         /// The events of the current frame not yet returned (within the sequence's time range), or
         /// the next frame's; nil at the end. Lets a consumer borrow events in bulk instead of copying
-        /// them out one by one. Drop the slice before the next call, so the frame's storage can be
-        /// reused.
-        public mutating func nextChunk() -> ArraySlice<TraceEvent>? {
+        /// them out one by one. Drop the chunk before the next call, so that the frame's storage can
+        /// be reused (a chunk kept longer stays valid; the reader then decodes into new storage).
+        public mutating func nextChunk() -> EventChunk? {
             while true {
-                if position < count {
+                if position < count, let events {
                     var lo = position, hi = count
                     if let range = timeRange {
-                        while lo < hi, events[lo].time < range.lowerBound { lo += 1 }
+                        while lo < hi, events.base[lo].time < range.lowerBound { lo += 1 }
                         var end = lo
-                        while end < hi, events[end].time <= range.upperBound { end += 1 }
+                        while end < hi, events.base[end].time <= range.upperBound { end += 1 }
                         if end < hi { stopped = true }
                         hi = end
                     }
@@ -86,7 +86,7 @@ public struct EventSequence: Sequence {
                         chunkOrdinal = frameOrdinal + UInt64(lo)
                         chunkFollowsGap = gapPending
                         gapPending = false
-                        return events[lo..<hi]
+                        return EventChunk(storage: events, startIndex: lo, endIndex: hi)
                     }
                     continue
                 }
@@ -96,8 +96,8 @@ public struct EventSequence: Sequence {
 
         public mutating func next() -> TraceEvent? {
             while true {
-                if position < count {
-                    let e = events[position]
+                if position < count, let events {
+                    let e = events.base[position]
                     position &+= 1
                     if let range = timeRange, !range.contains(e.time) {
                         if e.time > range.upperBound { stopped = true; count = 0; return nil }
@@ -147,10 +147,10 @@ public struct EventSequence: Sequence {
 /// speeds require, which matters where one thread decodes for a consumer that keeps up with it
 /// (a 10 min trace's analysis: 5-9% less time on two processors).
 final class FramePrefetcher: @unchecked Sendable {
-    /// A frame's events, `events[..<count]` (the array may be longer: its storage is reused),
-    /// and the error that ended it early, if any.
+    /// A frame's events, the first `count` of `events` (storage reused from frame to frame, sized
+    /// for the largest), and the error that ended it early, if any.
     struct Decoded {
-        var events: [TraceEvent]
+        var events: EventStorage?
         var count: Int
         var error: TraceFormatError?
         /// The position in the trace of the frame's first event.
@@ -161,7 +161,7 @@ final class FramePrefetcher: @unchecked Sendable {
         let worker: SerialWorker
         let ready = DispatchSemaphore(value: 0)
         let buffers = FrameBuffers()
-        var decoded = Decoded(events: [], count: 0, error: nil)
+        var decoded = Decoded(events: nil, count: 0, error: nil)
         var scheduled = false
         /// Set by the consumer when it comes for the frame: the thread then stops decoding at the
         /// end of its current chunk and leaves the rest of the frame, `rest`, to the consumer.
@@ -212,7 +212,7 @@ final class FramePrefetcher: @unchecked Sendable {
         largestFrame = frames.lazy.map(\.eventCount).max() ?? 0
         nextFrame = frames.startIndex
         for _ in slots {
-            var none: [TraceEvent] = []
+            var none: EventStorage?
             schedule(reusing: &none)
         }
     }
@@ -222,9 +222,9 @@ final class FramePrefetcher: @unchecked Sendable {
         for worker in workers { worker.stop() }
     }
 
-    /// The next frame's events (in `events`, whose old storage is reused for a later frame) and
-    /// its error, or nil after the last frame.
-    func take(recycling events: inout [TraceEvent]) -> Decoded? {
+    /// The next frame's events (in `events`, whose old storage is reused for a later frame unless
+    /// a chunk still refers to it) and its error, or nil after the last frame.
+    func take(recycling events: inout EventStorage?) -> Decoded? {
         let slot = slots[nextToTake % slots.count]
         guard slot.scheduled else { return nil }
         slot.wanted.store(true, ordering: .relaxed)
@@ -236,23 +236,25 @@ final class FramePrefetcher: @unchecked Sendable {
             // and went on to the next frame.
             slot.rest = nil
             var count = slot.decoded.count
-            slot.decoded.error = Self.decodeEvents(of: frame, path: file.path, with: &decoder, into: &slot.decoded.events,
+            slot.decoded.error = Self.decodeEvents(of: frame, path: file.path, with: &decoder, into: slot.decoded.events!,
                                                    count: &count, handingOverTo: nil)
             slot.decoded.count = count
         }
-        // Storage only ever moves (by swapping), so each frame's array stays uniquely referenced
-        // and the worker that decodes into it next never copies it.
-        var recycled: [TraceEvent] = []
+        // Storage moves (by swapping) between the consumer and the slots; storage a chunk the
+        // consumer kept still refers to is left to that chunk, and the next frame decodes into
+        // new storage.
+        var recycled: EventStorage?
         swap(&recycled, &events)
         swap(&events, &slot.decoded.events)
-        let taken = Decoded(events: [], count: slot.decoded.count, error: slot.decoded.error,
+        if !isKnownUniquelyReferenced(&recycled) { recycled = nil }
+        let taken = Decoded(events: nil, count: slot.decoded.count, error: slot.decoded.error,
                             firstOrdinal: slot.decoded.firstOrdinal)
         schedule(reusing: &recycled)
         return taken
     }
 
     /// Schedules the next frame into the next slot, moving `storage` (emptied) into it for reuse.
-    private func schedule(reusing storage: inout [TraceEvent]) {
+    private func schedule(reusing storage: inout EventStorage?) {
         guard nextFrame < frames.endIndex else { return }
         let frame = frames[nextFrame]
         nextFrame += 1
@@ -261,7 +263,7 @@ final class FramePrefetcher: @unchecked Sendable {
         slot.scheduled = true
         slot.wanted.store(false, ordering: .relaxed)
         slot.frame = frame
-        slot.decoded = Decoded(events: [], count: 0, error: nil)
+        slot.decoded = Decoded(events: nil, count: 0, error: nil)
         swap(&slot.decoded.events, &storage)
         // Frames must not go back in time; checked here, in frame order.
         let outOfOrder: TraceFormatError?
@@ -272,14 +274,14 @@ final class FramePrefetcher: @unchecked Sendable {
             outOfOrder = error
         }
         slot.worker.async { [self] in
-            var events: [TraceEvent] = []
-            swap(&events, &slot.decoded.events)  // keeps the storage uniquely referenced
+            var events: EventStorage?
+            swap(&events, &slot.decoded.events)
             var count = 0
             var rest: FrameDecoder?
             let error = outOfOrder ?? Self.decode(frame, of: file, buffers: slot.buffers, into: &events, capacity: largestFrame,
                                                   count: &count, rest: &rest, handingOverTo: (slot, handOver))
             // Moved, not copied: the consumer may go on decoding into this storage at once.
-            slot.decoded = Decoded(events: [], count: count, error: error, firstOrdinal: frame.firstOrdinal)
+            slot.decoded = Decoded(events: nil, count: count, error: error, firstOrdinal: frame.firstOrdinal)
             swap(&slot.decoded.events, &events)
             slot.rest = rest
             slot.ready.signal()
@@ -289,7 +291,7 @@ final class FramePrefetcher: @unchecked Sendable {
     /// Reads and decompresses `frame`, then decodes its events into `events` (`count` of them)
     /// until the consumer wants the frame: the decoder of the events left, if any, is in `rest`.
     private static func decode(_ frame: FrameInfo, of file: FileDescriptor, buffers: FrameBuffers,
-                               into events: inout [TraceEvent], capacity: Int, count: inout Int,
+                               into events: inout EventStorage?, capacity: Int, count: inout Int,
                                rest: inout FrameDecoder?, handingOverTo consumer: (Slot, HandOver)) -> TraceFormatError? {
         count = 0
         var decoder: FrameDecoder
@@ -300,11 +302,11 @@ final class FramePrefetcher: @unchecked Sendable {
         }
         // Decoded straight into storage reused from frame to frame, sized once for the largest
         // frame (the index says how large), so memory does not creep up with the trace's length.
-        if events.count < frame.eventCount {
-            events = []
-            events = Array(repeating: TraceEvent(time: 0, node: nil, .nodeCrashed), count: max(capacity, frame.eventCount))
+        if events == nil || events!.capacity < frame.eventCount {
+            events = nil
+            events = EventStorage(capacity: max(capacity, frame.eventCount))
         }
-        let error = decodeEvents(of: frame, path: file.path, with: &decoder, into: &events, count: &count,
+        let error = decodeEvents(of: frame, path: file.path, with: &decoder, into: events!, count: &count,
                                  handingOverTo: consumer)
         if error == nil, count < frame.eventCount { rest = decoder }
         return error
@@ -314,13 +316,15 @@ final class FramePrefetcher: @unchecked Sendable {
     /// them. On a decoding thread (`consumer` given), stops early, `count` short of the frame's
     /// events, once the consumer wants the frame.
     private static func decodeEvents(of frame: FrameInfo, path: String, with decoder: inout FrameDecoder,
-                                     into events: inout [TraceEvent], count: inout Int,
+                                     into events: EventStorage, count: inout Int,
                                      handingOverTo consumer: (slot: Slot, policy: HandOver)?) -> TraceFormatError? {
         var problem: WireError?
         let total = frame.eventCount
-        events.withUnsafeMutableBufferPointer { buffer in
-            // Locals, not the captured `decoder` and `count`: the closure would keep those in
-            // memory and load and store each column's position for every event.
+        precondition(total <= events.capacity, "frame storage too small")
+        let buffer = events.base
+        do {
+            // Locals, not `decoder` and `count` themselves (both `inout`): those would stay in
+            // memory and each column's position be loaded and stored for every event.
             var d = decoder
             var n = count
             let start = n
@@ -382,14 +386,12 @@ extension FrameDecoder {
     }
 }
 
-/// Reusable buffers for reading frames. The decompressed content lives in manually allocated memory
-/// so that a `FrameDecoder` may point into it for as long as the frame is being read.
+/// Reusable buffers for reading frames. The decompressed content lives in a `PageBuffer` so that a
+/// `FrameDecoder` may point into it for as long as the frame is being read.
 final class FrameBuffers {
     private var compressed: [UInt8] = []
-    private var content = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+    private var content: PageBuffer?
     private let decompressor = ZstdFrameDecompressor()
-
-    deinit { content.deallocate() }
 
     /// Checks that `frame`, read in file order, does not start before `previousEnd` (the end of the
     /// frame before it), and makes its end the new `previousEnd`.
@@ -423,11 +425,11 @@ final class FrameBuffers {
             throw TraceFormatError(.truncated, path: path, frame: frame.index, offset: frame.offset, "file ends inside the frame")
         }
         let size = frame.decompressedSize
-        if content.count < size {
-            content.deallocate()
-            content = .allocate(byteCount: max(size, 1 << 16), alignment: 16)
+        if content == nil || content!.bytes.count < size {
+            content = nil
+            content = PageBuffer(byteCount: max(size, 1 << 16))
         }
-        let target = UnsafeMutableRawBufferPointer(rebasing: content[0..<size])
+        let target = UnsafeMutableRawBufferPointer(rebasing: content!.bytes[0..<size])
         let problem: String? = compressed.withUnsafeBytes { p in
             switch ZstdFrameDecompressor.declaredSize(p, limit: Container.maxFrameContent) {
             case .failure(.tooLarge(let n)): return "frame declares \(n) decompressed bytes (limit \(Container.maxFrameContent))"

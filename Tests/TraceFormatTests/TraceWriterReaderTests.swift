@@ -191,6 +191,31 @@ import Testing
         #expect(chunks == f.frames.count)
     }
 
+    /// A chunk kept past the next call keeps its events: the reader decodes later frames into
+    /// other storage rather than over a frame a chunk still shows (each frame's storage is
+    /// otherwise reused once the consumer moves on).
+    @Test(arguments: [1, 2])
+    func chunksKeptPastTheNextCallKeepTheirEvents(decodeThreads: Int) throws {
+        let events = Array(SyntheticWorkload(seed: 6).prefix(30_000))
+        let path = temporaryPath()
+        try writeTrace(path, events)
+        let f = try TraceFile.open(path)
+        #expect(f.frames.count > 3)  // more frames than the reader has storage for
+        var sequence = f.events()
+        sequence.decodeThreads = decodeThreads
+        var it = sequence.makeIterator()
+        var kept: [EventChunk] = []
+        while let chunk = it.nextChunk() { kept.append(chunk) }
+        #expect(kept.count == f.frames.count)
+        let read = kept.flatMap { $0 }
+        try #require(read.count == events.count)
+        // The first event that differs, if any (rather than two arrays of 30,000 in the message).
+        #expect(read.indices.first { read[$0] != events[$0] } == nil)
+        // And the contiguous view shows the same events as the collection.
+        let first = try #require(kept.first)
+        #expect(first.withUnsafeBufferPointer { Array($0) } == Array(first))
+    }
+
     /// Opened reading ahead, the first pass over the whole file carries on from the frames
     /// decoded while the metadata was parsed; later passes, and a pass over a time range, decode
     /// afresh; a file opened reading ahead and closed unread does not hang.

@@ -1,0 +1,49 @@
+/// Consecutive events of one frame, as `EventSequence.Iterator.nextChunk()` hands them out: a view
+/// of the reader's storage for that frame, which it reuses for a later frame once no chunk refers
+/// to it. Indices are positions within the frame. Its members are inlinable, so that a consumer's
+/// loop over a chunk reads the events in place, as it would an `ArraySlice`.
+public struct EventChunk: RandomAccessCollection, Sendable {
+    @usableFromInline let storage: EventStorage
+    public let startIndex: Int
+    public let endIndex: Int
+
+    init(storage: EventStorage, startIndex: Int, endIndex: Int) {
+        precondition(0 <= startIndex && startIndex <= endIndex && endIndex <= storage.capacity, "chunk out of its storage")
+        self.storage = storage
+        self.startIndex = startIndex
+        self.endIndex = endIndex
+    }
+
+    @inlinable
+    public subscript(position: Int) -> TraceEvent {
+        @inline(__always) get {
+            precondition(position >= startIndex && position < endIndex, "EventChunk index out of range")
+            return storage.base[position]
+        }
+    }
+
+    /// Calls `body` with the chunk's events in contiguous memory, valid only for the call.
+    @inlinable
+    public func withUnsafeBufferPointer<R, E: Error>(_ body: (UnsafeBufferPointer<TraceEvent>) throws(E) -> R) throws(E) -> R {
+        try withExtendedLifetime(storage) { () throws(E) -> R in
+            try body(UnsafeBufferPointer(start: storage.base + startIndex, count: endIndex - startIndex))
+        }
+    }
+}
+
+/// Room for one frame's events, decoded into by a reading thread and then read by the consumer,
+/// never both at once (the read-ahead hands it over). The memory is a `PageBuffer`: mapped zeroed
+/// from the system, in huge pages where offered, and touched only as far as events are written,
+/// so a frame whose index declares many events costs only the events it holds.
+@usableFromInline
+final class EventStorage: @unchecked Sendable {
+    @usableFromInline let base: UnsafeMutablePointer<TraceEvent>
+    let capacity: Int
+    private let memory: PageBuffer
+
+    init(capacity: Int) {
+        memory = PageBuffer(count: capacity, of: TraceEvent.self)
+        base = memory.bytes.baseAddress!.bindMemory(to: TraceEvent.self, capacity: capacity)
+        self.capacity = capacity
+    }
+}
