@@ -17,32 +17,14 @@ import TraceFormat
 /// payloads, which then read as their first case, and structs of those); callers mark a slot in
 /// use with a field of their own. Copies share storage until one of them writes.
 struct ZeroedTable<Element: BitwiseCopyable> {
-    private final class Storage {
-        let slots: UnsafeMutablePointer<Element>
-        let count: Int
-        private let memory: PageBuffer
+    private var storage: PageBuffer<Element>
 
-        init(count: Int) {
-            memory = PageBuffer(count: count, of: Element.self)
-            slots = memory.bytes.baseAddress!.bindMemory(to: Element.self, capacity: count)
-            self.count = count
-        }
-
-        func copy() -> Storage {
-            let other = Storage(count: count)
-            other.slots.update(from: slots, count: count)
-            return other
-        }
-    }
-
-    private var storage: Storage
-
-    init(count: Int) { storage = Storage(count: count) }
+    init(count: Int) { storage = PageBuffer(count: count) }
 
     subscript(slot: Int) -> Element {
         @inline(__always) get {
             precondition(slot >= 0 && slot < storage.count, "ZeroedTable slot out of range")
-            return storage.slots[slot]
+            return storage.base[slot]
         }
         @inline(__always) set { update(slot) { $0 = newValue } }
     }
@@ -52,7 +34,11 @@ struct ZeroedTable<Element: BitwiseCopyable> {
     /// back).
     @inline(__always) mutating func update<Result>(_ slot: Int, _ body: (inout Element) -> Result) -> Result {
         precondition(slot >= 0 && slot < storage.count, "ZeroedTable slot out of range")
-        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
-        return body(&storage.slots[slot])
+        if !isKnownUniquelyReferenced(&storage) {
+            let copy = PageBuffer<Element>(count: storage.count)
+            copy.base.update(from: storage.base, count: storage.count)
+            storage = copy
+        }
+        return body(&storage.base[slot])
     }
 }

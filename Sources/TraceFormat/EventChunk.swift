@@ -8,7 +8,7 @@ public struct EventChunk: RandomAccessCollection, Sendable {
     public let endIndex: Int
 
     init(storage: EventStorage, startIndex: Int, endIndex: Int) {
-        precondition(0 <= startIndex && startIndex <= endIndex && endIndex <= storage.capacity, "chunk out of its storage")
+        precondition(0 <= startIndex && startIndex <= endIndex && endIndex <= storage.count, "chunk out of its storage")
         self.storage = storage
         self.startIndex = startIndex
         self.endIndex = endIndex
@@ -32,18 +32,8 @@ public struct EventChunk: RandomAccessCollection, Sendable {
 }
 
 /// Room for one frame's events, decoded into by a reading thread and then read by the consumer,
-/// never both at once (the read-ahead hands it over). The memory is a `PageBuffer`: mapped zeroed
-/// from the system, in huge pages where offered, and touched only as far as events are written,
-/// so a frame whose index declares many events costs only the events it holds.
+/// never both at once (the read-ahead hands it over): mapped zeroed from the system, in huge pages
+/// where offered, and touched only as far as events are written, so a frame whose index declares
+/// many events costs only the events it holds.
 @usableFromInline
-final class EventStorage: @unchecked Sendable {
-    @usableFromInline let base: UnsafeMutablePointer<TraceEvent>
-    let capacity: Int
-    private let memory: PageBuffer
-
-    init(capacity: Int) {
-        memory = PageBuffer(count: capacity, of: TraceEvent.self)
-        base = memory.bytes.baseAddress!.bindMemory(to: TraceEvent.self, capacity: capacity)
-        self.capacity = capacity
-    }
-}
+typealias EventStorage = PageBuffer<TraceEvent>

@@ -302,9 +302,9 @@ final class FramePrefetcher: @unchecked Sendable {
         }
         // Decoded straight into storage reused from frame to frame, sized once for the largest
         // frame (the index says how large), so memory does not creep up with the trace's length.
-        if events == nil || events!.capacity < frame.eventCount {
+        if events == nil || events!.count < frame.eventCount {
             events = nil
-            events = EventStorage(capacity: max(capacity, frame.eventCount))
+            events = EventStorage(count: max(capacity, frame.eventCount))
         }
         let error = decodeEvents(of: frame, path: file.path, with: &decoder, into: events!, count: &count,
                                  handingOverTo: consumer)
@@ -320,7 +320,7 @@ final class FramePrefetcher: @unchecked Sendable {
                                      handingOverTo consumer: (slot: Slot, policy: HandOver)?) -> TraceFormatError? {
         var problem: WireError?
         let total = frame.eventCount
-        precondition(total <= events.capacity, "frame storage too small")
+        precondition(total <= events.count, "frame storage too small")
         let buffer = events.base
         do {
             // Locals, not `decoder` and `count` themselves (both `inout`): those would stay in
@@ -390,7 +390,7 @@ extension FrameDecoder {
 /// `FrameDecoder` may point into it for as long as the frame is being read.
 final class FrameBuffers {
     private var compressed: [UInt8] = []
-    private var content: PageBuffer?
+    private var content: PageBuffer<UInt8>?
     private let decompressor = ZstdFrameDecompressor()
 
     /// Checks that `frame`, read in file order, does not start before `previousEnd` (the end of the
@@ -425,11 +425,11 @@ final class FrameBuffers {
             throw TraceFormatError(.truncated, path: path, frame: frame.index, offset: frame.offset, "file ends inside the frame")
         }
         let size = frame.decompressedSize
-        if content == nil || content!.bytes.count < size {
+        if content == nil || content!.count < size {
             content = nil
-            content = PageBuffer(byteCount: max(size, 1 << 16))
+            content = PageBuffer(count: max(size, 1 << 16))
         }
-        let target = UnsafeMutableRawBufferPointer(rebasing: content!.bytes[0..<size])
+        let target = UnsafeMutableRawBufferPointer(start: content!.base, count: size)
         let problem: String? = compressed.withUnsafeBytes { p in
             switch ZstdFrameDecompressor.declaredSize(p, limit: Container.maxFrameContent) {
             case .failure(.tooLarge(let n)): return "frame declares \(n) decompressed bytes (limit \(Container.maxFrameContent))"

@@ -4,8 +4,9 @@ import Glibc
 import Darwin
 #endif
 
-/// Zeroed memory for a large buffer, mapped straight from the system and returned to it on
-/// `deinit`.
+/// Room for `count` values of `Element`, starting as zero bytes, in memory mapped straight from the
+/// system and returned to it on `deinit`. `Element` must be a valid value when all its bytes are
+/// zero for a slot to be read before it is written.
 ///
 /// A buffer of at least `hugePageThreshold` bytes is, on Linux, aligned to and sized in 2 MiB and
 /// advised to be backed by transparent huge pages (`MADV_HUGEPAGE`, which systems that leave huge
@@ -13,28 +14,31 @@ import Darwin
 /// instead of faulting in each 4 KiB page. On the 2-processor VM this was measured on, a fault
 /// costs about 2 us, so a frame's 1 MB of events took 0.5 ms of faults, against 0.06-0.2 ms for one
 /// huge page. Where huge pages are off or none is free, the system maps small pages as before.
-/// Memory that is only reserved costs nothing until touched, so a buffer sized for what a file
-/// declares does not commit memory the file does not fill.
-package final class PageBuffer: @unchecked Sendable {
-    /// The usable bytes: `byteCount` of them, zeroed, aligned to at least a page.
-    package let bytes: UnsafeMutableRawBufferPointer
+/// Memory only reserved costs nothing until touched, so a buffer sized for what a file declares
+/// does not take memory the file does not fill.
+@usableFromInline
+package final class PageBuffer<Element: BitwiseCopyable>: @unchecked Sendable {
+    /// The first of `count` values, aligned to at least a page.
+    @usableFromInline package let base: UnsafeMutablePointer<Element>
+    package let count: Int
     private let mapping: UnsafeMutableRawBufferPointer
 
     /// Buffers this large or larger use huge pages where the system offers them: at 2 us a fault,
     /// 512 KiB of small pages (128 faults) cost more than zeroing one 2 MiB page.
-    package static let hugePageThreshold = 512 << 10
-    static let hugePageSize = 2 << 20
+    package static var hugePageThreshold: Int { 512 << 10 }
+    static var hugePageSize: Int { 2 << 20 }
     /// Private, anonymous, and on Linux not counted against the system's commit limit up front:
     /// storage sized for the largest frame a file's index declares may be far larger than what
     /// is written, and only pages written take memory.
     #if os(Linux)
-    private static let flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE
+    private static var flags: Int32 { MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE }
     #else
-    private static let flags = MAP_PRIVATE | MAP_ANON
+    private static var flags: Int32 { MAP_PRIVATE | MAP_ANON }
     #endif
 
-    package init(byteCount: Int) {
-        precondition(byteCount >= 0, "negative buffer size")
+    package init(count: Int) {
+        let (byteCount, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<Element>.stride)
+        precondition(count >= 0 && !overflow, "cannot allocate \(count) values of \(Element.self)")
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let huge = byteCount >= Self.hugePageThreshold
         let unit = huge ? Self.hugePageSize : page
@@ -42,9 +46,7 @@ package final class PageBuffer: @unchecked Sendable {
         // For a huge-page buffer, map one huge page more than needed and trim both ends, so the
         // buffer starts on a 2 MiB boundary (mmap only promises page alignment).
         let extra = huge ? Self.hugePageSize : 0
-        guard let raw = mmap(nil, size + extra, PROT_READ | PROT_WRITE, Self.flags, -1, 0),
-              raw != MAP_FAILED
-        else {
+        guard let raw = mmap(nil, size + extra, PROT_READ | PROT_WRITE, Self.flags, -1, 0), raw != MAP_FAILED else {
             fatalError("cannot map \(size) bytes of memory: \(String(cString: strerror(errno)))")
         }
         var start = raw
@@ -61,14 +63,8 @@ package final class PageBuffer: @unchecked Sendable {
             #endif
         }
         mapping = UnsafeMutableRawBufferPointer(start: start, count: size)
-        bytes = UnsafeMutableRawBufferPointer(start: start, count: byteCount)
-    }
-
-    /// Room for `count` values of `Element`, a stride each.
-    package convenience init<Element>(count: Int, of _: Element.Type) {
-        let (bytes, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<Element>.stride)
-        precondition(count >= 0 && !overflow, "cannot allocate \(count) values of \(Element.self)")
-        self.init(byteCount: bytes)
+        base = start.bindMemory(to: Element.self, capacity: count)
+        self.count = count
     }
 
     deinit { munmap(mapping.baseAddress, mapping.count) }
