@@ -15,7 +15,12 @@ DEMO_DIR ?= demo
 # simulator inlines TraceFormat's and swift-collections' code it calls per event) cuts each
 # simulated minute from 98.7M to 94.0M instructions and analysing a 10-minute trace by 3.9%; traces
 # and reports are byte-identical. It adds about 45 s to a clean release build.
-RELEASE_BUILD = $(SWIFT) build -c release -Xswiftc -static-executable -Xswiftc -use-ld=lld --experimental-lto-mode=full
+# Concrete generic types (`KeyedDecodingContainer<CodingKeys>`, ArgumentParser's `Option<String?>`)
+# are reached through their metadata accessors, not looked up by mangled name: the lookup checks
+# each generic requirement by scanning all 4,479 protocol conformance records of the binary, which
+# was half the instructions of analysing a 1 s trace (22.8M -> 16.3M; docs/performance.md).
+RELEASE_BUILD = $(SWIFT) build -c release -Xswiftc -static-executable -Xswiftc -use-ld=lld --experimental-lto-mode=full \
+	-Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors
 
 .PHONY: deps test-deps build release test demo bench bench-instructions fuzz clean
 
