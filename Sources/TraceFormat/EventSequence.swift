@@ -322,30 +322,27 @@ final class FramePrefetcher: @unchecked Sendable {
         let total = frame.eventCount
         precondition(total <= events.count, "frame storage too small")
         let buffer = events.base
-        do {
-            // Locals, not `decoder` and `count` themselves (both `inout`): those would stay in
-            // memory and each column's position be loaded and stored for every event.
-            var d = decoder
-            var n = count
-            let start = n
-            do throws(WireError) {
-                while n < total {
-                    if let consumer, consumer.slot.wanted.load(ordering: .relaxed) || (consumer.policy.always && n > start) {
-                        break
-                    }
-                    let end = consumer.map { min(total, n + $0.policy.chunk) } ?? total
-                    while n < end {
-                        buffer[n] = try d.next()
-                        n += 1
-                    }
+        // The loop works on copies of `decoder` and `count`, written back after it.
+        var d = decoder
+        var n = count
+        let start = n
+        do throws(WireError) {
+            while n < total {
+                if let consumer, consumer.slot.wanted.load(ordering: .relaxed) || (consumer.policy.always && n > start) {
+                    break
                 }
-                if n == total { try d.finish() }
-            } catch {
-                problem = error
+                let end = consumer.map { min(total, n + $0.policy.chunk) } ?? total
+                while n < end {
+                    buffer[n] = try d.next()
+                    n += 1
+                }
             }
-            decoder = d
-            count = n
+            if n == total { try d.finish() }
+        } catch {
+            problem = error
         }
+        decoder = d
+        count = n
         guard let problem else { return nil }
         return .corrupt(frame, path: path, problem.text)
     }
