@@ -231,12 +231,12 @@ final class FramePrefetcher: @unchecked Sendable {
         slot.ready.wait()
         slot.scheduled = false
         nextToTake += 1
-        if var decoder = slot.rest, let frame = slot.frame {
+        if var decoder = slot.rest, let frame = slot.frame, let storage = slot.decoded.events {
             // The thread left the end of the frame to this one (which would otherwise wait for it),
             // and went on to the next frame.
             slot.rest = nil
             var count = slot.decoded.count
-            slot.decoded.error = Self.decodeEvents(of: frame, path: file.path, with: &decoder, into: slot.decoded.events!,
+            slot.decoded.error = Self.decodeEvents(of: frame, path: file.path, with: &decoder, into: storage,
                                                    count: &count, handingOverTo: nil)
             slot.decoded.count = count
         }
@@ -302,11 +302,8 @@ final class FramePrefetcher: @unchecked Sendable {
         }
         // Decoded straight into storage reused from frame to frame, sized once for the largest
         // frame (the index says how large), so memory does not creep up with the trace's length.
-        if events == nil || events!.count < frame.eventCount {
-            events = nil
-            events = EventStorage(count: max(capacity, frame.eventCount))
-        }
-        let error = decodeEvents(of: frame, path: file.path, with: &decoder, into: events!, count: &count,
+        let storage = EventStorage.reusing(&events, holding: frame.eventCount, elseAllocating: capacity)
+        let error = decodeEvents(of: frame, path: file.path, with: &decoder, into: storage, count: &count,
                                  handingOverTo: consumer)
         if error == nil, count < frame.eventCount { rest = decoder }
         return error
@@ -422,11 +419,8 @@ final class FrameBuffers {
             throw TraceFormatError(.truncated, path: path, frame: frame.index, offset: frame.offset, "file ends inside the frame")
         }
         let size = frame.decompressedSize
-        if content == nil || content!.count < size {
-            content = nil
-            content = PageBuffer(count: max(size, 1 << 16))
-        }
-        let target = UnsafeMutableRawBufferPointer(start: content!.base, count: size)
+        let buffer = PageBuffer.reusing(&content, holding: size, elseAllocating: 1 << 16)
+        let target = UnsafeMutableRawBufferPointer(start: buffer.base, count: size)
         let problem: String? = compressed.withUnsafeBytes { p in
             switch ZstdFrameDecompressor.declaredSize(p, limit: Container.maxFrameContent) {
             case .failure(.tooLarge(let n)): return "frame declares \(n) decompressed bytes (limit \(Container.maxFrameContent))"

@@ -67,5 +67,16 @@ package final class PageBuffer<Element: BitwiseCopyable>: @unchecked Sendable {
         self.count = count
     }
 
+    /// `buffer` if it holds at least `needed` values, else a new buffer of `size` values (at least
+    /// `needed`), which `buffer` then holds. The old one is released first, so the two are never
+    /// mapped at once.
+    package static func reusing(_ buffer: inout PageBuffer?, holding needed: Int, elseAllocating size: Int) -> PageBuffer {
+        if let buffer, buffer.count >= needed { return buffer }
+        buffer = nil
+        let new = PageBuffer(count: max(size, needed))
+        buffer = new
+        return new
+    }
+
     deinit { munmap(mapping.baseAddress, mapping.count) }
 }
