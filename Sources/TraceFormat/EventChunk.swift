@@ -1,7 +1,8 @@
 /// Consecutive events of one frame, as `EventSequence.Iterator.nextChunk()` hands them out: a view
-/// of the reader's storage for that frame, which it reuses for a later frame once no chunk refers
-/// to it. Indices are positions within the frame. Its members are inlinable, so that a consumer's
-/// loop over a chunk reads the events in place, as it would an `ArraySlice`.
+/// of the reader's storage for that frame (or for the part of it the consumer's thread decodes),
+/// which it reuses once no chunk refers to it. Indices are positions within that storage; the
+/// iterator's `chunkOrdinal` places a chunk in the trace. Its members are inlinable, so that a
+/// consumer's loop over a chunk reads the events in place, as it would an `ArraySlice`.
 public struct EventChunk: RandomAccessCollection, Sendable {
     @usableFromInline let storage: EventStorage
     public let startIndex: Int

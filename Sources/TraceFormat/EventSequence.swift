@@ -11,8 +11,9 @@ import Foundation
 /// Frames are read, decompressed and decoded ahead, two frames ahead on threads of the iterator's
 /// own (two threads, or one on a machine with fewer than three processors), so a consumer's work
 /// on one frame overlaps the decoding of the next ones; a consumer that catches up decodes the
-/// rest of its frame itself. Memory stays bounded by three frames of events, and those of any
-/// chunks the consumer keeps. Copies of an iterator share those threads: advance one.
+/// rest of its frame itself, 1,024 events at a time as it asks for them. Memory stays bounded by
+/// three frames of events, one chunk of 1,024, and those of any chunks the consumer keeps. Copies
+/// of an iterator share those threads: advance one.
 ///
 /// Iteration stops at the first unreadable frame and leaves the error in `Iterator.error`, unless
 /// the sequence skips corrupt frames, in which case each skipped frame's error is collected in
@@ -36,10 +37,23 @@ public struct EventSequence: Sequence {
         private let timeRange: ClosedRange<UInt64>?
         private let skipCorrupt: Bool
         private let prefetcher: FramePrefetcher
-        /// The current frame's events are `events[..<count]`; `position` is the next one to return.
+        /// The current frame's storage, holding the events its decoding thread decoded.
         private var events: EventStorage?
+        /// The events of the current frame that its thread left to this iterator, decoded a chunk at
+        /// a time into `restEvents` as they are asked for, so that each chunk is still in the
+        /// processor's cache when the consumer reads it.
+        private var rest: FramePrefetcher.Rest?
+        private var restEvents: EventStorage?
+        /// The decompressed content of the last frame whose rest this iterator decoded, handed back
+        /// to the read-ahead for a later frame.
+        private var spareContent: PageBuffer<UInt8>?
+        /// Whether `restEvents`, rather than `events`, is being returned.
+        private var returningRest = false
+        /// The events being returned are the first `count` of their storage; `position` is the next
+        /// one to return, and the storage's first event is the frame's `storageStart`th.
         private var count = 0
         private var position = 0
+        private var storageStart = 0
         private var stopped = false
         /// The error that ended iteration early, if any.
         public private(set) var error: TraceFormatError?
@@ -72,7 +86,7 @@ public struct EventSequence: Sequence {
         /// be reused (a chunk kept longer stays valid; the reader then decodes into new storage).
         public mutating func nextChunk() -> EventChunk? {
             while true {
-                if position < count, let events {
+                if position < count, let events = returningRest ? restEvents : events {
                     var lo = position, hi = count
                     if let range = timeRange {
                         while lo < hi, events.base[lo].time < range.lowerBound { lo += 1 }
@@ -83,11 +97,15 @@ public struct EventSequence: Sequence {
                     }
                     position = count
                     if lo < hi {
-                        chunkOrdinal = frameOrdinal + UInt64(lo)
+                        chunkOrdinal = frameOrdinal + UInt64(storageStart + lo)
                         chunkFollowsGap = gapPending
                         gapPending = false
                         return EventChunk(storage: events, startIndex: lo, endIndex: hi)
                     }
+                    continue
+                }
+                if rest != nil, !stopped {
+                    decodeRest()
                     continue
                 }
                 guard advanceFrame() else { return nil }
@@ -96,7 +114,7 @@ public struct EventSequence: Sequence {
 
         public mutating func next() -> TraceEvent? {
             while true {
-                if position < count, let events {
+                if position < count, let events = returningRest ? restEvents : events {
                     let e = events.base[position]
                     position &+= 1
                     if let range = timeRange, !range.contains(e.time) {
@@ -105,28 +123,62 @@ public struct EventSequence: Sequence {
                     }
                     return e
                 }
+                if rest != nil, !stopped {
+                    decodeRest()
+                    continue
+                }
                 guard advanceFrame() else { return nil }
             }
+        }
+
+        /// Decodes the next chunk of the current frame's rest into `restEvents` (reused unless a
+        /// chunk the consumer kept still shows it) and makes it the events being returned.
+        private mutating func decodeRest() {
+            guard var r = rest else { return }
+            returningRest = true
+            let room = FramePrefetcher.restChunk
+            if !isKnownUniquelyReferenced(&restEvents) { restEvents = EventStorage(count: room) }
+            guard let storage = restEvents else { return }
+            let first = r.decoded
+            let problem = prefetcher.decodeEvents(of: r.frame, with: &r.decoder, from: &r.decoded,
+                                                  to: Swift.min(r.frame.eventCount, first + room), into: storage.base)
+            storageStart = first
+            position = 0
+            count = r.decoded - first
+            if problem == nil, r.decoded < r.frame.eventCount {
+                rest = r
+                return
+            }
+            rest = nil
+            spareContent = r.content
+            if let problem { frameEnded(early: problem) }
         }
 
         /// Makes the next decoded frame current; false at the end. A frame that went bad part-way
         /// still gives the events before the bad record; iteration ends (or skips) after them.
         private mutating func advanceFrame() -> Bool {
-            guard !stopped, let frame = prefetcher.take(recycling: &events) else { return false }
+            guard !stopped, let frame = prefetcher.take(recycling: &events, content: &spareContent) else { return false }
+            returningRest = false
             position = 0
             count = frame.count
+            storageStart = 0
+            rest = frame.rest
             frameOrdinal = frame.firstOrdinal
             if gapAfterFrame { gapPending = true; gapAfterFrame = false }
-            if let problem = frame.error {
-                if skipCorrupt {
-                    skipped.append(problem)
-                    if count == 0 { gapPending = true } else { gapAfterFrame = true }
-                } else {
-                    error = problem
-                    stopped = true
-                }
-            }
+            if let problem = frame.error { frameEnded(early: problem) }
             return true
+        }
+
+        /// The current frame ended at a bad record, after the events being returned: iteration
+        /// stops after them, or goes on with the next frame when skipping corrupt frames.
+        private mutating func frameEnded(early problem: TraceFormatError) {
+            if skipCorrupt {
+                skipped.append(problem)
+                if count == 0 { gapPending = true } else { gapAfterFrame = true }
+            } else {
+                error = problem
+                stopped = true
+            }
         }
     }
 }
@@ -145,7 +197,10 @@ public struct EventSequence: Sequence {
 /// at the end of its current chunk of events and goes on to its next frame, and the consumer
 /// decodes the rest of this one itself. So the decoding is shared between the two as their
 /// speeds require, which matters where one thread decodes for a consumer that keeps up with it
-/// (a 10 min trace's analysis: 5-9% less time on two processors).
+/// (a 10 min trace's analysis: 5-9% less time on two processors). The consumer decodes that
+/// rest a chunk at a time (`restChunk`), each just before it reads it, into one small buffer: the
+/// events are still in its processor's cache when it reads them, where a whole frame decoded
+/// first (about 1 MB) was not, and the frame's storage is not written past the thread's part.
 final class FramePrefetcher: @unchecked Sendable {
     /// A frame's events, the first `count` of `events` (storage reused from frame to frame, sized
     /// for the largest), and the error that ended it early, if any.
@@ -155,12 +210,27 @@ final class FramePrefetcher: @unchecked Sendable {
         var error: TraceFormatError?
         /// The position in the trace of the frame's first event.
         var firstOrdinal: UInt64 = 0
+        /// The events after the first `count`, left to the consumer.
+        var rest: Rest?
     }
+
+    /// The events of a frame that its decoding thread left to the consumer: their decoder, how many
+    /// of the frame's events are decoded, and the decompressed content the decoder reads.
+    struct Rest {
+        var decoder: FrameDecoder
+        let frame: FrameInfo
+        var decoded: Int
+        let content: PageBuffer<UInt8>
+    }
+
+    /// How many events of a frame's rest the consumer decodes at a time: 48 KiB of events, which
+    /// the consumer reads while they are still in its processor's cache.
+    static var restChunk: Int { 1024 }
 
     private final class Slot: @unchecked Sendable {
         let worker: SerialWorker
         let ready = DispatchSemaphore(value: 0)
-        let buffers = FrameBuffers()
+        let buffers: FrameBuffers
         var decoded = Decoded(events: nil, count: 0, error: nil)
         var scheduled = false
         /// Set by the consumer when it comes for the frame: the thread then stops decoding at the
@@ -169,7 +239,10 @@ final class FramePrefetcher: @unchecked Sendable {
         /// The frame being decoded, and the decoder of its events not decoded yet (nil once done).
         var frame: FrameInfo?
         var rest: FrameDecoder?
-        init(worker: SerialWorker) { self.worker = worker }
+        init(worker: SerialWorker, contentCapacity: Int) {
+            self.worker = worker
+            buffers = FrameBuffers(contentCapacity: contentCapacity)
+        }
     }
 
     private let file: FileDescriptor
@@ -206,7 +279,8 @@ final class FramePrefetcher: @unchecked Sendable {
         self.decodeThreads = decodeThreads
         let workers = (0..<decodeThreads).map { SerialWorker(name: "trace-decode-\($0)") }
         self.workers = workers
-        slots = (0..<2).map { Slot(worker: workers[$0 % decodeThreads]) }
+        let largestContent = frames.lazy.map(\.decompressedSize).max() ?? 0
+        slots = (0..<2).map { Slot(worker: workers[$0 % decodeThreads], contentCapacity: largestContent) }
         self.file = file
         self.frames = frames
         largestFrame = frames.lazy.map(\.eventCount).max() ?? 0
@@ -223,22 +297,25 @@ final class FramePrefetcher: @unchecked Sendable {
     }
 
     /// The next frame's events (in `events`, whose old storage is reused for a later frame unless
-    /// a chunk still refers to it) and its error, or nil after the last frame.
-    func take(recycling events: inout EventStorage?) -> Decoded? {
+    /// a chunk still refers to it), its error, and the rest of its events if its thread left them
+    /// to the consumer (whose `content`, the decompressed frame it decoded last, is reused); nil
+    /// after the last frame.
+    func take(recycling events: inout EventStorage?, content: inout PageBuffer<UInt8>?) -> Decoded? {
         let slot = slots[nextToTake % slots.count]
         guard slot.scheduled else { return nil }
         slot.wanted.store(true, ordering: .relaxed)
         slot.ready.wait()
         slot.scheduled = false
         nextToTake += 1
-        if var decoder = slot.rest, let frame = slot.frame, let storage = slot.decoded.events {
-            // The thread left the end of the frame to this one (which would otherwise wait for it),
-            // and went on to the next frame.
+        var rest: Rest?
+        if let decoder = slot.rest, let frame = slot.frame, let frameContent = slot.buffers.content {
+            // The thread left the end of the frame to the consumer (which would otherwise wait for
+            // it) and went on to the next frame. The consumer takes the frame's content with it;
+            // the slot decompresses its next frame into the content the consumer is done with.
             slot.rest = nil
-            var count = slot.decoded.count
-            slot.decoded.error = Self.decodeEvents(of: frame, path: file.path, with: &decoder, into: storage,
-                                                   count: &count, handingOverTo: nil)
-            slot.decoded.count = count
+            rest = Rest(decoder: decoder, frame: frame, decoded: slot.decoded.count, content: frameContent)
+            slot.buffers.content = content
+            content = nil
         }
         // Storage moves (by swapping) between the consumer and the slots; storage a chunk the
         // consumer kept still refers to is left to that chunk, and the next frame decodes into
@@ -248,7 +325,7 @@ final class FramePrefetcher: @unchecked Sendable {
         swap(&events, &slot.decoded.events)
         if !isKnownUniquelyReferenced(&recycled) { recycled = nil }
         let taken = Decoded(events: nil, count: slot.decoded.count, error: slot.decoded.error,
-                            firstOrdinal: slot.decoded.firstOrdinal)
+                            firstOrdinal: slot.decoded.firstOrdinal, rest: rest)
         schedule(reusing: &recycled)
         return taken
     }
@@ -292,7 +369,7 @@ final class FramePrefetcher: @unchecked Sendable {
     /// until the consumer wants the frame: the decoder of the events left, if any, is in `rest`.
     private static func decode(_ frame: FrameInfo, of file: FileDescriptor, buffers: FrameBuffers,
                                into events: inout EventStorage?, capacity: Int, count: inout Int,
-                               rest: inout FrameDecoder?, handingOverTo consumer: (Slot, HandOver)) -> TraceFormatError? {
+                               rest: inout FrameDecoder?, handingOverTo consumer: (slot: Slot, policy: HandOver)) -> TraceFormatError? {
         count = 0
         var decoder: FrameDecoder
         do throws(TraceFormatError) {
@@ -303,43 +380,51 @@ final class FramePrefetcher: @unchecked Sendable {
         // Decoded straight into storage reused from frame to frame, sized once for the largest
         // frame (the index says how large), so memory does not creep up with the trace's length.
         let storage = EventStorage.reusing(&events, holding: frame.eventCount, elseAllocating: capacity)
-        let error = decodeEvents(of: frame, path: file.path, with: &decoder, into: storage, count: &count,
-                                 handingOverTo: consumer)
-        if error == nil, count < frame.eventCount { rest = decoder }
-        return error
+        precondition(frame.eventCount <= storage.count, "frame storage too small")
+        let total = frame.eventCount
+        if total == 0 {  // nothing to decode; its end is checked all the same
+            return decodeEvents(of: frame, path: file.path, with: &decoder, from: &count, to: 0, into: storage.base)
+        }
+        while count < total {
+            // Stops, `count` short of the frame's events, once the consumer wants the frame.
+            if consumer.slot.wanted.load(ordering: .relaxed) || (consumer.policy.always && count > 0) { break }
+            let first = count
+            if let error = decodeEvents(of: frame, path: file.path, with: &decoder, from: &count,
+                                        to: min(total, count + consumer.policy.chunk), into: storage.base + first) {
+                return error
+            }
+        }
+        if count < total { rest = decoder }
+        return nil
     }
 
-    /// Decodes the events of `frame` from `count` on into `events`, which holds room for all of
-    /// them. On a decoding thread (`consumer` given), stops early, `count` short of the frame's
-    /// events, once the consumer wants the frame.
+    /// Decodes the events of `frame` from its `decoded`th to its `end`th into `buffer`, and checks
+    /// the frame's end after its last event. `decoded` ends at the events decoded, those before a
+    /// bad record included.
+    func decodeEvents(of frame: FrameInfo, with decoder: inout FrameDecoder, from decoded: inout Int, to end: Int,
+                      into buffer: UnsafeMutablePointer<TraceEvent>) -> TraceFormatError? {
+        Self.decodeEvents(of: frame, path: file.path, with: &decoder, from: &decoded, to: end, into: buffer)
+    }
+
     private static func decodeEvents(of frame: FrameInfo, path: String, with decoder: inout FrameDecoder,
-                                     into events: EventStorage, count: inout Int,
-                                     handingOverTo consumer: (slot: Slot, policy: HandOver)?) -> TraceFormatError? {
+                                     from decoded: inout Int, to end: Int,
+                                     into buffer: UnsafeMutablePointer<TraceEvent>) -> TraceFormatError? {
         var problem: WireError?
-        let total = frame.eventCount
-        precondition(total <= events.count, "frame storage too small")
-        let buffer = events.base
-        // The loop works on copies of `decoder` and `count`, written back after it.
+        // The loop works on copies of `decoder` and `decoded`, written back after it.
         var d = decoder
-        var n = count
-        let start = n
+        var n = decoded
+        let first = n
         do throws(WireError) {
-            while n < total {
-                if let consumer, consumer.slot.wanted.load(ordering: .relaxed) || (consumer.policy.always && n > start) {
-                    break
-                }
-                let end = consumer.map { min(total, n + $0.policy.chunk) } ?? total
-                while n < end {
-                    buffer[n] = try d.next()
-                    n += 1
-                }
+            while n < end {
+                buffer[n - first] = try d.next()
+                n += 1
             }
-            if n == total { try d.finish() }
+            if n == frame.eventCount { try d.finish() }
         } catch {
             problem = error
         }
         decoder = d
-        count = n
+        decoded = n
         guard let problem else { return nil }
         return .corrupt(frame, path: path, problem.text)
     }
@@ -384,8 +469,16 @@ extension FrameDecoder {
 /// `FrameDecoder` may point into it for as long as the frame is being read.
 final class FrameBuffers {
     private var compressed: [UInt8] = []
-    private var content: PageBuffer<UInt8>?
+    /// The decompressed content of the last frame loaded: the read-ahead hands it to the consumer
+    /// with a frame whose decoding it leaves to the consumer, and puts back one the consumer is
+    /// done with.
+    var content: PageBuffer<UInt8>?
+    /// Content buffers are made this large, or as large as the frame needs if it is larger: the
+    /// read-ahead sizes them for its largest frame, rather than growing them frame after frame.
+    let contentCapacity: Int
     private let decompressor = ZstdFrameDecompressor()
+
+    init(contentCapacity: Int = 1 << 16) { self.contentCapacity = contentCapacity }
 
     /// Checks that `frame`, read in file order, does not start before `previousEnd` (the end of the
     /// frame before it), and makes its end the new `previousEnd`.
@@ -419,7 +512,7 @@ final class FrameBuffers {
             throw TraceFormatError(.truncated, path: path, frame: frame.index, offset: frame.offset, "file ends inside the frame")
         }
         let size = frame.decompressedSize
-        let buffer = PageBuffer.reusing(&content, holding: size, elseAllocating: 1 << 16)
+        let buffer = PageBuffer.reusing(&content, holding: size, elseAllocating: contentCapacity)
         let target = UnsafeMutableRawBufferPointer(start: buffer.base, count: size)
         let problem: String? = compressed.withUnsafeBytes { p in
             switch ZstdFrameDecompressor.declaredSize(p, limit: Container.maxFrameContent) {

@@ -186,16 +186,31 @@ import Testing
         var it = sequence.makeIterator()
         var chunked: [TraceEvent] = []
         var chunks = 0
-        while let chunk = it.nextChunk() { chunked += chunk; chunks += 1 }
+        var spanning = 0
+        while let chunk = it.nextChunk() {
+            chunked += chunk
+            chunks += 1
+            // A chunk never spans two frames.
+            let frame = f.frames.last { $0.firstOrdinal <= it.chunkOrdinal }
+            if let frame, it.chunkOrdinal + UInt64(chunk.count) > frame.firstOrdinal + UInt64(frame.eventCount) { spanning += 1 }
+        }
         #expect(chunked == events)
-        #expect(chunks == f.frames.count)
+        #expect(spanning == 0)
+        #expect(chunks >= f.frames.count)
+        if handOverChunk > 0 {
+            // The rest of a frame left to the consumer comes in chunks of at most `restChunk` events.
+            let rests = f.frames.map { ($0.eventCount + FramePrefetcher.restChunk - 1) / FramePrefetcher.restChunk }
+            #expect(chunks <= f.frames.count + rests.reduce(0, +))
+        }
     }
 
     /// A chunk kept past the next call keeps its events: the reader decodes later frames into
-    /// other storage rather than over a frame a chunk still shows (each frame's storage is
-    /// otherwise reused once the consumer moves on).
-    @Test(arguments: [1, 2])
-    func chunksKeptPastTheNextCallKeepTheirEvents(decodeThreads: Int) throws {
+    /// other storage rather than over a frame a chunk still shows (each frame's storage, and the
+    /// consumer's for the rest of a frame left to it, is otherwise reused once the consumer moves
+    /// on). With hand-overs as outside tests, and with the threads leaving every frame's rest to
+    /// the consumer after 100 events.
+    @Test(arguments: [1, 2], [false, true])
+    func chunksKeptPastTheNextCallKeepTheirEvents(decodeThreads: Int, handingOver: Bool) throws {
         let events = Array(SyntheticWorkload(seed: 6).prefix(30_000))
         let path = temporaryPath()
         try writeTrace(path, events)
@@ -203,10 +218,12 @@ import Testing
         #expect(f.frames.count > 3)  // more frames than the reader has storage for
         var sequence = f.events()
         sequence.decodeThreads = decodeThreads
+        if handingOver { sequence.handOver = .init(chunk: 100, always: true) }
         var it = sequence.makeIterator()
         var kept: [EventChunk] = []
         while let chunk = it.nextChunk() { kept.append(chunk) }
-        #expect(kept.count == f.frames.count)
+        #expect(kept.count >= f.frames.count)
+        if handingOver { #expect(kept.count > f.frames.count + 3) }
         let read = kept.flatMap { $0 }
         try #require(read.count == events.count)
         // The first event that differs, if any (rather than two arrays of 30,000 in the message).
