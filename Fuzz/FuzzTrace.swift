@@ -32,28 +32,35 @@ public func fuzzTrace(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         try? trace.forEachEvent(skippingCorruptFrames: true, skipped: &skipped) { _ in }
         // In chunks: each starts where the last ended, or further on after a skipped frame.
         var chunks = trace.events(skippingCorruptFrames: true).makeIterator()
-        var next: UInt64 = 0
-        var read: [(ordinal: UInt64, events: [TraceEvent])] = []
-        while let chunk = chunks.nextChunk() {
-            precondition(chunks.chunkOrdinal >= next, "a chunk numbered before the previous one's end")
-            precondition(chunks.chunkFollowsGap || chunks.chunkOrdinal == next, "events missing with no gap said")
-            next = chunks.chunkOrdinal + UInt64(chunk.count)
-            read.append((chunks.chunkOrdinal, Array(chunk)))
-        }
+        let read = readChunks(&chunks)
         // Again with the decoding threads leaving the rest of every frame to this one after a
         // first chunk of 1 to 8 events (the first byte's other bits say how many): the same
-        // events, the same frames skipped for the same reasons.
+        // events at the same places, the same gaps, the same frames skipped for the same reasons
+        // (the chunks may be cut differently: the consumer decodes a frame's rest in chunks).
         var forced = trace.events(skippingCorruptFrames: true)
         forced.handOver = .init(chunk: Int(input[0] >> 1 & 7) + 1, always: true)
         var again = forced.makeIterator()
-        var k = 0
-        while let chunk = again.nextChunk() {
-            precondition(k < read.count && read[k].ordinal == again.chunkOrdinal && read[k].events.elementsEqual(chunk),
-                         "a frame handed over to the consumer reads differently")
-            k += 1
-        }
-        precondition(k == read.count && again.skipped.map(\.description) == chunks.skipped.map(\.description),
+        let reread = readChunks(&again)
+        precondition(reread.ordinals == read.ordinals && reread.events == read.events,
+                     "a frame handed over to the consumer reads differently")
+        precondition(reread.gaps == read.gaps && again.skipped.map(\.description) == chunks.skipped.map(\.description),
                      "a frame handed over to the consumer ends differently")
     }
     return 0
+}
+
+/// Every event a pass reads, with its place in the trace, and the places where a gap was said;
+/// checks that each chunk starts where the last ended, or further on after a gap.
+private func readChunks(_ chunks: inout EventSequence.Iterator) -> (ordinals: [UInt64], events: [TraceEvent], gaps: [UInt64]) {
+    var next: UInt64 = 0
+    var ordinals: [UInt64] = [], events: [TraceEvent] = [], gaps: [UInt64] = []
+    while let chunk = chunks.nextChunk() {
+        precondition(chunks.chunkOrdinal >= next, "a chunk numbered before the previous one's end")
+        precondition(chunks.chunkFollowsGap || chunks.chunkOrdinal == next, "events missing with no gap said")
+        if chunks.chunkFollowsGap { gaps.append(chunks.chunkOrdinal) }
+        ordinals += (0..<UInt64(chunk.count)).map { chunks.chunkOrdinal + $0 }
+        events += chunk
+        next = chunks.chunkOrdinal + UInt64(chunk.count)
+    }
+    return (ordinals, events, gaps)
 }
