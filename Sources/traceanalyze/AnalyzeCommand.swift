@@ -66,13 +66,17 @@ struct AnalyzeCommand: ParsableCommand {
         let focus = try traceTimeRange(from: from, to: to)
         var analysis: AnalysisReport
         let clock = ContinuousClock()
-        let started = clock.now
+        var started = clock.now
         let trace: TraceFile
-        do {
-            trace = try TraceFile.open(file, readingAhead: true)
-        } catch {
-            printReadError(error, skipping: skipCorrupt)
-            throw ExitCode(1)
+        if let early = EarlyOpen.take(file) {
+            (trace, started) = early
+        } else {
+            do {
+                trace = try TraceFile.open(file, readingAhead: true)
+            } catch {
+                printReadError(error, skipping: skipCorrupt)
+                throw ExitCode(1)
+            }
         }
         let metadata = trace.metadata
         if let focus, let range = trace.timeRange, !range.overlaps(focus) {

@@ -11,4 +11,9 @@ struct TraceAnalyzeCommand: ParsableCommand {
         subcommands: [AnalyzeCommand.self, CompareCommand.self, CheckCommand.self, EventsCommand.self, InfoCommand.self, BenchCommand.self],
         defaultSubcommand: AnalyzeCommand.self
     )
+
+    static func main() {
+        EarlyOpen.start(CommandLine.arguments)
+        main(nil)
+    }
 }

@@ -219,6 +219,29 @@ struct CommandLineTests {
         #expect(missing.err.contains("nope.trace"))
     }
 
+    /// The trace the default command names is opened while the command line is parsed
+    /// (`EarlyOpen`): the report is the same whether the trace comes first, after `analyze`, or
+    /// after the options (where it is opened once parsed); an invalid option is still refused, and
+    /// a first argument that is a file but not a trace gets the usual error.
+    @Test func theTraceOpenedWhileTheCommandLineIsParsedGivesTheSameReport() throws {
+        let dir = try scratchDirectory()
+        let trace = dir.appendingPathComponent("early.trace").path
+        _ = try Tool.run("raftrecord", ["run", "--scenario", "rejoin", "--duration", "8s", "-o", trace])
+        let reports = try [[trace, "--report", "json", "-o", "-"], ["analyze", trace, "--report", "json", "-o", "-"],
+                           ["--report", "json", "-o", "-", trace]].map { try Tool.run("traceanalyze", $0) }
+        #expect(reports.allSatisfy { $0.status == 0 && $0.out == reports[0].out })
+        #expect(reports[0].out.contains("\"schemaVersion\""))
+        let stats = try Tool.run("traceanalyze", [trace, "--stats", "-o", "/dev/null"])
+        #expect(stats.status == 0 && stats.err.hasPrefix("analysis: ") && stats.err.contains(" events in ")
+                    && stats.err.contains("peak memory"))
+        let refused = try Tool.run("traceanalyze", [trace, "--report", "bogus"])
+        #expect(refused.status == 64 && refused.err.contains("'bogus' is invalid for '--report"))
+        let notATrace = dir.appendingPathComponent("notes.txt")
+        try Data("not a trace".utf8).write(to: notATrace)
+        let wrong = try Tool.run("traceanalyze", [notATrace.path])
+        #expect(wrong.status == 1 && wrong.err.contains("notes.txt: frame 0 at byte offset 0: not a trace file"))
+    }
+
     @Test func checkExitsOneOnAViolation() throws {
         let events = [
             TraceEvent(time: 1, node: NodeID(1), .becameLeader(term: 4)),
