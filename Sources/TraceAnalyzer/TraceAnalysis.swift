@@ -4,7 +4,7 @@ import TraceFormat
 /// Memory grows with the number of nodes and with what is open at a time (messages in flight,
 /// elections in progress), not with the length of the trace; every list in the report is capped.
 public enum TraceAnalysis {
-    public struct Options: Sendable {
+    public struct Options: Sendable, Equatable {
         public var skipCorruptFrames: Bool
         /// A stretch of the run to focus the report on: the timeline covers it (with every message
         /// sent in it, up to the arrow limit) and the lists hold what overlaps it, while the counts,
@@ -19,12 +19,20 @@ public enum TraceAnalysis {
     }
 
     public static func analyze(_ file: TraceFile, options: Options = .init()) throws(TraceFormatError) -> AnalysisReport {
+        try analyze(file, options: options, stoppingIf: nil)
+    }
+
+    /// As `analyze(_:options:)`, stopping at the first chunk of events after `stop` says so (the
+    /// report then covers the events read so far).
+    static func analyze(_ file: TraceFile, options: Options,
+                        stoppingIf stop: (() -> Bool)?) throws(TraceFormatError) -> AnalysisReport {
         // The iterator first: its threads start decoding while the pass sets up its tables.
         var events = file.events(skippingCorruptFrames: options.skipCorruptFrames).makeIterator()
         var pass = AnalysisPass(metadata: file.metadata, start: file.timeRange?.lowerBound ?? 0,
                                 end: file.timeRange?.upperBound ?? 0, focus: options.focus,
                                 disruptionLimit: options.disruptionLimit)
         while let chunk = events.nextChunk() {
+            if let stop, stop() { break }
             // After a skipped frame, events keep their places in the file (evidence names them as
             // `info` and the raw events count), and the checks that relate an event to earlier ones
             // start afresh.

@@ -14,23 +14,23 @@ import Darwin
 /// not spread its buffers over many arenas (which made peak memory creep up with trace length).
 /// The owner calls `stop()` when done (in its `deinit`); the thread then finishes the jobs
 /// already submitted and exits.
-final class SerialWorker: Sendable {
+package final class SerialWorker: Sendable {
     private let jobs = Mutex<[@Sendable () -> Void]>([])
     /// Signalled once per job and once for `stop()`: the thread takes one job per wake-up and
     /// exits on the wake-up that finds none.
     private let wake = DispatchSemaphore(value: 0)
 
     /// `name` says what the thread is for, in errors.
-    init(name: String) {
+    package init(name: String) {
         Self.startThread(name: name) { [self] in run() }
     }
 
-    func async(_ job: @escaping @Sendable () -> Void) {
+    package func async(_ job: @escaping @Sendable () -> Void) {
         jobs.withLock { $0.append(job) }
         wake.signal()
     }
 
-    func stop() { wake.signal() }
+    package func stop() { wake.signal() }
 
     private func run() {
         while true {

@@ -64,12 +64,15 @@ struct AnalyzeCommand: ParsableCommand {
 
     func run() throws {
         let focus = try traceTimeRange(from: from, to: to)
+        let options = TraceAnalysis.Options(skipCorruptFrames: skipCorrupt, focus: focus)
         var analysis: AnalysisReport
         let clock = ContinuousClock()
         var started = clock.now
         let trace: TraceFile
-        if let early = EarlyOpen.take(file) {
-            (trace, started) = early
+        let early = EarlyAnalysis.take(file, options: options)
+        if let early {
+            trace = early.outcome.trace
+            started = early.started
         } else {
             do {
                 trace = try TraceFile.open(file, readingAhead: true)
@@ -85,7 +88,7 @@ struct AnalyzeCommand: ParsableCommand {
             throw ExitCode(1)
         }
         do {
-            analysis = try TraceAnalysis.analyze(trace, options: .init(skipCorruptFrames: skipCorrupt, focus: focus))
+            analysis = try early?.outcome.report.get() ?? TraceAnalysis.analyze(trace, options: options)
         } catch {
             printReadError(error, skipping: skipCorrupt)
             throw ExitCode(1)

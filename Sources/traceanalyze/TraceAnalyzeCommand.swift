@@ -13,7 +13,7 @@ struct TraceAnalyzeCommand: ParsableCommand {
     )
 
     static func main() {
-        EarlyOpen.start(CommandLine.arguments)
+        EarlyAnalysis.start(CommandLine.arguments)
         main(nil)
     }
 }

@@ -219,11 +219,12 @@ struct CommandLineTests {
         #expect(missing.err.contains("nope.trace"))
     }
 
-    /// The trace the default command names is opened while the command line is parsed
-    /// (`EarlyOpen`): the report is the same whether the trace comes first, after `analyze`, or
-    /// after the options (where it is opened once parsed); an invalid option is still refused, and
-    /// a first argument that is a file but not a trace gets the usual error.
-    @Test func theTraceOpenedWhileTheCommandLineIsParsedGivesTheSameReport() throws {
+    /// The trace the default command names is analysed while the command line is parsed
+    /// (`EarlyAnalysis`): the report is the same whether the trace comes first, after `analyze`, or
+    /// after the options (where it is analysed once parsed), and with `--from`/`--to` (analysed
+    /// once parsed) the same as the focused report of `analyze`; an invalid option is still
+    /// refused, and a first argument that is a file but not a trace gets the usual error.
+    @Test func theTraceAnalysedWhileTheCommandLineIsParsedGivesTheSameReport() throws {
         let dir = try scratchDirectory()
         let trace = dir.appendingPathComponent("early.trace").path
         _ = try Tool.run("raftrecord", ["run", "--scenario", "rejoin", "--duration", "8s", "-o", trace])
@@ -231,6 +232,9 @@ struct CommandLineTests {
                            ["--report", "json", "-o", "-", trace]].map { try Tool.run("traceanalyze", $0) }
         #expect(reports.allSatisfy { $0.status == 0 && $0.out == reports[0].out })
         #expect(reports[0].out.contains("\"schemaVersion\""))
+        let focused = try [[trace, "--from", "2s", "--to", "4s", "--report", "json", "-o", "-"],
+                           ["analyze", "--from=2s", "--to=4s", "--report", "json", "-o", "-", trace]].map { try Tool.run("traceanalyze", $0) }
+        #expect(focused.allSatisfy { $0.status == 0 && $0.out == focused[0].out } && focused[0].out != reports[0].out)
         let stats = try Tool.run("traceanalyze", [trace, "--stats", "-o", "/dev/null"])
         #expect(stats.status == 0 && stats.err.hasPrefix("analysis: ") && stats.err.contains(" events in ")
                     && stats.err.contains("peak memory"))

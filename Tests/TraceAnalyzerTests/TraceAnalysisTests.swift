@@ -1732,3 +1732,45 @@ import TraceFormat
         #expect(d.origin == 3)
     }
 }
+
+/// `TraceAnalysis.start`: the analysis on a thread of its own is the one `analyze` gives.
+@Suite struct PendingAnalysisTests {
+    @Test func analysisOnItsOwnThreadGivesWhatAnalyzeGives() throws {
+        let (report, path) = try analyzeScenario("rejoin")
+        let pending = TraceAnalysis.start(path)
+        #expect(pending.path == path && pending.options == TraceAnalysis.Options())
+        let outcome = try #require(pending.wait())
+        #expect(outcome.trace.path == path)
+        #expect(JSONReport.render(try outcome.report.get()) == JSONReport.render(report))
+        #expect(try #require(pending.wait()).trace === outcome.trace)  // waiting again gives the same
+
+        // A trace that does not open gives nothing (the caller opens it to say why); a corrupt
+        // frame ends the analysis with `analyze`'s error.
+        #expect(TraceAnalysis.start(Scratch.path("missing.trace")).wait() == nil)
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let frame = try TraceFile.open(path).frames[0]
+        bytes[Int(frame.offset) + frame.compressedSize / 2] ^= 0xFF
+        let corrupt = Scratch.path("pending-corrupt.trace")
+        try bytes.write(to: URL(fileURLWithPath: corrupt))
+        let expected = try #require(throws: TraceFormatError.self) { try TraceAnalysis.analyze(try TraceFile.open(corrupt)) }
+        let failed = try #require(TraceAnalysis.start(corrupt).wait())
+        #expect(throws: expected) { try failed.report.get() }
+    }
+
+    /// Stopped (as a cancelled analysis is), the pass ends at its next chunk; a cancelled analysis
+    /// does not hang and, if the cancellation came in time, gives nothing.
+    @Test func aStoppedAnalysisEndsAtItsNextChunk() throws {
+        let (report, path) = try analyzeScenario("rejoin")
+        #expect(report.trace.events > 0)
+        let stopped = try TraceAnalysis.analyze(try TraceFile.open(path), options: .init(), stoppingIf: { true })
+        #expect(stopped.trace.events == 0)
+        var chunks = 0
+        let afterOne = try TraceAnalysis.analyze(try TraceFile.open(path), options: .init(), stoppingIf: { chunks += 1; return chunks > 1 })
+        #expect(afterOne.trace.events > 0 && afterOne.trace.events < report.trace.events)
+        let cancelled = TraceAnalysis.start(path)
+        cancelled.cancel()
+        if let outcome = cancelled.wait() {
+            #expect(JSONReport.render(try outcome.report.get()) == JSONReport.render(report))
+        }
+    }
+}

@@ -254,30 +254,6 @@ import Testing
         #expect(Array(g.events()) == events)
         _ = try TraceFile.open(path, readingAhead: true)
     }
-
-    /// Opened on a thread of its own, a trace is the one `open` gives, reading ahead (its first
-    /// pass takes the frames decoded meanwhile); a file that does not open gives `open`'s error;
-    /// waiting again gives the same; an opening nobody waits for does not hang.
-    @Test func openingInBackgroundGivesWhatOpenGives() throws {
-        let events = Array(SyntheticWorkload(seed: 10).prefix(30_000))
-        let path = temporaryPath()
-        try writeTrace(path, events)
-        let pending = TraceFile.openInBackground(path)
-        #expect(pending.path == path)
-        let f = try pending.wait().get()
-        #expect(f.frames == (try TraceFile.open(path)).frames)
-        #expect(f.takeReadAhead(frames: f.frames[...], decodeThreads: FramePrefetcher.defaultDecodeThreads, handOver: .init()) != nil)
-        #expect(Array(f.events()) == events)
-        #expect(try pending.wait().get() === f)
-
-        let missing = temporaryPath("missing")
-        let expected = try #require(throws: TraceFormatError.self) { try TraceFile.open(missing) }
-        let failed = TraceFile.openInBackground(missing).wait()
-        guard case .failure(let error) = failed else { Issue.record("a missing file opened"); return }
-        #expect(error.description == expected.description)
-
-        _ = TraceFile.openInBackground(path)
-    }
 }
 
 @Suite struct SeekableLayoutTests {
