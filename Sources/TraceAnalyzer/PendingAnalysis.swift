@@ -33,12 +33,20 @@ extension TraceAnalysis {
             started = .now
             let worker = SerialWorker(name: "trace-analysis")
             worker.async { [self] in
-                defer { finished.signal() }
-                guard let trace = try? TraceFile.open(path, readingAhead: true) else { return }
+                guard let trace = try? TraceFile.open(path, readingAhead: true) else {
+                    finished.signal()
+                    return
+                }
+                var state: Any?
                 let report = Result { () throws(TraceFormatError) in
-                    try TraceAnalysis.analyze(trace, options: options) { self.cancelled.load(ordering: .relaxed) }
+                    try TraceAnalysis.analyze(trace, options: options, stoppingIf: { self.cancelled.load(ordering: .relaxed) },
+                                              leaving: &state)
                 }
                 if !cancelled.load(ordering: .relaxed) { outcome = Outcome(trace: trace, report: report) }
+                finished.signal()
+                // Released here, while the caller goes on with the report: the analysis' tables
+                // and the reader's buffers, a dozen mappings returned to the system.
+                state = nil
             }
             worker.stop()  // the thread ends after the analysis
         }

@@ -1762,10 +1762,13 @@ import TraceFormat
     @Test func aStoppedAnalysisEndsAtItsNextChunk() throws {
         let (report, path) = try analyzeScenario("rejoin")
         #expect(report.trace.events > 0)
-        let stopped = try TraceAnalysis.analyze(try TraceFile.open(path), options: .init(), stoppingIf: { true })
+        var state: Any?
+        let stopped = try TraceAnalysis.analyze(try TraceFile.open(path), options: .init(), stoppingIf: { true }, leaving: &state)
         #expect(stopped.trace.events == 0)
         var chunks = 0
-        let afterOne = try TraceAnalysis.analyze(try TraceFile.open(path), options: .init(), stoppingIf: { chunks += 1; return chunks > 1 })
+        let afterOne = try TraceAnalysis.analyze(try TraceFile.open(path), options: .init(), stoppingIf: { chunks += 1; return chunks > 1 },
+                                                 leaving: &state)
+        #expect(state != nil)
         #expect(afterOne.trace.events > 0 && afterOne.trace.events < report.trace.events)
         let cancelled = TraceAnalysis.start(path)
         cancelled.cancel()
