@@ -49,6 +49,7 @@ public struct EventSequence: Sequence {
         private var spareContent: PageBuffer<UInt8>?
         /// Whether `restEvents`, rather than `events`, is being returned.
         private var returningRest = false
+        private var current: EventStorage? { returningRest ? restEvents : events }
         /// The events being returned are the first `count` of their storage; `position` is the next
         /// one to return, and the storage's first event is the frame's `storageStart`th.
         private var count = 0
@@ -86,7 +87,7 @@ public struct EventSequence: Sequence {
         /// be reused (a chunk kept longer stays valid; the reader then decodes into new storage).
         public mutating func nextChunk() -> EventChunk? {
             while true {
-                if position < count, let events = returningRest ? restEvents : events {
+                if position < count, let events = current {
                     var lo = position, hi = count
                     if let range = timeRange {
                         while lo < hi, events.base[lo].time < range.lowerBound { lo += 1 }
@@ -114,7 +115,7 @@ public struct EventSequence: Sequence {
 
         public mutating func next() -> TraceEvent? {
             while true {
-                if position < count, let events = returningRest ? restEvents : events {
+                if position < count, let events = current {
                     let e = events.base[position]
                     position &+= 1
                     if let range = timeRange, !range.contains(e.time) {
@@ -239,9 +240,9 @@ final class FramePrefetcher: @unchecked Sendable {
         /// The frame being decoded, and the decoder of its events not decoded yet (nil once done).
         var frame: FrameInfo?
         var rest: FrameDecoder?
-        init(worker: SerialWorker, contentCapacity: Int) {
+        init(worker: SerialWorker, buffers: FrameBuffers) {
             self.worker = worker
-            buffers = FrameBuffers(contentCapacity: contentCapacity)
+            self.buffers = buffers
         }
     }
 
@@ -279,8 +280,7 @@ final class FramePrefetcher: @unchecked Sendable {
         self.decodeThreads = decodeThreads
         let workers = (0..<decodeThreads).map { SerialWorker(name: "trace-decode-\($0)") }
         self.workers = workers
-        let largestContent = frames.lazy.map(\.decompressedSize).max() ?? 0
-        slots = (0..<2).map { Slot(worker: workers[$0 % decodeThreads], contentCapacity: largestContent) }
+        slots = (0..<2).map { Slot(worker: workers[$0 % decodeThreads], buffers: FrameBuffers(for: frames)) }
         self.file = file
         self.frames = frames
         largestFrame = frames.lazy.map(\.eventCount).max() ?? 0
@@ -473,12 +473,13 @@ final class FrameBuffers {
     /// with a frame whose decoding it leaves to the consumer, and puts back one the consumer is
     /// done with.
     var content: PageBuffer<UInt8>?
-    /// Content buffers are made this large, or as large as the frame needs if it is larger: the
-    /// read-ahead sizes them for its largest frame, rather than growing them frame after frame.
+    /// Content buffers are made as large as the largest frame to be read, so they are mapped once
+    /// rather than again whenever a frame is larger than those before it.
     let contentCapacity: Int
     private let decompressor = ZstdFrameDecompressor()
 
-    init(contentCapacity: Int = 1 << 16) { self.contentCapacity = contentCapacity }
+    /// Buffers for reading `frames`.
+    init(for frames: ArraySlice<FrameInfo>) { contentCapacity = frames.lazy.map(\.decompressedSize).max() ?? 0 }
 
     /// Checks that `frame`, read in file order, does not start before `previousEnd` (the end of the
     /// frame before it), and makes its end the new `previousEnd`.

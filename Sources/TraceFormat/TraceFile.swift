@@ -295,7 +295,7 @@ public final class TraceFile {
     /// - Complexity: O(events); memory bounded by one frame.
     public func forEachEvent(skippingCorruptFrames: Bool = false, skipped: inout [TraceFormatError],
                              _ body: (borrowing TraceEvent) throws -> Void) throws {
-        let buffers = FrameBuffers()
+        let buffers = FrameBuffers(for: frames[...])
         var previousEnd: UInt64 = 0
         for frame in frames {
             var decoder: FrameDecoder
