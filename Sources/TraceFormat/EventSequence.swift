@@ -295,9 +295,11 @@ final class FramePrefetcher: @unchecked Sendable {
         self.frames = frames
         largestFrame = frames.lazy.map(\.eventCount).max() ?? 0
         nextFrame = frames.startIndex
-        for _ in slots {
-            var none: EventStorage?
-            schedule(reusing: &none)
+        // The slots' storage, made once in one mapping (see `PageBuffer.sharing`).
+        var storage = EventStorage.sharing(slots.count, count: largestFrame)
+        while let next = storage.popLast() {
+            var reused: EventStorage? = next
+            schedule(reusing: &reused)
         }
     }
 

@@ -5,8 +5,9 @@ import Darwin
 #endif
 
 /// Room for `count` values of `Element`, starting as zero bytes, in memory mapped straight from the
-/// system and returned to it on `deinit`. `Element` must be a valid value when all its bytes are
-/// zero for a slot to be read before it is written.
+/// system (a `PageMapping`) and returned to it when the last buffer in it goes (buffers made
+/// together by `sharing` lie in one). `Element` must be a valid value when all its bytes are zero
+/// for a slot to be read before it is written.
 ///
 /// A buffer of at least `hugePageThreshold` bytes is, on Linux, aligned to and sized in 2 MiB and
 /// advised to be backed by transparent huge pages (`MADV_HUGEPAGE`, which systems that leave huge
@@ -21,12 +22,65 @@ package final class PageBuffer<Element: BitwiseCopyable>: @unchecked Sendable {
     /// The first of `count` values, aligned to at least a page.
     @usableFromInline package let base: UnsafeMutablePointer<Element>
     package let count: Int
-    private let mapping: UnsafeMutableRawBufferPointer
+    /// The memory the buffer lies in, shared with the other buffers made with it (`sharing`).
+    private let pages: PageMapping
 
     /// Buffers this large or larger use huge pages where the system offers them: at 2 us a fault,
     /// 512 KiB of small pages (128 faults) cost more than zeroing one 2 MiB page.
-    package static var hugePageThreshold: Int { 512 << 10 }
+    package static var hugePageThreshold: Int { PageMapping.hugePageThreshold }
+
+    package convenience init(count: Int) {
+        let pages = PageMapping(byteCount: Self.byteCount(count))
+        self.init(count: count, at: pages.start, in: pages)
+    }
+
+    private init(count: Int, at start: UnsafeMutableRawPointer, in pages: PageMapping) {
+        base = start.bindMemory(to: Element.self, capacity: count)
+        self.count = count
+        self.pages = pages
+    }
+
+    /// `buffers` buffers of `count` values each, laid end to end (each starting on a page) in one
+    /// mapping, which is returned to the system when the last of them goes. Buffers that would
+    /// each take a huge page of their own share one: a decoding thread's two frames of about
+    /// 1 MB of events, 2 MiB to zero, not 4.
+    package static func sharing(_ buffers: Int, count: Int) -> [PageBuffer] {
+        precondition(buffers > 0, "at least one buffer")
+        let page = PageMapping.smallPageSize
+        let each = (byteCount(count) + page - 1) / page * page
+        let (total, overflow) = each.multipliedReportingOverflow(by: buffers)
+        precondition(!overflow, "cannot allocate \(buffers) buffers of \(count) values of \(Element.self)")
+        let pages = PageMapping(byteCount: total)
+        return (0..<buffers).map { PageBuffer(count: count, at: pages.start + $0 * each, in: pages) }
+    }
+
+    private static func byteCount(_ count: Int) -> Int {
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<Element>.stride)
+        precondition(count >= 0 && !overflow, "cannot allocate \(count) values of \(Element.self)")
+        return bytes
+    }
+
+    /// `buffer` if it holds at least `needed` values, else a new buffer of `size` values (at least
+    /// `needed`), which `buffer` then holds. The old one is released first, so the two are never
+    /// mapped at once.
+    package static func reusing(_ buffer: inout PageBuffer?, holding needed: Int, elseAllocating size: Int) -> PageBuffer {
+        if let buffer, buffer.count >= needed { return buffer }
+        buffer = nil
+        let new = PageBuffer(count: max(size, needed))
+        buffer = new
+        return new
+    }
+}
+
+/// Memory mapped straight from the system, zero bytes until written, and returned to it on
+/// `deinit`; the memory of one or more `PageBuffer`s.
+final class PageMapping: @unchecked Sendable {
+    let start: UnsafeMutableRawPointer
+    private let size: Int
+
+    static var hugePageThreshold: Int { 512 << 10 }
     static var hugePageSize: Int { 2 << 20 }
+    static var smallPageSize: Int { Int(sysconf(Int32(_SC_PAGESIZE))) }
     /// Private, anonymous, and on Linux not counted against the system's commit limit up front:
     /// storage sized for the largest frame a file's index declares may be far larger than what
     /// is written, and only pages written take memory.
@@ -36,15 +90,12 @@ package final class PageBuffer<Element: BitwiseCopyable>: @unchecked Sendable {
     private static var flags: Int32 { MAP_PRIVATE | MAP_ANON }
     #endif
 
-    package init(count: Int) {
-        let (byteCount, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<Element>.stride)
-        precondition(count >= 0 && !overflow, "cannot allocate \(count) values of \(Element.self)")
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+    init(byteCount: Int) {
         let huge = byteCount >= Self.hugePageThreshold
-        let unit = huge ? Self.hugePageSize : page
-        let size = max(unit, (byteCount + unit - 1) / unit * unit)
-        // For a huge-page buffer, map one huge page more than needed and trim both ends, so the
-        // buffer starts on a 2 MiB boundary (mmap only promises page alignment).
+        let unit = huge ? Self.hugePageSize : Self.smallPageSize
+        size = max(unit, (byteCount + unit - 1) / unit * unit)
+        // For huge pages, map one huge page more than needed and trim both ends, so the memory
+        // starts on a 2 MiB boundary (mmap only promises page alignment).
         let extra = huge ? Self.hugePageSize : 0
         guard let raw = mmap(nil, size + extra, PROT_READ | PROT_WRITE, Self.flags, -1, 0), raw != MAP_FAILED else {
             fatalError("cannot map \(size) bytes of memory: \(String(cString: strerror(errno)))")
@@ -58,25 +109,12 @@ package final class PageBuffer<Element: BitwiseCopyable>: @unchecked Sendable {
             if head > 0 { munmap(raw, head) }
             if extra - head > 0 { munmap(start + size, extra - head) }
             #if os(Linux)
-            // Advice only: where it is refused, the buffer works the same with small pages.
+            // Advice only: where it is refused, the memory works the same with small pages.
             _ = madvise(start, size, MADV_HUGEPAGE)
             #endif
         }
-        mapping = UnsafeMutableRawBufferPointer(start: start, count: size)
-        base = start.bindMemory(to: Element.self, capacity: count)
-        self.count = count
+        self.start = start
     }
 
-    /// `buffer` if it holds at least `needed` values, else a new buffer of `size` values (at least
-    /// `needed`), which `buffer` then holds. The old one is released first, so the two are never
-    /// mapped at once.
-    package static func reusing(_ buffer: inout PageBuffer?, holding needed: Int, elseAllocating size: Int) -> PageBuffer {
-        if let buffer, buffer.count >= needed { return buffer }
-        buffer = nil
-        let new = PageBuffer(count: max(size, needed))
-        buffer = new
-        return new
-    }
-
-    deinit { munmap(mapping.baseAddress, mapping.count) }
+    deinit { munmap(start, size) }
 }
