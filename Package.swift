@@ -66,7 +66,10 @@ let package = Package(
         ),
         .testTarget(
             name: "TraceAnalyzerTests",
-            dependencies: ["TraceAnalyzer", "TraceFormat", "RaftRecorder", "TestSupport"],
+            dependencies: [
+                "TraceAnalyzer", "TraceFormat", "RaftRecorder", "TestSupport",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
             exclude: ["golden"]
         ),
     ],

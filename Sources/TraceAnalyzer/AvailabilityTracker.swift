@@ -396,8 +396,9 @@ struct AvailabilityTracker {
 }
 
 /// Latencies in an HdrHistogram with three significant digits, kept in microseconds (reported in
-/// nanoseconds; the maximum exactly). The three percentiles come from one walk over the recorded
-/// buckets (the histogram's own look-up walks all buckets from the smallest for each percentile).
+/// nanoseconds; the maximum exactly). The three percentiles come from one walk over the buckets
+/// from the smallest value recorded (the histogram's own look-up walks all buckets from zero for
+/// each percentile, through unspecialised generic code: 3.5 times the instructions of the walk).
 struct LatencyHistogram {
     /// An empty stand-in until the first value: the real one's counters (23,552 of them up to an
     /// hour, 184 KiB to fault in and zero, 0.1 ms) are set up only for a kind of value the trace
@@ -429,17 +430,20 @@ struct LatencyHistogram {
     var percentiles: Percentiles {
         let total = histogram.totalCount
         guard total > 0 else { return Percentiles(count: 0, p50: 0, p90: 0, p99: 0, max: 0) }
-        // As `valueAtPercentile`: the smallest bucket whose cumulative count reaches the rank.
+        // As `valueAtPercentile`: the smallest bucket whose cumulative count reaches the rank. The
+        // walk starts at the smallest value recorded, not at zero as the histogram's own
+        // iterators do: latencies of milliseconds start thousands of empty buckets up.
         let ranks = [50.0, 90.0, 99.0].map { Swift.max(1, UInt64(($0.nextDown * Double(total) / 100).rounded(.up))) }
         var values: [UInt64] = []
         var cumulative: UInt64 = 0
-        for bucket in histogram.recordedValues() {
-            cumulative += bucket.count
+        var value = histogram.lowestEquivalentForValue(histogram.min)
+        while values.count < ranks.count, value <= histogram.max {
+            cumulative += histogram.countForValue(value)
             while values.count < ranks.count, cumulative >= ranks[values.count] {
-                let micros = Swift.min(histogram.highestEquivalentForValue(bucket.value), histogram.max)
+                let micros = Swift.min(histogram.highestEquivalentForValue(value), histogram.max)
                 values.append(Swift.min(micros * 1_000, max))
             }
-            if values.count == ranks.count { break }
+            value = histogram.nextNonEquivalentForValue(value)
         }
         while values.count < ranks.count { values.append(max) }
         return Percentiles(count: total, p50: values[0], p90: values[1], p99: values[2], max: max)

@@ -1,5 +1,7 @@
+import Histogram
 import Testing
 @testable import TraceAnalyzer
+import TraceFormat
 
 /// Latency percentiles: three significant digits (a value's bucket is at most 0.1% wide), the
 /// maximum exact, and nothing for a kind of latency the trace never recorded.
@@ -33,5 +35,26 @@ import Testing
         #expect(p.p50 >= 5 * Self.ms && p.p50 <= 5 * Self.ms + 5 * Self.ms / 100)
         #expect(p.max == 2 * 60_000 * Self.ms)
         #expect(p.p99 <= p.max && p.p99 >= 60_000 * Self.ms)
+    }
+
+    /// The walk from the smallest value gives what the histogram's own `valueAtPercentile` gives
+    /// (its bucket's highest value, at most the largest recorded), for spreads of latencies from
+    /// none to minutes, zero included.
+    @Test(arguments: [(0, 1), (1, 1_000), (0, 50_000), (8_000, 30_000), (100, 90_000_000)] as [(UInt64, UInt64)])
+    func percentilesAreTheHistogramsOwn(lowMicros: UInt64, highMicros: UInt64) {
+        var rng = SplitMix64(seed: lowMicros &* 31 &+ highMicros)
+        var ours = LatencyHistogram()
+        var theirs = Histogram<UInt64>(highestTrackableValue: 3_600 * 1_000_000, numberOfSignificantValueDigits: .three)
+        var largest: UInt64 = 0
+        for _ in 0..<2_000 {
+            let ns = (lowMicros + rng.next() % (highMicros - lowMicros + 1)) * 1_000 + rng.next() % 1_000
+            ours.record(ns)
+            _ = theirs.record(ns / 1_000)
+            largest = Swift.max(largest, ns)
+        }
+        func expected(_ p: Double) -> UInt64 {
+            Swift.min(Swift.min(theirs.highestEquivalentForValue(theirs.valueAtPercentile(p)), theirs.max) * 1_000, largest)
+        }
+        #expect(ours.percentiles == Percentiles(count: 2_000, p50: expected(50), p90: expected(90), p99: expected(99), max: largest))
     }
 }
