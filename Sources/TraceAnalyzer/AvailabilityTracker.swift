@@ -398,7 +398,7 @@ struct AvailabilityTracker {
 /// Latencies in an HdrHistogram with three significant digits, kept in microseconds (reported in
 /// nanoseconds; the maximum exactly). The three percentiles come from one walk over the buckets
 /// from the smallest value recorded (the histogram's own look-up walks all buckets from zero for
-/// each percentile, through unspecialised generic code: 3.5 times the instructions of the walk).
+/// each percentile, through unspecialised generic code: ten times the instructions of this walk).
 struct LatencyHistogram {
     /// An empty stand-in until the first value: the real one's counters (23,552 of them up to an
     /// hour, 184 KiB to fault in and zero, 0.1 ms) are set up only for a kind of value the trace
