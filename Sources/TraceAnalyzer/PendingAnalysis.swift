@@ -5,7 +5,9 @@ import TraceFormat
 extension TraceAnalysis {
     /// Opens the trace at `path` (reading ahead) and analyzes it with `options` on a thread of its
     /// own, for a caller with other work to do first: `traceanalyze` parses its command line
-    /// meanwhile.
+    /// meanwhile. The opening (the index, the metadata) is done before this returns, on the
+    /// caller's thread, so that the frames start decoding on the reader's thread while the
+    /// analysis' thread is still starting.
     public static func start(_ path: String, options: Options = .init()) -> Pending {
         Pending(path: path, options: options)
     }
@@ -31,9 +33,16 @@ extension TraceAnalysis {
             self.path = path
             self.options = options
             started = .now
+            // Opened here rather than on the analysis' thread: the reader's thread then starts
+            // decoding the first frame while that thread is being started (which takes 0.1-0.3
+            // ms on the 2-processor VM measured, and the reader's thread, started from it, had
+            // to wait for the processor it shared until the analysis first waited for events).
+            // A 1 s trace's analysis: 3.90 -> 3.31 ms (median of 40). Handed over, not shared:
+            // only the analysis' thread uses the file from here on.
+            nonisolated(unsafe) let opened = try? TraceFile.open(path, readingAhead: true)
             let worker = SerialWorker(name: "trace-analysis")
             worker.async { [self] in
-                guard let trace = try? TraceFile.open(path, readingAhead: true) else {
+                guard let trace = opened else {
                     finished.signal()
                     return
                 }

@@ -9,7 +9,8 @@ import TraceAnalyzer
 /// The analysis of the trace a command line for the default command names, started on a thread of
 /// its own (`TraceAnalysis.start`) before ArgumentParser parses that command line, which it does
 /// by reflection over the commands' properties in about 1.3 ms, a sixth of a one-minute trace's
-/// analysis: the trace is opened and analysed meanwhile, on the processor the parse leaves idle.
+/// analysis: the trace is opened first (its frames then decode on the reader's thread) and
+/// analysed meanwhile, on the processor the parse leaves idle.
 /// `AnalyzeCommand.run` takes the analysis if the parsed command names the same file with the
 /// same analysis options, and cancels it otherwise; any other command (help, an error) leaves it,
 /// and it goes with the process. It is started with the default options, and not at all when an
