@@ -25,10 +25,10 @@ public enum TraceAnalysis {
 
     /// As `analyze(_:options:)`, stopping at the first chunk of events after `stop` says so (the
     /// report then covers the events read so far), and leaving in `state` the pass's tables and the
-    /// reader's buffers, for the caller to release when it suits it: `Pending` releases them after
-    /// handing the report over (a dozen mappings returned to the system, 0.25-0.3 ms for a 1 min
+    /// reader's buffers, for the caller to release when it suits it: `traceanalyze` never does,
+    /// they go with the process (a dozen mappings returned to the system, 0.25-0.3 ms for a 1 min
     /// trace).
-    static func analyze(_ file: TraceFile, options: Options, stoppingIf stop: (() -> Bool)?,
+    package static func analyze(_ file: TraceFile, options: Options, stoppingIf stop: (() -> Bool)?,
                         leaving state: inout Any?) throws(TraceFormatError) -> AnalysisReport {
         // The iterator first: its threads start decoding while the pass sets up its tables.
         var events = file.events(skippingCorruptFrames: options.skipCorruptFrames).makeIterator()

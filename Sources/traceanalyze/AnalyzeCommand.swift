@@ -71,7 +71,7 @@ struct AnalyzeCommand: ParsableCommand {
         let trace: TraceFile
         let early = EarlyAnalysis.take(file, options: options)
         if let early {
-            trace = early.outcome.trace
+            trace = early.trace
             started = early.started
         } else {
             do {
@@ -88,7 +88,7 @@ struct AnalyzeCommand: ParsableCommand {
             throw ExitCode(1)
         }
         do {
-            analysis = try early?.outcome.report.get() ?? TraceAnalysis.analyze(trace, options: options)
+            analysis = try early?.report.get() ?? TraceAnalysis.analyze(trace, options: options)
         } catch {
             printReadError(error, skipping: skipCorrupt)
             throw ExitCode(1)

@@ -1,52 +1,120 @@
 import ArgumentParser
+import Dispatch
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
 import TraceAnalyzer
+import TraceFormat
 
-/// The analysis of the trace a command line for the default command names, started on a thread of
-/// its own (`TraceAnalysis.start`) before ArgumentParser parses that command line, which it does
-/// by reflection over the commands' properties in about 1.3 ms, a sixth of a one-minute trace's
-/// analysis: the trace is opened first (its frames then decode on the reader's thread) and
-/// analysed meanwhile, on the processor the parse leaves idle.
-/// `AnalyzeCommand.run` takes the analysis if the parsed command names the same file with the
-/// same analysis options, and cancels it otherwise; any other command (help, an error) leaves it,
-/// and it goes with the process. It is started with the default options, and not at all when an
-/// argument asks for others (`--from`, `--to`, `--skip-corrupt`), so that a run that will not use
-/// it does not spend a processor on it.
+/// The analysis of the trace a command line for the default command names, done on the main
+/// thread while ArgumentParser parses that command line on another, which it does by reflection
+/// over the commands' properties in about 1.3 ms, a sixth of a one-minute trace's analysis. The
+/// trace is opened first, so that its frames start decoding on the reader's thread at once; then
+/// the parse starts on its thread and the analysis runs here, where no thread has to be started
+/// or woken before the first event or after the last. `AnalyzeCommand.run` takes the analysis if
+/// the parsed command names the same file with the same analysis options; any other outcome of
+/// the parse (another command, help, an error) stops the analysis at its next chunk of events,
+/// and the parsed command runs as ever. No analysis is done early when an argument asks for other
+/// options (`--from`, `--to`, `--skip-corrupt`), so that a run that will not use it does not
+/// spend a processor on it.
 ///
 /// Only what the file system says is a regular file is opened, and the command line decides as
 /// ever: a trace that does not open early is opened again by the command, which reports the error.
 enum EarlyAnalysis {
-    /// Set by `start` before the command line is parsed and taken after, on the main thread.
-    nonisolated(unsafe) private static var pending: TraceAnalysis.Pending?
+    private struct Finished {
+        let path: String
+        let options: TraceAnalysis.Options
+        let trace: TraceFile
+        let report: Result<AnalysisReport, TraceFormatError>
+        let started: ContinuousClock.Instant
+    }
 
-    /// Starts analysing the trace `arguments` (the process' own, program name first) name, if they
-    /// read as the default command's: a first argument that is neither an option nor a command's
-    /// name, or the one after `analyze`.
-    static func start(_ arguments: [String]) {
+    /// Set before the parsed command runs and taken by it, on the main thread.
+    nonisolated(unsafe) private static var finished: Finished?
+    /// The analysis' tables and the reader's buffers, never released: they go with the process,
+    /// which returns a dozen mappings to the system faster than as many `munmap` calls.
+    nonisolated(unsafe) private static var tables: Any?
+
+    /// Runs the command line `arguments` (the process' own, program name first) as
+    /// `ParsableCommand.main` would, analysing its trace while it is parsed, if they read as the
+    /// default command's (a first argument that is neither an option nor a command's name, or the
+    /// one after `analyze`) and the trace opens. Returns false, having done nothing, otherwise.
+    static func run(_ arguments: [String]) -> Bool {
+        guard let path = trace(in: arguments) else { return false }
+        let started = ContinuousClock.now
+        guard let trace = try? TraceFile.open(path, readingAhead: true) else { return false }
+        let parse = Parse(Array(arguments.dropFirst()), wantsAnalysisOf: path)
+        var state: Any?
+        let report = Result { () throws(TraceFormatError) in
+            try TraceAnalysis.analyze(trace, options: .init(), stoppingIf: { parse.refused }, leaving: &state)
+        }
+        tables = state
+        let parsed = parse.wait()
+        if !parse.refused {
+            finished = Finished(path: path, options: .init(), trace: trace, report: report, started: started)
+        }
+        do {
+            var command = try parsed.get()
+            try command.run()
+        } catch {
+            TraceAnalyzeCommand.exit(withError: error)
+        }
+        return true
+    }
+
+    /// The trace `arguments` name if they read as the default command's, and it is a regular file.
+    private static func trace(in arguments: [String]) -> String? {
         var rest = arguments.dropFirst()
         if rest.first == AnalyzeCommand.configuration.commandName { rest = rest.dropFirst() }
         guard let path = rest.first, !path.hasPrefix("-"), path != "help",
               !TraceAnalyzeCommand.configuration.subcommands.contains(where: { $0.configuration.commandName == path }),
               !rest.contains(where: { ["--from", "--to", "--skip-corrupt"].contains(String($0.prefix { $0 != "=" })) })
-        else { return }
+        else { return nil }
         var info = stat()
-        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return }
-        pending = TraceAnalysis.start(path, options: TraceAnalysis.Options())
+        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+        return path
     }
 
-    /// The analysis of the trace at `path` with `options`, if it is the one started early and its
-    /// trace opened, and when the opening started; waits for the analysis to finish.
-    static func take(_ path: String, options: TraceAnalysis.Options) -> (outcome: TraceAnalysis.Pending.Outcome, started: ContinuousClock.Instant)? {
-        guard let early = pending else { return nil }
-        pending = nil
-        guard early.path == path, early.options == options else {
-            early.cancel()
-            return nil
+    /// The trace at `path` and its analysis with `options`, if it is the one analysed early, and
+    /// when the opening started.
+    static func take(_ path: String, options: TraceAnalysis.Options)
+        -> (trace: TraceFile, report: Result<AnalysisReport, TraceFormatError>, started: ContinuousClock.Instant)?
+    {
+        guard let early = finished else { return nil }
+        finished = nil
+        guard early.path == path, early.options == options else { return nil }
+        return (early.trace, early.report, early.started)
+    }
+
+    /// ArgumentParser's parse of a command line on a thread of its own. `refused` is set as soon
+    /// as the parsed command turns out not to be the default command for the trace analysed.
+    private final class Parse: @unchecked Sendable {
+        private let done = DispatchSemaphore(value: 0)
+        private let refusal = Atomic<Bool>(false)
+        /// Written by the parsing thread before `done` is signalled, read only after it.
+        private var parsed: Result<any ParsableCommand, any Error> = .failure(CancellationError())
+
+        init(_ arguments: [String], wantsAnalysisOf path: String) {
+            let worker = SerialWorker(name: "command-line")
+            worker.async { [self] in
+                parsed = Result { try TraceAnalyzeCommand.parseAsRoot(arguments) }
+                if case .success(let command) = parsed, (command as? AnalyzeCommand)?.file == path {
+                } else {
+                    refusal.store(true, ordering: .relaxed)
+                }
+                done.signal()
+            }
+            worker.stop()
         }
-        return early.wait().map { ($0, early.started) }
+
+        var refused: Bool { refusal.load(ordering: .relaxed) }
+
+        func wait() -> Result<any ParsableCommand, any Error> {
+            done.wait()
+            return parsed
+        }
     }
 }

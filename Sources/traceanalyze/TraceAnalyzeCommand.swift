@@ -13,7 +13,7 @@ struct TraceAnalyzeCommand: ParsableCommand {
     )
 
     static func main() {
-        EarlyAnalysis.start(CommandLine.arguments)
+        if EarlyAnalysis.run(CommandLine.arguments) { return }
         main(nil)
     }
 }

@@ -240,6 +240,12 @@ struct CommandLineTests {
                     && stats.err.contains("peak memory"))
         let refused = try Tool.run("traceanalyze", [trace, "--report", "bogus"])
         #expect(refused.status == 64 && refused.err.contains("'bogus' is invalid for '--report"))
+        let help = try Tool.run("traceanalyze", [trace, "--help"])
+        #expect(help.status == 0 && help.out.contains("USAGE: traceanalyze"))
+        let written = dir.appendingPathComponent("early.json").path
+        let toFile = try Tool.run("traceanalyze", [trace, "--report", "json", "-o", written])
+        #expect(toFile.status == 0 && toFile.out == "wrote \(written)\n")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: written)) == Data(reports[0].out.utf8))
         let notATrace = dir.appendingPathComponent("notes.txt")
         try Data("not a trace".utf8).write(to: notATrace)
         let wrong = try Tool.run("traceanalyze", [notATrace.path])

@@ -1733,32 +1733,9 @@ import TraceFormat
     }
 }
 
-/// `TraceAnalysis.start`: the analysis on a thread of its own is the one `analyze` gives.
-@Suite struct PendingAnalysisTests {
-    @Test func analysisOnItsOwnThreadGivesWhatAnalyzeGives() throws {
-        let (report, path) = try analyzeScenario("rejoin")
-        let pending = TraceAnalysis.start(path)
-        #expect(pending.path == path && pending.options == TraceAnalysis.Options())
-        let outcome = try #require(pending.wait())
-        #expect(outcome.trace.path == path)
-        #expect(JSONReport.render(try outcome.report.get()) == JSONReport.render(report))
-        #expect(try #require(pending.wait()).trace === outcome.trace)  // waiting again gives the same
-
-        // A trace that does not open gives nothing (the caller opens it to say why); a corrupt
-        // frame ends the analysis with `analyze`'s error.
-        #expect(TraceAnalysis.start(Scratch.path("missing.trace")).wait() == nil)
-        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-        let frame = try TraceFile.open(path).frames[0]
-        bytes[Int(frame.offset) + frame.compressedSize / 2] ^= 0xFF
-        let corrupt = Scratch.path("pending-corrupt.trace")
-        try bytes.write(to: URL(fileURLWithPath: corrupt))
-        let expected = try #require(throws: TraceFormatError.self) { try TraceAnalysis.analyze(try TraceFile.open(corrupt)) }
-        let failed = try #require(TraceAnalysis.start(corrupt).wait())
-        #expect(throws: expected) { try failed.report.get() }
-    }
-
-    /// Stopped (as a cancelled analysis is), the pass ends at its next chunk; a cancelled analysis
-    /// does not hang and, if the cancellation came in time, gives nothing.
+/// The analysis `traceanalyze` runs while it parses its command line, and stops at its next chunk
+/// of events when the parsed command does not want it.
+@Suite struct StoppedAnalysisTests {
     @Test func aStoppedAnalysisEndsAtItsNextChunk() throws {
         let (report, path) = try analyzeScenario("rejoin")
         #expect(report.trace.events > 0)
@@ -1770,10 +1747,8 @@ import TraceFormat
                                                  leaving: &state)
         #expect(state != nil)
         #expect(afterOne.trace.events > 0 && afterOne.trace.events < report.trace.events)
-        let cancelled = TraceAnalysis.start(path)
-        cancelled.cancel()
-        if let outcome = cancelled.wait() {
-            #expect(JSONReport.render(try outcome.report.get()) == JSONReport.render(report))
-        }
+        let never = try TraceAnalysis.analyze(try TraceFile.open(path, readingAhead: true), options: .init(), stoppingIf: { false },
+                                              leaving: &state)
+        #expect(JSONReport.render(never) == JSONReport.render(report))
     }
 }
