@@ -22,7 +22,10 @@ struct SafetyChecker {
         var time: UInt64
         var ordinal: UInt64
     }
-    private var applied = ZeroedTable<Applied>(count: window)
+    /// Its first 2 MiB in small pages: a one-minute trace's 6,000 indexes touch 290 KB of it, 72
+    /// small pages (0.08 ms), where the huge page's first touch took 0.05-0.4 ms on the critical
+    /// path (1 min analysis 8.49 -> 8.00 ms best, 11.24 -> 10.74 median of 80).
+    private var applied = ZeroedTable<Applied>(count: window, smallPagesFor: 1)
     /// The highest index in `applied`: a slot for a higher one holds nothing to compare with, so it
     /// is written without being read first (see `entryApplied`).
     private var highestApplied: UInt64 = 0

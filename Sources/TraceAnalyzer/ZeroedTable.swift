@@ -19,7 +19,8 @@ import TraceFormat
 struct ZeroedTable<Element: BitwiseCopyable> {
     private var storage: PageBuffer<Element>
 
-    init(count: Int) { storage = PageBuffer(count: count) }
+    /// `smallPagesFor`: see `PageBuffer.init(count:smallPagesFor:)`.
+    init(count: Int, smallPagesFor prefix: Int = 0) { storage = PageBuffer(count: count, smallPagesFor: prefix) }
 
     subscript(slot: Int) -> Element {
         @inline(__always) get {

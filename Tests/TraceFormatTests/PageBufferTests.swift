@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import TraceFormat
 
@@ -27,5 +28,34 @@ import Testing
             buffers[0].base[count - 1] = zero
             #expect(buffers[0].base[count - 1] == zero)
         }
+    }
+
+    /// A buffer of huge pages asked to keep its start in small pages is advised for huge pages
+    /// only from the next 2 MiB on (Linux, where the system has transparent huge pages: the
+    /// advice shows as `hg` in the mapping's flags), and is usable throughout.
+    @Test func aBufferKeepsItsStartInSmallPagesWhenAsked() throws {
+        let huge = 2 << 20
+        let buffer = PageBuffer<UInt64>(count: 3 * huge / 8, smallPagesFor: 1)
+        for i in stride(from: 0, to: buffer.count, by: 512) { #expect(buffer.base[i] == 0); buffer.base[i] = UInt64(i) }
+        #expect(buffer.base[buffer.count - 512] == UInt64(buffer.count - 512))
+        #if os(Linux)
+        // (Read through a handle: the file reports a size of 0.)
+        guard FileManager.default.fileExists(atPath: "/sys/kernel/mm/transparent_hugepage/enabled"),
+              let handle = FileHandle(forReadingAtPath: "/proc/self/smaps") else { return }
+        let smaps = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+        /// The flags of the mapping holding `address` (mappings alike in every way merge).
+        func flags(at address: UInt) -> [Substring]? {
+            let lines = smaps.split(separator: "\n")
+            guard let i = lines.firstIndex(where: { line in
+                let range = line.prefix { $0 != " " }.split(separator: "-")
+                guard range.count == 2, let lo = UInt(range[0], radix: 16), let hi = UInt(range[1], radix: 16) else { return false }
+                return lo <= address && address < hi
+            }) else { return nil }
+            return lines[i...].first { $0.hasPrefix("VmFlags:") }?.split(separator: " ")
+        }
+        let start = UInt(bitPattern: buffer.base)
+        #expect(try #require(flags(at: start)).contains("hg") == false)
+        #expect(try #require(flags(at: start + UInt(huge))).contains("hg"))
+        #endif
     }
 }
