@@ -28,8 +28,8 @@ struct AvailabilityTracker {
     private var strandedLeader: NodeID?
     private var lastCommit: UInt64
     private var waitingSince: UInt64?
-    private var writes = ClientTally()
-    private var reads = ClientTally()
+    private var writes: ClientTally
+    private var reads: ClientTally
 
     /// Outcomes and latencies of one kind of client request.
     private struct ClientTally {
@@ -39,7 +39,7 @@ struct AvailabilityTracker {
         var succeeded: UInt64 = 0
         var timedOut: UInt64 = 0
         var redirects: UInt64 = 0
-        var latency = LatencyHistogram()
+        var latency: LatencyHistogram
 
         /// Request `id` was issued (again, if it is a retry); returns whether it is new.
         @inline(__always) mutating func issued(_ id: UInt64, at t: UInt64) -> Bool {
@@ -73,7 +73,7 @@ struct AvailabilityTracker {
                                latency: latency.percentiles)
         }
     }
-    private var commitLatency = LatencyHistogram()
+    private var commitLatency: LatencyHistogram
     /// The current proposer's uncommitted proposals, by increasing index: (index, time).
     private var proposed = Deque<(index: UInt64, time: UInt64)>()
     private var proposer: NodeID?
@@ -124,8 +124,12 @@ struct AvailabilityTracker {
         var last: EventRef
     }
 
-    init(start: UInt64, stallThreshold: UInt64) {
+    /// `longest`: the longest a latency can be, the run's length (see `LatencyHistogram`).
+    init(start: UInt64, stallThreshold: UInt64, longest: UInt64) {
         self.stallThreshold = stallThreshold
+        writes = ClientTally(latency: LatencyHistogram(longest: longest))
+        reads = ClientTally(latency: LatencyHistogram(longest: longest))
+        commitLatency = LatencyHistogram(longest: longest)
         leaderlessSince = start
         lastCommit = start
     }
@@ -411,9 +415,18 @@ struct LatencyHistogram {
     private let digits: SignificantDigits
     private var max: UInt64 = 0
 
-    /// Up to an hour at three significant digits; `coarse`: up to a minute at two, a tenth of the
+    /// Up to `longest` nanoseconds, the run's length (at least a second, at most an hour: longer
+    /// latencies count as an hour) at three significant digits: a bucket's place does not depend
+    /// on the range, which only sets how many buckets there are to set up, so a latency, which the
+    /// run's length bounds, lands where it would in a histogram up to an hour (the counters of a
+    /// minute's run are 139 KB, not 184). `coarse`: up to a minute at two digits, a tenth of the
     /// buckets to set up and walk, for figures only compared with others (vote request delays).
-    init(coarse: Bool = false) {
+    init(longest: UInt64 = 3_600 * 1_000_000_000) {
+        highest = Swift.min(Swift.max(longest / 1_000 + 1, 1_000_000), 3_600 * 1_000_000)
+        digits = .three
+    }
+
+    init(coarse: Bool) {
         highest = coarse ? 60 * 1_000_000 : 3_600 * 1_000_000
         digits = coarse ? .two : .three
     }

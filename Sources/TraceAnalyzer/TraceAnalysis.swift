@@ -133,7 +133,7 @@ struct AnalysisPass {
         network = NetworkTracker(nodes: ids.count)
         timeline = TimelineBuilder(nodes: ids.count, start: start, end: self.end, focus: focus,
                                    labelText: run.labelText)
-        availability = AvailabilityTracker(start: start, stallThreshold: run.timing.electionTimeoutMin)
+        availability = AvailabilityTracker(start: start, stallThreshold: run.timing.electionTimeoutMin, longest: end - start)
         if let focus { availability.focus = focus }
         detector = DisruptionDetector(features: run.features, timing: run.timing)
         advice = AdviceCollector(disruptionLimit: disruptionLimit, focus: focus)

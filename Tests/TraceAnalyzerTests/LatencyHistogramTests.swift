@@ -57,4 +57,19 @@ import TraceFormat
         }
         #expect(ours.percentiles == Percentiles(count: 2_000, p50: expected(50), p90: expected(90), p99: expected(99), max: largest))
     }
+
+    /// A histogram as long as the run gives the percentiles one up to an hour gives, for the
+    /// latencies a run of that length can have.
+    @Test(arguments: [1, 60, 3_600] as [UInt64])
+    func aHistogramAsLongAsTheRunGivesTheSamePercentiles(seconds: UInt64) {
+        var rng = SplitMix64(seed: seconds)
+        var short = LatencyHistogram(longest: seconds * 1_000 * Self.ms)
+        var hour = LatencyHistogram()
+        for _ in 0..<5_000 {
+            let ns = rng.next() % (seconds * 1_000 * Self.ms)
+            short.record(ns)
+            hour.record(ns)
+        }
+        #expect(short.percentiles == hour.percentiles)
+    }
 }
