@@ -242,6 +242,13 @@ final class FramePrefetcher: @unchecked Sendable {
         /// Set by the consumer when it comes for the frame: the thread then stops decoding at the
         /// end of its current chunk and leaves the rest of the frame, `rest`, to the consumer.
         let wanted = Atomic<Bool>(false)
+        /// Set by whichever begins the frame: its thread, or the consumer if it comes for the frame
+        /// before the thread has begun it (still on the other slot's frame, or not yet running:
+        /// a thread just started may wait for the processor of the thread that started it), which
+        /// then reads it itself rather than wait.
+        let begun = Atomic<Bool>(false)
+        /// The frame's place among the frames is wrong (`checkOrder`), found when it was scheduled.
+        var outOfOrder: TraceFormatError?
         /// The frame being decoded, and the decoder of its events not decoded yet (nil once done).
         var frame: FrameInfo?
         var rest: FrameDecoder?
@@ -266,10 +273,12 @@ final class FramePrefetcher: @unchecked Sendable {
     private var previousEnd: UInt64 = 0
 
     /// A decoding thread looks whether the consumer wants its frame every `chunk` events, and
-    /// if so leaves it the rest; `always` makes it leave the rest after its first chunk (tests).
+    /// if so leaves it the rest; `always` makes it leave the rest after its first chunk, and
+    /// `threadIdle` makes it begin no frame, so that the consumer reads every one (tests).
     struct HandOver: Equatable {
         var chunk = 1024
         var always = false
+        var threadIdle = false
     }
 
     /// 2 when at least three processors are available to the process, else 1. The processors
@@ -304,7 +313,12 @@ final class FramePrefetcher: @unchecked Sendable {
     }
 
     deinit {
-        for slot in slots where slot.scheduled { slot.ready.wait() }
+        // A frame its thread has begun is waited for; one it has not is marked begun, which its
+        // thread's job then finds.
+        for slot in slots where slot.scheduled
+            && !slot.begun.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged {
+            slot.ready.wait()
+        }
         for worker in workers { worker.stop() }
     }
 
@@ -316,7 +330,11 @@ final class FramePrefetcher: @unchecked Sendable {
         let slot = slots[nextToTake % slots.count]
         guard slot.scheduled else { return nil }
         slot.wanted.store(true, ordering: .relaxed)
-        slot.ready.wait()
+        if slot.begun.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged {
+            load(slot)  // its thread has not begun it: read here (all of it is left to the consumer)
+        } else {
+            slot.ready.wait()
+        }
         slot.scheduled = false
         nextToTake += 1
         var rest: Rest?
@@ -355,26 +373,41 @@ final class FramePrefetcher: @unchecked Sendable {
         slot.decoded = Decoded(events: nil, count: 0, error: nil)
         swap(&slot.decoded.events, &storage)
         // Frames must not go back in time; checked here, in frame order.
-        let outOfOrder: TraceFormatError?
         do throws(TraceFormatError) {
             try FrameBuffers.checkOrder(of: frame, after: &previousEnd, path: file.path)
-            outOfOrder = nil
+            slot.outOfOrder = nil
         } catch {
-            outOfOrder = error
+            slot.outOfOrder = error
         }
+        // Last, releasing the slot's new state to whichever begins the frame: a job queued for an
+        // earlier frame of this slot (which the consumer read itself) may still be waiting to run.
+        slot.begun.store(false, ordering: .releasing)
         slot.worker.async { [self] in
-            var events: EventStorage?
-            swap(&events, &slot.decoded.events)
-            var count = 0
-            var rest: FrameDecoder?
-            let error = outOfOrder ?? Self.decode(frame, of: file, buffers: slot.buffers, into: &events, capacity: largestFrame,
-                                                  count: &count, rest: &rest, handingOverTo: (slot, handOver))
-            // Moved, not copied: the consumer may go on decoding into this storage at once.
-            slot.decoded = Decoded(events: nil, count: count, error: error, firstOrdinal: frame.firstOrdinal)
-            swap(&slot.decoded.events, &events)
-            slot.rest = rest
+            // Whichever frame the slot holds now: a job can run after the consumer has read the
+            // frame it was queued for and scheduled the next, which this job then begins (and
+            // that frame's own job finds begun).
+            guard !handOver.threadIdle,
+                  slot.begun.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+            else { return }
+            load(slot)
             slot.ready.signal()
         }
+    }
+
+    /// Reads the frame `slot` holds and decodes its events until the consumer wants it (see
+    /// `decode`), on its thread or, if the consumer came for it first, on the consumer's.
+    private func load(_ slot: Slot) {
+        guard let frame = slot.frame else { return }
+        var events: EventStorage?
+        swap(&events, &slot.decoded.events)
+        var count = 0
+        var rest: FrameDecoder?
+        let error = slot.outOfOrder ?? Self.decode(frame, of: file, buffers: slot.buffers, into: &events, capacity: largestFrame,
+                                                   count: &count, rest: &rest, handingOverTo: (slot, handOver))
+        // Moved, not copied: the consumer may go on decoding into this storage at once.
+        slot.decoded = Decoded(events: nil, count: count, error: error, firstOrdinal: frame.firstOrdinal)
+        swap(&slot.decoded.events, &events)
+        slot.rest = rest
     }
 
     /// Reads and decompresses `frame`, then decodes its events into `events` (`count` of them)

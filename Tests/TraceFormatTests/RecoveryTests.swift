@@ -446,13 +446,14 @@ private func truncate(_ path: String, to size: Int) throws -> String {
 
     /// A bad record after good ones in a frame with a valid checksum: the events before it come
     /// out, then the error, whether the decoding thread or the consumer (which takes over the
-    /// rest of a frame it comes for) decodes the bad record.
-    @Test(arguments: [false, true])
-    func badRecordAfterGoodOnesEndsTheFrameWhoeverDecodesIt(consumerTakesOver: Bool) throws {
+    /// rest of a frame it comes for, or reads all of one its thread has not begun) decodes the
+    /// bad record.
+    @Test(arguments: [FramePrefetcher.HandOver(), .init(chunk: 1, always: true), .init(threadIdle: true)])
+    func badRecordAfterGoodOnesEndsTheFrameWhoeverDecodesIt(handOver: FramePrefetcher.HandOver) throws {
         let (path, frameOffset) = try Self.traceWithOneFrame(Self.deliveriesEndingInABadVarint(1...5))
         let f = try TraceFile.open(path)
         var sequence = f.events()
-        if consumerTakesOver { sequence.handOver = .init(chunk: 1, always: true) }
+        sequence.handOver = handOver
         var it = sequence.makeIterator()
         var ids: [UInt64] = []
         while let e = it.next() {

@@ -204,6 +204,35 @@ import Testing
         }
     }
 
+    /// A frame its thread has not begun when the consumer comes for it (the thread still on the
+    /// other slot's frame, or not yet running) is read by the consumer, all of it in chunks of
+    /// `restChunk`; here the thread begins none. An iterator dropped with frames scheduled that
+    /// no thread has begun does not wait for them.
+    @Test(arguments: [1, 2])
+    func framesTheThreadHasNotBegunAreReadByTheConsumer(decodeThreads: Int) throws {
+        let events = Array(SyntheticWorkload(seed: 7).prefix(30_000))
+        let path = temporaryPath()
+        try writeTrace(path, events)
+        let f = try TraceFile.open(path)
+        #expect(f.frames.count > 3)
+        var sequence = f.events()
+        sequence.decodeThreads = decodeThreads
+        sequence.handOver = .init(threadIdle: true)
+        var it = sequence.makeIterator()
+        var chunked: [TraceEvent] = []
+        var chunks = 0
+        while let chunk = it.nextChunk() {
+            chunked += chunk
+            chunks += 1
+        }
+        try #require(chunked.count == events.count)
+        #expect(chunked.indices.first { chunked[$0] != events[$0] } == nil)
+        #expect(it.error == nil)
+        #expect(chunks == f.frames.map { ($0.eventCount + FramePrefetcher.restChunk - 1) / FramePrefetcher.restChunk }.reduce(0, +))
+        var dropped = sequence.makeIterator()
+        #expect(dropped.nextChunk() != nil)
+    }
+
     /// A chunk kept past the next call keeps its events: the reader decodes later frames into
     /// other storage rather than over a frame a chunk still shows (each frame's storage, and the
     /// consumer's for the rest of a frame left to it, is otherwise reused once the consumer moves
