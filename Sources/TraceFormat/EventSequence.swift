@@ -16,7 +16,8 @@ import Darwin
 /// Frames are read, decompressed and decoded ahead, two frames ahead on threads of the iterator's
 /// own (two threads, or one on a machine with fewer than three processors), so a consumer's work
 /// on one frame overlaps the decoding of the next ones; a consumer that catches up decodes the
-/// rest of its frame itself, 1,024 events at a time as it asks for them. Memory stays bounded by
+/// rest of its frame itself (all of it, if the frame's thread has not begun it), 1,024 events at
+/// a time as it asks for them. Memory stays bounded by
 /// three frames of events, one chunk of 1,024, and those of any chunks the consumer keeps. Copies
 /// of an iterator share those threads: advance one.
 ///
