@@ -414,6 +414,7 @@ struct LatencyHistogram {
     private let highest: UInt64
     private let digits: SignificantDigits
     private var max: UInt64 = 0
+    private static let hourMicros: UInt64 = 3_600 * 1_000_000
 
     /// Up to `longest` nanoseconds, the run's length (at least a second, at most an hour: longer
     /// latencies count as an hour) at three significant digits: a bucket's place does not depend
@@ -421,13 +422,13 @@ struct LatencyHistogram {
     /// run's length bounds, lands where it would in a histogram up to an hour (the counters of a
     /// minute's run are 139 KB, not 184). `coarse`: up to a minute at two digits, a tenth of the
     /// buckets to set up and walk, for figures only compared with others (vote request delays).
-    init(longest: UInt64 = 3_600 * 1_000_000_000) {
-        highest = Swift.min(Swift.max(longest / 1_000 + 1, 1_000_000), 3_600 * 1_000_000)
+    init(longest: UInt64 = hourMicros * 1_000) {
+        highest = Swift.min(Swift.max(longest / 1_000 + 1, 1_000_000), Self.hourMicros)
         digits = .three
     }
 
     init(coarse: Bool) {
-        highest = coarse ? 60 * 1_000_000 : 3_600 * 1_000_000
+        highest = coarse ? 60 * 1_000_000 : Self.hourMicros
         digits = coarse ? .two : .three
     }
 

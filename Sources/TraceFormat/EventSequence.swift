@@ -17,9 +17,9 @@ import Darwin
 /// own (two threads, or one on a machine with fewer than three processors), so a consumer's work
 /// on one frame overlaps the decoding of the next ones; a consumer that catches up decodes the
 /// rest of its frame itself (all of it, if the frame's thread has not begun it), 1,024 events at
-/// a time as it asks for them. Memory stays bounded by
-/// three frames of events, one chunk of 1,024, and those of any chunks the consumer keeps. Copies
-/// of an iterator share those threads: advance one.
+/// a time as it asks for them. Memory stays bounded by three frames of events, one chunk of 1,024,
+/// and those of any chunks the consumer keeps. Copies of an iterator share those threads: advance
+/// one.
 ///
 /// Iteration stops at the first unreadable frame and leaves the error in `Iterator.error`, unless
 /// the sequence skips corrupt frames, in which case each skipped frame's error is collected in

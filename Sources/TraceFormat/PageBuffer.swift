@@ -9,7 +9,7 @@ import Darwin
 /// together by `sharing` lie in one). `Element` must be a valid value when all its bytes are zero
 /// for a slot to be read before it is written.
 ///
-/// A buffer of at least `hugePageThreshold` bytes is, on Linux, aligned to and sized in 2 MiB and
+/// A buffer of at least `PageMapping.hugePageThreshold` bytes is, on Linux, aligned to and sized in 2 MiB and
 /// advised to be backed by transparent huge pages (`MADV_HUGEPAGE`, which systems that leave huge
 /// pages to `madvise` honour): the system then maps and zeroes it 2 MiB at a time on first touch,
 /// instead of faulting in each 4 KiB page. On the 2-processor VM this was measured on, a fault
@@ -24,10 +24,6 @@ package final class PageBuffer<Element: BitwiseCopyable>: @unchecked Sendable {
     package let count: Int
     /// The memory the buffer lies in, shared with the other buffers made with it (`sharing`).
     private let pages: PageMapping
-
-    /// Buffers this large or larger use huge pages where the system offers them: at 2 us a fault,
-    /// 512 KiB of small pages (128 faults) cost more than zeroing one 2 MiB page.
-    package static var hugePageThreshold: Int { PageMapping.hugePageThreshold }
 
     /// `smallPagesFor`: the first values a buffer of huge pages keeps in small pages (to the next
     /// 2 MiB), for a buffer written from its start on, of which a short run touches little: a
@@ -82,6 +78,8 @@ final class PageMapping: @unchecked Sendable {
     let start: UnsafeMutableRawPointer
     private let size: Int
 
+    /// Mappings this large or larger use huge pages where the system offers them: at 2 us a
+    /// fault, 512 KiB of small pages (128 faults) cost more than zeroing one 2 MiB page.
     static var hugePageThreshold: Int { 512 << 10 }
     static var hugePageSize: Int { 2 << 20 }
     static var smallPageSize: Int { Int(sysconf(Int32(_SC_PAGESIZE))) }

@@ -24,9 +24,9 @@ import TraceFormat
 /// Only what the file system says is a regular file is opened, and the command line decides as
 /// ever: a trace that does not open early is opened again by the command, which reports the error.
 enum EarlyAnalysis {
+    /// The early analysis, always with the default options.
     private struct Finished {
         let path: String
-        let options: TraceAnalysis.Options
         let trace: TraceFile
         let report: Result<AnalysisReport, TraceFormatError>
         let started: ContinuousClock.Instant
@@ -54,7 +54,7 @@ enum EarlyAnalysis {
         tables = state
         let parsed = parse.wait()
         if !parse.refused {
-            finished = Finished(path: path, options: .init(), trace: trace, report: report, started: started)
+            finished = Finished(path: path, trace: trace, report: report, started: started)
         }
         do {
             var command = try parsed.get()
@@ -85,7 +85,7 @@ enum EarlyAnalysis {
     {
         guard let early = finished else { return nil }
         finished = nil
-        guard early.path == path, early.options == options else { return nil }
+        guard early.path == path, options == TraceAnalysis.Options() else { return nil }
         return (early.trace, early.report, early.started)
     }
 
@@ -101,10 +101,8 @@ enum EarlyAnalysis {
             let worker = SerialWorker(name: "command-line")
             worker.async { [self] in
                 parsed = Result { try TraceAnalyzeCommand.parseAsRoot(arguments) }
-                if case .success(let command) = parsed, (command as? AnalyzeCommand)?.file == path {
-                } else {
-                    refusal.store(true, ordering: .relaxed)
-                }
+                let wanted = (try? parsed.get() as? AnalyzeCommand)?.file == path
+                if !wanted { refusal.store(true, ordering: .relaxed) }
                 done.signal()
             }
             worker.stop()
