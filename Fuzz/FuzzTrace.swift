@@ -4,10 +4,10 @@
 // and whose records are wrong (a writer's bug) must still give an error, never a crash or a hang.
 //
 // The first byte of an input picks the target: even, the rest is the decompressed content of one
-// event frame, decoded event by event; odd, the rest is a whole trace file, opened (with recovery;
-// reading ahead if the first byte's bit 4 is set, so that the frames start decoding before the
-// metadata is parsed) and read both ways, skipping corrupt frames, and once more with frames handed
-// over to the reader.
+// event frame, decoded event by event and in batches as the reader decodes (the two must agree);
+// odd, the rest is a whole trace file, opened (with recovery; reading ahead if the first byte's
+// bit 4 is set, so that the frames start decoding before the metadata is parsed) and read both
+// ways, skipping corrupt frames, and once more with frames handed over to the reader.
 import Glibc
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -16,11 +16,33 @@ public func fuzzTrace(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let input = UnsafeRawBufferPointer(start: data, count: size)
     let rest = UnsafeRawBufferPointer(rebasing: input[1...])
     if input[0] & 1 == 0 {
+        // Event by event, every read checked; then as the reader decodes, in batches read without
+        // bounds checks where the columns surely hold the events: the same events, the same error.
         guard var decoder = try? FrameDecoder(rest) else { return 0 }
-        for _ in 0..<decoder.header.count {
-            guard (try? decoder.next()) != nil else { return 0 }
+        var batched = decoder
+        let count = Int(decoder.header.count)  // no more than the bytes of the tags column
+        var events: [TraceEvent] = []
+        var error: WireError?
+        do throws(WireError) {
+            for _ in 0..<count { events.append(try decoder.next()) }
+            try decoder.finish()
+        } catch let e {
+            error = e
         }
-        _ = try? decoder.finish()
+        let buffer = UnsafeMutablePointer<TraceEvent>.allocate(capacity: max(count, 1))
+        defer { buffer.deallocate() }
+        var decoded = 0
+        var batchError: WireError?
+        do throws(WireError) {
+            try batched.decode(count, into: buffer, counting: &decoded)
+            try batched.finish()
+        } catch let e {
+            batchError = e
+        }
+        precondition(Array(UnsafeBufferPointer(start: buffer, count: decoded)) == events,
+                     "events decoded in batches differ from those decoded one by one")
+        precondition(batchError?.problem == error?.problem && batchError?.offset == error?.offset,
+                     "a frame decoded in batches ends differently")
     } else {
         let path = "/tmp/fuzz-trace-\(getpid()).trace"
         guard let f = fopen(path, "wb") else { return 0 }

@@ -459,12 +459,8 @@ final class FramePrefetcher: @unchecked Sendable {
         // The loop works on copies of `decoder` and `decoded`, written back after it.
         var d = decoder
         var n = decoded
-        let first = n
         do throws(WireError) {
-            while n < end {
-                buffer[n - first] = try d.next()
-                n += 1
-            }
+            try d.decode(end - n, into: buffer, counting: &n)
             if n == frame.eventCount { try d.finish() }
         } catch {
             problem = error

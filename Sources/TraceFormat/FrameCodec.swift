@@ -284,6 +284,52 @@ struct FrameDecoder {
         unit = UInt64(header.timeUnit)
     }
 
+    /// The most bytes the decoding of one event reads from each column, whatever its kind and
+    /// bytes: a varint at most 10 (longer ones are refused), a node id a varint, a flag or an enum
+    /// 1 byte, a hash 8. The most from `values` is four varints and a byte (`nodeStarted`,
+    /// `voteRequested`, `messageSent`), from `refs` two deltas. The unchecked reads' safety rests
+    /// on these (a test holds every kind's record against them; the fuzzer compares the two ways).
+    static let mostBytesPerEvent = (tags: 1, times: 10, nodes: 10, refs: 20, values: 41)
+
+    /// How many events from here every column has bytes for, at the most an event reads from it:
+    /// these can be decoded with `Unchecked` reads. A corrupt frame cannot make such a read run
+    /// past its column: each read stays within that budget, and longer varints are read checked.
+    var eventsDecodableUnchecked: Int {
+        let most = Self.mostBytesPerEvent
+        return min(tags.remaining / most.tags, times.remaining / most.times, nodes.remaining / most.nodes,
+                   refs.remaining / most.refs, values.remaining / most.values)
+    }
+
+    /// The next event, every read checked, out of line: for the few events at a column's end
+    /// (`eventsDecodableUnchecked`), so that the unchecked decoding is the one inlined.
+    @inline(never)
+    private mutating func nextChecked() throws(WireError) -> TraceEvent { try next(Checked.self) }
+
+    /// Decodes the next `count` events into `out` and adds to `decoded` how many it wrote (after an
+    /// error, those before the bad record): the same events and errors as `count` calls of `next()`,
+    /// but reading without bounds checks as many at a time as the columns surely hold
+    /// (`eventsDecodableUnchecked`), and one at a time, checked, near a column's end.
+    @inline(__always)
+    mutating func decode(_ count: Int, into out: UnsafeMutablePointer<TraceEvent>, counting decoded: inout Int) throws(WireError) {
+        let start = out
+        var out = out
+        defer { decoded += out - start }
+        let end = start + count
+        while out < end {
+            let unchecked = min(end - out, eventsDecodableUnchecked)
+            if unchecked == 0 {
+                out.initialize(to: try nextChecked())
+                out += 1
+                continue
+            }
+            let stop = out + unchecked
+            while out < stop {
+                out.initialize(to: try next(Unchecked.self))
+                out += 1
+            }
+        }
+    }
+
     /// Checks that every column was consumed exactly, after the last event.
     func finish() throws(WireError) {
         guard tags.isAtEnd, times.isAtEnd, nodes.isAtEnd, refs.isAtEnd, values.isAtEnd else {
@@ -294,55 +340,56 @@ struct FrameDecoder {
         }
     }
 
-    @inline(__always) private mutating func optionalNode() throws(WireError) -> NodeID? {
-        let raw = try values.varint32()
+    @inline(__always) private mutating func optionalNode<B: BoundsCheck>(_: B.Type) throws(WireError) -> NodeID? {
+        let raw = try values.varint32(B.self)
         return raw == 0 ? nil : NodeID(rawValue: raw)
     }
 
-    @inline(__always) private mutating func node() throws(WireError) -> NodeID {
-        guard let n = try optionalNode() else { throw values.fail(.impossible("missing node id")) }
+    @inline(__always) private mutating func node<B: BoundsCheck>(_: B.Type) throws(WireError) -> NodeID {
+        guard let n = try optionalNode(B.self) else { throw values.fail(.impossible("missing node id")) }
         return n
     }
 
-    @inline(__always) private mutating func flag() throws(WireError) -> Bool {
-        switch try values.u8() {
+    @inline(__always) private mutating func flag<B: BoundsCheck>(_: B.Type) throws(WireError) -> Bool {
+        switch try values.u8(B.self) {
         case 0: return false
         case 1: return true
         case let b: throw values.fail(.impossible("flag byte \(b)"))
         }
     }
 
-    @inline(__always) private mutating func varint() throws(WireError) -> UInt64 { try values.varint() }
+    @inline(__always) private mutating func varint<B: BoundsCheck>(_: B.Type) throws(WireError) -> UInt64 { try values.varint(B.self) }
 
-    @inline(__always) private mutating func enumeration<E: RawRepresentable>(_: E.Type) throws(WireError) -> E where E.RawValue == UInt8 {
-        let raw = try values.u8()
+    @inline(__always) private mutating func enumeration<E: RawRepresentable, B: BoundsCheck>(_: E.Type, _: B.Type) throws(WireError) -> E
+    where E.RawValue == UInt8 {
+        let raw = try values.u8(B.self)
         guard let v = E(rawValue: raw) else { throw values.fail(.impossible("unknown \(E.self) \(raw)")) }
         return v
     }
 
-    @inline(__always) private mutating func messageType() throws(WireError) -> MessageType {
-        let raw = try values.u8()
+    @inline(__always) private mutating func messageType<B: BoundsCheck>(_: B.Type) throws(WireError) -> MessageType {
+        let raw = try values.u8(B.self)
         guard let t = messageTypeTable[Int(raw)] else { throw values.fail(.impossible("unknown MessageType \(raw)")) }
         return t
     }
 
-    @inline(__always) private mutating func deltaIndex() throws(WireError) -> UInt64 {
-        index = index &+ UInt64(bitPattern: try refs.zigzag())
+    @inline(__always) private mutating func deltaIndex<B: BoundsCheck>(_: B.Type) throws(WireError) -> UInt64 {
+        index = index &+ UInt64(bitPattern: try refs.zigzag(B.self))
         return index
     }
 
-    @inline(__always) private mutating func deltaRequest() throws(WireError) -> UInt64 {
-        request = request &+ UInt64(bitPattern: try refs.zigzag())
+    @inline(__always) private mutating func deltaRequest<B: BoundsCheck>(_: B.Type) throws(WireError) -> UInt64 {
+        request = request &+ UInt64(bitPattern: try refs.zigzag(B.self))
         return request
     }
 
-    @inline(__always) private mutating func deltaMessage() throws(WireError) -> UInt64 {
-        messageID = messageID &+ UInt64(bitPattern: try refs.zigzag())
+    @inline(__always) private mutating func deltaMessage<B: BoundsCheck>(_: B.Type) throws(WireError) -> UInt64 {
+        messageID = messageID &+ UInt64(bitPattern: try refs.zigzag(B.self))
         return messageID
     }
 
-    @inline(__always) private mutating func link() throws(WireError) -> DirectedLink {
-        DirectedLink(from: try node(), to: try node())
+    @inline(__always) private mutating func link<B: BoundsCheck>(_: B.Type) throws(WireError) -> DirectedLink {
+        DirectedLink(from: try node(B.self), to: try node(B.self))
     }
 
     @inline(__always) private func adding(_ base: UInt64, _ delta: UInt64) throws(WireError) -> UInt64 {
@@ -352,91 +399,91 @@ struct FrameDecoder {
     }
 
     @inline(__always)
-    mutating func next() throws(WireError) -> TraceEvent {
-        let tagByte = try tags.u8()
+    mutating func next<B: BoundsCheck>(_: B.Type = Checked.self) throws(WireError) -> TraceEvent {
+        let tagByte = try tags.u8(B.self)
         guard let tag = tagTable[Int(tagByte)] else { throw tags.fail(.impossible("unknown event tag \(tagByte)")) }
-        let (dt, big) = try times.varint().multipliedReportingOverflow(by: unit)
+        let (dt, big) = try times.varint(B.self).multipliedReportingOverflow(by: unit)
         let (t, overflow) = time.addingReportingOverflow(dt)
         guard !big else { throw times.fail(.impossible("time overflows 64 bits")) }
         guard !overflow else { throw times.fail(.impossible("time overflows 64 bits")) }
         time = t
-        let nodeRaw = try nodes.varint32()
+        let nodeRaw = try nodes.varint32(B.self)
         let eventNode = nodeRaw == 0 ? nil : NodeID(rawValue: nodeRaw)
         let kind: TraceEvent.Kind
         switch tag {
         case .nodeStarted:
-            kind = .nodeStarted(NodeRecovery(term: try varint(), vote: try optionalNode(), lastIndex: try varint(),
-                                             lastTerm: try varint(), restart: try flag()))
+            kind = .nodeStarted(NodeRecovery(term: try varint(B.self), vote: try optionalNode(B.self), lastIndex: try varint(B.self),
+                                             lastTerm: try varint(B.self), restart: try flag(B.self)))
         case .nodeCrashed: kind = .nodeCrashed
         case .nodePaused: kind = .nodePaused
         case .nodeResumed: kind = .nodeResumed
-        case .becameFollower: kind = .becameFollower(term: try varint(), leader: try optionalNode())
-        case .becamePreCandidate: kind = .becamePreCandidate(term: try varint())
-        case .becameCandidate: kind = .becameCandidate(term: try varint())
-        case .becameLeader: kind = .becameLeader(term: try varint())
-        case .electionTimerFired: kind = .electionTimerFired(term: try varint())
+        case .becameFollower: kind = .becameFollower(term: try varint(B.self), leader: try optionalNode(B.self))
+        case .becamePreCandidate: kind = .becamePreCandidate(term: try varint(B.self))
+        case .becameCandidate: kind = .becameCandidate(term: try varint(B.self))
+        case .becameLeader: kind = .becameLeader(term: try varint(B.self))
+        case .electionTimerFired: kind = .electionTimerFired(term: try varint(B.self))
         case .termChanged:
-            kind = .termChanged(from: try varint(), to: try varint(), cause: try enumeration(TermChangeCause.self))
+            kind = .termChanged(from: try varint(B.self), to: try varint(B.self), cause: try enumeration(TermChangeCause.self, B.self))
         case .leaderSteppedDown:
-            kind = .leaderSteppedDown(term: try varint(), reason: try enumeration(StepDownReason.self))
+            kind = .leaderSteppedDown(term: try varint(B.self), reason: try enumeration(StepDownReason.self, B.self))
         case .voteRequested:
-            kind = .voteRequested(VoteRequest(to: try node(), term: try varint(), lastIndex: try varint(),
-                                              lastTerm: try varint(), preVote: try flag()))
+            kind = .voteRequested(VoteRequest(to: try node(B.self), term: try varint(B.self), lastIndex: try varint(B.self),
+                                              lastTerm: try varint(B.self), preVote: try flag(B.self)))
         case .voteGranted:
-            kind = .voteGranted(candidate: try node(), term: try varint(), preVote: try flag())
+            kind = .voteGranted(candidate: try node(B.self), term: try varint(B.self), preVote: try flag(B.self))
         case .voteRejected:
-            kind = .voteRejected(candidate: try node(), term: try varint(), preVote: try flag(),
-                                 reason: try enumeration(VoteRejectReason.self))
+            kind = .voteRejected(candidate: try node(B.self), term: try varint(B.self), preVote: try flag(B.self),
+                                 reason: try enumeration(VoteRejectReason.self, B.self))
         case .messageSent:
-            kind = .messageSent(MessageSend(id: try deltaMessage(), to: try node(),
-                                            type: try messageType(), term: try varint(),
-                                            entries: try values.varint32(), bytes: try values.varint32()))
-        case .messageDelivered: kind = .messageDelivered(id: try deltaMessage())
+            kind = .messageSent(MessageSend(id: try deltaMessage(B.self), to: try node(B.self),
+                                            type: try messageType(B.self), term: try varint(B.self),
+                                            entries: try values.varint32(B.self), bytes: try values.varint32(B.self)))
+        case .messageDelivered: kind = .messageDelivered(id: try deltaMessage(B.self))
         case .messageDropped:
-            kind = .messageDropped(id: try deltaMessage(), reason: try enumeration(DropReason.self))
+            kind = .messageDropped(id: try deltaMessage(B.self), reason: try enumeration(DropReason.self, B.self))
         case .entryProposed:
-            kind = .entryProposed(request: try deltaRequest(), index: try deltaIndex(), term: try varint())
+            kind = .entryProposed(request: try deltaRequest(B.self), index: try deltaIndex(B.self), term: try varint(B.self))
         case .entriesAppended:
-            let first = try deltaIndex()
-            kind = .entriesAppended(first: first, last: try adding(first, try varint()), term: try varint())
-        case .logTruncated: kind = .logTruncated(from: try deltaIndex())
+            let first = try deltaIndex(B.self)
+            kind = .entriesAppended(first: first, last: try adding(first, try varint(B.self)), term: try varint(B.self))
+        case .logTruncated: kind = .logTruncated(from: try deltaIndex(B.self))
         case .commitAdvanced:
-            let from = try deltaIndex()
-            kind = .commitAdvanced(from: from, to: from &+ UInt64(bitPattern: try values.zigzag()))
+            let from = try deltaIndex(B.self)
+            kind = .commitAdvanced(from: from, to: from &+ UInt64(bitPattern: try values.zigzag(B.self)))
         case .entryApplied:
-            kind = .entryApplied(index: try deltaIndex(), term: try varint(), hash: try values.fixed64())
+            kind = .entryApplied(index: try deltaIndex(B.self), term: try varint(B.self), hash: try values.fixed64(B.self))
         case .clientRequest:
-            kind = .clientRequest(id: try deltaRequest(), kind: try enumeration(ClientRequestKind.self))
+            kind = .clientRequest(id: try deltaRequest(B.self), kind: try enumeration(ClientRequestKind.self, B.self))
         case .clientResponse:
-            kind = .clientResponse(id: try deltaRequest(), outcome: try enumeration(ClientOutcome.self),
-                                   latency: try varint())
+            kind = .clientResponse(id: try deltaRequest(B.self), outcome: try enumeration(ClientOutcome.self, B.self),
+                                   latency: try varint(B.self))
         case .readIndexStarted:
-            kind = .readIndexStarted(request: try deltaRequest(), index: try deltaIndex())
+            kind = .readIndexStarted(request: try deltaRequest(B.self), index: try deltaIndex(B.self))
         case .readServed:
-            kind = .readServed(request: try deltaRequest(), index: try deltaIndex(), mode: try enumeration(ReadMode.self))
-        case .snapshotTaken: kind = .snapshotTaken(index: try deltaIndex(), term: try varint())
-        case .snapshotInstalled: kind = .snapshotInstalled(index: try deltaIndex(), term: try varint())
+            kind = .readServed(request: try deltaRequest(B.self), index: try deltaIndex(B.self), mode: try enumeration(ReadMode.self, B.self))
+        case .snapshotTaken: kind = .snapshotTaken(index: try deltaIndex(B.self), term: try varint(B.self))
+        case .snapshotInstalled: kind = .snapshotInstalled(index: try deltaIndex(B.self), term: try varint(B.self))
         case .snapshotSent:
-            kind = .snapshotSent(to: try node(), index: try deltaIndex(), term: try varint())
+            kind = .snapshotSent(to: try node(B.self), index: try deltaIndex(B.self), term: try varint(B.self))
         case .membershipChangeProposed:
-            kind = .membershipChangeProposed(change: try enumeration(MembershipChange.self), target: try node(),
-                                             index: try deltaIndex())
+            kind = .membershipChangeProposed(change: try enumeration(MembershipChange.self, B.self), target: try node(B.self),
+                                             index: try deltaIndex(B.self))
         case .membershipChangeApplied:
-            kind = .membershipChangeApplied(change: try enumeration(MembershipChange.self), target: try node(),
-                                            index: try deltaIndex())
-        case .transferStarted: kind = .transferStarted(target: try node(), term: try varint())
+            kind = .membershipChangeApplied(change: try enumeration(MembershipChange.self, B.self), target: try node(B.self),
+                                            index: try deltaIndex(B.self))
+        case .transferStarted: kind = .transferStarted(target: try node(B.self), term: try varint(B.self))
         case .transferFinished:
-            kind = .transferFinished(target: try node(), term: try varint(), succeeded: try flag())
-        case .linkCut: kind = .linkCut(try link())
-        case .linkHealed: kind = .linkHealed(try link())
+            kind = .transferFinished(target: try node(B.self), term: try varint(B.self), succeeded: try flag(B.self))
+        case .linkCut: kind = .linkCut(try link(B.self))
+        case .linkHealed: kind = .linkHealed(try link(B.self))
         case .linkDegraded:
-            kind = .linkDegraded(link: try link(), lossPPM: try values.varint32(), extraLatency: try varint())
+            kind = .linkDegraded(link: try link(B.self), lossPPM: try values.varint32(B.self), extraLatency: try varint(B.self))
         case .clockDriftSet:
-            let target = try node()
-            let ppm = try values.zigzag()
+            let target = try node(B.self)
+            let ppm = try values.zigzag(B.self)
             guard let p = Int32(exactly: ppm) else { throw values.fail(.impossible("drift \(ppm) ppm")) }
             kind = .clockDriftSet(target: target, ppm: p)
-        case .label: kind = .label(fault: try values.varint32())
+        case .label: kind = .label(fault: try values.varint32(B.self))
         }
         return TraceEvent(time: t, node: eventNode, kind)
     }

@@ -59,14 +59,23 @@ public enum EventTag: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     }
 }
 
+/// The value of each of the 256 bytes, or nil: a look-up instead of the switch `init(rawValue:)`
+/// compiles to, which any byte indexes without a bounds check. Made once and never freed (it is
+/// only read, so threads share it safely).
+private func byteTable<T: RawRepresentable>(_: T.Type) -> UnsafePointer<T?> where T.RawValue == UInt8 {
+    let table = UnsafeMutablePointer<T?>.allocate(capacity: 256)
+    for byte in 0...255 { (table + byte).initialize(to: T(rawValue: UInt8(byte))) }
+    return UnsafePointer(table)
+}
+
 extension EventTag {
-    /// Every byte's tag, or nil: a look-up instead of the switch `init(rawValue:)` compiles to.
-    static let table: [EventTag?] = (0...255).map { EventTag(rawValue: UInt8($0)) }
+    /// Every byte's tag, or nil (see `byteTable`).
+    nonisolated(unsafe) static let table = byteTable(EventTag.self)
 }
 
 extension MessageType {
-    /// Every byte's message type, or nil (a look-up instead of a switch, as for `EventTag`).
-    static let table: [MessageType?] = (0...255).map { MessageType(rawValue: UInt8($0)) }
+    /// Every byte's message type, or nil (see `byteTable`).
+    nonisolated(unsafe) static let table = byteTable(MessageType.self)
 }
 
 extension TraceEvent.Kind {

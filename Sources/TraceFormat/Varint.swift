@@ -42,7 +42,15 @@ struct WireError: Error {
     var offset: Int
 }
 
-/// Reads what `ByteWriter` wrote, checking every length against the bytes actually present.
+/// Whether a read checks that the bytes it reads are there. `Unchecked` is for a caller that has
+/// made sure of that for a run of reads (`FrameDecoder` does, for a batch of events, from the
+/// bytes left in each column), so that each read skips a comparison with the end.
+protocol BoundsCheck { static var checks: Bool { get } }
+enum Checked: BoundsCheck { static var checks: Bool { true } }
+enum Unchecked: BoundsCheck { static var checks: Bool { false } }
+
+/// Reads what `ByteWriter` wrote, checking every length against the bytes actually present
+/// (unless told `Unchecked`).
 /// Holds a cursor and an end pointer (not a buffer and an offset), so a read compares two
 /// pointers and moves one, with no optional base address to test and no count to recompute:
 /// the frame decoder reads several values per event through these.
@@ -71,18 +79,22 @@ struct ByteReader {
     @inline(never)
     func fail(_ p: WireError.Problem) -> WireError { WireError(problem: p, offset: position) }
 
+    /// Bytes not read yet.
+    var remaining: Int { end - cursor }
+
     @inline(__always)
-    mutating func u8() throws(WireError) -> UInt8 {
-        guard cursor < end else { throw fail(.truncated) }
+    mutating func u8<B: BoundsCheck>(_: B.Type = Checked.self) throws(WireError) -> UInt8 {
+        guard !B.checks || cursor < end else { throw fail(.truncated) }
         let b = cursor.pointee
         cursor += 1
         return b
     }
 
-    /// One- and two-byte values (most of a trace's) are read inline; longer ones out of line.
+    /// One- and two-byte values (most of a trace's) are read inline; longer ones out of line
+    /// (always checked: `Unchecked` callers allow for the longest varint, 10 bytes).
     @inline(__always)
-    mutating func varint() throws(WireError) -> UInt64 {
-        if end - cursor >= 2 {
+    mutating func varint<B: BoundsCheck>(_: B.Type = Checked.self) throws(WireError) -> UInt64 {
+        if !B.checks || end - cursor >= 2 {
             let b0 = cursor[0]
             if b0 < 0x80 {
                 cursor += 1
@@ -117,14 +129,14 @@ struct ByteReader {
     }
 
     @inline(__always)
-    mutating func zigzag() throws(WireError) -> Int64 {
-        let v = try varint()
+    mutating func zigzag<B: BoundsCheck>(_: B.Type = Checked.self) throws(WireError) -> Int64 {
+        let v = try varint(B.self)
         return Int64(bitPattern: v >> 1) ^ -Int64(bitPattern: v & 1)
     }
 
     @inline(__always)
-    mutating func varint32() throws(WireError) -> UInt32 {
-        let v = try varint()
+    mutating func varint32<B: BoundsCheck>(_: B.Type = Checked.self) throws(WireError) -> UInt32 {
+        let v = try varint(B.self)
         guard v <= UInt64(UInt32.max) else { throw fail(.impossible("value \(v) does not fit 32 bits")) }
         return UInt32(v)
     }
@@ -137,8 +149,8 @@ struct ByteReader {
     }
 
     @inline(__always)
-    mutating func fixed64() throws(WireError) -> UInt64 {
-        guard end - cursor >= 8 else { throw fail(.truncated) }
+    mutating func fixed64<B: BoundsCheck>(_: B.Type = Checked.self) throws(WireError) -> UInt64 {
+        guard !B.checks || end - cursor >= 8 else { throw fail(.truncated) }
         let v = UnsafeRawPointer(cursor).loadUnaligned(as: UInt64.self)
         cursor += 8
         return UInt64(littleEndian: v)

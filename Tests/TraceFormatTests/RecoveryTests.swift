@@ -325,20 +325,7 @@ private func truncate(_ path: String, to size: Int) throws -> String {
             let at = lengthsAt + 4 * c.rawValue
             return Int(bytes[at]) | Int(bytes[at + 1]) << 8 | Int(bytes[at + 2]) << 16 | Int(bytes[at + 3]) << 24
         }
-        /// Decodes every event it can; the events before the error and the error.
-        func decode(_ bytes: [UInt8]) -> ([TraceEvent], WireError?) {
-            bytes.withUnsafeBytes { raw in
-                var decoded: [TraceEvent] = []
-                do throws(WireError) {
-                    var d = try FrameDecoder(raw)
-                    for _ in 0..<d.header.count { decoded.append(try d.next()) }
-                    try d.finish()
-                    return (decoded, nil)
-                } catch {
-                    return (decoded, error)
-                }
-            }
-        }
+        let decode = Self.decodeBothWays
         let (all, none) = decode(content)
         #expect(none == nil)
         #expect(all == events)
@@ -367,6 +354,76 @@ private func truncate(_ path: String, to size: Int) throws -> String {
         #expect(decoded.count > 100 && decoded.count < events.count)
     }
 
+    /// Records of every kind with their largest values, in a frame with any one column cut short
+    /// by up to 60 bytes: decoded in batches, partly without bounds checks, they give the same
+    /// events and the same error as decoded one by one; and no event's record takes more of a
+    /// column than the batches allow for.
+    @Test func batchesDecodeCutColumnsAsOneByOneDoes() throws {
+        var encoder = FrameEncoder()
+        var events: [TraceEvent] = []
+        // Time deltas and node ids of one, two and more bytes, so that a column's last bytes are
+        // read both inline and out of line.
+        let deltas: [UInt64] = [200, 1, 200, 20_000, 200, 1 << 40]
+        let nodes: [NodeID?] = [NodeID(300), nil, NodeID(300), NodeID(3), NodeID(300), NodeID(.max)]
+        // Then messages with ids far apart and large fields, which fill the refs and values
+        // columns, so that near the frame's end those hold more than the batches allow for and a
+        // cut column is the one that limits them.
+        let messages: [TraceEvent.Kind] = (0..<60).map { (i: Int) -> TraceEvent.Kind in
+            let id: UInt64 = i % 2 == 0 ? 1 << 62 : 0  // deltas of 2^62 each way: 10-byte zigzags
+            let term: UInt64 = .max >> (i % 40)
+            return .messageSent(MessageSend(id: id, to: NodeID(.max), type: .append, term: term, entries: .max, bytes: UInt32(i)))
+        }
+        var time: UInt64 = 0
+        for (i, kind) in (everyKind + everyKind + everyKind + messages).enumerated() {
+            time += deltas[i % deltas.count]
+            let e = TraceEvent(time: time, node: nodes[(i / 2) % nodes.count], kind)
+            encoder.append(e)
+            events.append(e)
+        }
+        let content = encoder.content(sequence: 0)
+        let lengthsAt = Container.frameHeaderSize - 4 * Column.allCases.count
+        func lengths(_ bytes: [UInt8]) -> [Int] {
+            Column.allCases.map { c in
+                let at = lengthsAt + 4 * c.rawValue
+                return Int(bytes[at]) | Int(bytes[at + 1]) << 8 | Int(bytes[at + 2]) << 16 | Int(bytes[at + 3]) << 24
+            }
+        }
+        let (all, none) = Self.decodeBothWays(content)
+        #expect(none == nil)
+        #expect(all == events)
+
+        for column in Column.allCases {
+            let sizes = lengths(content)
+            let end = Container.frameHeaderSize + sizes[...column.rawValue].reduce(0, +)
+            for k in 1...min(60, sizes[column.rawValue]) {
+                var cut = content
+                cut.removeSubrange((end - k)..<end)
+                let n = sizes[column.rawValue] - k
+                cut.replaceSubrange((lengthsAt + 4 * column.rawValue)..<(lengthsAt + 4 * column.rawValue + 4),
+                                    with: [UInt8(n & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n >> 16 & 0xFF), UInt8(n >> 24)])
+                let (decoded, error) = Self.decodeBothWays(cut)
+                #expect(error != nil, "\(column) cut by \(k)")
+                #expect(decoded == Array(events.prefix(decoded.count)))
+            }
+        }
+
+        // What each kind's record adds to a frame after an event with no fields, at the largest
+        // time delta and node id (the deltas of ids and indexes start from 0 in a frame).
+        let most = FrameDecoder.mostBytesPerEvent
+        var first = FrameEncoder()
+        first.append(TraceEvent(time: 0, node: nil, .nodeCrashed))
+        let before = lengths(first.content(sequence: 0))
+        for kind in everyKind {
+            var two = FrameEncoder()
+            two.append(TraceEvent(time: 0, node: nil, .nodeCrashed))
+            two.append(TraceEvent(time: .max, node: NodeID(.max), kind))
+            let sizes = zip(lengths(two.content(sequence: 0)), before).map { $0 - $1 }
+            #expect(sizes[Column.tags.rawValue] <= most.tags && sizes[Column.times.rawValue] <= most.times
+                    && sizes[Column.nodes.rawValue] <= most.nodes && sizes[Column.refs.rawValue] <= most.refs
+                    && sizes[Column.values.rawValue] <= most.values, "\(kind): \(sizes)")
+        }
+    }
+
     /// Overlong but valid varints (ten bytes for a small value) decode, and a values column that
     /// ends inside the last event's hash fails that event only, at the column's end, although
     /// every other column still holds more bytes than that event reads.
@@ -386,25 +443,54 @@ private func truncate(_ path: String, to size: Int) throws -> String {
         EventFrameHeader(sequence: 0, count: UInt32(n), firstTime: 0, lastTime: 0).write(&w)
         for c in [tags, times, nodes, refs, values] { w.fixed32(UInt32(c.count)) }
         for c in [tags, times, nodes, refs, values] { w.bytes += c }
-        var decoded = 0
-        let error: WireError? = w.bytes.withUnsafeBytes { raw in
-            do throws(WireError) {
-                var d = try FrameDecoder(raw)
-                for i in 0..<n {
-                    let e = try d.next()
-                    #expect(e == TraceEvent(time: 0, node: NodeID(1), .entryApplied(index: UInt64(i + 1), term: 1,
-                                                                                    hash: UInt64(i & 0xFF) * 0x0101_0101_0101_0101)))
-                    decoded += 1
-                }
-                try d.finish()
-                return nil
-            } catch {
-                return error
-            }
+        let (decoded, error) = Self.decodeBothWays(w.bytes)
+        let expected: [TraceEvent] = (0..<(n - 1)).map { (i: Int) -> TraceEvent in
+            let hash = UInt64(i & 0xFF) * 0x0101_0101_0101_0101
+            return TraceEvent(time: 0, node: NodeID(1), .entryApplied(index: UInt64(i + 1), term: 1, hash: hash))
         }
-        #expect(decoded == n - 1)
+        #expect(decoded == expected)
         #expect(error?.problem == .truncated)
         #expect(error?.offset == values.count - 3)
+    }
+
+    /// Decodes every event of frame content it can, one by one (`next()`, every read checked) and
+    /// as the reader does (`decode`: in batches read without bounds checks where the columns surely
+    /// hold the events); expects the two ways to agree, and returns the events before the error
+    /// and the error.
+    private static func decodeBothWays(_ bytes: [UInt8]) -> ([TraceEvent], WireError?) {
+        bytes.withUnsafeBytes { raw in
+            var one: [TraceEvent] = []
+            var oneError: WireError?
+            var batched: [TraceEvent] = []
+            var batchError: WireError?
+            do throws(WireError) {
+                var d = try FrameDecoder(raw)
+                var b = d
+                let count = Int(d.header.count)
+                do throws(WireError) {
+                    for _ in 0..<count { one.append(try d.next()) }
+                    try d.finish()
+                } catch {
+                    oneError = error
+                }
+                let buffer = UnsafeMutablePointer<TraceEvent>.allocate(capacity: max(count, 1))
+                defer { buffer.deallocate() }
+                var decoded = 0
+                do throws(WireError) {
+                    try b.decode(count, into: buffer, counting: &decoded)
+                    try b.finish()
+                } catch {
+                    batchError = error
+                }
+                batched = Array(UnsafeBufferPointer(start: buffer, count: decoded))
+            } catch {
+                return ([], error)
+            }
+            #expect(batched == one, "events decoded in batches differ from those decoded one by one")
+            #expect(batchError?.problem == oneError?.problem && batchError?.offset == oneError?.offset,
+                    "decoded in batches: \(String(describing: batchError)); one by one: \(String(describing: oneError))")
+            return (one, oneError)
+        }
     }
 
     /// Frame content holding `ids.count` message deliveries whose last id delta (in the refs
