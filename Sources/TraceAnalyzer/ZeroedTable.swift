@@ -1,4 +1,9 @@
 import TraceFormat
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A fixed number of slots that start as all-zero bytes. The memory is a `PageBuffer`, mapped
 /// zeroed from the system, so a large table costs nothing until its slots are written: the system
@@ -28,6 +33,17 @@ struct ZeroedTable<Element: BitwiseCopyable> {
             return storage.base[slot]
         }
         @inline(__always) set { update(slot) { $0 = newValue } }
+    }
+
+    /// Writes a zero byte to each of the table's pages, so that a table whose slots are read before
+    /// they are written (a direct-mapped table reads a slot's old key first) has each page first
+    /// touched by a write: one fault a page, none of them flushing other processors' caches.
+    mutating func touchEveryPage() {
+        update(0) { _ in }  // a table shared with a copy is copied first
+        let bytes = UnsafeMutableRawPointer(storage.base)
+        let size = storage.count * MemoryLayout<Element>.stride
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        for offset in stride(from: 0, to: size, by: page) { bytes.storeBytes(of: 0, toByteOffset: offset, as: UInt8.self) }
     }
 
     /// Changes one slot in place, so that setting a field or two writes those, not the whole

@@ -149,6 +149,28 @@ private func analyzeNonsense(seed: UInt64, nearTheEnd: Bool) throws {
     for (id, v) in oldModel { #expect(old[id] == v) }
 }
 
+#if os(Linux)
+/// A direct-mapped table reads a slot before writing it; it writes each of its pages at its first
+/// insertion, so filling it costs one page fault a page. (Read first, a page never written maps
+/// the system's shared zero page, and the write after it faults again and flushes the other
+/// processors' address caches.)
+@Test func directMappedTableFaultsOnceAPage() {
+    func faults() -> Int {
+        var usage = rusage()
+        getrusage(__rusage_who_t(1), &usage)  // RUSAGE_THREAD: this thread's (Glibc declares it only with _GNU_SOURCE)
+        return usage.ru_minflt
+    }
+    let size = DirectMappedTable<UInt64>.size
+    let pages = size * (MemoryLayout<(Bool, UInt64, UInt64)>.stride) / Int(sysconf(Int32(_SC_PAGESIZE)))
+    var table = DirectMappedTable<UInt64>()
+    let before = faults()
+    for id in 0..<UInt64(size) { table[id] = id }
+    let taken = faults() - before
+    #expect(taken >= pages / 2 && taken <= pages + 4, "\(taken) faults for \(pages) pages")
+    #expect(table.count == size && table[UInt64(size - 1)] == UInt64(size - 1))
+}
+#endif
+
 /// The table of recent messages agrees with a dictionary of every message: a delivery or drop
 /// ends a flight exactly once (a duplicate's second copy ends nothing), the in-flight count
 /// matches, colliding ids (equal modulo 2^15) still land, and a window of recent sends returns,
