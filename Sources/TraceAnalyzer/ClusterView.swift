@@ -376,9 +376,6 @@ struct DirectMappedTable<Value: BitwiseCopyable> {
     /// in full within seconds, so the analysis' memory does not creep up as ids advance.
     static var size: Int { 1 << 12 }
     private var slots = ZeroedTable<Slot>(count: size)
-    /// Whether the table's pages were touched (at the first insertion): `set` reads a slot before
-    /// writing it, which on a page never written would cost two faults (see `ZeroedTable`).
-    private var pagesTouched = false
     private var overflow: [UInt64: Value] = [:]
     private(set) var count = 0
 
@@ -392,11 +389,9 @@ struct DirectMappedTable<Value: BitwiseCopyable> {
         }
         @inline(__always) set {
             guard let v = newValue else { _ = removeValue(forKey: id); return }
-            if !pagesTouched {
-                slots.touchEveryPage()
-                pagesTouched = true
-            }
             let k = Int(id % UInt64(Self.size))
+            // Read before written: the slot's page is first touched by a write (see `ZeroedTable`).
+            slots.touch(through: k)
             let old = slots[k]
             if old.used {
                 if old.id != id {

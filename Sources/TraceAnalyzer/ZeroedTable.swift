@@ -23,6 +23,8 @@ import Darwin
 /// use with a field of their own. Copies share storage until one of them writes.
 struct ZeroedTable<Element: BitwiseCopyable> {
     private var storage: PageBuffer<Element>
+    /// The bytes from the start that `touch(through:)` has written to, a whole number of pages.
+    private var touchedBytes = 0
 
     /// `smallPagesFor`: see `PageBuffer.init(count:smallPagesFor:)`.
     init(count: Int, smallPagesFor prefix: Int = 0) { storage = PageBuffer(count: count, smallPagesFor: prefix) }
@@ -35,15 +37,27 @@ struct ZeroedTable<Element: BitwiseCopyable> {
         @inline(__always) set { update(slot) { $0 = newValue } }
     }
 
-    /// Writes a zero byte to each of the table's pages, so that a table whose slots are read before
-    /// they are written (a direct-mapped table reads a slot's old key first) has each page first
-    /// touched by a write: one fault a page, none of them flushing other processors' caches.
-    mutating func touchEveryPage() {
+    /// Makes sure the pages holding slots up to `slot` were first touched by a write, for a table
+    /// whose slots are read before they are written (a direct-mapped table reads a slot's old key
+    /// first): each page from the last one touched through the one holding the end of `slot` gets
+    /// a zero byte at its start. One fault a page, none of them flushing other processors' caches;
+    /// pages past the slots in use stay untouched. A table that calls it must call it before every
+    /// write past the pages it touched: the zero it writes assumes nothing there was written.
+    @inline(__always) mutating func touch(through slot: Int) {
+        let end = (slot + 1) * MemoryLayout<Element>.stride
+        if end > touchedBytes { touchPages(to: end) }
+    }
+
+    @inline(never) private mutating func touchPages(to end: Int) {
         update(0) { _ in }  // a table shared with a copy is copied first
         let bytes = UnsafeMutableRawPointer(storage.base)
-        let size = storage.count * MemoryLayout<Element>.stride
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        for offset in stride(from: 0, to: size, by: page) { bytes.storeBytes(of: 0, toByteOffset: offset, as: UInt8.self) }
+        var offset = touchedBytes  // a page's start: what is below it was touched
+        while offset < end {
+            bytes.storeBytes(of: 0, toByteOffset: offset, as: UInt8.self)
+            offset += page
+        }
+        touchedBytes = offset
     }
 
     /// Changes one slot in place, so that setting a field or two writes those, not the whole
