@@ -1,9 +1,4 @@
 import TraceFormat
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A fixed number of slots that start as all-zero bytes. The memory is a `PageBuffer`, mapped
 /// zeroed from the system, so a large table costs nothing until its slots are written: the system
@@ -39,10 +34,11 @@ struct ZeroedTable<Element: BitwiseCopyable> {
 
     /// Makes sure the pages holding slots up to `slot` were first touched by a write, for a table
     /// whose slots are read before they are written (a direct-mapped table reads a slot's old key
-    /// first): each page from the last one touched through the one holding the end of `slot` gets
-    /// a zero byte at its start. One fault a page, none of them flushing other processors' caches;
-    /// pages past the slots in use stay untouched. A table that calls it must call it before every
-    /// write past the pages it touched: the zero it writes assumes nothing there was written.
+    /// first): each page from the last one touched through the one holding the end of `slot` is
+    /// written (`PageBuffer.touchPages`). One fault a page, none of them flushing other
+    /// processors' caches; pages past the slots in use stay untouched. A table that calls it must
+    /// call it before every write past the pages it touched: the zero it writes assumes nothing
+    /// there was written.
     @inline(__always) mutating func touch(through slot: Int) {
         let end = (slot + 1) * MemoryLayout<Element>.stride
         if end > touchedBytes { touchPages(to: end) }
@@ -50,14 +46,7 @@ struct ZeroedTable<Element: BitwiseCopyable> {
 
     @inline(never) private mutating func touchPages(to end: Int) {
         update(0) { _ in }  // a table shared with a copy is copied first
-        let bytes = UnsafeMutableRawPointer(storage.base)
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        var offset = touchedBytes  // a page's start: what is below it was touched
-        while offset < end {
-            bytes.storeBytes(of: 0, toByteOffset: offset, as: UInt8.self)
-            offset += page
-        }
-        touchedBytes = offset
+        touchedBytes = storage.touchPages(from: touchedBytes, to: end)
     }
 
     /// Changes one slot in place, so that setting a field or two writes those, not the whole

@@ -60,6 +60,22 @@ package final class PageBuffer<Element: BitwiseCopyable>: @unchecked Sendable {
         return bytes
     }
 
+    /// Writes a zero byte at the start of each page from byte `start` (a page's start) until byte
+    /// `end`, and returns the start of the page after the last one written. For a buffer whose
+    /// values are read before they are written: a page first read maps the system's shared zero
+    /// page, and the write after it faults again and flushes the other processors' address
+    /// caches; a page first written faults once. The pages must not have been written yet.
+    package func touchPages(from start: Int, to end: Int) -> Int {
+        let bytes = UnsafeMutableRawPointer(base)
+        let page = PageMapping.smallPageSize
+        var offset = start
+        while offset < end {
+            bytes.storeBytes(of: 0, toByteOffset: offset, as: UInt8.self)
+            offset += page
+        }
+        return offset
+    }
+
     /// `buffer` if it holds at least `needed` values, else a new buffer of `size` values (at least
     /// `needed`), which `buffer` then holds. The old one is released first, so the two are never
     /// mapped at once.
