@@ -383,8 +383,12 @@ struct DirectMappedTable<Value: BitwiseCopyable> {
 
     subscript(id: UInt64) -> Value? {
         @inline(__always) get {
-            let s = slots[Int(id % UInt64(Self.size))]
-            if s.used, s.id == id { return s.value }
+            // A slot on a page no write has touched is empty, and is not read (see `isTouched`).
+            let k = Int(id % UInt64(Self.size))
+            if slots.isTouched(k) {
+                let s = slots[k]
+                if s.used, s.id == id { return s.value }
+            }
             return overflow.isEmpty ? nil : overflow[id]
         }
         @inline(__always) set {
@@ -408,8 +412,7 @@ struct DirectMappedTable<Value: BitwiseCopyable> {
 
     @inline(__always) mutating func removeValue(forKey id: UInt64) -> Value? {
         let k = Int(id % UInt64(Self.size))
-        let s = slots[k]
-        if s.used, s.id == id {
+        if slots.isTouched(k), case let s = slots[k], s.used, s.id == id {
             slots.update(k) { $0.used = false }
             count -= 1
             return s.value

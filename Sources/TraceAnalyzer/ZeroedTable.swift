@@ -44,6 +44,14 @@ struct ZeroedTable<Element: BitwiseCopyable> {
         if end > touchedBytes { touchPages(to: end) }
     }
 
+    /// Whether `touch(through:)` has covered `slot`. In a table that touches before every write,
+    /// a slot it has not covered was never written: it is all zero bytes, and a lookup that
+    /// learns so here does not read it, which would map the zero page under it (and make the
+    /// write that later touches that page fault a second time).
+    @inline(__always) func isTouched(_ slot: Int) -> Bool {
+        (slot + 1) * MemoryLayout<Element>.stride <= touchedBytes
+    }
+
     @inline(never) private mutating func touchPages(to end: Int) {
         update(0) { _ in }  // a table shared with a copy is copied first
         touchedBytes = storage.touchPages(from: touchedBytes, to: end)
