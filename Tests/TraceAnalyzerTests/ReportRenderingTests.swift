@@ -253,6 +253,54 @@ func htmlStructure(_ html: String) -> [String] {
         #expect(tl.nodes[0].columns.count == Timeline.columnCount)
     }
 
+    /// Each column says which role its node held longest in it (the first in `RoleName` order on a
+    /// tie), how many times the node's role or term changed in it, and the highest term it held in
+    /// it; over the whole run and over a focused stretch, whose columns are narrower.
+    @Test func columnsSummariseTheRolesHeldInThem() {
+        let end = 10 * nsPerSecond
+        let width = end / UInt64(Timeline.columnCount) + 1  // 8,333,334 ns
+        func build(focus: ClosedRange<UInt64>? = nil) -> Timeline {
+            var t = TimelineBuilder(nodes: 3, start: 0, end: end, focus: focus)
+            // Node 0: follower in term 1, a candidate at 1 s, leader at 1.004 s (term 2).
+            t.nodeChanged(0, role: .follower, term: 1, at: 0)
+            t.nodeChanged(0, role: .candidate, term: 2, at: nsPerSecond)
+            t.nodeChanged(0, role: .leader, term: 2, at: nsPerSecond + 4_000_000)
+            // Node 1: follower, then leader half-way through the first column: a tie.
+            t.nodeChanged(1, role: .follower, term: 1, at: 0)
+            t.nodeChanged(1, role: .leader, term: 1, at: width / 2)
+            // Node 2: down until 5 s, then a follower in term 2.
+            t.nodeChanged(2, role: .follower, term: 2, at: 5 * nsPerSecond)
+            return t.finish(ids: (1...3).map(NodeID.init(rawValue:)), messages: [])
+        }
+        let run = build()
+        let n0 = run.nodes[0].columns, n1 = run.nodes[1].columns, n2 = run.nodes[2].columns
+        // 1 s falls in column 119, where node 0 was a follower but for its last 80 ns.
+        #expect(n0[118] == RoleColumn(role: .follower, changes: 0, maxTerm: 1))
+        #expect(n0[119] == RoleColumn(role: .follower, changes: 1, maxTerm: 2))
+        // Column 120: a candidate for 3.99992 ms, then the leader for 4.33 ms.
+        #expect(n0[120] == RoleColumn(role: .leader, changes: 1, maxTerm: 2))
+        #expect(n0[1_199] == RoleColumn(role: .leader, changes: 0, maxTerm: 2))
+        #expect(n0[0] == RoleColumn(role: .follower, changes: 1, maxTerm: 1))
+        // Half a column each: the follower, first in `RoleName` order, is shown.
+        #expect(n1[0] == RoleColumn(role: .follower, changes: 2, maxTerm: 1))
+        #expect(n1[1] == RoleColumn(role: .leader, changes: 0, maxTerm: 1))
+        #expect(n2[0] == RoleColumn(role: .down, changes: 0, maxTerm: 0))
+        // 5 s falls in column 599, whose last 200 ns node 2 spent as a follower.
+        #expect(n2[599] == RoleColumn(role: .down, changes: 1, maxTerm: 2))
+        #expect(n2[600] == RoleColumn(role: .follower, changes: 0, maxTerm: 2))
+        #expect(n2[1_199] == RoleColumn(role: .follower, changes: 0, maxTerm: 2))
+
+        // Focused on 1 s ... 2 s: columns of 833,334 ns. 1.004 s falls in column 4, where node 0
+        // was a candidate for 666,664 ns and the leader for 166,670.
+        let stretch = build(focus: nsPerSecond...(2 * nsPerSecond))
+        let f0 = stretch.nodes[0].columns
+        #expect(f0[0] == RoleColumn(role: .candidate, changes: 1, maxTerm: 2))
+        #expect(f0[4] == RoleColumn(role: .candidate, changes: 1, maxTerm: 2))
+        #expect(f0[5] == RoleColumn(role: .leader, changes: 0, maxTerm: 2))
+        #expect(stretch.nodes[1].columns.allSatisfy { $0 == RoleColumn(role: .leader, changes: 0, maxTerm: 1) })
+        #expect(stretch.nodes[2].columns.allSatisfy { $0 == RoleColumn(role: .down, changes: 0, maxTerm: 0) })
+    }
+
     /// The nodes share one budget of exact intervals, so a larger cluster does not make a larger report.
     @Test func nodesShareTheIntervalBudget() {
         #expect(Timeline.intervalLimit(nodes: 5) == 4_000)
