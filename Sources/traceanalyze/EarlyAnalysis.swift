@@ -12,13 +12,15 @@ import TraceFormat
 /// The analysis of the trace a command line for the default command names, done on the main
 /// thread while ArgumentParser parses that command line on another, which it does by reflection
 /// over the commands' properties in about 1.3 ms, a sixth of a one-minute trace's analysis. The
-/// parse starts first, then the trace is opened (its frames start decoding on the reader's thread
-/// at once) and the analysis runs here, where no thread has to be started or woken before the
-/// first event or after the last. Started before the opening, the parse takes its processor time
-/// while this thread reads the trace's metadata and sets up the analysis' tables and the reader,
-/// two frames ahead, has time to spare, rather than while the reader is the one the analysis
-/// waits for (a one-minute trace's analysis: 8.54 -> 7.88 ms median; docs/performance.md).
-/// `AnalyzeCommand.run` takes the analysis if
+/// trace is opened (its frames start decoding on the reader's thread at once) and analysed here,
+/// where no thread has to be started or woken before the first event or after the last. For a
+/// trace of more than a few frames the parse starts before the opening: it then takes its
+/// processor time while this thread reads the trace's metadata and sets up the analysis' tables
+/// and the reader, two frames ahead, has time to spare, rather than while the reader is the one
+/// the analysis waits for (a one-minute trace's analysis 8.94 -> 7.92 ms median). For a shorter
+/// one, whose analysis is over before the parse, the parse starts after the opening, with a
+/// processor to itself (a 5 s trace's analysis 4.35 ms median, 4.75 with the parse first;
+/// docs/performance.md). `AnalyzeCommand.run` takes the analysis if
 /// the parsed command names the same file with the same analysis options; any other outcome of
 /// the parse (another command, help, an error) stops the analysis at its next chunk of events,
 /// and the parsed command runs as ever. No analysis is done early when an argument asks for other
@@ -47,13 +49,15 @@ enum EarlyAnalysis {
     /// default command's (a first argument that is neither an option nor a command's name, or the
     /// one after `analyze`) and names a regular file. Returns false, having done nothing, otherwise.
     static func run(_ arguments: [String]) -> Bool {
-        guard let path = trace(in: arguments) else { return false }
+        guard let (path, bytes) = trace(in: arguments) else { return false }
         let started = ContinuousClock.now
-        let parse = Parse(Array(arguments.dropFirst()), wantsAnalysisOf: path)
+        func startParse() -> Parse { Parse(Array(arguments.dropFirst()), wantsAnalysisOf: path) }
+        let first = bytes >= parseFirstBytes ? startParse() : nil
         guard let trace = try? TraceFile.open(path, readingAhead: true) else {
-            run(parse.wait())  // the command opens the trace again and reports why it does not open
+            run((first ?? startParse()).wait())  // the command opens the trace again and reports why it does not open
             return true
         }
+        let parse = first ?? startParse()
         var state: Any?
         let report = Result { () throws(TraceFormatError) in
             try TraceAnalysis.analyze(trace, options: .init(), stoppingIf: { parse.refused }, leaving: &state)
@@ -77,8 +81,13 @@ enum EarlyAnalysis {
         }
     }
 
-    /// The trace `arguments` name if they read as the default command's, and it is a regular file.
-    private static func trace(in arguments: [String]) -> String? {
+    /// Traces this large or larger (some three frames of a five-node cluster's steady traffic)
+    /// have the parse started before they are opened.
+    static let parseFirstBytes = 128 << 10
+
+    /// The trace `arguments` name if they read as the default command's, and it is a regular
+    /// file, and its size in bytes.
+    private static func trace(in arguments: [String]) -> (path: String, bytes: Int)? {
         var rest = arguments.dropFirst()
         if rest.first == AnalyzeCommand.configuration.commandName { rest = rest.dropFirst() }
         guard let path = rest.first, !path.hasPrefix("-"), path != "help",
@@ -87,7 +96,7 @@ enum EarlyAnalysis {
         else { return nil }
         var info = stat()
         guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
-        return path
+        return (path, Int(info.st_size))
     }
 
     /// The trace at `path` and its analysis with `options`, if it is the one analysed early, and
