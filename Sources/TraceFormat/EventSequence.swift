@@ -272,11 +272,6 @@ final class FramePrefetcher: @unchecked Sendable {
     private var nextToTake = 0
     private var scheduledCount = 0
     private var previousEnd: UInt64 = 0
-    /// Storage the consumer handed back once no frame was left to decode into it (at the last two
-    /// frames): kept until the prefetcher goes, rather than unmapped between the last event and
-    /// the report, where the unmapping, which interrupts the other processors to flush their
-    /// address caches, cost a 1 min trace's analysis about 0.5 ms (docs/performance.md).
-    private var spares: [EventStorage] = []
 
     /// A decoding thread looks whether the consumer wants its frame every `chunk` events, and
     /// if so leaves it the rest; `always` makes it leave the rest after its first chunk, and
@@ -363,7 +358,6 @@ final class FramePrefetcher: @unchecked Sendable {
         let taken = Decoded(events: nil, count: slot.decoded.count, error: slot.decoded.error,
                             firstOrdinal: slot.decoded.firstOrdinal, rest: rest)
         schedule(reusing: &recycled)
-        if let recycled { spares.append(recycled) }  // no frame left to decode into it
         return taken
     }
 

@@ -233,36 +233,6 @@ import Testing
         #expect(dropped.nextChunk() != nil)
     }
 
-    /// The frames' storage the consumer hands back once no frame is left to decode into it stays
-    /// mapped while the iterator lives (unmapping it interrupts the other processors, between the
-    /// last event and the report); all of it goes with the iterator (once the decoding threads are
-    /// done with the jobs it left them).
-    @Test(arguments: [1, 2])
-    func storageHandedBackAtTheEndGoesWithTheIterator(decodeThreads: Int) async throws {
-        final class Seen { weak var storage: EventStorage?; init(_ s: EventStorage) { storage = s } }
-        let events = Array(SyntheticWorkload(seed: 8).prefix(30_000))
-        let path = temporaryPath()
-        try writeTrace(path, events)
-        let f = try TraceFile.open(path)
-        #expect(f.frames.count > 3)
-        var sequence = f.events()
-        sequence.decodeThreads = decodeThreads
-        var it: EventSequence.Iterator? = sequence.makeIterator()
-        var seen: [Seen] = []  // each storage the chunks showed, held weakly
-        var count = 0
-        while let chunk = it?.nextChunk() {
-            if !seen.contains(where: { $0.storage === chunk.storage }) { seen.append(Seen(chunk.storage)) }
-            count += chunk.count
-        }
-        #expect(count == events.count)
-        #expect(seen.count >= 3)
-        #expect(seen.filter { $0.storage == nil }.count == 0, "storage released while the iterator lives")
-        it = nil
-        let clock = ContinuousClock(), deadline = clock.now + .seconds(5)
-        while seen.contains(where: { $0.storage != nil }), clock.now < deadline { try await Task.sleep(for: .milliseconds(1)) }
-        #expect(seen.allSatisfy { $0.storage == nil })
-    }
-
     /// A chunk kept past the next call keeps its events: the reader decodes later frames into
     /// other storage rather than over a frame a chunk still shows (each frame's storage, and the
     /// consumer's for the rest of a frame left to it, is otherwise reused once the consumer moves
