@@ -20,12 +20,11 @@ import TraceFormat
 /// the analysis waits for (a one-minute trace's analysis 8.94 -> 7.92 ms median). For a shorter
 /// one, whose analysis is over before the parse, the parse starts after the opening, with a
 /// processor to itself (a 5 s trace's analysis 4.35 ms median, 4.75 with the parse first;
-/// docs/performance.md). `AnalyzeCommand.run` takes the analysis if
-/// the parsed command names the same file with the same analysis options; any other outcome of
-/// the parse (another command, help, an error) stops the analysis at its next chunk of events,
-/// and the parsed command runs as ever. No analysis is done early when an argument asks for other
-/// options (`--from`, `--to`, `--skip-corrupt`), so that a run that will not use it does not
-/// spend a processor on it.
+/// docs/performance.md). `AnalyzeCommand.run` takes the analysis if the parsed command names the
+/// same file with the same analysis options; any other outcome of the parse (another command,
+/// help, an error) stops the analysis at its next chunk of events, and the parsed command runs as
+/// ever. No analysis is done early when an argument asks for other options (`--from`, `--to`,
+/// `--skip-corrupt`), so that a run that will not use it does not spend a processor on it.
 ///
 /// Only what the file system says is a regular file is opened, and the command line decides as
 /// ever: a trace that does not open early is opened again by the command, which reports the error.
