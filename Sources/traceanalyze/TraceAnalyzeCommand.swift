@@ -13,6 +13,9 @@ struct TraceAnalyzeCommand: ParsableCommand {
     )
 
     static func main() {
+        // First, while this is the only thread: the runtime's caches written in by one call,
+        // not faulted in page by page by every thread (docs/performance.md).
+        ZeroInitialisedData.populate()
         if EarlyAnalysis.run(CommandLine.arguments) { return }
         main(nil)
     }

@@ -59,3 +59,17 @@ import Testing
         #endif
     }
 }
+
+#if os(Linux)
+/// The executable's zero-initialised data is found from its program headers (here, the test
+/// runner's) and written in whole: afterwards every page of it is mapped and resident.
+@Test func zeroInitialisedDataIsWrittenIn() {
+    let range = ZeroInitialisedData.populate()
+    let page = UInt(sysconf(Int32(_SC_PAGESIZE)))
+    #expect(!range.isEmpty && range.lowerBound % page == 0 && range.upperBound % page == 0)
+    var resident = [UInt8](repeating: 0, count: Int((range.upperBound - range.lowerBound) / page))
+    // `mincore` fails (ENOMEM) if any page of the range is not mapped.
+    #expect(mincore(UnsafeMutableRawPointer(bitPattern: range.lowerBound), Int(range.upperBound - range.lowerBound), &resident) == 0)
+    #expect(resident.allSatisfy { $0 & 1 == 1 }, "\(resident.filter { $0 & 1 == 0 }.count) of \(resident.count) pages not resident")
+}
+#endif
