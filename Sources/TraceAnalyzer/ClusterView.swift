@@ -412,10 +412,13 @@ struct DirectMappedTable<Value: BitwiseCopyable> {
 
     @inline(__always) mutating func removeValue(forKey id: UInt64) -> Value? {
         let k = Int(id % UInt64(Self.size))
-        if slots.isTouched(k), case let s = slots[k], s.used, s.id == id {
-            slots.update(k) { $0.used = false }
-            count -= 1
-            return s.value
+        if slots.isTouched(k) {  // as in `subscript`'s getter
+            let s = slots[k]
+            if s.used, s.id == id {
+                slots.update(k) { $0.used = false }
+                count -= 1
+                return s.value
+            }
         }
         guard !overflow.isEmpty, let v = overflow.removeValue(forKey: id) else { return nil }
         count -= 1

@@ -56,7 +56,7 @@ package enum ZeroInitialisedData {
         // themselves (PT_PHDR); zero for an executable linked at a fixed address.
         var bias: UInt64 = 0
         for i in 0..<Int(count) where header(i).type == 6 { bias = headers &- header(i).address }
-        let page = UInt64(sysconf(Int32(_SC_PAGESIZE)))
+        let page = UInt64(PageMapping.smallPageSize)
         for i in 0..<Int(count) {
             let h = header(i)
             guard h.type == 1, h.memorySize > h.fileSize else { continue }  // PT_LOAD with zero-filled memory
